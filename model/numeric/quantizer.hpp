@@ -1,0 +1,170 @@
+// Activation quantizers of Quamba and Quamba-SE, bit for bit as
+// ../shared/spec/quantizers.md defines them. No SystemC here: the hardware
+// units call this library so that the model and the reference agree.
+//
+// All arithmetic is fp32, as in the CUDA kernels: x / s is one float
+// division, rounding is exact (no x + 0.5 tricks that misround 0.49999997).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+namespace ssmsim::quant {
+
+enum class Rounding { kHalfAwayFromZero, kHalfToEven };
+
+// Values beyond this are clamped before the integer conversion; every code
+// range in this library is far smaller, so the clamp never changes a result.
+constexpr float kRoundLimit = 1.0e9f;
+
+// roundf(): half away from zero. Branch-free so loops vectorise.
+inline int32_t round_half_away(float v) {
+  v = std::min(std::max(v, -kRoundLimit), kRoundLimit);
+  int32_t i = static_cast<int32_t>(v);        // truncates toward zero
+  const float f = v - static_cast<float>(i);  // exact: |v| < 2^31
+  i += static_cast<int32_t>(f >= 0.5f) - static_cast<int32_t>(f <= -0.5f);
+  return i;
+}
+
+// rintf() in the default rounding mode: half to even.
+inline int32_t round_half_even(float v) {
+  v = std::min(std::max(v, -kRoundLimit), kRoundLimit);
+  int32_t i = static_cast<int32_t>(v);
+  const float f = v - static_cast<float>(i);
+  const bool odd = (i & 1) != 0;
+  i += static_cast<int32_t>(f > 0.5f || (f == 0.5f && odd)) -
+       static_cast<int32_t>(f < -0.5f || (f == -0.5f && odd));
+  return i;
+}
+
+inline int32_t round_to_int(float v, Rounding r) {
+  return r == Rounding::kHalfAwayFromZero ? round_half_away(v) : round_half_even(v);
+}
+
+inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+  return std::min(std::max(v, lo), hi);
+}
+
+// Per-tensor symmetric INT8: q = clamp(round(x / s), -128, 127).
+inline int8_t quantize_int8(float x, float scale, Rounding r = Rounding::kHalfAwayFromZero) {
+  return static_cast<int8_t>(clamp_i32(round_to_int(x / scale, r), -128, 127));
+}
+inline float dequantize_int8(int8_t q, float scale) { return static_cast<float>(q) * scale; }
+
+// Where a value fell in the soft-edge code. Saturated values are outliers
+// beyond the largest code (the clamp acted); they are not counted as large.
+enum class SeRegion : uint8_t { kNormal = 0, kSmall = 1, kLarge = 2, kSaturated = 3 };
+constexpr int kSeRegionCount = 4;
+const char* region_name(SeRegion r);
+
+struct SoftEdgeParams {
+  int small_shift = 2;   // small step = s / 2^small_shift
+  int large_shift = 2;   // large step = s * 2^large_shift
+  int payload_bits = 6;  // bits 5..0 of a flagged word
+  // Throws ssmsim::Error naming the parameter when out of range.
+  void validate() const;
+};
+
+// A soft-edge word: 8 bits plus the SE flag (9 bits on the wire).
+struct SeWord {
+  uint8_t flag = 0;
+  uint8_t byte = 0;
+  bool operator==(const SeWord& o) const { return flag == o.flag && byte == o.byte; }
+};
+
+// Quamba-SE default variant `se` as a real code:
+//   flag 0: byte = two's-complement INT8 q, value q*s   (normal)
+//   flag 1, bit6 0: bit7 sign, bits5..0 m, value +-m*s/4 (small)
+//   flag 1, bit6 1: bit7 sign, bits5..0 k-1, value +-(127+4k)*s (large)
+class SoftEdgeCodec {
+ public:
+  explicit SoftEdgeCodec(float scale, SoftEdgeParams p = {});
+
+  SeWord encode(float x, SeRegion* region = nullptr) const {
+    const float a = std::fabs(x);
+    const uint8_t sign = std::signbit(x) ? 0x80u : 0u;
+    const float r = a / scale_;
+    const int32_t m = round_half_away(a / small_step_);
+    if (m <= small_max_) {
+      if (region) *region = SeRegion::kSmall;
+      return {1, static_cast<uint8_t>(sign | static_cast<uint8_t>(m))};
+    }
+    if (r > large_threshold_) {
+      const int32_t raw = round_half_away((r - 127.0f) / large_mult_);
+      const int32_t k = clamp_i32(raw, 1, large_max_k_);
+      if (region) *region = raw > large_max_k_ ? SeRegion::kSaturated : SeRegion::kLarge;
+      return {1, static_cast<uint8_t>(sign | 0x40u | static_cast<uint8_t>(k - 1))};
+    }
+    if (region) *region = SeRegion::kNormal;
+    return {0, static_cast<uint8_t>(quantize_int8(x, scale_))};
+  }
+
+  float decode(SeWord w) const {
+    if (w.flag == 0) return dequantize_int8(static_cast<int8_t>(w.byte), scale_);
+    const int32_t payload = w.byte & payload_mask_;
+    const float mag = (w.byte & 0x40u) != 0
+                          ? (127.0f + large_mult_ * static_cast<float>(payload + 1)) * scale_
+                          : static_cast<float>(payload) * small_step_;
+    return (w.byte & 0x80u) != 0 ? -mag : mag;
+  }
+
+  float quantize(float x, SeRegion* region = nullptr) const { return decode(encode(x, region)); }
+
+  // The x_proj GEMM takes INT8 only: clamp(roundf(value / s), -128, 127).
+  int8_t to_xproj_int8(float value) const { return quantize_int8(value, scale_); }
+
+  float scale() const { return scale_; }
+  float max_magnitude() const { return (127.0f + large_mult_ * large_max_k_) * scale_; }
+  // True when the word is the one encode() gives for its own value; the
+  // flag-0 words with |q| <= 15 are redundant (small codes cover them).
+  bool is_canonical(SeWord w) const { return encode(decode(w)) == w; }
+  const SoftEdgeParams& params() const { return params_; }
+
+ private:
+  SoftEdgeParams params_;
+  float scale_;
+  float small_step_;       // s / 2^small_shift
+  float large_mult_;       // 2^large_shift
+  float large_threshold_;  // 127 + large_mult/2, in units of s (129 by default)
+  int32_t small_max_;      // 2^payload_bits - 1
+  int32_t large_max_k_;    // 2^payload_bits
+  int32_t payload_mask_;
+};
+
+// The Quamba-SE authors' 9-bit simulation grid (`se-authors`, "mode 5-7").
+class SeAuthorsGrid {
+ public:
+  explicit SeAuthorsGrid(float scale);
+  float quantize(float x, SeRegion* region = nullptr) const {
+    const float a = std::fabs(x);
+    float v;
+    if (a <= high_limit_) {
+      v = static_cast<float>(clamp_i32(round_half_away(x / quarter_), -63, 63)) * quarter_;
+      if (region) *region = SeRegion::kSmall;
+      return v;
+    }
+    if (a <= mid_limit_) {
+      v = static_cast<float>(clamp_i32(round_half_away(a / scale_), 16, 143)) * scale_;
+      if (region) *region = SeRegion::kNormal;
+    } else {
+      const int32_t raw = round_half_away((a - mid_limit_) / quad_);
+      v = mid_limit_ + static_cast<float>(clamp_i32(raw, 0, 63)) * quad_;
+      if (region) *region = raw > 63 ? SeRegion::kSaturated : SeRegion::kLarge;
+    }
+    return std::signbit(x) ? -v : v;
+  }
+  int8_t to_xproj_int8(float value) const { return quantize_int8(value, scale_); }
+  float scale() const { return scale_; }
+
+ private:
+  float scale_, quarter_, quad_, high_limit_, mid_limit_;
+};
+
+enum class QuantKind { kInt8, kSe, kSeAuthors };
+const char* kind_name(QuantKind k);
+// Parses "int8", "se" or "se-authors"; throws ssmsim::Error naming `what`.
+QuantKind parse_kind(const std::string& s, const std::string& what);
+
+}  // namespace ssmsim::quant

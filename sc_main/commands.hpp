@@ -1,0 +1,20 @@
+// The ssmsim subcommands. Each takes its own arguments (after the command
+// name), prints its table on stdout and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ssmsim {
+
+// Exit codes shared by every command.
+constexpr int kExitOk = 0;
+constexpr int kExitInputError = 1;  // bad trace, config or output folder
+constexpr int kExitUsage = 2;       // bad command line
+constexpr int kExitInternal = 3;    // a SystemC report or an unexpected exception
+
+using Args = std::vector<std::string>;
+
+int quant_command(const Args& args);
+
+}  // namespace ssmsim

@@ -1,0 +1,51 @@
+// Writing results: a human table on stdout, JSON and CSV files beside the
+// effective configuration. Files are written to a temporary name and renamed,
+// so an interrupted run never leaves a complete-looking half file, and
+// existing results are only replaced when the user passes --force.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ssmsim {
+
+using ojson = nlohmann::ordered_json;
+
+// Creates dir (and parents). Refuses when one of `files` already exists in
+// it and force is false, naming the file.
+void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force);
+
+// Writes content to path atomically (temporary file + rename).
+void write_file_atomic(const std::string& path, const std::string& content);
+
+// JSON cannot hold infinities: they are written as null.
+double json_number(double v);
+ojson json_number_or_null(double v);
+
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string str() const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+class CsvWriter {
+ public:
+  explicit CsvWriter(std::vector<std::string> header);
+  void add(const std::vector<std::string>& row);
+  const std::string& str() const { return out_; }
+
+ private:
+  size_t columns_;
+  std::string out_;
+};
+
+// Shortest round-trip text of a double ("inf" for infinity).
+std::string num(double v);
+
+}  // namespace ssmsim
