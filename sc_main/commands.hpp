@@ -16,5 +16,6 @@ constexpr int kExitInternal = 3;    // a SystemC report or an unexpected excepti
 using Args = std::vector<std::string>;
 
 int quant_command(const Args& args);
+int inspect_command(const Args& args);
 
 }  // namespace ssmsim

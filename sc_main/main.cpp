@@ -22,6 +22,7 @@ struct Command {
 const Command kCommands[] = {
     {"quant", "quantization error of a trace tensor, layer by layer (int8, se, se-authors)",
      ssmsim::quant_command},
+    {"inspect", "check and summarise a trace file or a checkpoint folder", ssmsim::inspect_command},
 };
 
 void usage(std::ostream& os) {

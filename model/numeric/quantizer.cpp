@@ -38,7 +38,9 @@ SoftEdgeCodec::SoftEdgeCodec(float scale, SoftEdgeParams p) : params_(p), scale_
     throw Error("soft-edge scale = " + std::to_string(scale) + ": expected a finite value > 0");
   }
   small_step_ = std::ldexp(scale, -p.small_shift);
+  small_mult_ = std::ldexp(1.0f, p.small_shift);
   large_mult_ = std::ldexp(1.0f, p.large_shift);
+  inv_large_mult_ = std::ldexp(1.0f, -p.large_shift);
   large_threshold_ = 127.0f + large_mult_ / 2.0f;
   small_max_ = (1 << p.payload_bits) - 1;
   large_max_k_ = 1 << p.payload_bits;

@@ -110,7 +110,38 @@ class SoftEdgeCodec {
     return (w.byte & 0x80u) != 0 ? -mag : mag;
   }
 
-  float quantize(float x, SeRegion* region = nullptr) const { return decode(encode(x, region)); }
+  // decode(encode(x)) without branches or a second division, so loops over
+  // it vectorise; a test checks it against encode/decode bit for bit.
+  // r * 2^small_shift equals |x| / (s / 2^small_shift) exactly (power-of-2
+  // scaling is exact), and x / s = -(|x| / s) for negative x.
+  float quantize(float x, SeRegion* region = nullptr) const {
+    int32_t reg;
+    const float v = quantize(x, reg);
+    if (region) *region = static_cast<SeRegion>(reg);
+    return v;
+  }
+  // The same, with the region as an integer (SeRegion's value): no
+  // conditional store, so the compiler can vectorise loops over it.
+  float quantize(float x, int32_t& region) const {
+    const float a = std::fabs(x);
+    const float r = a / scale_;
+    const int32_t m = round_half_away(r * small_mult_);
+    // (r - 127) / 2^large_shift, as an exact multiplication.
+    const int32_t raw_k = round_half_away((r - 127.0f) * inv_large_mult_);
+    const int32_t k = clamp_i32(raw_k, 1, large_max_k_);
+    const bool neg = std::signbit(x);
+    const int32_t q = std::min(round_half_away(r), neg ? 128 : 127);
+    const bool small = m <= small_max_;
+    const bool large = !small & (r > large_threshold_);  // & not &&: no branch
+    const float v_small = static_cast<float>(m) * small_step_;
+    const float v_large = (127.0f + large_mult_ * static_cast<float>(k)) * scale_;
+    const float v_normal = static_cast<float>(q) * scale_;
+    const float mag = small ? v_small : (large ? v_large : v_normal);
+    // small 1, normal 0, large 2, saturated 3, as arithmetic (no branch).
+    region = static_cast<int32_t>(small) +
+             static_cast<int32_t>(large) * (2 + static_cast<int32_t>(raw_k > large_max_k_));
+    return neg ? -mag : mag;
+  }
 
   // The x_proj GEMM takes INT8 only: clamp(roundf(value / s), -128, 127).
   int8_t to_xproj_int8(float value) const { return quantize_int8(value, scale_); }
@@ -126,6 +157,8 @@ class SoftEdgeCodec {
   SoftEdgeParams params_;
   float scale_;
   float small_step_;       // s / 2^small_shift
+  float small_mult_;       // 2^small_shift
+  float inv_large_mult_;   // 2^-large_shift
   float large_mult_;       // 2^large_shift
   float large_threshold_;  // 127 + large_mult/2, in units of s (129 by default)
   int32_t small_max_;      // 2^payload_bits - 1
@@ -137,22 +170,27 @@ class SoftEdgeCodec {
 class SeAuthorsGrid {
  public:
   explicit SeAuthorsGrid(float scale);
+  // Branch-free so loops vectorise; x / (s/4) is computed as 4 * (|x| / s),
+  // which is the same float (power-of-2 scaling is exact).
   float quantize(float x, SeRegion* region = nullptr) const {
+    int32_t reg;
+    const float v = quantize(x, reg);
+    if (region) *region = static_cast<SeRegion>(reg);
+    return v;
+  }
+  float quantize(float x, int32_t& region) const {
     const float a = std::fabs(x);
-    float v;
-    if (a <= high_limit_) {
-      v = static_cast<float>(clamp_i32(round_half_away(x / quarter_), -63, 63)) * quarter_;
-      if (region) *region = SeRegion::kSmall;
-      return v;
-    }
-    if (a <= mid_limit_) {
-      v = static_cast<float>(clamp_i32(round_half_away(a / scale_), 16, 143)) * scale_;
-      if (region) *region = SeRegion::kNormal;
-    } else {
-      const int32_t raw = round_half_away((a - mid_limit_) / quad_);
-      v = mid_limit_ + static_cast<float>(clamp_i32(raw, 0, 63)) * quad_;
-      if (region) *region = raw > 63 ? SeRegion::kSaturated : SeRegion::kLarge;
-    }
+    const float r = a / scale_;
+    const bool high = a <= high_limit_;
+    const bool mid = !high & (a <= mid_limit_);  // & not &&: no branch
+    const float v_high = static_cast<float>(std::min(round_half_away(r * 4.0f), 63)) * quarter_;
+    const float v_mid = static_cast<float>(clamp_i32(round_half_away(r), 16, 143)) * scale_;
+    const int32_t raw = round_half_away((a - mid_limit_) / quad_);
+    const float v_low = mid_limit_ + static_cast<float>(clamp_i32(raw, 0, 63)) * quad_;
+    const float v = high ? v_high : (mid ? v_mid : v_low);
+    // small 1, normal 0, large 2, saturated 3, as arithmetic (no branch).
+    const int32_t low = static_cast<int32_t>(!high & !mid);
+    region = static_cast<int32_t>(high) + low * (2 + static_cast<int32_t>(raw > 63));
     return std::signbit(x) ? -v : v;
   }
   int8_t to_xproj_int8(float value) const { return quantize_int8(value, scale_); }

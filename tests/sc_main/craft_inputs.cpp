@@ -1,0 +1,60 @@
+// Writes the crafted bad inputs the CLI tests run ssmsim on (CTest fixture).
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+
+#include "tests/support/craft.hpp"
+
+using namespace ssmsim::test;
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: craft_inputs DIR\n";
+    return 2;
+  }
+  const std::string dir = argv[1];
+  std::filesystem::create_directories(dir);
+  const TinyTrace tiny;
+  auto f = [&](const std::string& n) { return dir + "/" + n; };
+  write_bytes(f("good.safetensors"), tiny.bytes());
+  write_bytes(f("short.safetensors"), "abcd");
+  std::string lie = tiny.bytes();
+  const uint64_t big = uint64_t(1) << 40;
+  std::memcpy(lie.data(), &big, 8);
+  write_bytes(f("header-past-end.safetensors"), lie);
+  const std::string junk = "[[[ this is not json";
+  const uint64_t n = junk.size();
+  write_bytes(f("not-json.safetensors"), std::string(reinterpret_cast<const char*>(&n), 8) + junk);
+  const auto t = tiny.tensors();
+  const auto m = tiny.metadata();
+  write_bytes(f("unknown-dtype.safetensors"),
+              safetensors_bytes(t, m, {{"act.layers.0.ssm.u", {{"dtype", "F8_E4M3"}}}}));
+  write_bytes(f("offsets-out-of-range.safetensors"),
+              safetensors_bytes(t, m, {{"act.layers.1.ssm.u", {{"data_offsets", {0, 1 << 30}}}}}));
+  // Overlap: point ssm.u of layer 0 at the bytes of act.layers.0.mixer.in's
+  // neighbour while keeping its size right.
+  write_bytes(f("offsets-overlap.safetensors"),
+              safetensors_bytes(t, m, {{"act.layers.0.ssm.u", {{"data_offsets", {0, 96}}}}}));
+  write_bytes(f("offsets-size-mismatch.safetensors"),
+              safetensors_bytes(t, m, {{"act.layers.0.ssm.u", {{"shape", {1, 3, 9}}}}}));
+  auto missing = t;
+  missing.erase("act.layers.1.ssm.u");
+  write_bytes(f("missing-tensor.safetensors"), safetensors_bytes(missing, m));
+  auto meta = m;
+  meta["d_inner"] = "16";
+  write_bytes(f("dims-disagree.safetensors"), safetensors_bytes(t, meta));
+  auto nan = t;
+  std::vector<float> v(24, 0.5f);
+  v[13] = std::numeric_limits<float>::quiet_NaN();
+  v[20] = std::numeric_limits<float>::infinity();
+  nan["act.layers.1.ssm.u"].bytes = f32_bytes(v);
+  write_bytes(f("nan.safetensors"), safetensors_bytes(nan, m));
+  // A checkpoint whose config.json lacks state_size.
+  std::filesystem::create_directories(f("model-no-state-size"));
+  write_bytes(f("model-no-state-size/config.json"),
+              R"({"hidden_size": 4, "intermediate_size": 8, "num_hidden_layers": 1,
+                  "conv_kernel": 4, "time_step_rank": 1, "vocab_size": 3,
+                  "layer_norm_epsilon": 1e-5})");
+  return 0;
+}

@@ -1,0 +1,15 @@
+# Runs CMD (arguments joined by |), then checks its exit code equals EXIT
+# and its output (stdout + stderr) matches every regex in MATCH (joined by &&&).
+string(REPLACE "|" ";" CMD "${CMD}")
+string(REPLACE "&&&" ";" MATCH "${MATCH}")
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(NOT rc EQUAL EXIT)
+  message(FATAL_ERROR "exit code ${rc}, expected ${EXIT}\n--- output:\n${all}")
+endif()
+foreach(re IN LISTS MATCH)
+  if(NOT all MATCHES "${re}")
+    message(FATAL_ERROR "output does not match '${re}'\n--- output:\n${all}")
+  endif()
+endforeach()
+message(STATUS "ok (exit ${rc})\n${all}")

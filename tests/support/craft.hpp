@@ -1,0 +1,106 @@
+// Test support: writes small safetensors traces and checkpoints, valid or
+// broken on purpose, so every reader check is exercised on a real file.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ssmsim::test {
+
+struct RawTensor {
+  std::string dtype = "F32";
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+
+inline std::vector<uint8_t> f32_bytes(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+inline std::vector<uint8_t> i32_bytes(const std::vector<int32_t>& v) {
+  std::vector<uint8_t> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Serialises tensors in map order; `header_patch` may overwrite header
+// entries after the offsets were computed (to make them lie).
+inline std::string safetensors_bytes(
+    const std::map<std::string, RawTensor>& tensors,
+    const std::map<std::string, std::string>& metadata = {},
+    const nlohmann::json& header_patch = nlohmann::json::object()) {
+  nlohmann::json h = nlohmann::json::object();
+  if (!metadata.empty()) h["__metadata__"] = metadata;
+  std::string data;
+  for (const auto& [name, t] : tensors) {
+    h[name] = {{"dtype", t.dtype},
+               {"shape", t.shape},
+               {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+    data.append(reinterpret_cast<const char*>(t.bytes.data()), t.bytes.size());
+  }
+  h.merge_patch(header_patch);
+  std::string hdr = h.dump();
+  while (hdr.size() % 8) hdr += ' ';
+  const uint64_t n = hdr.size();
+  std::string out(reinterpret_cast<const char*>(&n), 8);
+  return out + hdr + data;
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// A tiny but complete ssm-trace v1: 2 layers, d_model 4, d_inner 8,
+// d_state 2, batch 1, seq_len 3. Values follow a fixed pattern.
+struct TinyTrace {
+  int64_t n_layer = 2, d_model = 4, d_inner = 8, d_state = 2, batch = 1, seq_len = 3;
+  std::map<std::string, std::string> metadata() const {
+    return {{"format", "ssm-trace"},
+            {"version", "1"},
+            {"arch", "mamba1"},
+            {"model", "tiny"},
+            {"d_model", std::to_string(d_model)},
+            {"n_layer", std::to_string(n_layer)},
+            {"d_inner", std::to_string(d_inner)},
+            {"d_state", std::to_string(d_state)},
+            {"d_conv", "4"},
+            {"dt_rank", "1"},
+            {"vocab_size", "256"},
+            {"batch", std::to_string(batch)},
+            {"seq_len", std::to_string(seq_len)},
+            {"act_dtype", "F32"},
+            {"rms_norm_eps", "1e-05"},
+            {"residual_in_fp32", "true"},
+            {"tokenizer", "bytes"},
+            {"source", "unit test"}};
+  }
+  std::map<std::string, RawTensor> tensors() const {
+    std::map<std::string, RawTensor> t;
+    t["act.tokens"] = {
+        "I32", {batch, seq_len}, i32_bytes(std::vector<int32_t>(batch * seq_len, 65))};
+    for (int64_t l = 0; l < n_layer; ++l) {
+      const std::string p = "act.layers." + std::to_string(l) + ".";
+      for (const char* name :
+           {"mixer.in", "x", "z", "ssm.u", "ssm.dt", "ssm.B", "ssm.C", "ssm.y", "mixer.out"}) {
+        const std::string n = name;
+        const int64_t w = (n == "mixer.in" || n == "mixer.out") ? d_model
+                          : (n == "ssm.B" || n == "ssm.C")      ? d_state
+                                                                : d_inner;
+        std::vector<float> v(batch * seq_len * w);
+        for (size_t i = 0; i < v.size(); ++i) v[i] = 0.25f * static_cast<float>(i % 7) - 0.5f + l;
+        t[p + n] = {"F32", {batch, seq_len, w}, f32_bytes(v)};
+      }
+    }
+    return t;
+  }
+  std::string bytes() const { return safetensors_bytes(tensors(), metadata()); }
+};
+
+}  // namespace ssmsim::test
