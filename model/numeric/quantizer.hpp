@@ -19,18 +19,34 @@ enum class Rounding { kHalfAwayFromZero, kHalfToEven };
 // range in this library is far smaller, so the clamp never changes a result.
 constexpr float kRoundLimit = 1.0e9f;
 
-// roundf(): half away from zero. Branch-free so loops vectorise.
-inline int32_t round_half_away(float v) {
-  v = std::min(std::max(v, -kRoundLimit), kRoundLimit);
+// Value selects, not std::min/max (which return references and can keep the
+// vectoriser from if-converting the loops that use them).
+inline float clamp_f(float v, float lo, float hi) {
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
+}
+inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+  v = v < lo ? lo : v;
+  return v > hi ? hi : v;
+}
+
+// roundf() for |v| < 2^31 (callers bound v): half away from zero.
+inline int32_t round_half_away_bounded(float v) {
   int32_t i = static_cast<int32_t>(v);        // truncates toward zero
   const float f = v - static_cast<float>(i);  // exact: |v| < 2^31
   i += static_cast<int32_t>(f >= 0.5f) - static_cast<int32_t>(f <= -0.5f);
   return i;
 }
 
+// roundf(): half away from zero, any finite v. Branch-free so loops vectorise.
+inline int32_t round_half_away(float v) {
+  return round_half_away_bounded(clamp_f(v, -kRoundLimit, kRoundLimit));
+}
+
 // rintf() in the default rounding mode: half to even.
 inline int32_t round_half_even(float v) {
-  v = std::min(std::max(v, -kRoundLimit), kRoundLimit);
+  v = clamp_f(v, -kRoundLimit, kRoundLimit);
   int32_t i = static_cast<int32_t>(v);
   const float f = v - static_cast<float>(i);
   const bool odd = (i & 1) != 0;
@@ -41,10 +57,6 @@ inline int32_t round_half_even(float v) {
 
 inline int32_t round_to_int(float v, Rounding r) {
   return r == Rounding::kHalfAwayFromZero ? round_half_away(v) : round_half_even(v);
-}
-
-inline int32_t clamp_i32(int32_t v, int32_t lo, int32_t hi) {
-  return std::min(std::max(v, lo), hi);
 }
 
 // Per-tensor symmetric INT8: q = clamp(round(x / s), -128, 127).
@@ -124,13 +136,15 @@ class SoftEdgeCodec {
   // conditional store, so the compiler can vectorise loops over it.
   float quantize(float x, int32_t& region) const {
     const float a = std::fabs(x);
-    const float r = a / scale_;
-    const int32_t m = round_half_away(r * small_mult_);
+    // Bounding r once keeps every rounding below in int range; anything past
+    // kRBound * s saturates either way.
+    const float r = clamp_f(a / scale_, 0.0f, 1.0e6f);
+    const int32_t m = round_half_away_bounded(r * small_mult_);
     // (r - 127) / 2^large_shift, as an exact multiplication.
-    const int32_t raw_k = round_half_away((r - 127.0f) * inv_large_mult_);
+    const int32_t raw_k = round_half_away_bounded((r - 127.0f) * inv_large_mult_);
     const int32_t k = clamp_i32(raw_k, 1, large_max_k_);
     const bool neg = std::signbit(x);
-    const int32_t q = std::min(round_half_away(r), neg ? 128 : 127);
+    const int32_t q = min_i32(round_half_away_bounded(r), neg ? 128 : 127);
     const bool small = m <= small_max_;
     const bool large = !small & (r > large_threshold_);  // & not &&: no branch
     const float v_small = static_cast<float>(m) * small_step_;
@@ -179,13 +193,15 @@ class SeAuthorsGrid {
     return v;
   }
   float quantize(float x, int32_t& region) const {
-    const float a = std::fabs(x);
+    // Bounded as in SoftEdgeCodec: past 1e6 s everything saturates anyway.
+    const float a = clamp_f(std::fabs(x), 0.0f, 1.0e6f * scale_);
     const float r = a / scale_;
     const bool high = a <= high_limit_;
     const bool mid = !high & (a <= mid_limit_);  // & not &&: no branch
-    const float v_high = static_cast<float>(std::min(round_half_away(r * 4.0f), 63)) * quarter_;
-    const float v_mid = static_cast<float>(clamp_i32(round_half_away(r), 16, 143)) * scale_;
-    const int32_t raw = round_half_away((a - mid_limit_) / quad_);
+    const float v_high =
+        static_cast<float>(min_i32(round_half_away_bounded(r * 4.0f), 63)) * quarter_;
+    const float v_mid = static_cast<float>(clamp_i32(round_half_away_bounded(r), 16, 143)) * scale_;
+    const int32_t raw = round_half_away_bounded((a - mid_limit_) / quad_);
     const float v_low = mid_limit_ + static_cast<float>(clamp_i32(raw, 0, 63)) * quad_;
     const float v = high ? v_high : (mid ? v_mid : v_low);
     // small 1, normal 0, large 2, saturated 3, as arithmetic (no branch).
