@@ -20,6 +20,8 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"run", "simulate the accelerator on a trace: cycles, bytes, quantization error, VCD",
+     ssmsim::run_command},
     {"quant", "quantization error of a trace tensor, layer by layer (int8, se, se-authors)",
      ssmsim::quant_command},
     {"inspect", "check and summarise a trace file or a checkpoint folder", ssmsim::inspect_command},

@@ -9,6 +9,7 @@
 #include "model/numeric/calibration.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/metrics.hpp"
+#include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
 #include "sc_main/report.hpp"
 #include "traces/trace.hpp"
@@ -54,27 +55,6 @@ ojson stats_json(quant::QuantKind k, const quant::ErrorStats& s) {
 }
 
 std::string pct(double f) { return fmt::format("{:.4f}", 100.0 * f); }
-
-void check_same_model(const Trace& ref, const Trace& other) {
-  const ModelDims& a = ref.dims();
-  const ModelDims& b = other.dims();
-  if (a.n_layer != b.n_layer || a.d_model != b.d_model || a.d_inner != b.d_inner ||
-      a.d_state != b.d_state) {
-    throw Error(other.path() + ": calibration trace shape (n_layer " + std::to_string(b.n_layer) +
-                ", d_model " + std::to_string(b.d_model) + ", d_inner " +
-                std::to_string(b.d_inner) + ") differs from " + ref.path() + " (n_layer " +
-                std::to_string(a.n_layer) + ", d_model " + std::to_string(a.d_model) +
-                ", d_inner " + std::to_string(a.d_inner) + ")");
-  }
-}
-
-// Every batch row of a trace is one calibration sample, as in Quamba (batch 1).
-void observe_rows(quant::PercentileObserver& obs, const Trace& t, int64_t layer,
-                  const std::string& tensor) {
-  const std::vector<float> x = t.layer(layer, tensor).to_float_finite();
-  const size_t row = x.size() / static_cast<size_t>(t.batch());
-  for (int64_t b = 0; b < t.batch(); ++b) obs.observe(x.data() + b * row, row);
-}
 
 }  // namespace
 
@@ -137,12 +117,10 @@ int quant_command(const Args& args) {
   std::vector<LayerResult> results;
   for (int64_t l = 0; l < trace.dims().n_layer; ++l) {
     const std::vector<float> x = trace.layer(l, o.tensor).to_float_finite();
-    quant::PercentileObserver obs(o.percentile / 100.0);
-    if (calib.empty()) {
-      observe_rows(obs, trace, l, o.tensor);
-    } else {
-      for (const auto& c : calib) observe_rows(obs, *c, l, o.tensor);
-    }
+    std::vector<const Trace*> sources;
+    if (calib.empty()) sources.push_back(&trace);
+    for (const auto& c : calib) sources.push_back(c.get());
+    const quant::PercentileObserver obs = calibrate_layer(sources, l, o.tensor, o.percentile);
     LayerResult r;
     r.layer = l;
     r.elements = x.size();

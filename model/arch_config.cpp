@@ -1,0 +1,309 @@
+#include "model/arch_config.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "model/numeric/error.hpp"
+
+namespace ssmsim {
+
+namespace {
+
+// One parameter: how to read, write and check it.
+struct Param {
+  const char* path;
+  const char* help;
+  std::function<void(ArchConfig&, const nlohmann::json&, const std::string&)> set;
+  std::function<nlohmann::ordered_json(const ArchConfig&)> get;
+};
+
+template <typename T>
+Param int_param(const char* path, T ArchConfig::*unit, int64_t T::*field, int64_t lo, int64_t hi,
+                const char* help) {
+  return {path, help,
+          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            if (!v.is_number_integer()) {
+              throw Error(fmt::format("{}: {} = {}: expected an integer in [{}, {}]", where, path,
+                                      v.dump(), lo, hi));
+            }
+            const auto x = v.get<int64_t>();
+            if (x < lo || x > hi) {
+              throw Error(fmt::format("{}: {} = {}: out of range, expected [{}, {}]", where, path,
+                                      x, lo, hi));
+            }
+            c.*unit.*field = x;
+          },
+          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+}
+
+template <typename T>
+Param real_param(const char* path, T ArchConfig::*unit, double T::*field, double lo, double hi,
+                 const char* help) {
+  return {path, help,
+          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            if (!v.is_number()) {
+              throw Error(fmt::format("{}: {} = {}: expected a number in ({}, {}]", where, path,
+                                      v.dump(), lo, hi));
+            }
+            const auto x = v.get<double>();
+            if (!(x > lo && x <= hi)) {
+              throw Error(fmt::format("{}: {} = {}: out of range, expected ({}, {}]", where, path,
+                                      x, lo, hi));
+            }
+            c.*unit.*field = x;
+          },
+          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+}
+
+template <typename T>
+Param choice_param(const char* path, T ArchConfig::*unit, std::string T::*field,
+                   std::vector<std::string> choices, const char* help) {
+  return {
+      path, help,
+      [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+        std::string all;
+        for (const auto& ch : choices) all += (all.empty() ? "" : " | ") + ch;
+        if (!v.is_string()) {
+          throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, v.dump(), all));
+        }
+        for (const auto& ch : choices) {
+          if (v.get<std::string>() == ch) {
+            c.*unit.*field = ch;
+            return;
+          }
+        }
+        throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, v.dump(), all));
+      },
+      [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+}
+
+template <typename T>
+Param bool_param(const char* path, T ArchConfig::*unit, bool T::*field, const char* help) {
+  return {
+      path, help,
+      [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+        if (!v.is_boolean()) {
+          throw Error(fmt::format("{}: {} = {}: expected true or false", where, path, v.dump()));
+        }
+        c.*unit.*field = v.get<bool>();
+      },
+      [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+}
+
+const std::vector<Param>& params() {
+  using A = ArchConfig;
+  static const std::vector<Param> table = [] {
+    std::vector<Param> p;
+    p.push_back({"version", "config format version (1)",
+                 [](A&, const nlohmann::json& v, const std::string& where) {
+                   if (!v.is_number_integer() || v.get<int64_t>() != 1) {
+                     throw Error(where + ": version = " + v.dump() + ": expected 1");
+                   }
+                 },
+                 [](const A& c) { return nlohmann::ordered_json(c.version); }});
+    p.push_back({"name", "a name for this architecture (free text)",
+                 [](A& c, const nlohmann::json& v, const std::string& where) {
+                   if (!v.is_string())
+                     throw Error(where + ": name = " + v.dump() + ": expected a string");
+                   c.name = v.get<std::string>();
+                 },
+                 [](const A& c) { return nlohmann::ordered_json(c.name); }});
+    p.push_back({"clock_mhz", "accelerator clock in MHz, (0, 10000]",
+                 [](A& c, const nlohmann::json& v, const std::string& where) {
+                   if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 10000) {
+                     throw Error(where + ": clock_mhz = " + v.dump() +
+                                 ": out of range, expected a number in (0, 10000]");
+                   }
+                   c.clock_mhz = v.get<double>();
+                 },
+                 [](const A& c) { return nlohmann::ordered_json(c.clock_mhz); }});
+    p.push_back(
+        int_param("gemm.rows", &A::gemm, &GemmConfig::rows, 1, 4096, "systolic array rows (PE)"));
+    p.push_back(int_param("gemm.cols", &A::gemm, &GemmConfig::cols, 1, 4096,
+                          "systolic array columns (PE)"));
+    p.push_back(
+        {"gemm.dataflow", "os (output stationary) | ws (weight stationary)",
+         [](A& c, const nlohmann::json& v, const std::string& where) {
+           if (v == "os")
+             c.gemm.dataflow = Dataflow::kOutputStationary;
+           else if (v == "ws")
+             c.gemm.dataflow = Dataflow::kWeightStationary;
+           else
+             throw Error(where + ": gemm.dataflow = " + v.dump() + ": expected one of os | ws");
+         },
+         [](const A& c) { return nlohmann::ordered_json(dataflow_name(c.gemm.dataflow)); }});
+    p.push_back(int_param("gemm.epilogue_cycles", &A::gemm, &GemmConfig::epilogue_cycles, 0, 1000,
+                          "requantizing epilogue latency per GEMM (cycles)"));
+    p.push_back(int_param("quantizer.lanes", &A::quantizer, &QuantizerConfig::lanes, 1, 65536,
+                          "quantizer elements per cycle"));
+    p.push_back(int_param("quantizer.pipeline_depth", &A::quantizer,
+                          &QuantizerConfig::pipeline_depth, 0, 1000,
+                          "quantizer pipeline latency (cycles)"));
+    p.push_back(int_param("quantizer.se_extra_latency", &A::quantizer,
+                          &QuantizerConfig::se_extra_latency, 0, 1000,
+                          "extra pipeline stages for SE classification (cycles)"));
+    p.push_back(choice_param("quantizer.mode", &A::quantizer, &QuantizerConfig::mode,
+                             {"int8", "se", "se-authors"}, "SSM-input quantizer"));
+    p.push_back(bool_param("quantizer.multicycle", &A::quantizer, &QuantizerConfig::multicycle,
+                           "special elements cost extra cycles instead of a wider datapath"));
+    p.push_back(int_param("quantizer.multicycle_extra_cycles", &A::quantizer,
+                          &QuantizerConfig::multicycle_extra_cycles, 0, 1000,
+                          "extra cycles per special element (multicycle)"));
+    p.push_back(choice_param("quantizer.multicycle_regions", &A::quantizer,
+                             &QuantizerConfig::multicycle_regions, {"flagged", "large"},
+                             "special elements: flagged (SE flag 1: small and large) | large"));
+    p.push_back(int_param("quantizer.se_small_shift", &A::quantizer,
+                          &QuantizerConfig::se_small_shift, 0, 8,
+                          "soft-edge small step s/2^shift"));
+    p.push_back(int_param("quantizer.se_large_shift", &A::quantizer,
+                          &QuantizerConfig::se_large_shift, 0, 8,
+                          "soft-edge large step s*2^shift"));
+    p.push_back(int_param("quantizer.se_payload_bits", &A::quantizer,
+                          &QuantizerConfig::se_payload_bits, 1, 6, "soft-edge payload bits"));
+    p.push_back(int_param("scan.lanes", &A::scan, &ScanConfig::lanes, 1, 1 << 20,
+                          "state updates per cycle"));
+    p.push_back(int_param("scan.softplus_latency", &A::scan, &ScanConfig::softplus_latency, 0, 1000,
+                          "softplus(dt) latency (cycles)"));
+    p.push_back(int_param("scan.exp_latency", &A::scan, &ScanConfig::exp_latency, 0, 1000,
+                          "exp(delta*A) latency (cycles)"));
+    p.push_back(int_param("scan.recurrence_latency", &A::scan, &ScanConfig::recurrence_latency, 1,
+                          1000, "h = a*h + b loop latency: minimum cycles per token"));
+    p.push_back(int_param("scan.pipeline_depth", &A::scan, &ScanConfig::pipeline_depth, 0, 1000,
+                          "output reduction latency (cycles)"));
+    p.push_back(int_param("hadamard.lanes", &A::hadamard, &HadamardConfig::lanes, 1, 65536,
+                          "butterflies per cycle"));
+    p.push_back(int_param("hadamard.pipeline_depth", &A::hadamard, &HadamardConfig::pipeline_depth,
+                          0, 1000, "Hadamard pipeline latency (cycles)"));
+    p.push_back(int_param("hadamard.size", &A::hadamard, &HadamardConfig::size, 0, 1 << 20,
+                          "transform size: 2^k, 12*2^k or 40*2^k dividing d_inner; 0 = d_inner"));
+    p.push_back(int_param("vector.lanes", &A::vector, &VectorConfig::lanes, 1, 65536,
+                          "vector operations per cycle"));
+    p.push_back(int_param("vector.pipeline_depth", &A::vector, &VectorConfig::pipeline_depth, 0,
+                          1000, "vector pipeline latency per operation (cycles)"));
+    p.push_back(real_param("dram.bandwidth_gbps", &A::dram, &DramConfig::bandwidth_gbps, 0.0, 1e6,
+                           "DRAM bandwidth in GB/s"));
+    p.push_back({"dram.latency_ns", "DRAM access latency in ns, [0, 1e6]",
+                 [](A& c, const nlohmann::json& v, const std::string& where) {
+                   if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1e6) {
+                     throw Error(where + ": dram.latency_ns = " + v.dump() +
+                                 ": out of range, expected a number in [0, 1e6]");
+                   }
+                   c.dram.latency_ns = v.get<double>();
+                 },
+                 [](const A& c) { return nlohmann::ordered_json(c.dram.latency_ns); }});
+    p.push_back(int_param("dram.burst_bytes", &A::dram, &DramConfig::burst_bytes, 1, 1 << 20,
+                          "DRAM burst size in bytes"));
+    p.push_back(int_param("sram.bytes", &A::sram, &SramConfig::bytes, 1024, int64_t(1) << 40,
+                          "on-chip SRAM capacity in bytes"));
+    p.push_back(int_param("sram.ports", &A::sram, &SramConfig::ports, 1, 1024, "SRAM ports"));
+    p.push_back(int_param("sram.port_bytes", &A::sram, &SramConfig::port_bytes, 1, 1 << 16,
+                          "bytes per port per cycle"));
+    p.push_back(int_param("sram.latency_cycles", &A::sram, &SramConfig::latency_cycles, 0, 1000,
+                          "SRAM access latency (cycles)"));
+    p.push_back(int_param("controller.tile_tokens", &A::controller, &ControllerConfig::tile_tokens,
+                          1, 1 << 20, "tokens per tile streamed through the block (prefill)"));
+    return p;
+  }();
+  return table;
+}
+
+const Param* find_param(const std::string& path) {
+  for (const auto& p : params()) {
+    if (path == p.path) return &p;
+  }
+  return nullptr;
+}
+
+void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
+           const std::string& where) {
+  if (!j.is_object()) {
+    throw Error(where + ": " + (prefix.empty() ? std::string("the config") : prefix) +
+                " must be a JSON object");
+  }
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (const Param* p = find_param(path)) {
+      p->set(c, it.value(), where);
+    } else if (it.value().is_object()) {
+      bool known_group = false;
+      for (const auto& q : params()) {
+        if (std::string(q.path).rfind(path + ".", 0) == 0) known_group = true;
+      }
+      if (!known_group) throw Error(where + ": unknown key '" + path + "'");
+      apply(c, it.value(), path, where);
+    } else {
+      throw Error(where + ": unknown key '" + path + "' (ssmsim run --help-arch lists the keys)");
+    }
+  }
+}
+
+}  // namespace
+
+const char* dataflow_name(Dataflow d) { return d == Dataflow::kOutputStationary ? "os" : "ws"; }
+
+void ArchConfig::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object() || !j.contains("version")) {
+    throw Error(path + ": missing key 'version' (expected \"version\": 1)");
+  }
+  load_json(j, path);
+}
+
+void ArchConfig::load_json(const nlohmann::json& j, const std::string& where) {
+  apply(*this, j, "", where);
+}
+
+void ArchConfig::set(const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw Error("--set " + assignment + ": expected key.path=value");
+  }
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  const Param* p = find_param(key);
+  if (!p) throw Error("--set: unknown key '" + key + "' (ssmsim run --help-arch lists the keys)");
+  nlohmann::json v;
+  try {
+    v = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    v = text;  // bare strings: --set gemm.dataflow=ws
+  }
+  p->set(*this, v, "--set");
+}
+
+nlohmann::ordered_json ArchConfig::to_json() const {
+  nlohmann::ordered_json j;
+  for (const auto& p : params()) {
+    const std::string path = p.path;
+    nlohmann::ordered_json* node = &j;
+    size_t start = 0;
+    for (size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', start)) {
+      node = &(*node)[path.substr(start, dot - start)];
+      start = dot + 1;
+    }
+    (*node)[path.substr(start)] = p.get(*this);
+  }
+  return j;
+}
+
+std::string ArchConfig::describe() {
+  const ArchConfig def;
+  std::string out = "Architecture keys (JSON file via --arch, or --set key.path=value):\n";
+  for (const auto& p : params()) {
+    out += fmt::format("  {:<34} {:<10} {}\n", p.path, p.get(def).dump(), p.help);
+  }
+  return out;
+}
+
+}  // namespace ssmsim

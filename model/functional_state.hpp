@@ -1,0 +1,41 @@
+// The real data a run computes on: the trace's activations of every layer,
+// the checkpoint's A and D, and what the units produce (quantized SSM input,
+// scan output, gated y) with their error against the trace. Units reach it
+// through the TensorDesc extension; the controller owns it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "model/numeric/metrics.hpp"
+#include "model/numeric/quantizer.hpp"
+
+namespace ssmsim {
+
+struct LayerData {
+  // From the trace, [L, width] row-major, fp32.
+  std::vector<float> u, dt, B, C, z, y;
+  // From the checkpoint: A = -exp(A_log) [d_inner, d_state], D [d_inner].
+  std::vector<float> A, D;
+  float u_scale = 1.0f;          // SSM-input quantizer scale (percentile / 127)
+  float y_scale = 1.0f;          // out_proj-input (Hadamard domain) scale (max / 127)
+  std::vector<float> y_ref_had;  // Hadamard(y from the trace), [L, d_inner]
+  // Produced by the units.
+  std::vector<float> u_hat, y_ssm, y_hat;
+  std::vector<float> h;       // scan state [d_inner, d_state], carried over tiles
+  quant::ErrorStats u_err;    // SSM input: quantizer vs trace
+  quant::ErrorStats y_err;    // gated y: computed from u_hat vs trace y
+  quant::ErrorStats had_err;  // out_proj input: INT8(H y_hat) vs H y_trace
+};
+
+struct FunctionalState {
+  bool have_trace = false;    // activations available: the quantizer computes
+  bool have_weights = false;  // A and D available: scan, gate, Hadamard compute
+  int64_t seq_len = 0, d_inner = 0, d_state = 0, hadamard_size = 0;
+  quant::QuantKind kind = quant::QuantKind::kSe;
+  quant::SoftEdgeParams se;
+  std::vector<LayerData> layers;
+};
+
+}  // namespace ssmsim

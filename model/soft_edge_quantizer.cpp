@@ -1,0 +1,113 @@
+#include "model/soft_edge_quantizer.hpp"
+
+#include "model/functional_state.hpp"
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg,
+                                     std::vector<OpRecord>* log, const TraceWindow* window)
+    : UnitBase(name, "quant", cfg.clock_period_ns(), log, window),
+      quant2scan("quant2scan"),
+      quant2gemm("quant2gemm"),
+      cfg_(cfg.quantizer),
+      kind_(quant::parse_kind(cfg.quantizer.mode, "quantizer.mode")),
+      small_sig_("se_small", 0),
+      normal_sig_("se_normal", 0),
+      large_sig_("se_large", 0),
+      saturated_sig_("se_saturated", 0) {}
+
+uint64_t SoftEdgeQuantizer::latency(const QuantizerConfig& q) {
+  const bool se = q.mode != "int8";
+  return static_cast<uint64_t>(q.pipeline_depth + (se ? q.se_extra_latency : 0));
+}
+
+uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,
+                                             const std::vector<uint8_t>& special) {
+  if (!q.multicycle || q.mode == "int8") return 0;
+  const auto lanes = static_cast<size_t>(q.lanes);
+  const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
+  uint64_t total = 0;
+  for (size_t v = 0; v < special.size(); v += lanes) {
+    uint64_t s = 0;
+    for (size_t i = v; i < std::min(special.size(), v + lanes); ++i) s += special[i];
+    total += (s * extra + lanes - 1) / lanes;
+  }
+  return total;
+}
+
+void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s,
+                             const TensorDesc& d, uint64_t bytes) {
+  tlm::tlm_generic_payload trans;
+  TensorDesc desc = d;
+  trans.set_command(tlm::TLM_WRITE_COMMAND);
+  trans.set_address(0);
+  std::vector<uint8_t> dummy(1);
+  trans.set_data_ptr(dummy.data());
+  trans.set_data_length(static_cast<unsigned>(bytes));
+  trans.set_streaming_width(static_cast<unsigned>(bytes));
+  trans.set_extension(&desc);
+  sc_time t = sc_core::SC_ZERO_TIME;
+  s->b_transport(trans, t);
+  trans.clear_extension(&desc);
+  stats_.link_bytes += bytes;
+}
+
+sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
+  const auto E = static_cast<size_t>(d.elements);
+  const sc_time in_ready =
+      mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
+  special_.assign(E, 0);
+  FunctionalState* fn = d.fn;
+  if (fn != nullptr && fn->have_trace) {
+    LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
+    const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
+    const float* x = L.u.data() + off;
+    float* out = L.u_hat.data() + off;
+    const quant::ErrorStats s = quant::measure(kind_, x, E, L.u_scale, fn->se, out);
+    L.u_err.merge(s);
+    for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += s.regions[r];
+    if (cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
+      // Special elements: SE flag set (small, large, saturated) or outliers.
+      const bool flagged = cfg_.multicycle_regions == "flagged";
+      const quant::SoftEdgeCodec codec(L.u_scale, fn->se);
+      const quant::SeAuthorsGrid grid(L.u_scale);
+      for (size_t i = 0; i < E; ++i) {
+        quant::SeRegion r;
+        if (kind_ == quant::QuantKind::kSe)
+          codec.quantize(x[i], &r);
+        else
+          grid.quantize(x[i], &r);
+        const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;
+        special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
+      }
+    }
+    mirror(small_sig_, regions_[static_cast<int>(quant::SeRegion::kSmall)]);
+    mirror(normal_sig_, regions_[static_cast<int>(quant::SeRegion::kNormal)]);
+    mirror(large_sig_, regions_[static_cast<int>(quant::SeRegion::kLarge)]);
+    mirror(saturated_sig_, regions_[static_cast<int>(quant::SeRegion::kSaturated)]);
+  }
+  const uint64_t lanes = static_cast<uint64_t>(cfg_.lanes);
+  const uint64_t stream = (E + lanes - 1) / lanes;
+  const uint64_t extra = multicycle_extra(cfg_, special_);
+  const uint64_t lat = latency(cfg_);
+  // SE words: 8 bits + flag; INT8 for x_proj.
+  const bool se = kind_ != quant::QuantKind::kInt8;
+  send(quant2scan, d, se ? (E * 9 + 7) / 8 : E);
+  send(quant2gemm, d, E);
+  rec.busy_cycles = stream + extra + lat;
+  rec.stall_cycles = to_cycles(in_ready);
+  rec.elements = E;
+  return in_ready + cycles(rec.busy_cycles);
+}
+
+void SoftEdgeQuantizer::trace_signals(sc_core::sc_trace_file* tf) const {
+  trace(tf);
+  sc_core::sc_trace(tf, small_sig_, "quant.small_count");
+  sc_core::sc_trace(tf, normal_sig_, "quant.normal_count");
+  sc_core::sc_trace(tf, large_sig_, "quant.large_count");
+  sc_core::sc_trace(tf, saturated_sig_, "quant.saturated_count");
+}
+
+}  // namespace ssmsim

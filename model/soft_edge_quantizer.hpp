@@ -1,0 +1,46 @@
+// The SSM-input quantizer stage: `lanes` elements per cycle through a
+// pipeline of `pipeline_depth` stages (+ `se_extra_latency` for the SE
+// classification). Modes int8, se and se-authors quantize the trace's real
+// u; SE words go to the scan unit (quant2scan), INT8 to the x_proj GEMM
+// (quant2gemm). With `multicycle`, each vector of `lanes` elements holding s
+// special elements costs ceil(s * extra_cycles / lanes) more cycles, so the
+// cycle count depends on the data.
+#pragma once
+
+#include <array>
+
+#include "model/arch_config.hpp"
+#include "model/numeric/quantizer.hpp"
+#include "model/unit_base.hpp"
+
+namespace ssmsim {
+
+class SoftEdgeQuantizer : public UnitBase {
+ public:
+  tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2scan;
+  tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2gemm;
+
+  SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
+                    const TraceWindow* window);
+  void trace_signals(sc_core::sc_trace_file* tf) const;
+
+  // Pipeline latency of one operation (cycles).
+  static uint64_t latency(const QuantizerConfig& q);
+  // Extra multicycle cycles for per-element special flags, vector by vector.
+  static uint64_t multicycle_extra(const QuantizerConfig& q, const std::vector<uint8_t>& special);
+  const std::array<uint64_t, quant::kSeRegionCount>& region_counts() const { return regions_; }
+
+ protected:
+  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+
+ private:
+  void send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s, const TensorDesc& d,
+            uint64_t bytes);
+  QuantizerConfig cfg_;
+  quant::QuantKind kind_;
+  std::array<uint64_t, quant::kSeRegionCount> regions_{};
+  sc_core::sc_signal<uint64_t> small_sig_, normal_sig_, large_sig_, saturated_sig_;
+  std::vector<uint8_t> special_;
+};
+
+}  // namespace ssmsim

@@ -1,0 +1,19 @@
+// The simulated-time window in which traced signals change (--vcd-window):
+// outside it mirrors hold their value, so the VCD holds only the window.
+#pragma once
+
+#include <systemc>
+
+namespace ssmsim {
+
+struct TraceWindow {
+  bool enabled = false;
+  sc_core::sc_time start = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time end = sc_core::sc_max_time();
+  bool active() const {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    return enabled && now >= start && now <= end;
+  }
+};
+
+}  // namespace ssmsim

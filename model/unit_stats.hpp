@@ -1,0 +1,35 @@
+// Plain statistics of a unit and of one operation it executed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ssmsim {
+
+struct UnitStats {
+  uint64_t ops = 0;
+  uint64_t busy_cycles = 0;   // the datapath was working
+  uint64_t stall_cycles = 0;  // an operation was running but waited for data
+  uint64_t elements = 0;      // elements produced (MACs for the GEMM unit)
+  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
+  uint64_t link_bytes = 0;  // sent on unit-to-unit links
+  uint64_t accesses = 0;    // memory transactions issued
+};
+
+// One executed operation, for per-layer reports and gemm_ops.
+struct OpRecord {
+  std::string unit;
+  std::string op;
+  int64_t layer = 0;
+  int64_t tile = 0;
+  int64_t M = 0, N = 0, K = 0;
+  uint64_t start_cycle = 0, end_cycle = 0;
+  uint64_t busy_cycles = 0, stall_cycles = 0;
+  uint64_t compute_cycles = 0;  // GEMM: SCALE-Sim compute cycles
+  uint64_t elements = 0;
+  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
+};
+
+}  // namespace ssmsim

@@ -1,0 +1,249 @@
+// ssmsim run: elaborates the Accelerator for a trace (and the checkpoint it
+// came from), simulates prefill or decode, and reports cycles, bytes and the
+// quantization error of every quantizer the data passed through.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "model/accelerator.hpp"
+#include "model/functional_state.hpp"
+#include "model/numeric/error.hpp"
+#include "model/numeric/hadamard.hpp"
+#include "sc_main/calibration.hpp"
+#include "sc_main/commands.hpp"
+#include "sc_main/report.hpp"
+#include "sc_main/run_report.hpp"
+#include "traces/checkpoint.hpp"
+#include "traces/trace.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace ssmsim {
+
+namespace {
+
+struct RunOptions {
+  std::string trace, model, arch, mode = "prefill", quantizer, vcd, vcd_window, out = "out";
+  int64_t tokens = 0;
+  double percentile = 99.99;
+  std::vector<std::string> sets;
+  bool force = false;
+};
+
+// The checkpoint beside the trace: DIR/<model> or DIR/../models/<model>.
+std::string find_checkpoint(const std::string& trace, const std::string& model) {
+  const fs::path dir = fs::path(trace).parent_path();
+  for (const fs::path& p : {dir / model, dir / ".." / "models" / model}) {
+    if (fs::exists(p / "config.json")) return p.string();
+  }
+  return "";
+}
+
+std::vector<float> layer_floats(const Trace& t, int64_t layer, const std::string& name) {
+  // Batch row 0: the accelerator runs one sequence.
+  const TensorView& v = t.layer(layer, name);
+  std::vector<float> all = v.to_float_finite();
+  all.resize(static_cast<size_t>(t.seq_len() * v.shape[2]));
+  return all;
+}
+
+void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint* ckpt,
+                      const ArchConfig& arch, double percentile, int64_t hsize) {
+  const ModelDims& d = trace.dims();
+  const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state;
+  fn.have_trace = true;
+  fn.have_weights = ckpt != nullptr;
+  fn.seq_len = L;
+  fn.d_inner = D;
+  fn.d_state = N;
+  fn.hadamard_size = hsize;
+  fn.kind = quant::parse_kind(arch.quantizer.mode, "quantizer.mode");
+  fn.se = {static_cast<int>(arch.quantizer.se_small_shift),
+           static_cast<int>(arch.quantizer.se_large_shift),
+           static_cast<int>(arch.quantizer.se_payload_bits)};
+  fn.layers.resize(static_cast<size_t>(d.n_layer));
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    LayerData& ld = fn.layers[static_cast<size_t>(l)];
+    ld.u = layer_floats(trace, l, "ssm.u");
+    ld.u_scale = static_cast<float>(calibrate_layer({&trace}, l, "ssm.u", percentile).scale());
+    if (!(ld.u_scale > 0)) {
+      throw Error(trace.path() + ": tensor '" + Trace::layer_name(l, "ssm.u") +
+                  "': calibrated amax is 0, no scale can be derived");
+    }
+    ld.u_hat.assign(ld.u.size(), 0.0f);
+    if (!fn.have_weights) continue;
+    ld.dt = layer_floats(trace, l, "ssm.dt");
+    ld.B = layer_floats(trace, l, "ssm.B");
+    ld.C = layer_floats(trace, l, "ssm.C");
+    ld.z = layer_floats(trace, l, "z");
+    ld.y = layer_floats(trace, l, "ssm.y");
+    std::vector<float> a_log = ckpt->layer(l, "mixer.A_log").to_float_finite();
+    ld.A.resize(a_log.size());
+    for (size_t i = 0; i < a_log.size(); ++i) ld.A[i] = -std::exp(a_log[i]);
+    ld.D = ckpt->layer(l, "mixer.D").to_float_finite();
+    ld.h.assign(static_cast<size_t>(D * N), 0.0f);
+    ld.y_ssm.assign(ld.u.size(), 0.0f);
+    ld.y_hat.assign(ld.u.size(), 0.0f);
+    // Reference out_proj input in the Hadamard domain, and its max scale.
+    ld.y_ref_had = ld.y;
+    float amax = 0;
+    for (int64_t t = 0; t < L; ++t) {
+      for (int64_t b = 0; b < D; b += hsize)
+        hadamard_transform(ld.y_ref_had.data() + t * D + b, hsize);
+    }
+    for (float v : ld.y_ref_had) amax = std::max(amax, std::fabs(v));
+    ld.y_scale = amax > 0 ? amax / 127.0f : 1.0f;
+  }
+}
+
+std::pair<double, double> parse_window(const std::string& w) {
+  const size_t colon = w.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    size_t p1 = 0, p2 = 0;
+    const double a = std::stod(w.substr(0, colon), &p1);
+    const double b = std::stod(w.substr(colon + 1), &p2);
+    if (p1 != colon || p2 != w.size() - colon - 1 || a < 0 || b <= a)
+      throw std::invalid_argument("");
+    return {a, b};
+  } catch (const std::exception&) {
+    throw Error("--vcd-window = '" + w + "': expected START_NS:END_NS with 0 <= START < END");
+  }
+}
+
+}  // namespace
+
+int run_command(const Args& args) {
+  RunOptions o;
+  po::options_description desc(
+      "ssmsim run: simulate the accelerator on a trace (cycles, bytes, quantization error).\n\n"
+      "Options");
+  desc.add_options()("help,h", "show this help")("help-arch",
+                                                 "list every architecture key with its default")(
+      "trace", po::value(&o.trace)->required(), "ssm-trace v1 file (required)")(
+      "model", po::value(&o.model),
+      "checkpoint folder for A and D (default: <trace dir>/<model> or <trace "
+      "dir>/../models/<model>;"
+      " without one the scan, gate and Hadamard run timing-only)")(
+      "arch", po::value(&o.arch), "architecture JSON (version 1); default: the built-in one")(
+      "set", po::value(&o.sets)->composing(),
+      "override an architecture key: key.path=value (repeatable)")(
+      "mode", po::value(&o.mode)->default_value(o.mode),
+      "prefill (tiles streamed) | decode (token by token)")(
+      "tokens", po::value(&o.tokens)->default_value(0),
+      "tokens to run, 1..seq_len; 0 = all of the trace")(
+      "quantizer", po::value(&o.quantizer), "int8 | se | se-authors (sets quantizer.mode)")(
+      "percentile", po::value(&o.percentile)->default_value(o.percentile, "99.99"),
+      "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
+      "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
+      "vcd-window", po::value(&o.vcd_window), "START_NS:END_NS: signals change only inside")(
+      "out", po::value(&o.out)->default_value(o.out),
+      "output folder for run.json, run.csv, run.config.json")("force", po::bool_switch(&o.force),
+                                                              "overwrite existing results and VCD");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << desc
+              << "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), "
+                 "OUT/run.config.json (effective architecture).\n";
+    return kExitOk;
+  }
+  if (vm.count("help-arch")) {
+    std::cout << ArchConfig::describe();
+    return kExitOk;
+  }
+  po::notify(vm);
+
+  ArchConfig arch;
+  if (!o.arch.empty()) arch.load_file(o.arch);
+  for (const auto& s : o.sets) arch.set(s);
+  if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer);
+  if (o.mode != "prefill" && o.mode != "decode") {
+    throw Error("--mode = '" + o.mode + "': expected prefill or decode");
+  }
+  if (!(o.percentile > 0 && o.percentile <= 100)) {
+    throw Error("--percentile = " + num(o.percentile) + ": expected a value in (0, 100]");
+  }
+
+  const Trace trace(o.trace);
+  const ModelDims& d = trace.dims();
+  if (o.tokens < 0 || o.tokens > trace.seq_len()) {
+    throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", o.tokens,
+                            trace.seq_len()));
+  }
+  const int64_t tokens = o.tokens == 0 ? trace.seq_len() : o.tokens;
+  int64_t hsize = arch.hadamard.size == 0 ? d.d_inner : arch.hadamard.size;
+  HadamardShape hs;
+  if (!hadamard_shape(hsize, &hs) || d.d_inner % hsize != 0) {
+    throw Error(fmt::format(
+        "hadamard.size = {}: not supported for d_inner {} (expected 2^k, 12*2^k, 20*2^k or "
+        "40*2^k dividing d_inner)",
+        hsize, d.d_inner));
+  }
+
+  std::unique_ptr<Checkpoint> ckpt;
+  std::string model_dir = o.model.empty() ? find_checkpoint(o.trace, d.name) : o.model;
+  if (!model_dir.empty()) {
+    ckpt = std::make_unique<Checkpoint>(model_dir);
+    const ModelDims& c = ckpt->dims();
+    if (c.n_layer != d.n_layer || c.d_inner != d.d_inner || c.d_state != d.d_state ||
+        c.d_model != d.d_model) {
+      throw Error(model_dir + ": checkpoint dims (n_layer " + std::to_string(c.n_layer) +
+                  ", d_inner " + std::to_string(c.d_inner) + ") differ from trace " + o.trace);
+    }
+  }
+  std::vector<std::string> outputs = {"run.json", "run.csv", "run.config.json"};
+  prepare_output_dir(o.out, outputs, o.force);
+  if (!o.vcd.empty() && fs::exists(o.vcd) && !o.force) {
+    throw Error(o.vcd + ": exists; pass --force to overwrite");
+  }
+
+  FunctionalState fn;
+  setup_functional(fn, trace, ckpt.get(), arch, o.percentile, hsize);
+  RunPlan plan;
+  plan.dims = d;
+  plan.decode = o.mode == "decode";
+  plan.tokens = tokens;
+  plan.hadamard_size = hsize;
+  plan.fn = &fn;
+
+  TraceWindow window;
+  if (!o.vcd.empty()) {
+    window.enabled = true;
+    if (!o.vcd_window.empty()) {
+      const auto [a, b] = parse_window(o.vcd_window);
+      window.start = sc_core::sc_time(a, sc_core::SC_NS);
+      window.end = sc_core::sc_time(b, sc_core::SC_NS);
+    }
+  } else if (!o.vcd_window.empty()) {
+    throw Error("--vcd-window needs --vcd FILE");
+  }
+
+  const auto wall0 = std::chrono::steady_clock::now();
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
+  Accelerator acc("accelerator", arch, plan, &window);
+  if (window.enabled) {
+    std::string base = o.vcd;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
+      base.resize(base.size() - 4);
+    acc.open_vcd(base);
+  }
+  sc_core::sc_start();
+  acc.close_vcd();
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (!acc.controller.finished())
+    throw Error("internal: the simulation stopped before the run ended");
+
+  RunReportInput in{o.trace, model_dir, o.mode, tokens, arch, acc, fn, wall_s};
+  write_run_report(in, o.out);
+  if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
+  return kExitOk;
+}
+
+}  // namespace ssmsim
