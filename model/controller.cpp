@@ -107,10 +107,10 @@ void Controller::issue(tlm_utils::simple_initiator_socket<Controller>& s, Tensor
   trans.set_data_length(1);
   trans.set_streaming_width(1);
   d.fn = plan_.fn;
-  trans.set_extension(&d);
+  // The payload owns (and on any exit frees) its copy of the descriptor.
+  trans.set_extension(new TensorDesc(d));
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   s->b_transport(trans, delay);
-  trans.clear_extension(&d);
   if (trans.is_response_error()) {
     throw Error("controller: " + d.op + " of layer " + std::to_string(d.layer) +
                 " failed: " + trans.get_response_string());

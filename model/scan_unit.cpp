@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/functional_state.hpp"
+#include "model/numeric/selective_scan.hpp"
 
 namespace ssmsim {
 
@@ -48,27 +49,11 @@ void ScanUnit::on_token() {
 
 namespace {
 
-float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
-
-// One token of the selective scan on real data, fp32 as in the kernel.
+// One token of the scan on real data (the quantizer's u, the trace's dt, B, C).
 void scan_token(LayerData& L, int64_t t, int64_t D, int64_t N) {
-  const float* dt = L.dt.data() + t * D;
-  const float* u = L.u_hat.data() + t * D;
-  const float* B = L.B.data() + t * N;
-  const float* C = L.C.data() + t * N;
-  float* y = L.y_ssm.data() + t * D;
-  for (int64_t c = 0; c < D; ++c) {
-    const float delta = softplus(dt[c]);
-    const float du = delta * u[c];
-    float* h = L.h.data() + c * N;
-    const float* A = L.A.data() + c * N;
-    float acc = 0.0f;
-    for (int64_t n = 0; n < N; ++n) {
-      h[n] = std::exp(delta * A[n]) * h[n] + du * B[n];
-      acc += h[n] * C[n];
-    }
-    y[c] = acc + L.D[c] * u[c];
-  }
+  selective_scan_token(L.dt.data() + t * D, L.u_hat.data() + t * D, L.B.data() + t * N,
+                       L.C.data() + t * N, L.A.data(), L.D.data(), L.h.data(),
+                       L.y_ssm.data() + t * D, D, N);
 }
 
 }  // namespace

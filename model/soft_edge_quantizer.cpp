@@ -40,17 +40,15 @@ uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,
 void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s,
                              const TensorDesc& d, uint64_t bytes) {
   tlm::tlm_generic_payload trans;
-  TensorDesc desc = d;
   trans.set_command(tlm::TLM_WRITE_COMMAND);
   trans.set_address(0);
   std::vector<uint8_t> dummy(1);
   trans.set_data_ptr(dummy.data());
   trans.set_data_length(static_cast<unsigned>(bytes));
   trans.set_streaming_width(static_cast<unsigned>(bytes));
-  trans.set_extension(&desc);
+  trans.set_extension(new TensorDesc(d));
   sc_time t = sc_core::SC_ZERO_TIME;
   s->b_transport(trans, t);
-  trans.clear_extension(&desc);
   stats_.link_bytes += bytes;
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/functional_state.hpp"
+#include "model/numeric/selective_scan.hpp"
 
 namespace ssmsim {
 
@@ -35,7 +36,7 @@ sc_time VectorUnit::execute(const TensorDesc& d, OpRecord& rec) {
     e.count = E;
     for (size_t i = off; i < off + E; ++i) {
       const float z = L.z[i];
-      L.y_hat[i] = L.y_ssm[i] * (z / (1.0f + std::exp(-z)));
+      L.y_hat[i] = L.y_ssm[i] * silu(z);
       const double r = L.y[i], err = r - L.y_hat[i];
       e.sum_sq_signal += r * r;
       e.sum_sq_error += err * err;
