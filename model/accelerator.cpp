@@ -32,6 +32,7 @@ Accelerator::~Accelerator() { close_vcd(); }
 
 void Accelerator::open_vcd(const std::string& path_without_ext) {
   vcd_ = sc_core::sc_create_vcd_trace_file(path_without_ext.c_str());
+  // 1 ns resolution in the file (set before SystemC reports its default).
   vcd_->set_time_unit(1, sc_core::SC_NS);
   gemm.trace(vcd_);
   quant.trace_signals(vcd_);

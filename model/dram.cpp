@@ -13,11 +13,9 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
       window_(window),
       in_flight_sig_("dram_in_flight", 0) {
   noc2dram.register_b_transport(this, &Dram::b_transport);
-  SC_METHOD(on_start);
-  sensitive << start_q_;
-  dont_initialize();
-  SC_METHOD(on_end);
-  sensitive << end_q_;
+  // One process drives the signal (a signal has one driver).
+  SC_METHOD(on_change);
+  sensitive << start_q_ << end_q_;
   dont_initialize();
 }
 
@@ -47,13 +45,10 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-void Dram::on_start() {
-  ++in_flight_;
-  if (window_->active()) in_flight_sig_.write(in_flight_);
-}
-
-void Dram::on_end() {
-  --in_flight_;
+void Dram::on_change() {
+  // An event queue triggers once per delta for each notification due now.
+  if (start_q_.default_event().triggered()) ++in_flight_;
+  if (end_q_.default_event().triggered()) --in_flight_;
   if (window_->active()) in_flight_sig_.write(in_flight_);
 }
 

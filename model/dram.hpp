@@ -34,8 +34,7 @@ class Dram : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void on_start();
-  void on_end();
+  void on_change();
 
   DramConfig cfg_;
   const TraceWindow* window_;

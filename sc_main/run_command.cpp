@@ -159,6 +159,9 @@ int run_command(const Args& args) {
     throw Error("--vcd-window needs --vcd FILE");
   }
 
+  // SystemC's informational messages (tracing time unit...) would land in
+  // the report; warnings and errors still show.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const auto wall0 = std::chrono::steady_clock::now();
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
   Accelerator acc("accelerator", arch, plan, &window);

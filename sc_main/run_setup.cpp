@@ -81,5 +81,4 @@ void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint*
   }
 }
 
-
 }  // namespace ssmsim

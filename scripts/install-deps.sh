@@ -10,6 +10,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # sanitizer and fuzzing builds
+  python3                   # tests compare run.json files
 )
 
 missing=()

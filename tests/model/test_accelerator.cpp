@@ -3,10 +3,9 @@
 // Every operation's busy cycles equal its unit's formula for its shape, the
 // shared units bound the total, and the quantizer's figures are the
 // library's (so run and quant agree).
-#include "model/accelerator.hpp"
-
 #include <gtest/gtest.h>
 
+#include "model/accelerator.hpp"
 #include "model/numeric/calibration.hpp"
 #include "model/numeric/metrics.hpp"
 #include "sc_main/run_setup.hpp"

@@ -42,10 +42,19 @@ struct Platform : sc_core::sc_module {
 
   SC_HAS_PROCESS(Platform);
   Platform(sc_core::sc_module_name n, const ArchConfig& c)
-      : sc_module(n), gemm("gemm", c, &log, nullptr), quant("quant", c, &log, nullptr),
-        scan("scan", c, &log, nullptr), had("had", c, &log, nullptr), vec("vec", c, &log, nullptr),
-        noc("noc"), dram("dram", c.dram, nullptr), sram("sram", c.sram, c.clock_period_ns()),
-        drv2gemm("drv2gemm"), drv2quant("drv2quant"), drv2scan("drv2scan"), drv2had("drv2had"),
+      : sc_module(n),
+        gemm("gemm", c, &log, nullptr),
+        quant("quant", c, &log, nullptr),
+        scan("scan", c, &log, nullptr),
+        had("had", c, &log, nullptr),
+        vec("vec", c, &log, nullptr),
+        noc("noc"),
+        dram("dram", c.dram, nullptr),
+        sram("sram", c.sram, c.clock_period_ns()),
+        drv2gemm("drv2gemm"),
+        drv2quant("drv2quant"),
+        drv2scan("drv2scan"),
+        drv2had("drv2had"),
         drv2vec("drv2vec") {
     drv2gemm.bind(gemm.ctrl_target);
     drv2quant.bind(quant.ctrl_target);
@@ -80,7 +89,8 @@ struct Platform : sc_core::sc_module {
     const sc_time t0 = sc_core::sc_time_stamp();
     sc_time delay = sc_core::SC_ZERO_TIME;
     s->b_transport(t, delay);
-    cycles[key] = static_cast<uint64_t>((sc_core::sc_time_stamp() - t0) / sc_time(1, sc_core::SC_NS));
+    cycles[key] =
+        static_cast<uint64_t>((sc_core::sc_time_stamp() - t0) / sc_time(1, sc_core::SC_NS));
   }
 
   void script() {

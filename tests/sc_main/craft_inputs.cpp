@@ -56,5 +56,22 @@ int main(int argc, char** argv) {
               R"({"hidden_size": 4, "intermediate_size": 8, "num_hidden_layers": 1,
                   "conv_kernel": 4, "time_step_rank": 1, "vocab_size": 3,
                   "layer_norm_epsilon": 1e-5})");
+  // Multicycle: one layer, d_inner 8, two tokens; with --percentile 100 the
+  // scale is 127/127 = 1 and vectors of 4 hold 4, 1, 0, 2 small values.
+  TinyTrace mc;
+  mc.n_layer = 1;
+  mc.seq_len = 2;
+  auto mct = mc.tensors();
+  mct["act.layers.0.ssm.u"].bytes =
+      f32_bytes({1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127});
+  write_bytes(f("multicycle.safetensors"), safetensors_bytes(mct, mc.metadata()));
+  // Architecture files.
+  write_bytes(f("arch-unknown-key.json"), R"({"version": 1, "gemm": {"rowz": 4}})");
+  write_bytes(f("arch-zero-lanes.json"), R"({"version": 1, "scan": {"lanes": 0}})");
+  write_bytes(f("arch-clock.json"), R"({"version": 1, "clock_mhz": -5})");
+  write_bytes(f("arch-no-version.json"), R"({"gemm": {"rows": 8}})");
+  write_bytes(
+      f("arch-ok.json"),
+      R"({"version": 1, "name": "small", "gemm": {"rows": 16, "cols": 16, "dataflow": "ws"}})");
   return 0;
 }
