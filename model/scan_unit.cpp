@@ -75,7 +75,8 @@ sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
   const uint64_t per_token = cycles_per_token(cfg_, D, N);
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, N);
   if (window_ && window_->enabled) {
-    mirror(layer_sig_, static_cast<int>(d.layer));
+    layer_ = static_cast<int>(d.layer);
+    touch_signals();
     for (int64_t i = 0; i < d.tokens; ++i) {
       token_values_.push_back(static_cast<int>(d.first_token + i));
       token_q_.notify(ready + cycles(per_token * static_cast<uint64_t>(i)));

@@ -81,10 +81,7 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
         special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
       }
     }
-    mirror(small_sig_, regions_[static_cast<int>(quant::SeRegion::kSmall)]);
-    mirror(normal_sig_, regions_[static_cast<int>(quant::SeRegion::kNormal)]);
-    mirror(large_sig_, regions_[static_cast<int>(quant::SeRegion::kLarge)]);
-    mirror(saturated_sig_, regions_[static_cast<int>(quant::SeRegion::kSaturated)]);
+    touch_signals();
   }
   const uint64_t lanes = static_cast<uint64_t>(cfg_.lanes);
   const uint64_t stream = (E + lanes - 1) / lanes;
@@ -98,6 +95,13 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
   rec.stall_cycles = to_cycles(in_ready);
   rec.elements = E;
   return in_ready + cycles(rec.busy_cycles);
+}
+
+void SoftEdgeQuantizer::update_signals() {
+  small_sig_.write(regions_[static_cast<int>(quant::SeRegion::kSmall)]);
+  normal_sig_.write(regions_[static_cast<int>(quant::SeRegion::kNormal)]);
+  large_sig_.write(regions_[static_cast<int>(quant::SeRegion::kLarge)]);
+  saturated_sig_.write(regions_[static_cast<int>(quant::SeRegion::kSaturated)]);
 }
 
 void SoftEdgeQuantizer::trace_signals(sc_core::sc_trace_file* tf) const {

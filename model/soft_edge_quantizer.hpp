@@ -32,6 +32,7 @@ class SoftEdgeQuantizer : public UnitBase {
 
  protected:
   sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  void update_signals() override;
 
  private:
   void send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s, const TensorDesc& d,

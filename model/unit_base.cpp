@@ -21,6 +21,16 @@ UnitBase::UnitBase(sc_core::sc_module_name name, const std::string& unit, double
       log_(log),
       scratch_(1) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
+  SC_METHOD(signals_method);
+  sensitive << signals_ev_;
+  dont_initialize();
+}
+
+void UnitBase::signals_method() {
+  if (!window_->active()) return;
+  busy_sig_.write(busy_);
+  queued_sig_.write(static_cast<int>(waiting_.size()));
+  update_signals();
 }
 
 uint64_t UnitBase::to_cycles(const sc_time& t) const {
@@ -38,16 +48,16 @@ void UnitBase::acquire(int64_t priority) {
     return;
   }
   waiting_.insert(priority);
-  mirror(queued_sig_, static_cast<int>(waiting_.size()));
+  touch_signals();
   while (busy_ || priority > *waiting_.begin()) wait(released_);
   waiting_.erase(waiting_.find(priority));
-  mirror(queued_sig_, static_cast<int>(waiting_.size()));
   busy_ = true;
 }
 
 void UnitBase::release() {
   busy_ = false;
   released_.notify();
+  touch_signals();
 }
 
 void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -70,7 +80,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.N = d->N;
   rec.K = d->K;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
-  mirror(busy_sig_, true);
+  touch_signals();
   // Inside an operation the unit runs ahead of the kernel in local time
   // (memory requests carry their offset); it synchronises once, at the end.
   qk_.reset();
@@ -86,7 +96,6 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   stats_.dram_write_bytes += rec.dram_write_bytes;
   stats_.sram_read_bytes += rec.sram_read_bytes;
   stats_.sram_write_bytes += rec.sram_write_bytes;
-  mirror(busy_sig_, false);
   release();
   log_->push_back(rec);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);

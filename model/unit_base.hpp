@@ -26,6 +26,7 @@ class UnitBase : public sc_core::sc_module {
   tlm_utils::simple_target_socket<UnitBase> ctrl_target;       // commands in
   tlm_utils::simple_initiator_socket<UnitBase> mem_initiator;  // to memory
 
+  SC_HAS_PROCESS(UnitBase);
   UnitBase(sc_core::sc_module_name name, const std::string& unit, double clock_period_ns,
            std::vector<OpRecord>* log, const TraceWindow* window);
 
@@ -46,11 +47,14 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_time mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_core::sc_time at,
                        OpRecord& rec);
 
-  // Sets a traced signal only inside the VCD window (bounded file size).
-  template <typename T>
-  void mirror(sc_core::sc_signal<T>& s, const T& v) {
-    if (window_ && window_->active()) s.write(v);
+  // Operations run in the callers' threads, and a signal has one driver:
+  // state changes only notify, and one method per unit writes the signals
+  // (inside the VCD window only, which bounds the file's size).
+  void touch_signals() {
+    if (window_ && window_->enabled) signals_ev_.notify(sc_core::SC_ZERO_TIME);
   }
+  // Subclasses write their own traced signals from their state here.
+  virtual void update_signals() {}
 
   sc_core::sc_time period_;
   UnitStats stats_;
@@ -63,12 +67,14 @@ class UnitBase : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void acquire(int64_t priority);
   void release();
+  void signals_method();
 
   std::string unit_;
   std::vector<OpRecord>* log_;
   bool busy_ = false;
   std::multiset<int64_t> waiting_;
   sc_core::sc_event released_;
+  sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
 };
 
