@@ -1,10 +1,9 @@
 // Architecture config: the preset file equals the built-in defaults, JSON
 // and --set go through one table, and bad keys or values name their path.
-#include "model/arch_config.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/arch_config.hpp"
 #include "model/numeric/error.hpp"
 
 using namespace ssmsim;
@@ -28,7 +27,8 @@ TEST(ArchConfig, PresetFileEqualsBuiltIn) {
 TEST(ArchConfig, JsonAndSetOverride) {
   ArchConfig c;
   c.load_json(nlohmann::json::parse(R"({"version": 1, "gemm": {"rows": 8, "dataflow": "ws"},
-      "dram": {"bandwidth_gbps": 68}})"), "x.json");
+      "dram": {"bandwidth_gbps": 68}})"),
+              "x.json");
   EXPECT_EQ(c.gemm.rows, 8);
   EXPECT_EQ(c.gemm.dataflow, Dataflow::kWeightStationary);
   EXPECT_EQ(c.dram.bandwidth_gbps, 68.0);

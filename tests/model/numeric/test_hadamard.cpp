@@ -1,10 +1,10 @@
 // Hadamard matrices and the normalised transform against dense products.
-#include "model/numeric/hadamard.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+
+#include "model/numeric/hadamard.hpp"
 
 using namespace ssmsim;
 

@@ -1,12 +1,11 @@
 // The scan on the real traces: from the trace's own (unquantized) u, dt, B,
 // C, z and the checkpoint's A and D it reproduces the trace's ssm.y.
-#include "model/numeric/selective_scan.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "model/numeric/metrics.hpp"
+#include "model/numeric/selective_scan.hpp"
 #include "traces/checkpoint.hpp"
 #include "traces/trace.hpp"
 
