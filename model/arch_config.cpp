@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
 
 namespace ssmsim {
 
@@ -26,7 +27,7 @@ Param int_param(const char* path, T ArchConfig::*unit, int64_t T::*field, int64_
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_number_integer()) {
               throw Error(fmt::format("{}: {} = {}: expected an integer in [{}, {}]", where, path,
-                                      v.dump(), lo, hi));
+                                      json_text(v), lo, hi));
             }
             const auto x = v.get<int64_t>();
             if (x < lo || x > hi) {
@@ -45,7 +46,7 @@ Param real_param(const char* path, T ArchConfig::*unit, double T::*field, double
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_number()) {
               throw Error(fmt::format("{}: {} = {}: expected a number in ({}, {}]", where, path,
-                                      v.dump(), lo, hi));
+                                      json_text(v), lo, hi));
             }
             const auto x = v.get<double>();
             if (!(x > lo && x <= hi)) {
@@ -66,7 +67,8 @@ Param choice_param(const char* path, T ArchConfig::*unit, std::string T::*field,
         std::string all;
         for (const auto& ch : choices) all += (all.empty() ? "" : " | ") + ch;
         if (!v.is_string()) {
-          throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, v.dump(), all));
+          throw Error(
+              fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
         }
         for (const auto& ch : choices) {
           if (v.get<std::string>() == ch) {
@@ -74,22 +76,22 @@ Param choice_param(const char* path, T ArchConfig::*unit, std::string T::*field,
             return;
           }
         }
-        throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, v.dump(), all));
+        throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
       },
       [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
 }
 
 template <typename T>
 Param bool_param(const char* path, T ArchConfig::*unit, bool T::*field, const char* help) {
-  return {
-      path, help,
-      [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
-        if (!v.is_boolean()) {
-          throw Error(fmt::format("{}: {} = {}: expected true or false", where, path, v.dump()));
-        }
-        c.*unit.*field = v.get<bool>();
-      },
-      [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+  return {path, help,
+          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            if (!v.is_boolean()) {
+              throw Error(
+                  fmt::format("{}: {} = {}: expected true or false", where, path, json_text(v)));
+            }
+            c.*unit.*field = v.get<bool>();
+          },
+          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
 }
 
 const std::vector<Param>& params() {
@@ -99,21 +101,21 @@ const std::vector<Param>& params() {
     p.push_back({"version", "config format version (1)",
                  [](A&, const nlohmann::json& v, const std::string& where) {
                    if (!v.is_number_integer() || v.get<int64_t>() != 1) {
-                     throw Error(where + ": version = " + v.dump() + ": expected 1");
+                     throw Error(where + ": version = " + json_text(v) + ": expected 1");
                    }
                  },
                  [](const A& c) { return nlohmann::ordered_json(c.version); }});
     p.push_back({"name", "a name for this architecture (free text)",
                  [](A& c, const nlohmann::json& v, const std::string& where) {
                    if (!v.is_string())
-                     throw Error(where + ": name = " + v.dump() + ": expected a string");
+                     throw Error(where + ": name = " + json_text(v) + ": expected a string");
                    c.name = v.get<std::string>();
                  },
                  [](const A& c) { return nlohmann::ordered_json(c.name); }});
     p.push_back({"clock_mhz", "accelerator clock in MHz, (0, 10000]",
                  [](A& c, const nlohmann::json& v, const std::string& where) {
                    if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 10000) {
-                     throw Error(where + ": clock_mhz = " + v.dump() +
+                     throw Error(where + ": clock_mhz = " + json_text(v) +
                                  ": out of range, expected a number in (0, 10000]");
                    }
                    c.clock_mhz = v.get<double>();
@@ -131,7 +133,7 @@ const std::vector<Param>& params() {
            else if (v == "ws")
              c.gemm.dataflow = Dataflow::kWeightStationary;
            else
-             throw Error(where + ": gemm.dataflow = " + v.dump() + ": expected one of os | ws");
+             throw Error(where + ": gemm.dataflow = " + json_text(v) + ": expected one of os | ws");
          },
          [](const A& c) { return nlohmann::ordered_json(dataflow_name(c.gemm.dataflow)); }});
     p.push_back(int_param("gemm.epilogue_cycles", &A::gemm, &GemmConfig::epilogue_cycles, 0, 1000,
@@ -187,7 +189,7 @@ const std::vector<Param>& params() {
     p.push_back({"dram.latency_ns", "DRAM access latency in ns, [0, 1e6]",
                  [](A& c, const nlohmann::json& v, const std::string& where) {
                    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1e6) {
-                     throw Error(where + ": dram.latency_ns = " + v.dump() +
+                     throw Error(where + ": dram.latency_ns = " + json_text(v) +
                                  ": out of range, expected a number in [0, 1e6]");
                    }
                    c.dram.latency_ns = v.get<double>();
@@ -251,7 +253,7 @@ void ArchConfig::load_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e9999)
     throw Error(path + ": not valid JSON: " + e.what());
   }
   if (!j.is_object() || !j.contains("version")) {
@@ -276,7 +278,7 @@ void ArchConfig::set(const std::string& assignment) {
   nlohmann::json v;
   try {
     v = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const nlohmann::json::exception&) {
     v = text;  // bare strings: --set gemm.dataflow=ws
   }
   p->set(*this, v, "--set");
@@ -301,7 +303,7 @@ std::string ArchConfig::describe() {
   const ArchConfig def;
   std::string out = "Architecture keys (JSON file via --arch, or --set key.path=value):\n";
   for (const auto& p : params()) {
-    out += fmt::format("  {:<34} {:<10} {}\n", p.path, p.get(def).dump(), p.help);
+    out += fmt::format("  {:<34} {:<10} {}\n", p.path, json_text(p.get(def)), p.help);
   }
   return out;
 }

@@ -11,7 +11,7 @@
 
 namespace ssmsim {
 
-class FunctionalState;  // real-data buffers of one run (controller-owned)
+struct FunctionalState;  // real-data buffers of one run (controller-owned)
 
 struct TensorDesc : tlm::tlm_extension<TensorDesc> {
   std::string op;     // in_proj, x_proj, scan, hadamard, rmsnorm, ...

@@ -7,12 +7,24 @@ namespace ssmsim {
 quant::PercentileObserver calibrate_layer(const std::vector<const Trace*>& traces, int64_t layer,
                                           const std::string& tensor, double percentile) {
   quant::PercentileObserver obs(percentile / 100.0);
+  std::vector<float> buf;
   for (const Trace* t : traces) {
-    const std::vector<float> x = t->layer(layer, tensor).to_float_finite();
-    const size_t row = x.size() / static_cast<size_t>(t->batch());
-    for (int64_t b = 0; b < t->batch(); ++b) obs.observe(x.data() + b * row, row);
+    for_each_row(*t, t->layer(layer, tensor), buf,
+                 [&](const float* x, size_t n) { obs.observe(x, n); });
   }
   return obs;
+}
+
+void for_each_row(const Trace& t, const TensorView& v, std::vector<float>& buf,
+                  const std::function<void(const float*, size_t)>& f) {
+  const size_t row = v.numel / static_cast<size_t>(t.batch());
+  buf.resize(row);
+  for (int64_t b = 0; b < t.batch(); ++b) {
+    const size_t begin = static_cast<size_t>(b) * row;
+    v.to_float_finite(begin, row, buf.data());
+    f(buf.data(), row);
+    t.file().release(v, begin, row);  // keep memory flat on huge traces
+  }
 }
 
 void check_same_model(const Trace& ref, const Trace& other) {

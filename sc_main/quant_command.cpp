@@ -8,6 +8,7 @@
 
 #include "model/numeric/calibration.hpp"
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
 #include "model/numeric/metrics.hpp"
 #include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
@@ -115,22 +116,29 @@ int quant_command(const Args& args) {
   prepare_output_dir(o.out, {"quant.json", "quant.csv"}, o.force);
 
   std::vector<LayerResult> results;
+  std::vector<float> buf;
   for (int64_t l = 0; l < trace.dims().n_layer; ++l) {
-    const std::vector<float> x = trace.layer(l, o.tensor).to_float_finite();
+    const TensorView& xv = trace.layer(l, o.tensor);
     std::vector<const Trace*> sources;
     if (calib.empty()) sources.push_back(&trace);
     for (const auto& c : calib) sources.push_back(c.get());
     const quant::PercentileObserver obs = calibrate_layer(sources, l, o.tensor, o.percentile);
     LayerResult r;
     r.layer = l;
-    r.elements = x.size();
+    r.elements = xv.numel;
     r.amax = obs.amax();
     r.scale = static_cast<float>(obs.scale());
     if (!(r.scale > 0)) {
       throw Error(o.trace + ": tensor '" + Trace::layer_name(l, o.tensor) +
                   "': calibrated amax is 0, no scale can be derived");
     }
-    for (auto k : kinds) r.stats.push_back(quant::measure(k, x.data(), x.size(), r.scale, o.se));
+    // Measured row by row: memory stays at one row on traces of gigabytes.
+    r.stats.assign(kinds.size(), quant::ErrorStats());
+    for_each_row(trace, xv, buf, [&](const float* x, size_t n) {
+      for (size_t i = 0; i < kinds.size(); ++i) {
+        r.stats[i].merge(quant::measure(kinds[i], x, n, r.scale, o.se));
+      }
+    });
     results.push_back(std::move(r));
   }
 
@@ -227,7 +235,7 @@ int quant_command(const Args& args) {
   for (size_t i = 0; i < kinds.size(); ++i)
     tj[quant::kind_name(kinds[i])] = stats_json(kinds[i], totals[i]);
   j["all_layers"] = tj;
-  write_file_atomic(o.out + "/quant.json", j.dump(2) + "\n");
+  write_file_atomic(o.out + "/quant.json", json_text(j, 2) + "\n");
   write_file_atomic(o.out + "/quant.csv", csv.str());
   std::cout << fmt::format("\nwrote {0}/quant.json, {0}/quant.csv\n", o.out);
   return kExitOk;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 
+#include "model/numeric/json_text.hpp"
 #include "sc_main/report.hpp"
 
 namespace ssmsim {
@@ -253,9 +254,9 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
                std::to_string(total_cycles), num(latency_ns)});
     }
   }
-  write_file_atomic(out_dir + "/run.json", j.dump(2) + "\n");
+  write_file_atomic(out_dir + "/run.json", json_text(j, 2) + "\n");
   write_file_atomic(out_dir + "/run.csv", csv.str());
-  write_file_atomic(out_dir + "/run.config.json", arch.to_json().dump(2) + "\n");
+  write_file_atomic(out_dir + "/run.config.json", json_text(arch.to_json(), 2) + "\n");
   std::cout << fmt::format("\nwrote {0}/run.json, {0}/run.csv, {0}/run.config.json\n", out_dir);
 }
 

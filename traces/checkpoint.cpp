@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
 
 namespace ssmsim {
 
@@ -17,7 +18,7 @@ nlohmann::json read_json_file(const std::string& path) {
   ss << in.rdbuf();
   try {
     return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e9999)
     throw Error(path + ": not valid JSON: " + e.what());
   }
 }
@@ -28,7 +29,7 @@ int64_t cfg_int(const nlohmann::json& j, const std::string& path, const char* ke
   if (!j.contains(key)) throw Error(path + ": missing key '" + std::string(key) + "'");
   const auto& v = j[key];
   if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
-    throw Error(path + ": key '" + std::string(key) + "' = " + v.dump() +
+    throw Error(path + ": key '" + std::string(key) + "' = " + json_text(v) +
                 ", expected a positive integer");
   }
   return v.get<int64_t>();
@@ -50,7 +51,7 @@ ModelDims read_model_config(const std::string& path) {
   if (!j.contains("layer_norm_epsilon")) throw Error(path + ": missing key 'layer_norm_epsilon'");
   const auto& eps = j["layer_norm_epsilon"];
   if (!eps.is_number() || !(eps.get<double>() > 0)) {
-    throw Error(path + ": key 'layer_norm_epsilon' = " + eps.dump() +
+    throw Error(path + ": key 'layer_norm_epsilon' = " + json_text(eps) +
                 ", expected a positive number");
   }
   d.rms_norm_eps = eps.get<double>();
@@ -59,13 +60,14 @@ ModelDims read_model_config(const std::string& path) {
                             std::pair{"tie_word_embeddings", &d.tie_word_embeddings}}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_boolean()) {
-      throw Error(path + ": key '" + std::string(key) + "' = " + j[key].dump() +
+      throw Error(path + ": key '" + std::string(key) + "' = " + json_text(j[key]) +
                   ", expected true or false");
     }
     *field = j[key].get<bool>();
   }
   if (j.contains("model_type") && j["model_type"] != "mamba") {
-    throw Error(path + ": key 'model_type' = " + j["model_type"].dump() + ", expected \"mamba\"");
+    throw Error(path + ": key 'model_type' = " + json_text(j["model_type"]) +
+                ", expected \"mamba\"");
   }
   return d;
 }

@@ -8,6 +8,7 @@
 
 #include "model/numeric/error.hpp"
 #include "model/numeric/half.hpp"
+#include "model/numeric/json_text.hpp"
 
 namespace ssmsim {
 
@@ -118,10 +119,15 @@ void TensorView::to_float(size_t begin, size_t count, float* out) const {
 
 std::vector<float> TensorView::to_float_finite() const {
   std::vector<float> out(numel);
-  to_float(0, numel, out.data());
+  to_float_finite(0, numel, out.data());
+  return out;
+}
+
+void TensorView::to_float_finite(size_t begin, size_t count, float* out) const {
+  to_float(begin, count, out);
   size_t bad = 0;
   size_t first = 0;
-  for (size_t i = 0; i < numel; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     if (!std::isfinite(out[i])) {
       if (bad == 0) first = i;
       ++bad;
@@ -129,10 +135,9 @@ std::vector<float> TensorView::to_float_finite() const {
   }
   if (bad != 0) {
     throw Error(file + ": tensor '" + name + "': " + std::to_string(bad) +
-                " non-finite value(s) (NaN/Inf), first at index " + index_str(first) + " = " +
-                std::to_string(out[first]) + "; activations must be finite");
+                " non-finite value(s) (NaN/Inf), first at index " + index_str(begin + first) +
+                " = " + std::to_string(out[first]) + "; activations must be finite");
   }
-  return out;
 }
 
 std::vector<int32_t> TensorView::to_int32() const {
@@ -149,6 +154,16 @@ std::vector<int32_t> TensorView::to_int32() const {
 
 SafetensorsFile::SafetensorsFile(const std::string& path)
     : map_(std::make_unique<MappedFile>(path)) {
+  parse();
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& name, std::vector<uint8_t> bytes)
+    : map_(std::make_unique<MappedFile>(name, std::move(bytes))) {
+  parse();
+}
+
+void SafetensorsFile::parse() {
+  const std::string& path = map_->path();
   const size_t size = map_->size();
   if (size < 8) {
     throw Error(path + ": file is " + std::to_string(size) +
@@ -166,7 +181,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(hdr, hdr + n);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e9999)
     throw Error(path + ": header is not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw Error(path + ": header must be a JSON object");
@@ -200,7 +215,7 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
     t.file = path;
     t.name = name;
     if (!e["dtype"].is_string() || !parse_dtype(e["dtype"].get<std::string>(), &t.dtype)) {
-      throw Error(where + ": unknown dtype " + e["dtype"].dump() +
+      throw Error(where + ": unknown dtype " + json_text(e["dtype"]) +
                   " (expected one of F16, BF16, F32, I32, I8)");
     }
     const auto& shape = e["shape"];
@@ -208,11 +223,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path)
     uint64_t numel = 1;
     for (const auto& d : shape) {
       if (!d.is_number_integer() || d.get<int64_t>() < 0) {
-        throw Error(where + ": shape " + shape.dump() + " must hold non-negative integers");
+        throw Error(where + ": shape " + json_text(shape) + " must hold non-negative integers");
       }
       const auto extent = d.get<uint64_t>();
       if (extent != 0 && numel > std::numeric_limits<uint64_t>::max() / extent / 8) {
-        throw Error(where + ": shape " + shape.dump() + " is too large");
+        throw Error(where + ": shape " + json_text(shape) + " is too large");
       }
       numel *= extent;
       t.shape.push_back(static_cast<int64_t>(extent));

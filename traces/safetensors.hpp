@@ -37,6 +37,9 @@ struct TensorView {
   // Whole tensor as float; throws Error naming file and tensor, the count of
   // NaN/Inf values and the first one's index when any is found.
   std::vector<float> to_float_finite() const;
+  // The same for elements [begin, begin + count) (indices in the message are
+  // the tensor's own).
+  void to_float_finite(size_t begin, size_t count, float* out) const;
   // Integer view of I32/I8 tensors (tokens).
   std::vector<int32_t> to_int32() const;
   // Multi-index of a flat element index, for messages.
@@ -46,6 +49,8 @@ struct TensorView {
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(const std::string& path);
+  // The same checks over bytes in memory (fuzzing); `name` for messages.
+  SafetensorsFile(const std::string& name, std::vector<uint8_t> bytes);
 
   const std::string& path() const { return map_->path(); }
   bool has(const std::string& name) const { return tensors_.count(name) != 0; }
@@ -54,8 +59,13 @@ class SafetensorsFile {
   const std::map<std::string, TensorView>& tensors() const { return tensors_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   size_t file_size() const { return map_->size(); }
+  // Drops elements [begin, begin + count) of t from memory once processed.
+  void release(const TensorView& t, size_t begin, size_t count) const {
+    map_->release(t.data + begin * dtype_size(t.dtype), count * dtype_size(t.dtype));
+  }
 
  private:
+  void parse();
   std::unique_ptr<MappedFile> map_;
   std::map<std::string, TensorView> tensors_;
   std::map<std::string, std::string> metadata_;

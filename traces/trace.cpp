@@ -60,7 +60,12 @@ bool Trace::is_layer_tensor(const std::string& tensor) const {
   return std::find(n.begin(), n.end(), tensor) != n.end();
 }
 
-Trace::Trace(const std::string& path) : file_(path) {
+Trace::Trace(const std::string& path) : file_(path) { validate(); }
+
+Trace::Trace(SafetensorsFile file) : file_(std::move(file)) { validate(); }
+
+void Trace::validate() {
+  const std::string& path = file_.path();
   expect_meta(file_, "format", "ssm-trace");
   expect_meta(file_, "version", "1");
   expect_meta(file_, "arch", "mamba1");

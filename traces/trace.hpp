@@ -15,6 +15,8 @@ namespace ssmsim {
 class Trace {
  public:
   explicit Trace(const std::string& path);
+  // Validates an already-open file (in-memory traces, fuzzing).
+  explicit Trace(SafetensorsFile file);
 
   const std::string& path() const { return file_.path(); }
   const ModelDims& dims() const { return dims_; }
@@ -38,6 +40,7 @@ class Trace {
   std::vector<int32_t> tokens() const;
 
  private:
+  void validate();
   SafetensorsFile file_;
   ModelDims dims_;
   int64_t batch_ = 0;

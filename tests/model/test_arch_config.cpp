@@ -5,6 +5,7 @@
 
 #include "model/arch_config.hpp"
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
 
 using namespace ssmsim;
 using ::testing::HasSubstr;
@@ -59,4 +60,30 @@ TEST(ArchConfig, RejectsWithKeyPath) {
   EXPECT_THAT(error_of([&] { c.set("quantizer.mode=fp8"); }),
               HasSubstr("quantizer.mode = \"fp8\": expected one of int8 | se | se-authors"));
   EXPECT_THAT(error_of([&] { c.set("nonsense"); }), HasSubstr("expected key.path=value"));
+}
+
+// Found by fuzz_arch_config: a --set value with invalid UTF-8 made the error
+// message's JSON dump throw and the process abort.
+TEST(ArchConfig, InvalidUtf8ValueIsAnErrorNotACrash) {
+  ArchConfig c;
+  const std::string bad("quantizer.mode=se-au\x01\x00\x7f\xfd\xca\xc0\xf4\x1athors\n", 35);
+  EXPECT_THAT(error_of([&] { c.set(bad); }), HasSubstr("quantizer.mode = "));
+  // A free-text name may hold any bytes; writing the config must not throw.
+  c.set(std::string("name=\xff\xfe"));
+  EXPECT_NO_THROW((void)json_text(c.to_json(), 2));
+  EXPECT_THAT(error_of([&] { c.set(std::string("gemm.dataflow=\xff")); }),
+              HasSubstr("expected one of os | ws"));
+}
+
+// Found by fuzz_arch_config: --set with a number beyond a double's range.
+TEST(ArchConfig, NumberOverflowIsAnErrorNotACrash) {
+  ArchConfig c;
+  EXPECT_THAT(error_of([&] { c.set("clock_mhz=1e99999"); }), HasSubstr("clock_mhz"));
+  EXPECT_THAT(error_of([&] { c.set("quantizer.mode=5555555500000000e000000385122533"); }),
+              HasSubstr("quantizer.mode"));
+  EXPECT_THAT(error_of([&] {
+                c.load_json(nlohmann::json::parse(R"({"gemm": {"rows": 99999999999999999999}})"),
+                            "a.json");
+              }),
+              HasSubstr("gemm.rows"));
 }

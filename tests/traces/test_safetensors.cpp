@@ -149,3 +149,20 @@ TEST(Safetensors, NonFiniteValuesReportedWithCountAndIndex) {
   EXPECT_THAT(msg, HasSubstr("nan.safetensors: tensor 'x': 2 non-finite"));
   EXPECT_THAT(msg, HasSubstr("first at index [1, 0]"));
 }
+
+// Found by fuzz_trace: a number too large for a double in the header made
+// nlohmann throw out_of_range (not parse_error) and the process abort.
+TEST(Safetensors, HeaderNumberOverflowIsAnError) {
+  TempDir dir;
+  const std::string hdr = "999999998.99e9090nen";
+  const uint64_t n = hdr.size();
+  write_bytes(dir.file("big.safetensors"), std::string(reinterpret_cast<const char*>(&n), 8) + hdr);
+  EXPECT_THAT(error_of([&] { SafetensorsFile f(dir.file("big.safetensors")); }),
+              HasSubstr("big.safetensors: header is not valid JSON"));
+  const std::string hdr2 = R"({"a": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})";
+  const uint64_t n2 = hdr2.size();
+  write_bytes(dir.file("big2.safetensors"),
+              std::string(reinterpret_cast<const char*>(&n2), 8) + hdr2 + std::string(4, '\0'));
+  EXPECT_THAT(error_of([&] { SafetensorsFile f(dir.file("big2.safetensors")); }),
+              HasSubstr("big2.safetensors: header is not valid JSON"));
+}
