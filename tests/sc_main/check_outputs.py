@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Output guarantees of ssmsim commands (CTest helper).
+
+  check_outputs.py same OUTDIR FILE[,FILE...] -- CMD...
+      runs CMD twice (it must write into OUTDIR with --force); every listed
+      file must be byte-identical between the runs, except the "host" field
+      of JSON files (wall time, the one field allowed to vary).
+  check_outputs.py interrupt OUTDIR SECONDS -- CMD...
+      sends SIGINT to CMD after SECONDS; it must exit non-zero and leave no
+      result file (run.json, run.csv, quant.json, quant.csv) in OUTDIR.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+
+def canonical(path):
+    data = open(path, "rb").read()
+    if path.endswith(".json"):
+        doc = json.loads(data)
+        doc.pop("host", None)
+        return json.dumps(doc, sort_keys=True).encode()
+    return data
+
+
+def main(argv):
+    sep = argv.index("--")
+    mode, args, cmd = argv[1], argv[2:sep], argv[sep + 1:]
+    if mode == "same":
+        out, files = args[0], args[1].split(",")
+        runs = []
+        for _ in range(2):
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            runs.append({f: canonical(os.path.join(out, f)) for f in files})
+        for f in files:
+            assert runs[0][f] == runs[1][f], f"{f} differs between two identical runs"
+        print(f"ok: {', '.join(files)} identical across runs")
+    elif mode == "interrupt":
+        out, seconds = args[0], float(args[1])
+        shutil.rmtree(out, ignore_errors=True)
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(seconds)
+        p.send_signal(signal.SIGINT)
+        rc = p.wait()
+        assert rc != 0, "the command finished before the interrupt: give it more work"
+        left = [f for f in ("run.json", "run.csv", "quant.json", "quant.csv")
+                if os.path.exists(os.path.join(out, f))]
+        assert not left, f"interrupted run left result files: {left}"
+        print(f"ok: interrupted (exit {rc}), no result file in {out}")
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
