@@ -1,0 +1,61 @@
+// The fp32 reference forward of a Mamba-1 model (MambaForCausalLM), from a
+// checkpoint: prefill over a sequence (GEMMs over all tokens, conv1d over
+// the sequence) and token-by-token decode with carried conv and SSM state.
+// It reproduces the trace's activations (tests/model/reference) and is the
+// baseline the quantized pipelines are measured against.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "traces/checkpoint.hpp"
+
+namespace ssmsim {
+
+struct MambaLayerWeights {
+  std::vector<float> norm;            // [d_model]
+  std::vector<float> in_proj;         // [2 d_inner, d_model]
+  std::vector<float> conv_w, conv_b;  // [d_inner, d_conv], [d_inner]
+  std::vector<float> x_proj;          // [dt_rank + 2 d_state, d_inner]
+  std::vector<float> dt_w, dt_b;      // [d_inner, dt_rank], [d_inner]
+  std::vector<float> A;               // -exp(A_log) [d_inner, d_state]
+  std::vector<float> D;               // [d_inner]
+  std::vector<float> out_proj;        // [d_model, d_inner]
+};
+
+struct MambaWeights {
+  ModelDims dims;
+  std::vector<float> embeddings, norm_f, lm_head;  // [vocab, d_model], [d_model], [vocab, d_model]
+  std::vector<MambaLayerWeights> layers;
+};
+
+MambaWeights load_weights(const Checkpoint& ckpt);
+
+// Per-layer activations of a prefill, [L, width] row-major (trace names).
+struct LayerActivations {
+  std::vector<float> mixer_in, x, z, u, dt, B, C, y, mixer_out;
+};
+
+// y[m, n] = sum_k x[m, k] * w[n, k] (a PyTorch Linear without bias).
+void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
+void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y);
+
+class MambaForward {
+ public:
+  explicit MambaForward(const MambaWeights& w);
+
+  // Prefill of L tokens: logits [L, vocab]; per-layer activations if asked.
+  std::vector<float> prefill(const std::vector<int32_t>& tokens,
+                             std::vector<LayerActivations>* acts = nullptr) const;
+
+  // Decode: reset the state, then one token at a time -> logits [vocab].
+  void reset();
+  std::vector<float> step(int32_t token);
+
+ private:
+  const MambaWeights& w_;
+  // Decode state per layer: the last d_conv - 1 conv inputs and h.
+  std::vector<std::vector<float>> conv_state_, ssm_state_;
+};
+
+}  // namespace ssmsim
