@@ -18,5 +18,6 @@ using Args = std::vector<std::string>;
 int quant_command(const Args& args);
 int inspect_command(const Args& args);
 int run_command(const Args& args);
+int eval_command(const Args& args);
 
 }  // namespace ssmsim

@@ -87,7 +87,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
   if (acts) acts->assign(static_cast<size_t>(d.n_layer), {});
   std::vector<float> mix_in(L * dm), xz(L * 2 * D), x(L * D), z(L * D), u(L * D),
       xdbl(L * (r + 2 * N)), dtl(L * r), dt(L * D), B(L * N), C(L * N), y(L * D), out(L * dm),
-      h(D * N);
+      h(D * N), u_q_scan, u_q_xproj;
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const MambaLayerWeights& W = w_.layers[static_cast<size_t>(l)];
     rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, mix_in.data());
@@ -107,7 +107,17 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
         u[t * D + c] = silu(acc);
       }
     }
-    linear(u.data(), L, D, W.x_proj.data(), r + 2 * N, xdbl.data());
+    // The SSM input as the scan and x_proj see it (quantized by the hook).
+    const std::vector<float>* u_scan = &u;
+    const std::vector<float>* u_xproj = &u;
+    if (hook_) {
+      u_q_scan = u;
+      u_q_xproj = u;
+      hook_(l, u, u_q_scan, u_q_xproj);
+      u_scan = &u_q_scan;
+      u_xproj = &u_q_xproj;
+    }
+    linear(u_xproj->data(), L, D, W.x_proj.data(), r + 2 * N, xdbl.data());
     for (int64_t t = 0; t < L; ++t) {
       const float* row = xdbl.data() + t * (r + 2 * N);
       std::copy_n(row, r, dtl.begin() + t * r);
@@ -120,8 +130,8 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     }
     std::fill(h.begin(), h.end(), 0.0f);
     for (int64_t t = 0; t < L; ++t) {
-      selective_scan_token(&dt[t * D], &u[t * D], &B[t * N], &C[t * N], W.A.data(), W.D.data(),
-                           h.data(), &y[t * D], D, N);
+      selective_scan_token(&dt[t * D], &(*u_scan)[t * D], &B[t * N], &C[t * N], W.A.data(),
+                           W.D.data(), h.data(), &y[t * D], D, N);
       for (int64_t c = 0; c < D; ++c) y[t * D + c] *= silu(z[t * D + c]);
     }
     linear(y.data(), L, D, W.out_proj.data(), dm, out.data());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "traces/checkpoint.hpp"
@@ -40,9 +41,17 @@ struct LayerActivations {
 void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
 void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y);
 
+// Replaces the SSM input u [L, d_inner] of a layer by what a quantizer makes
+// of it: `scan` feeds the selective scan (the decoded value), `xproj` feeds
+// x_proj (which takes INT8 only). Both start as copies of u.
+using SsmInputHook = std::function<void(int64_t layer, const std::vector<float>& u,
+                                        std::vector<float>& scan, std::vector<float>& xproj)>;
+
 class MambaForward {
  public:
   explicit MambaForward(const MambaWeights& w);
+  // With a hook, prefill quantizes the SSM input of every layer.
+  void set_ssm_input_hook(SsmInputHook hook) { hook_ = std::move(hook); }
 
   // Prefill of L tokens: logits [L, vocab]; per-layer activations if asked.
   std::vector<float> prefill(const std::vector<int32_t>& tokens,
@@ -54,6 +63,7 @@ class MambaForward {
 
  private:
   const MambaWeights& w_;
+  SsmInputHook hook_;
   // Decode state per layer: the last d_conv - 1 conv inputs and h.
   std::vector<std::vector<float>> conv_state_, ssm_state_;
 };

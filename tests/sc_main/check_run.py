@@ -4,6 +4,8 @@
   check_run.py clock A.json B.json RATIO   same cycles, latency_ns(A) = RATIO * latency_ns(B)
   check_run.py bound A.json                latency_ns >= weight bytes / DRAM bandwidth
   check_run.py diff A.json B.json PATH N   B[PATH] - A[PATH] == N (PATH like units.quant.busy_cycles)
+  check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
+                                           and se's SSM-input SQNR above int8's in every layer
 """
 import json
 import sys
@@ -39,6 +41,17 @@ def main(argv):
         d = get(b, path) - get(a, path)
         assert d == n, f"{path}: {get(b, path)} - {get(a, path)} = {d}, expected {n}"
         print(f"ok: {path} differs by {d}")
+    elif mode == "eval":
+        e, bound = load(argv[2]), float(argv[3])
+        q = e["quantizers"]
+        base = q["fp32"]["cross_entropy_nats"]
+        for name, r in q.items():
+            d = abs(r["cross_entropy_nats"] - base)
+            assert d <= bound, f"{name}: |delta CE| = {d} > {bound} nats"
+        for layer in e["layers"]:
+            lq = layer["quantizers"]
+            assert lq["se"]["sqnr_db"] > lq["int8"]["sqnr_db"], f"layer {layer['layer']}: se <= int8"
+        print(f"ok: |delta CE| <= {bound} nats for {', '.join(q)}; se > int8 in every layer")
     else:
         raise SystemExit(f"unknown mode {mode}")
 

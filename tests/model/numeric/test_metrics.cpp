@@ -79,3 +79,23 @@ TEST(Metrics, SpecReferenceFigures) {
     EXPECT_LT(sem.sqnr_db() - i8m.sqnr_db(), 9.5);
   }
 }
+
+// Quamba-SE's claim on real data: at the 99.99th percentile the soft-edge
+// code has a lower SSM-input error than INT8 in every layer of both traces.
+TEST(Metrics, SoftEdgeBeatsInt8InEveryLayerOfTheSharedTraces) {
+  for (int s : {0, 1}) {
+    const std::string path = std::string(SSMSIM_SHARED_DIR) + "/traces/mamba-bytes-a-sample" +
+                             std::to_string(s) + ".safetensors";
+    if (!std::ifstream(path).good()) GTEST_SKIP() << "no ../shared traces";
+    const Trace t(path);
+    for (int64_t l = 0; l < t.dims().n_layer; ++l) {
+      const std::vector<float> u = t.layer(l, "ssm.u").to_float_finite();
+      PercentileObserver obs(0.9999);
+      obs.observe(u.data(), u.size());
+      const auto scale = static_cast<float>(obs.scale());
+      const double i8 = measure(QuantKind::kInt8, u.data(), u.size(), scale).mse();
+      const double se = measure(QuantKind::kSe, u.data(), u.size(), scale).mse();
+      EXPECT_LT(se, i8) << "sample " << s << " layer " << l;
+    }
+  }
+}

@@ -106,3 +106,15 @@ TEST(MambaForward, RejectsTokensOutsideTheVocabulary) {
   const MambaForward fwd(fx().w);
   EXPECT_THROW(fwd.prefill({1, 2, 300}), Error);
 }
+
+TEST(MambaForward, IdentitySsmInputHookChangesNothing) {
+  const Trace t(std::string(SSMSIM_SOURCE_DIR) +
+                "/traces/default/mamba-bytes-a-sample0.safetensors");
+  MambaForward fwd(fx().w);
+  const std::vector<float> ref = fwd.prefill(t.tokens());
+  int calls = 0;
+  fwd.set_ssm_input_hook([&](int64_t, const std::vector<float>&, std::vector<float>&,
+                             std::vector<float>&) { ++calls; });
+  EXPECT_EQ(fwd.prefill(t.tokens()), ref);  // bit for bit
+  EXPECT_EQ(calls, 6);
+}

@@ -1,0 +1,263 @@
+// ssmsim eval: what an SSM-input quantizer costs at the model's output. The
+// fp32 reference model runs on the traces' tokens, once as is and once per
+// quantizer with the SSM input u of every layer quantized (the scan gets the
+// decoded value, x_proj its INT8), everything else fp32. Reported: next-token
+// cross-entropy, bits per token, perplexity, top-1 agreement with fp32, and
+// per layer the SQNR of the quantized u against the fp32 model's u.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+#include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
+#include "model/numeric/metrics.hpp"
+#include "model/reference/mamba_forward.hpp"
+#include "sc_main/calibration.hpp"
+#include "sc_main/commands.hpp"
+#include "sc_main/report.hpp"
+#include "traces/checkpoint.hpp"
+#include "traces/trace.hpp"
+
+namespace po = boost::program_options;
+
+namespace ssmsim {
+
+namespace {
+
+struct Score {
+  double nll = 0;  // sum of -log p(next token), nats
+  uint64_t predictions = 0;
+  uint64_t agree = 0;  // argmax equal to the fp32 model's
+  double ce() const { return predictions ? nll / static_cast<double>(predictions) : 0.0; }
+};
+
+// Adds the next-token log-loss of logits [L, V] for tokens, and the argmax
+// agreement with reference logits (if given).
+void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens, int64_t V,
+           const std::vector<float>* ref, Score& s) {
+  const int64_t L = static_cast<int64_t>(tokens.size());
+  for (int64_t t = 0; t + 1 < L; ++t) {
+    const float* row = logits.data() + t * V;
+    double mx = row[0];
+    int64_t arg = 0;
+    for (int64_t v = 1; v < V; ++v) {
+      if (row[v] > mx) mx = row[v], arg = v;
+    }
+    double sum = 0;
+    for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - mx);
+    s.nll += -(static_cast<double>(row[tokens[t + 1]]) - mx - std::log(sum));
+    ++s.predictions;
+    if (ref) {
+      const float* rr = ref->data() + t * V;
+      int64_t rarg = 0;
+      for (int64_t v = 1; v < V; ++v) {
+        if (rr[v] > rr[rarg]) rarg = v;
+      }
+      s.agree += rarg == arg;
+    }
+  }
+}
+
+ojson score_json(const Score& s, bool with_agreement) {
+  ojson j;
+  j["predictions"] = s.predictions;
+  j["cross_entropy_nats"] = s.ce();
+  j["bits_per_token"] = s.ce() / std::log(2.0);
+  j["perplexity"] = std::exp(s.ce());
+  if (with_agreement) {
+    j["top1_agreement"] = s.predictions ? static_cast<double>(s.agree) / s.predictions : 0.0;
+  }
+  return j;
+}
+
+}  // namespace
+
+int eval_command(const Args& args) {
+  std::string model, quantizer = "all", out = "out";
+  std::vector<std::string> traces, calib;
+  double percentile = 99.99;
+  bool force = false;
+  po::options_description desc(
+      "ssmsim eval: cost of the SSM-input quantizer at the model's output (fp32 model,\n"
+      "u quantized in every layer). Scales: --percentile of |u| per layer over the\n"
+      "--calib traces (EMA over samples), or over the evaluated traces.\n\nOptions");
+  desc.add_options()("help,h", "show this help")("model", po::value(&model)->required(),
+                                                 "Hugging Face Mamba checkpoint folder (required)")(
+      "trace", po::value(&traces)->multitoken()->required(),
+      "trace file(s) whose tokens are evaluated (required)")(
+      "quantizer", po::value(&quantizer)->default_value(quantizer), "int8 | se | se-authors | all")(
+      "percentile", po::value(&percentile)->default_value(percentile, "99.99"),
+      "calibration percentile of |u|, (0, 100]")("calib", po::value(&calib)->multitoken(),
+                                                 "calibration traces (default: the --trace files)")(
+      "out", po::value(&out)->default_value(out), "output folder for eval.json and eval.csv")(
+      "force", po::bool_switch(&force), "overwrite existing results");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\nWrites: OUT/eval.json, OUT/eval.csv.\n";
+    return kExitOk;
+  }
+  po::notify(vm);
+  std::vector<quant::QuantKind> kinds;
+  if (quantizer == "all") {
+    kinds = {quant::QuantKind::kInt8, quant::QuantKind::kSe, quant::QuantKind::kSeAuthors};
+  } else {
+    kinds = {quant::parse_kind(quantizer, "--quantizer")};
+  }
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");
+  }
+
+  const Checkpoint ckpt(model);
+  const MambaWeights w = load_weights(ckpt);
+  const ModelDims& d = w.dims;
+  std::vector<std::unique_ptr<Trace>> evals, cals;
+  for (const auto& t : traces) {
+    evals.push_back(std::make_unique<Trace>(t));
+    const ModelDims& td = evals.back()->dims();
+    if (td.n_layer != d.n_layer || td.d_model != d.d_model || td.d_inner != d.d_inner ||
+        td.vocab_size != d.vocab_size) {
+      throw Error(t + ": trace shape (n_layer " + std::to_string(td.n_layer) + ", d_inner " +
+                  std::to_string(td.d_inner) + ") differs from the checkpoint " + model);
+    }
+  }
+  for (const auto& c : calib) {
+    cals.push_back(std::make_unique<Trace>(c));
+    check_same_model(*evals.front(), *cals.back());
+  }
+  prepare_output_dir(out, {"eval.json", "eval.csv"}, force);
+
+  // Per-layer SSM-input scales.
+  std::vector<const Trace*> sources;
+  for (const auto& c : (cals.empty() ? evals : cals)) sources.push_back(c.get());
+  std::vector<float> scales;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    scales.push_back(static_cast<float>(calibrate_layer(sources, l, "ssm.u", percentile).scale()));
+    if (!(scales.back() > 0)) throw Error("layer " + std::to_string(l) + ": u scale is 0");
+  }
+
+  MambaForward fwd(w);
+  Score fp32;
+  std::vector<Score> q(kinds.size());
+  std::vector<std::vector<quant::ErrorStats>> layer_err(
+      kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer)));
+  const quant::SoftEdgeParams se;
+  int64_t sequences = 0;
+  for (const auto& t : evals) {
+    const std::vector<int32_t> all = t->tokens();
+    for (int64_t b = 0; b < t->batch(); ++b) {
+      const std::vector<int32_t> tokens(all.begin() + b * t->seq_len(),
+                                        all.begin() + (b + 1) * t->seq_len());
+      fwd.set_ssm_input_hook(nullptr);
+      std::vector<LayerActivations> ref_acts;
+      const std::vector<float> ref = fwd.prefill(tokens, &ref_acts);
+      score(ref, tokens, d.vocab_size, nullptr, fp32);
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        fwd.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
+                                      std::vector<float>& scan, std::vector<float>& xproj) {
+          const float s = scales[static_cast<size_t>(layer)];
+          quant::measure(kinds[k], u.data(), u.size(), s, se, scan.data());
+          for (size_t i = 0; i < u.size(); ++i) {
+            xproj[i] = quant::dequantize_int8(quant::quantize_int8(scan[i], s), s);
+          }
+          // Error against the fp32 model's own u in that layer.
+          const std::vector<float>& u_ref = ref_acts[static_cast<size_t>(layer)].u;
+          quant::ErrorStats e;
+          e.count = u.size();
+          for (size_t i = 0; i < u.size(); ++i) {
+            const double r = u_ref[i], err = r - scan[i];
+            e.sum_sq_signal += r * r;
+            e.sum_sq_error += err * err;
+            e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
+          }
+          layer_err[k][static_cast<size_t>(layer)].merge(e);
+        });
+        score(fwd.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
+      }
+      ++sequences;
+    }
+  }
+
+  // Table, JSON, CSV.
+  std::cout << fmt::format(
+      "ssmsim eval: {} on {} sequence(s), {} predictions; SSM input quantized in every layer, "
+      "scale = p{} of |u| / 127 over {}\n\n",
+      model, sequences, fp32.predictions, num(percentile),
+      cals.empty() ? "the evaluated traces" : fmt::format("{} calibration trace(s)", cals.size()));
+  TextTable t({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity", "delta_ce_nats",
+               "top1_agreement_%"});
+  t.add({"fp32", fmt::format("{:.5f}", fp32.ce()), fmt::format("{:.5f}", fp32.ce() / std::log(2.0)),
+         fmt::format("{:.4f}", std::exp(fp32.ce())), "0", "100"});
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    t.add({quant::kind_name(kinds[k]), fmt::format("{:.5f}", q[k].ce()),
+           fmt::format("{:.5f}", q[k].ce() / std::log(2.0)),
+           fmt::format("{:.4f}", std::exp(q[k].ce())),
+           fmt::format("{:+.5f}", q[k].ce() - fp32.ce()),
+           fmt::format("{:.2f}", 100.0 * q[k].agree / std::max<uint64_t>(1, q[k].predictions))});
+  }
+  std::cout << t.str() << "\n";
+  std::vector<std::string> lh = {"layer", "scale"};
+  for (auto k : kinds) lh.push_back(std::string(quant::kind_name(k)) + " ssm_in_sqnr_db");
+  TextTable lt(lh);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    std::vector<std::string> row = {std::to_string(l), fmt::format("{:.6g}", scales[l])};
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      row.push_back(fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l)].sqnr_db()));
+    }
+    lt.add(row);
+  }
+  std::cout << lt.str();
+
+  ojson j;
+  j["command"] = "eval";
+  j["options"] = {{"model", model},
+                  {"trace", traces},
+                  {"quantizer", quantizer},
+                  {"percentile", percentile},
+                  {"calib", calib},
+                  {"out", out},
+                  {"quantized", "ssm.u in every layer (scan: decoded value; x_proj: INT8)"}};
+  j["sequences"] = sequences;
+  ojson qj;
+  qj["fp32"] = score_json(fp32, false);
+  for (size_t k = 0; k < kinds.size(); ++k) qj[quant::kind_name(kinds[k])] = score_json(q[k], true);
+  j["quantizers"] = qj;
+  ojson layers = ojson::array();
+  CsvWriter csv({"row", "layer", "quantizer", "scale", "ssm_in_sqnr_db", "ssm_in_mse",
+                 "cross_entropy_nats", "bits_per_token", "perplexity", "top1_agreement"});
+  csv.add({"model", "", "fp32", "", "", "", num(fp32.ce()), num(fp32.ce() / std::log(2.0)),
+           num(std::exp(fp32.ce())), ""});
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    csv.add({"model", "", quant::kind_name(kinds[k]), "", "", "", num(q[k].ce()),
+             num(q[k].ce() / std::log(2.0)), num(std::exp(q[k].ce())),
+             num(static_cast<double>(q[k].agree) / std::max<uint64_t>(1, q[k].predictions))});
+  }
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    ojson lj;
+    lj["layer"] = l;
+    lj["tensor"] = "ssm.u";
+    lj["scale"] = scales[static_cast<size_t>(l)];
+    ojson lq;
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      const quant::ErrorStats& e = layer_err[k][static_cast<size_t>(l)];
+      lq[quant::kind_name(kinds[k])] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
+                                        {"mse", e.mse()},
+                                        {"max_abs_err", e.max_abs_error}};
+      csv.add({"layer", std::to_string(l), quant::kind_name(kinds[k]),
+               num(scales[static_cast<size_t>(l)]), num(e.sqnr_db()), num(e.mse()), "", "", "",
+               ""});
+    }
+    lj["quantizers"] = lq;
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  write_file_atomic(out + "/eval.json", json_text(j, 2) + "\n");
+  write_file_atomic(out + "/eval.csv", csv.str());
+  std::cout << fmt::format("\nwrote {0}/eval.json, {0}/eval.csv\n", out);
+  return kExitOk;
+}
+
+}  // namespace ssmsim
