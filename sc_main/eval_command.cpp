@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "model/numeric/error.hpp"
 #include "model/numeric/json_text.hpp"
@@ -151,13 +152,15 @@ int eval_command(const Args& args) {
     for (int64_t b = 0; b < t->batch(); ++b) {
       const std::vector<int32_t> tokens(all.begin() + b * t->seq_len(),
                                         all.begin() + (b + 1) * t->seq_len());
-      fwd.set_ssm_input_hook(nullptr);
       std::vector<LayerActivations> ref_acts;
       const std::vector<float> ref = fwd.prefill(tokens, &ref_acts);
       score(ref, tokens, d.vocab_size, nullptr, fp32);
-      for (size_t k = 0; k < kinds.size(); ++k) {
-        fwd.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
-                                      std::vector<float>& scan, std::vector<float>& xproj) {
+      // One forward per quantizer, each on its own thread with its own
+      // model state and accumulators: the same result in any order.
+      auto run_one = [&](size_t k) {
+        MambaForward qf(w);
+        qf.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
+                                     std::vector<float>& scan, std::vector<float>& xproj) {
           const float s = scales[static_cast<size_t>(layer)];
           quant::measure(kinds[k], u.data(), u.size(), s, se, scan.data());
           for (size_t i = 0; i < u.size(); ++i) {
@@ -175,8 +178,11 @@ int eval_command(const Args& args) {
           }
           layer_err[k][static_cast<size_t>(layer)].merge(e);
         });
-        score(fwd.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
-      }
+        score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
+      };
+      std::vector<std::thread> pool;
+      for (size_t k = 0; k < kinds.size(); ++k) pool.emplace_back(run_one, k);
+      for (auto& th : pool) th.join();
       ++sequences;
     }
   }
