@@ -19,5 +19,6 @@ int quant_command(const Args& args);
 int inspect_command(const Args& args);
 int run_command(const Args& args);
 int eval_command(const Args& args);
+int calibrate_command(const Args& args);
 
 }  // namespace ssmsim

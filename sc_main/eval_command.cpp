@@ -8,6 +8,7 @@
 
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "model/numeric/json_text.hpp"
 #include "model/numeric/metrics.hpp"
 #include "model/reference/mamba_forward.hpp"
+#include "model/reference/w8a8.hpp"
 #include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
 #include "sc_main/report.hpp"
@@ -77,19 +79,25 @@ ojson score_json(const Score& s, bool with_agreement) {
 }  // namespace
 
 int eval_command(const Args& args) {
-  std::string model, quantizer = "all", out = "out";
+  std::string model, quantizer = "all", out = "out", pipeline = "w8a8", scales_file;
   std::vector<std::string> traces, calib;
   double percentile = 99.99;
   bool force = false;
   po::options_description desc(
-      "ssmsim eval: cost of the SSM-input quantizer at the model's output (fp32 model,\n"
-      "u quantized in every layer). Scales: --percentile of |u| per layer over the\n"
-      "--calib traces (EMA over samples), or over the evaluated traces.\n\nOptions");
+      "ssmsim eval: cost of quantization at the model's output, fp32 vs each SSM-input\n"
+      "quantizer, in the Quamba W8A8 pipeline or with only u quantized. Scales: --scales,\n"
+      "or calibrated on the --calib traces' tokens (else the evaluated ones).\n\nOptions");
   desc.add_options()("help,h", "show this help")("model", po::value(&model)->required(),
                                                  "Hugging Face Mamba checkpoint folder (required)")(
       "trace", po::value(&traces)->multitoken()->required(),
       "trace file(s) whose tokens are evaluated (required)")(
-      "quantizer", po::value(&quantizer)->default_value(quantizer), "int8 | se | se-authors | all")(
+      "quantizer", po::value(&quantizer)->default_value(quantizer),
+      "SSM-input quantizer: int8 | se | se-authors | all")(
+      "pipeline", po::value(&pipeline)->default_value(pipeline),
+      "w8a8 (Quamba: INT8 weights and activations, Hadamard before out_proj) | ssm-input "
+      "(only u quantized, the rest fp32)")(
+      "scales", po::value(&scales_file),
+      "w8a8 scales from ssmsim calibrate (default: calibrate on the --calib or evaluated tokens)")(
       "percentile", po::value(&percentile)->default_value(percentile, "99.99"),
       "calibration percentile of |u|, (0, 100]")("calib", po::value(&calib)->multitoken(),
                                                  "calibration traces (default: the --trace files)")(
@@ -111,6 +119,10 @@ int eval_command(const Args& args) {
   if (!(percentile > 0 && percentile <= 100)) {
     throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");
   }
+  if (pipeline != "w8a8" && pipeline != "ssm-input") {
+    throw Error("--pipeline = '" + pipeline + "': expected w8a8 or ssm-input");
+  }
+  const bool w8a8 = pipeline == "w8a8";
 
   const Checkpoint ckpt(model);
   const MambaWeights w = load_weights(ckpt);
@@ -140,11 +152,54 @@ int eval_command(const Args& args) {
     if (!(scales.back() > 0)) throw Error("layer " + std::to_string(l) + ": u scale is 0");
   }
 
+  QuantScales qs;
+  if (w8a8) {
+    if (!scales_file.empty()) {
+      std::ifstream in(scales_file);
+      if (!in) throw Error(scales_file + ": cannot open");
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(in);
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(scales_file + ": not valid JSON: " + e.what());
+      }
+      qs = QuantScales::from_json(j, scales_file, d.n_layer);
+    } else {
+      ScaleCalibrator cal(w, percentile);
+      for (const Trace* t : sources) {
+        const std::vector<int32_t> all = t->tokens();
+        for (int64_t b = 0; b < t->batch(); ++b) {
+          cal.observe(std::vector<int32_t>(all.begin() + b * t->seq_len(),
+                                           all.begin() + (b + 1) * t->seq_len()));
+        }
+      }
+      qs = cal.scales();
+    }
+    for (int64_t l = 0; l < d.n_layer; ++l) scales[static_cast<size_t>(l)] = qs.layers[l].u;
+  }
+  // Tensors whose per-layer error is reported.
+  const std::vector<std::string> tnames =
+      w8a8 ? std::vector<std::string>{"mixer.in", "x",     "z",     "ssm.u",    "ssm.dt",
+                                      "ssm.B",    "ssm.C", "ssm.y", "mixer.out"}
+           : std::vector<std::string>{"ssm.u"};
+  auto field = [](const LayerActivations& a, size_t i) -> const std::vector<float>& {
+    const std::vector<float>* f[] = {&a.mixer_in, &a.x, &a.z, &a.u,        &a.dt,
+                                     &a.B,        &a.C, &a.y, &a.mixer_out};
+    return *f[i];
+  };
+  std::vector<std::unique_ptr<W8A8Mamba>> pipes;
+  for (auto k : kinds) {
+    W8A8Options o;
+    o.ssm_input = k;
+    if (w8a8) pipes.push_back(std::make_unique<W8A8Mamba>(w, qs, o));
+  }
+
   MambaForward fwd(w);
   Score fp32;
   std::vector<Score> q(kinds.size());
+  // [quantizer][layer * tensors + tensor]
   std::vector<std::vector<quant::ErrorStats>> layer_err(
-      kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer)));
+      kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer) * 9));
   const quant::SoftEdgeParams se;
   int64_t sequences = 0;
   for (const auto& t : evals) {
@@ -158,6 +213,27 @@ int eval_command(const Args& args) {
       // One forward per quantizer, each on its own thread with its own
       // model state and accumulators: the same result in any order.
       auto run_one = [&](size_t k) {
+        if (w8a8) {
+          std::vector<LayerActivations> acts;
+          const std::vector<float> lg = pipes[k]->prefill(tokens, &acts);
+          for (size_t l = 0; l < acts.size(); ++l) {
+            for (size_t ti = 0; ti < tnames.size(); ++ti) {
+              const std::vector<float>& a = field(acts[l], ti);
+              const std::vector<float>& r = field(ref_acts[l], ti);
+              quant::ErrorStats e;
+              e.count = a.size();
+              for (size_t i = 0; i < a.size(); ++i) {
+                const double x = r[i], err = x - a[i];
+                e.sum_sq_signal += x * x;
+                e.sum_sq_error += err * err;
+                e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
+              }
+              layer_err[k][l * 9 + ti].merge(e);
+            }
+          }
+          score(lg, tokens, d.vocab_size, &ref, q[k]);
+          return;
+        }
         MambaForward qf(w);
         qf.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
                                      std::vector<float>& scan, std::vector<float>& xproj) {
@@ -176,7 +252,7 @@ int eval_command(const Args& args) {
             e.sum_sq_error += err * err;
             e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
           }
-          layer_err[k][static_cast<size_t>(layer)].merge(e);
+          layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(e);
         });
         score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
       };
@@ -189,10 +265,14 @@ int eval_command(const Args& args) {
 
   // Table, JSON, CSV.
   std::cout << fmt::format(
-      "ssmsim eval: {} on {} sequence(s), {} predictions; SSM input quantized in every layer, "
-      "scale = p{} of |u| / 127 over {}\n\n",
-      model, sequences, fp32.predictions, num(percentile),
-      cals.empty() ? "the evaluated traces" : fmt::format("{} calibration trace(s)", cals.size()));
+      "ssmsim eval: {} on {} sequence(s), {} predictions; pipeline {}; scales {}\n\n", model,
+      sequences, fp32.predictions,
+      w8a8 ? "w8a8 (INT8 weights and activations, Hadamard before out_proj)"
+           : "ssm-input (u quantized in every layer, the rest fp32)",
+      !scales_file.empty() ? scales_file
+      : cals.empty()
+          ? fmt::format("calibrated on the evaluated traces (u: p{})", num(percentile))
+          : fmt::format("calibrated on {} trace(s) (u: p{})", cals.size(), num(percentile)));
   TextTable t({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity", "delta_ce_nats",
                "top1_agreement_%"});
   t.add({"fp32", fmt::format("{:.5f}", fp32.ce()), fmt::format("{:.5f}", fp32.ce() / std::log(2.0)),
@@ -211,7 +291,8 @@ int eval_command(const Args& args) {
   for (int64_t l = 0; l < d.n_layer; ++l) {
     std::vector<std::string> row = {std::to_string(l), fmt::format("{:.6g}", scales[l])};
     for (size_t k = 0; k < kinds.size(); ++k) {
-      row.push_back(fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l)].sqnr_db()));
+      const size_t ui = w8a8 ? 3 : 0;  // ssm.u
+      row.push_back(fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l) * 9 + ui].sqnr_db()));
     }
     lt.add(row);
   }
@@ -219,45 +300,43 @@ int eval_command(const Args& args) {
 
   ojson j;
   j["command"] = "eval";
-  j["options"] = {{"model", model},
-                  {"trace", traces},
-                  {"quantizer", quantizer},
-                  {"percentile", percentile},
-                  {"calib", calib},
-                  {"out", out},
-                  {"quantized", "ssm.u in every layer (scan: decoded value; x_proj: INT8)"}};
+  j["options"] = {{"model", model},           {"trace", traces},      {"quantizer", quantizer},
+                  {"percentile", percentile}, {"calib", calib},       {"out", out},
+                  {"pipeline", pipeline},     {"scales", scales_file}};
   j["sequences"] = sequences;
   ojson qj;
   qj["fp32"] = score_json(fp32, false);
   for (size_t k = 0; k < kinds.size(); ++k) qj[quant::kind_name(kinds[k])] = score_json(q[k], true);
   j["quantizers"] = qj;
   ojson layers = ojson::array();
-  CsvWriter csv({"row", "layer", "quantizer", "scale", "ssm_in_sqnr_db", "ssm_in_mse",
+  CsvWriter csv({"row", "layer", "quantizer", "tensor", "scale", "sqnr_db", "mse",
                  "cross_entropy_nats", "bits_per_token", "perplexity", "top1_agreement"});
-  csv.add({"model", "", "fp32", "", "", "", num(fp32.ce()), num(fp32.ce() / std::log(2.0)),
+  csv.add({"model", "", "fp32", "", "", "", "", num(fp32.ce()), num(fp32.ce() / std::log(2.0)),
            num(std::exp(fp32.ce())), ""});
   for (size_t k = 0; k < kinds.size(); ++k) {
-    csv.add({"model", "", quant::kind_name(kinds[k]), "", "", "", num(q[k].ce()),
+    csv.add({"model", "", quant::kind_name(kinds[k]), "", "", "", "", num(q[k].ce()),
              num(q[k].ce() / std::log(2.0)), num(std::exp(q[k].ce())),
              num(static_cast<double>(q[k].agree) / std::max<uint64_t>(1, q[k].predictions))});
   }
   for (int64_t l = 0; l < d.n_layer; ++l) {
-    ojson lj;
-    lj["layer"] = l;
-    lj["tensor"] = "ssm.u";
-    lj["scale"] = scales[static_cast<size_t>(l)];
-    ojson lq;
-    for (size_t k = 0; k < kinds.size(); ++k) {
-      const quant::ErrorStats& e = layer_err[k][static_cast<size_t>(l)];
-      lq[quant::kind_name(kinds[k])] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
-                                        {"mse", e.mse()},
-                                        {"max_abs_err", e.max_abs_error}};
-      csv.add({"layer", std::to_string(l), quant::kind_name(kinds[k]),
-               num(scales[static_cast<size_t>(l)]), num(e.sqnr_db()), num(e.mse()), "", "", "",
-               ""});
+    for (size_t ti = 0; ti < tnames.size(); ++ti) {
+      ojson lj;
+      lj["layer"] = l;
+      lj["tensor"] = tnames[ti];
+      if (tnames[ti] == "ssm.u") lj["scale"] = scales[static_cast<size_t>(l)];
+      ojson lq;
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        const quant::ErrorStats& e = layer_err[k][static_cast<size_t>(l) * 9 + ti];
+        lq[quant::kind_name(kinds[k])] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
+                                          {"mse", e.mse()},
+                                          {"max_abs_err", e.max_abs_error}};
+        csv.add({"layer", std::to_string(l), quant::kind_name(kinds[k]), tnames[ti],
+                 tnames[ti] == "ssm.u" ? num(scales[static_cast<size_t>(l)]) : "", num(e.sqnr_db()),
+                 num(e.mse()), "", "", "", ""});
+      }
+      lj["quantizers"] = lq;
+      layers.push_back(lj);
     }
-    lj["quantizers"] = lq;
-    layers.push_back(lj);
   }
   j["layers"] = layers;
   write_file_atomic(out + "/eval.json", json_text(j, 2) + "\n");

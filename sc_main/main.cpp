@@ -24,6 +24,8 @@ const Command kCommands[] = {
      ssmsim::run_command},
     {"quant", "quantization error of a trace tensor, layer by layer (int8, se, se-authors)",
      ssmsim::quant_command},
+    {"calibrate", "static activation scales for the W8A8 pipeline (Quamba's observers)",
+     ssmsim::calibrate_command},
     {"eval", "cost of the SSM-input quantizer at the model's output: cross-entropy, perplexity",
      ssmsim::eval_command},
     {"inspect", "check and summarise a trace file or a checkpoint folder", ssmsim::inspect_command},

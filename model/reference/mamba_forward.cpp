@@ -137,7 +137,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     linear(y.data(), L, D, W.out_proj.data(), dm, out.data());
     for (size_t i = 0; i < resid.size(); ++i) resid[i] += out[i];
     if (acts) {
-      (*acts)[static_cast<size_t>(l)] = {mix_in, x, z, u, dt, B, C, y, out};
+      (*acts)[static_cast<size_t>(l)] = {mix_in, x, z, u, dt, B, C, y, out, dtl};
     }
   }
   std::vector<float> normed(L * dm), logits(L * V);

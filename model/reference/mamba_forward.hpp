@@ -35,6 +35,7 @@ MambaWeights load_weights(const Checkpoint& ckpt);
 // Per-layer activations of a prefill, [L, width] row-major (trace names).
 struct LayerActivations {
   std::vector<float> mixer_in, x, z, u, dt, B, C, y, mixer_out;
+  std::vector<float> dt_low;  // x_proj's first dt_rank outputs (dt_proj input)
 };
 
 // y[m, n] = sum_k x[m, k] * w[n, k] (a PyTorch Linear without bias).

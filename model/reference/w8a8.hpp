@@ -1,0 +1,93 @@
+// The Quamba W8A8 pipeline (../shared/spec/quantizers.md): weights per-tensor
+// INT8 (round half to even); activations static per-tensor INT8 with
+// calibrated scales (percentile + EMA for the SSM input, max for the rest);
+// INT8 GEMMs with INT32 accumulation and a round-half-even saturating
+// requantization; conv1d + SiLU fused, its output through the SSM-input
+// quantizer (int8, se or se-authors); the scan in fp32 from the quantized
+// inputs; y rotated by the Hadamard transform and quantized (roundf, no
+// clamp) for out_proj, whose weights carry the transform (W H^T) offline.
+// The residual stream, RMSNorm statistics, the final norm and lm_head stay
+// fp32.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model/numeric/quantizer.hpp"
+#include "model/reference/mamba_forward.hpp"
+
+namespace ssmsim {
+
+// Static activation scales of one layer (scale = amax / 127).
+struct LayerScales {
+  float mixer_in = 1, x = 1, z = 1, u = 1, dt_low = 1, B = 1, C = 1, y_had = 1;
+};
+
+struct QuantScales {
+  std::string model;
+  double percentile = 99.99;
+  int64_t samples = 0;
+  std::vector<LayerScales> layers;
+  nlohmann::ordered_json to_json() const;
+  // Errors name the file and key path.
+  static QuantScales from_json(const nlohmann::json& j, const std::string& where, int64_t n_layer);
+};
+
+// Calibrates with Quamba's observers over token sequences (one sample each)
+// run through the fp32 model.
+class ScaleCalibrator {
+ public:
+  ScaleCalibrator(const MambaWeights& w, double percentile);
+  // One sample's statistics (thread-safe: samples may be measured in
+  // parallel), then folded in sample order (the EMA depends on the order).
+  struct Sample {
+    std::vector<std::array<double, 8>> max;  // per layer and site
+    std::vector<double> u_amax;              // per layer: percentile of |u|
+  };
+  Sample measure(const std::vector<int32_t>& tokens) const;
+  void fold(const Sample& s);
+  void observe(const std::vector<int32_t>& tokens) { fold(measure(tokens)); }
+  QuantScales scales() const;
+
+ private:
+  const MambaWeights& w_;
+  double percentile_;
+  int64_t samples_ = 0;
+  std::vector<std::array<double, 8>> max_;  // running max per site
+  std::vector<double> u_amax_;              // percentile EMA
+};
+
+struct W8A8Options {
+  bool quantize_weights = true;
+  bool quantize_activations = true;
+  quant::QuantKind ssm_input = quant::QuantKind::kInt8;
+  quant::SoftEdgeParams se;
+};
+
+class W8A8Mamba {
+ public:
+  W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A8Options& o);
+  // logits [L, vocab]; per-layer activations (the quantized pipeline's own
+  // values, dequantized) if asked.
+  std::vector<float> prefill(const std::vector<int32_t>& tokens,
+                             std::vector<LayerActivations>* acts = nullptr) const;
+
+ private:
+  struct QTensor {
+    std::vector<int8_t> q;
+    std::vector<float> f;  // fp32 values (when weights are not quantized)
+    float scale = 1;
+  };
+  struct Layer {
+    QTensor in_proj, conv, x_proj, dt_proj, out_proj_had;
+  };
+  QTensor make_weight(const std::vector<float>& w) const;
+  const MambaWeights& w_;
+  QuantScales scales_;
+  W8A8Options o_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace ssmsim

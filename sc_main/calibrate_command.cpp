@@ -1,0 +1,147 @@
+// ssmsim calibrate: Quamba's static activation scales for the W8A8 pipeline,
+// from the fp32 model run over calibration texts (byte tokens for a 256-entry
+// vocabulary) or over the tokens of traces.
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "model/numeric/error.hpp"
+#include "model/numeric/json_text.hpp"
+#include "model/reference/w8a8.hpp"
+#include "sc_main/commands.hpp"
+#include "sc_main/report.hpp"
+#include "traces/trace.hpp"
+
+namespace po = boost::program_options;
+
+namespace ssmsim {
+
+namespace {
+
+std::vector<std::vector<int32_t>> text_samples(const std::string& path, int64_t max_tokens) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open");
+  std::vector<std::vector<int32_t>> out;
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(path + ":" + std::to_string(n) + ": not JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+      throw Error(path + ":" + std::to_string(n) + ": expected an object with a string 'text'");
+    }
+    const std::string text = j["text"].get<std::string>();
+    std::vector<int32_t> tok;
+    for (size_t i = 0; i < text.size() && static_cast<int64_t>(i) < max_tokens; ++i) {
+      tok.push_back(static_cast<uint8_t>(text[i]));  // UTF-8 bytes
+    }
+    if (tok.size() >= 2) out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+}  // namespace
+
+int calibrate_command(const Args& args) {
+  std::string model, text, out = "scales.json";
+  std::vector<std::string> traces;
+  int64_t samples = 0, max_tokens = 512;
+  double percentile = 99.99;
+  bool force = false;
+  po::options_description desc(
+      "ssmsim calibrate: static activation scales for the W8A8 pipeline (Quamba's observers:\n"
+      "percentile + EMA for the SSM input, running max elsewhere).\n\nOptions");
+  desc.add_options()("help,h", "show this help")("model", po::value(&model)->required(),
+                                                 "Hugging Face Mamba checkpoint folder (required)")(
+      "text", po::value(&text), "calibration texts, .jsonl ({\"text\": ...} a line); byte tokens")(
+      "trace", po::value(&traces)->multitoken(), "or: traces whose tokens calibrate")(
+      "samples", po::value(&samples)->default_value(0), "use the first N samples; 0 = all")(
+      "max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens per text")(
+      "percentile", po::value(&percentile)->default_value(percentile, "99.99"),
+      "SSM-input percentile of |u|, (0, 100]")("out", po::value(&out)->default_value(out),
+                                               "scales file to write")(
+      "force", po::bool_switch(&force), "overwrite an existing scales file");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << desc;
+    return kExitOk;
+  }
+  po::notify(vm);
+  if (text.empty() == traces.empty()) throw po::error("give exactly one of --text or --trace");
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");
+  }
+  if (samples < 0 || max_tokens < 2) throw Error("--samples >= 0 and --max-tokens >= 2 expected");
+  const Checkpoint ckpt(model);
+  const MambaWeights w = load_weights(ckpt);
+  std::vector<std::vector<int32_t>> seqs;
+  if (!text.empty()) {
+    if (w.dims.vocab_size != 256) {
+      throw Error(model + ": vocab_size " + std::to_string(w.dims.vocab_size) +
+                  ": --text needs a byte-level model (256); use --trace with dumped tokens");
+    }
+    seqs = text_samples(text, max_tokens);
+  } else {
+    for (const auto& p : traces) {
+      const Trace t(p);
+      const std::vector<int32_t> all = t.tokens();
+      for (int64_t b = 0; b < t.batch(); ++b) {
+        const int64_t n = std::min(t.seq_len(), max_tokens);
+        seqs.emplace_back(all.begin() + b * t.seq_len(), all.begin() + b * t.seq_len() + n);
+      }
+    }
+  }
+  if (samples > 0 && static_cast<int64_t>(seqs.size()) > samples) seqs.resize(samples);
+  if (seqs.empty()) throw Error("no calibration samples");
+  if (std::ifstream(out).good() && !force) {
+    throw Error(out + ": exists; pass --force to overwrite");
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ScaleCalibrator cal(w, percentile);
+  // Samples measured in parallel, folded in order (the EMA is ordered).
+  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t base = 0; base < seqs.size(); base += threads) {
+    const size_t n = std::min(threads, seqs.size() - base);
+    std::vector<ScaleCalibrator::Sample> got(n);
+    std::vector<std::thread> pool;
+    for (size_t i = 0; i < n; ++i) {
+      pool.emplace_back([&, i] { got[i] = cal.measure(seqs[base + i]); });
+    }
+    for (auto& th : pool) th.join();
+    for (const auto& g : got) cal.fold(g);
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  QuantScales s = cal.scales();
+  s.model = w.dims.name;
+  TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had"});
+  for (size_t l = 0; l < s.layers.size(); ++l) {
+    const LayerScales& L = s.layers[l];
+    t.add({std::to_string(l), fmt::format("{:.5g}", L.mixer_in), fmt::format("{:.5g}", L.x),
+           fmt::format("{:.5g}", L.z), fmt::format("{:.5g}", L.u), fmt::format("{:.5g}", L.dt_low),
+           fmt::format("{:.5g}", L.B), fmt::format("{:.5g}", L.C), fmt::format("{:.5g}", L.y_had)});
+  }
+  uint64_t tokens = 0;
+  for (const auto& q : seqs) tokens += q.size();
+  std::cout << fmt::format(
+                   "ssmsim calibrate: {} on {} samples ({} tokens), p{} for u, in {:.1f} s\n\n",
+                   model, seqs.size(), tokens, num(percentile), wall)
+            << t.str();
+  write_file_atomic(out, json_text(s.to_json(), 2) + "\n");
+  std::cout << "\nwrote " << out << "\n";
+  return kExitOk;
+}
+
+}  // namespace ssmsim
