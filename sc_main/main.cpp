@@ -26,7 +26,7 @@ const Command kCommands[] = {
      ssmsim::quant_command},
     {"calibrate", "static activation scales for the W8A8 pipeline (Quamba's observers)",
      ssmsim::calibrate_command},
-    {"eval", "cost of the SSM-input quantizer at the model's output: cross-entropy, perplexity",
+    {"eval", "cost of quantization at the model's output (W8A8 or SSM input only): CE, perplexity",
      ssmsim::eval_command},
     {"inspect", "check and summarise a trace file or a checkpoint folder", ssmsim::inspect_command},
 };
@@ -36,7 +36,7 @@ void usage(std::ostream& os) {
      << ": a SystemC/TLM-2.0 model of a Mamba (SSM) inference accelerator\n\n"
         "usage: ssmsim <command> [options]     (ssmsim <command> --help for its options)\n\n"
         "commands:\n";
-  for (const auto& c : kCommands) os << fmt::format("  {:<8} {}\n", c.name, c.summary);
+  for (const auto& c : kCommands) os << fmt::format("  {:<10} {}\n", c.name, c.summary);
   os << "\nexit codes: 0 ok, 1 bad input (trace, config, output folder), 2 bad command line,\n"
         "            3 internal error\n";
 }
