@@ -3,6 +3,7 @@
 #include "model/functional_state.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/hadamard.hpp"
+#include "model/numeric/metrics.hpp"
 
 namespace ssmsim {
 
@@ -45,16 +46,8 @@ sc_time HadamardUnit::execute(const TensorDesc& d, OpRecord& rec) {
       // INT8 with roundf and no clamp, dequantized, against H(y from the trace).
       const float s = L.y_scale;
       for (float& v : row_) v = static_cast<float>(quant::round_half_away(v / s)) * s;
-      quant::ErrorStats e;
-      const float* ref = L.y_ref_had.data() + t * D;
-      for (int64_t i = 0; i < D; ++i) {
-        const double r = ref[i], err = r - row_[i];
-        e.sum_sq_signal += r * r;
-        e.sum_sq_error += err * err;
-        e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
-      }
-      e.count = static_cast<uint64_t>(D);
-      L.had_err.merge(e);
+      L.had_err.merge(
+          quant::compare(L.y_ref_had.data() + t * D, row_.data(), static_cast<size_t>(D)));
     }
   }
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, n);

@@ -63,20 +63,16 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
     const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
     const float* x = L.u.data() + off;
     float* out = L.u_hat.data() + off;
-    const quant::ErrorStats s = quant::measure(kind_, x, E, L.u_scale, fn->se, out);
+    element_regions_.resize(E);
+    const quant::ErrorStats s =
+        quant::measure(kind_, x, E, L.u_scale, fn->se, out, element_regions_.data());
     L.u_err.merge(s);
     for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += s.regions[r];
     if (cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
       // Special elements: SE flag set (small, large, saturated) or outliers.
       const bool flagged = cfg_.multicycle_regions == "flagged";
-      const quant::SoftEdgeCodec codec(L.u_scale, fn->se);
-      const quant::SeAuthorsGrid grid(L.u_scale);
       for (size_t i = 0; i < E; ++i) {
-        quant::SeRegion r;
-        if (kind_ == quant::QuantKind::kSe)
-          codec.quantize(x[i], &r);
-        else
-          grid.quantize(x[i], &r);
+        const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
         const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;
         special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
       }

@@ -42,6 +42,7 @@ class SoftEdgeQuantizer : public UnitBase {
   std::array<uint64_t, quant::kSeRegionCount> regions_{};
   sc_core::sc_signal<uint64_t> small_sig_, normal_sig_, large_sig_, saturated_sig_;
   std::vector<uint8_t> special_;
+  std::vector<uint8_t> element_regions_;  // from quant::measure, per element
 };
 
 }  // namespace ssmsim

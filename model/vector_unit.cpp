@@ -32,17 +32,8 @@ sc_time VectorUnit::execute(const TensorDesc& d, OpRecord& rec) {
     LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
     const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
     const auto E = static_cast<size_t>(d.elements);
-    quant::ErrorStats e;
-    e.count = E;
-    for (size_t i = off; i < off + E; ++i) {
-      const float z = L.z[i];
-      L.y_hat[i] = L.y_ssm[i] * silu(z);
-      const double r = L.y[i], err = r - L.y_hat[i];
-      e.sum_sq_signal += r * r;
-      e.sum_sq_error += err * err;
-      e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
-    }
-    L.y_err.merge(e);
+    for (size_t i = off; i < off + E; ++i) L.y_hat[i] = L.y_ssm[i] * silu(L.z[i]);
+    L.y_err.merge(quant::compare(L.y.data() + off, L.y_hat.data() + off, E));
   }
   const uint64_t busy = op_cycles(cfg_, d.elements, d.passes);
   const sc_time t = ready + cycles(busy);

@@ -219,16 +219,8 @@ int eval_command(const Args& args) {
           for (size_t l = 0; l < acts.size(); ++l) {
             for (size_t ti = 0; ti < tnames.size(); ++ti) {
               const std::vector<float>& a = field(acts[l], ti);
-              const std::vector<float>& r = field(ref_acts[l], ti);
-              quant::ErrorStats e;
-              e.count = a.size();
-              for (size_t i = 0; i < a.size(); ++i) {
-                const double x = r[i], err = x - a[i];
-                e.sum_sq_signal += x * x;
-                e.sum_sq_error += err * err;
-                e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
-              }
-              layer_err[k][l * 9 + ti].merge(e);
+              layer_err[k][l * 9 + ti].merge(
+                  quant::compare(field(ref_acts[l], ti).data(), a.data(), a.size()));
             }
           }
           score(lg, tokens, d.vocab_size, &ref, q[k]);
@@ -243,16 +235,8 @@ int eval_command(const Args& args) {
             xproj[i] = quant::dequantize_int8(quant::quantize_int8(scan[i], s), s);
           }
           // Error against the fp32 model's own u in that layer.
-          const std::vector<float>& u_ref = ref_acts[static_cast<size_t>(layer)].u;
-          quant::ErrorStats e;
-          e.count = u.size();
-          for (size_t i = 0; i < u.size(); ++i) {
-            const double r = u_ref[i], err = r - scan[i];
-            e.sum_sq_signal += r * r;
-            e.sum_sq_error += err * err;
-            e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
-          }
-          layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(e);
+          layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(
+              quant::compare(ref_acts[static_cast<size_t>(layer)].u.data(), scan.data(), u.size()));
         });
         score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
       };

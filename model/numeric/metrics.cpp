@@ -30,7 +30,7 @@ constexpr size_t kChunk = 512;
 constexpr size_t kLanes = 4;
 
 template <typename Q>
-ErrorStats run(const float* x, size_t n, float* out, Q q) {
+ErrorStats run(const float* x, size_t n, float* out, uint8_t* regions, Q q) {
   ErrorStats s;
   s.count = n;
   double sx[kLanes] = {}, se[kLanes] = {}, mx[kLanes] = {};
@@ -45,6 +45,7 @@ ErrorStats run(const float* x, size_t n, float* out, Q q) {
       reg[i] = static_cast<uint8_t>(r);
     }
     if (out) std::copy(v, v + len, out + base);
+    if (regions) std::copy(reg, reg + len, regions + base);
     size_t i = 0;
     for (; i + kLanes <= len; i += kLanes) {
       for (size_t l = 0; l < kLanes; ++l) {
@@ -80,11 +81,11 @@ ErrorStats run(const float* x, size_t n, float* out, Q q) {
 }  // namespace
 
 ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale, const SoftEdgeParams& p,
-                   float* out) {
+                   float* out, uint8_t* regions) {
   switch (kind) {
     case QuantKind::kInt8: {
       const float clip = 127.5f;
-      ErrorStats s = run(x, n, out, [scale, clip](float v, int32_t& r) {
+      ErrorStats s = run(x, n, out, regions, [scale, clip](float v, int32_t& r) {
         // Region kSaturated marks a clipped element; int8 has no other regions.
         r = std::fabs(v / scale) > clip ? 3 : 0;
         return dequantize_int8(quantize_int8(v, scale), scale);
@@ -94,18 +95,32 @@ ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale, const 
     }
     case QuantKind::kSe: {
       const SoftEdgeCodec codec(scale, p);
-      ErrorStats s = run(x, n, out, [&codec](float v, int32_t& r) { return codec.quantize(v, r); });
+      ErrorStats s =
+          run(x, n, out, regions, [&codec](float v, int32_t& r) { return codec.quantize(v, r); });
       s.clipped = s.regions[static_cast<int>(SeRegion::kSaturated)];
       return s;
     }
     case QuantKind::kSeAuthors: {
       const SeAuthorsGrid grid(scale);
-      ErrorStats s = run(x, n, out, [&grid](float v, int32_t& r) { return grid.quantize(v, r); });
+      ErrorStats s =
+          run(x, n, out, regions, [&grid](float v, int32_t& r) { return grid.quantize(v, r); });
       s.clipped = s.regions[static_cast<int>(SeRegion::kSaturated)];
       return s;
     }
   }
   return {};
+}
+
+ErrorStats compare(const float* ref, const float* approx, size_t n) {
+  ErrorStats e;
+  e.count = n;
+  for (size_t i = 0; i < n; ++i) {
+    const double r = ref[i], err = r - static_cast<double>(approx[i]);
+    e.sum_sq_signal += r * r;
+    e.sum_sq_error += err * err;
+    e.max_abs_error = std::max(e.max_abs_error, std::fabs(err));
+  }
+  return e;
 }
 
 }  // namespace ssmsim::quant

@@ -31,8 +31,13 @@ struct ErrorStats {
 };
 
 // Quantizes x[0..n) with the given quantizer and scale and measures the
-// error against x. If out is not null it receives the dequantized values.
+// error against x. If out is not null it receives the dequantized values,
+// if regions is not null each element's SeRegion (as uint8_t).
 ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale,
-                   const SoftEdgeParams& se = {}, float* out = nullptr);
+                   const SoftEdgeParams& se = {}, float* out = nullptr, uint8_t* regions = nullptr);
+
+// Error of approx[0..n) against ref[0..n) (no regions, no clipping): for
+// tensors that come out of a computation rather than one quantizer.
+ErrorStats compare(const float* ref, const float* approx, size_t n);
 
 }  // namespace ssmsim::quant

@@ -12,6 +12,16 @@
 using namespace ssmsim;
 using namespace ssmsim::quant;
 
+TEST(Metrics, CompareAgainstReference) {
+  const std::vector<float> ref = {1, -2, 3}, approx = {1.5f, -2, 2};
+  const ErrorStats e = compare(ref.data(), approx.data(), 3);
+  EXPECT_EQ(e.count, 3u);
+  EXPECT_DOUBLE_EQ(e.sum_sq_signal, 14.0);
+  EXPECT_DOUBLE_EQ(e.sum_sq_error, 0.25 + 1.0);
+  EXPECT_DOUBLE_EQ(e.max_abs_error, 1.0);
+  EXPECT_NEAR(e.sqnr_db(), 10 * std::log10(14.0 / 1.25), 1e-12);
+}
+
 TEST(Metrics, HandComputedInt8) {
   // s = 1: 0.4 -> 0, 1.6 -> 2, 200 -> 127 (clipped), -3 -> -3.
   const std::vector<float> x = {0.4f, 1.6f, 200.0f, -3.0f};
@@ -30,7 +40,13 @@ TEST(Metrics, HandComputedInt8) {
 TEST(Metrics, SoftEdgeRegionFractions) {
   const float s = 1.0f / 64.0f;
   const std::vector<float> x = {0.0f, 3 * s, 20 * s, 131 * s, 500 * s};
-  const ErrorStats st = measure(QuantKind::kSe, x.data(), x.size(), s);
+  std::vector<uint8_t> regions(x.size());
+  const ErrorStats st = measure(QuantKind::kSe, x.data(), x.size(), s, {}, nullptr, regions.data());
+  const std::vector<uint8_t> expected = {
+      static_cast<uint8_t>(SeRegion::kSmall), static_cast<uint8_t>(SeRegion::kSmall),
+      static_cast<uint8_t>(SeRegion::kNormal), static_cast<uint8_t>(SeRegion::kLarge),
+      static_cast<uint8_t>(SeRegion::kSaturated)};
+  EXPECT_EQ(regions, expected);
   EXPECT_DOUBLE_EQ(st.region_frac(SeRegion::kSmall), 0.4);
   EXPECT_DOUBLE_EQ(st.region_frac(SeRegion::kNormal), 0.2);
   EXPECT_DOUBLE_EQ(st.region_frac(SeRegion::kLarge), 0.2);
