@@ -7,6 +7,7 @@
 
 #include "model/numeric/error.hpp"
 #include "model/numeric/json_text.hpp"
+#include "model/workload.hpp"
 
 namespace ssmsim {
 
@@ -54,6 +55,21 @@ Param real_param(const char* path, T ArchConfig::*unit, double T::*field, double
                                       x, lo, hi));
             }
             c.*unit.*field = x;
+          },
+          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+}
+
+// Non-negative reals (energies): 0 switches a term off.
+template <typename T>
+Param nonneg_param(const char* path, T ArchConfig::*unit, double T::*field, double hi,
+                   const char* help) {
+  return {path, help,
+          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= hi)) {
+              throw Error(fmt::format("{}: {} = {}: out of range, expected a number in [0, {}]",
+                                      where, path, json_text(v), hi));
+            }
+            c.*unit.*field = v.get<double>();
           },
           [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
 }
@@ -121,6 +137,15 @@ const std::vector<Param>& params() {
                    c.clock_mhz = v.get<double>();
                  },
                  [](const A& c) { return nlohmann::ordered_json(c.clock_mhz); }});
+    p.push_back({"precision", "w8a8 (INT8 datapath, quantizer, Hadamard) | fp16 (baseline)",
+                 [](A& c, const nlohmann::json& v, const std::string& where) {
+                   if (v != "w8a8" && v != "fp16") {
+                     throw Error(where + ": precision = " + json_text(v) +
+                                 ": expected one of w8a8 | fp16");
+                   }
+                   c.precision = v.get<std::string>();
+                 },
+                 [](const A& c) { return nlohmann::ordered_json(c.precision); }});
     p.push_back(
         int_param("gemm.rows", &A::gemm, &GemmConfig::rows, 1, 4096, "systolic array rows (PE)"));
     p.push_back(int_param("gemm.cols", &A::gemm, &GemmConfig::cols, 1, 4096,
@@ -138,6 +163,8 @@ const std::vector<Param>& params() {
          [](const A& c) { return nlohmann::ordered_json(dataflow_name(c.gemm.dataflow)); }});
     p.push_back(int_param("gemm.epilogue_cycles", &A::gemm, &GemmConfig::epilogue_cycles, 0, 1000,
                           "requantizing epilogue latency per GEMM (cycles)"));
+    p.push_back(real_param("gemm.fp16_rate", &A::gemm, &GemmConfig::fp16_rate, 0.0, 1.0,
+                           "FP16 MAC rate relative to INT8, (0, 1] (precision fp16)"));
     p.push_back(int_param("quantizer.lanes", &A::quantizer, &QuantizerConfig::lanes, 1, 65536,
                           "quantizer elements per cycle"));
     p.push_back(int_param("quantizer.pipeline_depth", &A::quantizer,
@@ -206,6 +233,24 @@ const std::vector<Param>& params() {
                           "SRAM access latency (cycles)"));
     p.push_back(int_param("controller.tile_tokens", &A::controller, &ControllerConfig::tile_tokens,
                           1, 1 << 20, "tokens per tile streamed through the block (prefill)"));
+    p.push_back(nonneg_param("energy.mac_int8_pj", &A::energy, &EnergyConfig::mac_int8_pj, 1e6,
+                             "pJ per INT8 multiply-accumulate"));
+    p.push_back(nonneg_param("energy.mac_fp16_pj", &A::energy, &EnergyConfig::mac_fp16_pj, 1e6,
+                             "pJ per FP16 multiply-accumulate (precision fp16)"));
+    p.push_back(nonneg_param("energy.sram_byte_pj", &A::energy, &EnergyConfig::sram_byte_pj, 1e6,
+                             "pJ per SRAM byte read or written"));
+    p.push_back(nonneg_param("energy.dram_byte_pj", &A::energy, &EnergyConfig::dram_byte_pj, 1e6,
+                             "pJ per DRAM byte read or written"));
+    p.push_back(nonneg_param("energy.quant_op_pj", &A::energy, &EnergyConfig::quant_op_pj, 1e6,
+                             "pJ per element quantized"));
+    p.push_back(nonneg_param("energy.vector_op_pj", &A::energy, &EnergyConfig::vector_op_pj, 1e6,
+                             "pJ per vector-unit element operation"));
+    p.push_back(nonneg_param("energy.scan_update_pj", &A::energy, &EnergyConfig::scan_update_pj,
+                             1e6, "pJ per SSM state update (channel x state x token)"));
+    p.push_back(nonneg_param("energy.hadamard_op_pj", &A::energy, &EnergyConfig::hadamard_op_pj,
+                             1e6, "pJ per Hadamard addition/subtraction"));
+    p.push_back(nonneg_param("energy.static_mw", &A::energy, &EnergyConfig::static_mw, 1e9,
+                             "static power in mW, charged over the run's latency (default 0)"));
     return p;
   }();
   return table;
@@ -218,6 +263,23 @@ const Param* find_param(const std::string& path) {
   return nullptr;
 }
 
+// "sources": {"key.path": "where the number comes from"}: only known keys,
+// so a source cannot silently describe a parameter that does not exist.
+void apply_sources(ArchConfig& c, const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": sources must be a JSON object of key path -> text");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!find_param(it.key())) {
+      throw Error(where + ": sources: unknown key '" + it.key() +
+                  "' (ssmsim run --help-arch lists the keys)");
+    }
+    if (!it.value().is_string()) {
+      throw Error(where + ": sources." + it.key() + " = " + json_text(it.value()) +
+                  ": expected a string");
+    }
+    c.sources[it.key()] = it.value().get<std::string>();
+  }
+}
+
 void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
            const std::string& where) {
   if (!j.is_object()) {
@@ -226,7 +288,9 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
-    if (const Param* p = find_param(path)) {
+    if (path == "sources") {
+      apply_sources(c, it.value(), where);
+    } else if (const Param* p = find_param(path)) {
       p->set(c, it.value(), where);
     } else if (it.value().is_object()) {
       bool known_group = false;
@@ -262,6 +326,19 @@ void ArchConfig::load_file(const std::string& path) {
   load_json(j, path);
 }
 
+void ArchConfig::load(const std::string& arg) {
+  if (names_a_file(arg)) {
+    load_file(arg);
+    return;
+  }
+  const Preset* p = find_preset("arch", arg);
+  if (!p) {
+    throw Error("--arch " + arg + ": no such preset (presets: " + preset_names("arch") +
+                "; or give a .json file)");
+  }
+  load_json(nlohmann::json::parse(p->text), "preset arch '" + arg + "'");
+}
+
 void ArchConfig::load_json(const nlohmann::json& j, const std::string& where) {
   apply(*this, j, "", where);
 }
@@ -295,6 +372,11 @@ nlohmann::ordered_json ArchConfig::to_json() const {
       start = dot + 1;
     }
     (*node)[path.substr(start)] = p.get(*this);
+  }
+  if (!sources.empty()) {
+    nlohmann::ordered_json src;
+    for (const auto& [k, v] : sources) src[k] = v;
+    j["sources"] = src;
   }
   return j;
 }

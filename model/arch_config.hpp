@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct GemmConfig {
   int64_t cols = 32;  // PE columns (C)
   Dataflow dataflow = Dataflow::kOutputStationary;
   int64_t epilogue_cycles = 4;  // requantizing epilogue pipeline, per GEMM
+  // FP16 MACs per PE and cycle relative to INT8 (precision fp16). Tensor
+  // cores of the Orin/Ampere class run dense FP16 at half the INT8 rate.
+  double fp16_rate = 0.5;
 };
 
 struct QuantizerConfig {
@@ -65,6 +69,24 @@ struct SramConfig {
   int64_t latency_cycles = 2;
 };
 
+// Energy per access, in pJ (docs/energy.md gives the sources).
+struct EnergyConfig {
+  // Defaults: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm);
+  // docs/energy.md derives each one.
+  double mac_int8_pj = 0.3;      // 8-bit multiply 0.2 + 32-bit add 0.1
+  double mac_fp16_pj = 2.0;      // FP16 multiply 1.1 + FP32 add 0.9
+  double sram_byte_pj = 2.5;     // 64-bit read of a 32 KB bank: 20 pJ / 8 bytes
+  double dram_byte_pj = 162.5;   // DRAM: 1.3 nJ per 64-bit access / 8 bytes
+  double quant_op_pj = 1.2;      // per element: FP16 multiply by 1/s 1.1 + 3 8-bit ops
+  double vector_op_pj = 1.5;     // per element and pass: FP16 multiply 1.1 + add 0.4
+  double scan_update_pj = 16.6;  // per state update: 2 FP32 multiply-adds + 2 FP32 multiplies
+  double hadamard_op_pj = 0.4;   // per addition or subtraction: one FP16 add
+  // Static (leakage, clock tree) power of the whole accelerator, charged over
+  // the run's latency. 0 by default: it depends on the process and the
+  // floorplan, which no table gives; set it for latency/energy trade-offs.
+  double static_mw = 0.0;
+};
+
 struct ControllerConfig {
   int64_t tile_tokens = 64;  // tokens per tile streamed through the block
 };
@@ -73,6 +95,10 @@ struct ArchConfig {
   int64_t version = 1;
   std::string name = "default";
   double clock_mhz = 1000.0;
+  // Weight/activation datapath: w8a8 (INT8 GEMMs, SSM-input quantizer,
+  // Hadamard before out_proj) or fp16 (the unquantized baseline: FP16
+  // weights and activations, no quantizer and no Hadamard stage).
+  std::string precision = "w8a8";
   GemmConfig gemm;
   QuantizerConfig quantizer;
   ScanConfig scan;
@@ -81,11 +107,17 @@ struct ArchConfig {
   DramConfig dram;
   SramConfig sram;
   ControllerConfig controller;
+  EnergyConfig energy;
+  // Where each number comes from: key path -> source (free text).
+  std::map<std::string, std::string> sources;
 
+  bool fp16() const { return precision == "fp16"; }
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 
   // Loads a JSON file over the defaults; errors name the file and key path.
   void load_file(const std::string& path);
+  // A built-in preset name (workloads/arch/NAME.json) or a file path.
+  void load(const std::string& name_or_file);
   void load_json(const nlohmann::json& j, const std::string& where);
   // "key.path=value"; value is JSON (numbers, true/false) or a bare string.
   void set(const std::string& assignment);

@@ -1,6 +1,7 @@
 #include "model/gemm_unit.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ssmsim {
 
@@ -10,7 +11,8 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vec
                    const TraceWindow* window)
     : UnitBase(name, "gemm", cfg.clock_period_ns(), log, window),
       quant2gemm("quant2gemm"),
-      cfg_(cfg.gemm) {
+      cfg_(cfg.gemm),
+      fp16_(cfg.fp16()) {
   quant2gemm.register_b_transport(this, &GemmUnit::link_b_transport);
 }
 
@@ -32,9 +34,13 @@ void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay)
 
 sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
   const Folds f = folds(cfg_, d.M, d.N, d.K);
+  // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
+  auto scaled = [&](uint64_t c) {
+    return fp16_ ? static_cast<uint64_t>(std::ceil(static_cast<double>(c) / cfg_.fp16_rate)) : c;
+  };
   // Column strips: each needs K x (its columns) weight bytes.
   const int64_t strips = f.col_folds;
-  const uint64_t per_strip_cycles = static_cast<uint64_t>(f.row_folds * f.per_fold);
+  const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
   auto strip_bytes = [&](int64_t s) {
     const int64_t cols = std::min(cfg_.cols, d.N - s * cfg_.cols);
     return d.weight_bytes / static_cast<uint64_t>(d.N) * static_cast<uint64_t>(cols);
@@ -64,10 +70,11 @@ sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
     stall += written - t;
     t = written;
   }
-  rec.compute_cycles = f.total();
-  rec.busy_cycles = f.total() + static_cast<uint64_t>(cfg_.epilogue_cycles);
+  rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips);
+  rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
   rec.stall_cycles = to_cycles(stall);
   rec.elements = static_cast<uint64_t>(d.M * d.N * d.K);  // MACs
+  rec.arith_ops = rec.elements;
   return t;
 }
 

@@ -36,6 +36,7 @@ class GemmUnit : public UnitBase {
  private:
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   GemmConfig cfg_;
+  bool fp16_;
 };
 
 }  // namespace ssmsim

@@ -17,6 +17,8 @@ class HadamardUnit : public UnitBase {
                const TraceWindow* window);
   static uint64_t block_cycles(const HadamardConfig& h, int64_t n);
   static uint64_t op_cycles(const HadamardConfig& h, int64_t tokens, int64_t d_inner, int64_t n);
+  // Additions and subtractions of one size-n block transform.
+  static uint64_t block_additions(int64_t n);
 
  protected:
   sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;

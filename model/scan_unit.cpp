@@ -60,7 +60,7 @@ void scan_token(LayerData& L, int64_t t, int64_t D, int64_t N) {
 
 sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
   FunctionalState* fn = d.fn;
-  const int64_t D = d.N, N = d.K;  // d_inner, d_state
+  const int64_t D = d.N, N = d.K;  // channels (batch x d_inner), d_state
   sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
   ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight_addr, d.weight_bytes,
                               sc_core::SC_ZERO_TIME, rec));  // A and D
@@ -68,9 +68,10 @@ sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
     ready = std::max(
         ready, mem(tlm::TLM_READ_COMMAND, d.state_addr, d.state_bytes, sc_core::SC_ZERO_TIME, rec));
   }
-  if (fn != nullptr && fn->have_weights) {
+  if (fn != nullptr && fn->have_weights) {  // one sequence: D == fn->d_inner
     LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
-    for (int64_t t = d.first_token; t < d.first_token + d.tokens; ++t) scan_token(L, t, D, N);
+    for (int64_t t = d.first_token; t < d.first_token + d.tokens; ++t)
+      scan_token(L, t, fn->d_inner, N);
   }
   const uint64_t per_token = cycles_per_token(cfg_, D, N);
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, N);
@@ -91,6 +92,7 @@ sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(d.tokens * D * N);
+  rec.arith_ops = rec.elements;
   return done;
 }
 

@@ -28,6 +28,9 @@ struct OpRecord {
   uint64_t busy_cycles = 0, stall_cycles = 0;
   uint64_t compute_cycles = 0;  // GEMM: SCALE-Sim compute cycles
   uint64_t elements = 0;
+  // Operations the energy table charges: MACs (gemm), elements quantized,
+  // element-passes (vec), state updates (scan), additions (had).
+  uint64_t arith_ops = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
   uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
 };

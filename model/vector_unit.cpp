@@ -44,6 +44,7 @@ sc_time VectorUnit::execute(const TensorDesc& d, OpRecord& rec) {
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(d.elements);
+  rec.arith_ops = rec.elements * static_cast<uint64_t>(d.passes);
   return done;
 }
 
