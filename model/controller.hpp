@@ -21,10 +21,15 @@
 
 namespace ssmsim {
 
+// What to run: a prefill of `prefill_tokens` (tiles streamed), then
+// `decode_tokens` decode steps (token by token, state through memory), each
+// for `batch` sequences at once (GEMM rows, vector elements and scan
+// channels scale with the batch; weights are read once per tile or step).
 struct RunPlan {
   ModelDims dims;
-  bool decode = false;
-  int64_t tokens = 0;         // prefill length, or decode steps
+  int64_t prefill_tokens = 0;
+  int64_t decode_tokens = 0;
+  int64_t batch = 1;
   int64_t hadamard_size = 0;  // resolved block size
   FunctionalState* fn = nullptr;
 };
@@ -36,6 +41,8 @@ struct MemoryPlan {
   uint64_t tile_footprint_bytes = 0;  // one tile's activation buffers
   uint64_t state_bytes = 0;           // conv + SSM state of all layers (decode)
   uint64_t weight_bytes = 0;          // all weights, in DRAM
+  int64_t weight_elem_bytes = 1;      // 1 (INT8 GEMM weights) or 2 (fp16)
+  int64_t act_elem_bytes = 1;         // GEMM inputs: 1 (INT8) or 2 (fp16)
 };
 
 class Controller : public sc_core::sc_module {
@@ -51,6 +58,8 @@ class Controller : public sc_core::sc_module {
 
   const MemoryPlan& memory_plan() const { return mem_; }
   sc_core::sc_time finish_time() const { return finish_; }
+  // When the prefill phase ended (= start of decode); zero without prefill.
+  sc_core::sc_time prefill_end_time() const { return prefill_end_; }
   bool finished() const { return finished_; }
 
  private:
@@ -67,7 +76,7 @@ class Controller : public sc_core::sc_module {
   std::vector<int64_t> next_conv_, next_scan_;
   sc_core::sc_event order_ev_, tile_done_ev_;
   int64_t tiles_done_ = 0;
-  sc_core::sc_time finish_;
+  sc_core::sc_time finish_, prefill_end_;
   bool finished_ = false;
 };
 

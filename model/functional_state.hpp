@@ -35,6 +35,10 @@ struct FunctionalState {
   int64_t seq_len = 0, d_inner = 0, d_state = 0, hadamard_size = 0;
   quant::QuantKind kind = quant::QuantKind::kSe;
   quant::SoftEdgeParams se;
+  // Timing-only runs (no trace): SSM-input region fractions from the
+  // workload, for the quantizer's data-dependent (multicycle) cost.
+  bool have_region_rates = false;
+  std::array<double, 4> region_rates = {1.0, 0.0, 0.0, 0.0};  // by quant::SeRegion
   std::vector<LayerData> layers;
 };
 

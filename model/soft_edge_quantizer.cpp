@@ -1,5 +1,7 @@
 #include "model/soft_edge_quantizer.hpp"
 
+#include <cmath>
+
 #include "model/functional_state.hpp"
 
 namespace ssmsim {
@@ -35,6 +37,48 @@ uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,
     total += (s * extra + lanes - 1) / lanes;
   }
   return total;
+}
+
+namespace {
+
+// E[ceil(S * extra / lanes)], S ~ Binomial(n, p), summed in log space so that
+// wide vectors (thousands of lanes) do not underflow.
+double expected_vector_extra(uint64_t n, double p, uint64_t extra, uint64_t lanes) {
+  if (n == 0 || p <= 0.0) return 0.0;
+  if (p >= 1.0) return static_cast<double>((n * extra + lanes - 1) / lanes);
+  double e = 0.0;
+  const double lp = std::log(p), lq = std::log1p(-p);
+  const double lgn = std::lgamma(static_cast<double>(n) + 1.0);
+  for (uint64_t s = 1; s <= n; ++s) {
+    const double ds = static_cast<double>(s);
+    const double logpmf = lgn - std::lgamma(ds + 1.0) -
+                          std::lgamma(static_cast<double>(n - s) + 1.0) + ds * lp +
+                          static_cast<double>(n - s) * lq;
+    e += std::exp(logpmf) * static_cast<double>((s * extra + lanes - 1) / lanes);
+  }
+  return e;
+}
+
+}  // namespace
+
+uint64_t SoftEdgeQuantizer::expected_multicycle_extra(const QuantizerConfig& q, uint64_t elements,
+                                                      double p) {
+  if (!q.multicycle || q.mode == "int8") return 0;
+  const auto lanes = static_cast<uint64_t>(q.lanes);
+  const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
+  const uint64_t full = elements / lanes, rest = elements % lanes;
+  const double e = static_cast<double>(full) * expected_vector_extra(lanes, p, extra, lanes) +
+                   expected_vector_extra(rest, p, extra, lanes);
+  return static_cast<uint64_t>(std::llround(e));
+}
+
+double SoftEdgeQuantizer::special_probability(const QuantizerConfig& q,
+                                              const std::array<double, 4>& f) {
+  const double outliers = f[static_cast<size_t>(quant::SeRegion::kLarge)] +
+                          f[static_cast<size_t>(quant::SeRegion::kSaturated)];
+  return q.multicycle_regions == "flagged"
+             ? outliers + f[static_cast<size_t>(quant::SeRegion::kSmall)]
+             : outliers;
 }
 
 void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s,
@@ -78,10 +122,20 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
       }
     }
     touch_signals();
+  } else if (fn != nullptr && fn->have_region_rates) {
+    // Timing only: the workload's measured region rates stand in for data.
+    for (int r = 0; r < quant::kSeRegionCount; ++r) {
+      regions_[r] += static_cast<uint64_t>(
+          std::llround(static_cast<double>(E) * fn->region_rates[static_cast<size_t>(r)]));
+    }
+    touch_signals();
   }
   const uint64_t lanes = static_cast<uint64_t>(cfg_.lanes);
   const uint64_t stream = (E + lanes - 1) / lanes;
-  const uint64_t extra = multicycle_extra(cfg_, special_);
+  const bool from_rates = fn != nullptr && !fn->have_trace && fn->have_region_rates;
+  const uint64_t extra =
+      from_rates ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, fn->region_rates))
+                 : multicycle_extra(cfg_, special_);
   const uint64_t lat = latency(cfg_);
   // SE words: 8 bits + flag; INT8 for x_proj.
   const bool se = kind_ != quant::QuantKind::kInt8;
@@ -90,6 +144,7 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
   rec.busy_cycles = stream + extra + lat;
   rec.stall_cycles = to_cycles(in_ready);
   rec.elements = E;
+  rec.arith_ops = E;
   return in_ready + cycles(rec.busy_cycles);
 }
 

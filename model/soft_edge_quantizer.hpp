@@ -28,6 +28,13 @@ class SoftEdgeQuantizer : public UnitBase {
   static uint64_t latency(const QuantizerConfig& q);
   // Extra multicycle cycles for per-element special flags, vector by vector.
   static uint64_t multicycle_extra(const QuantizerConfig& q, const std::vector<uint8_t>& special);
+  // Timing-only runs: the expected extra cycles of `elements` elements when
+  // each is special with probability p, independently: per vector of n
+  // lanes, E[ceil(S * extra / lanes)] with S ~ Binomial(n, p), rounded.
+  static uint64_t expected_multicycle_extra(const QuantizerConfig& q, uint64_t elements, double p);
+  // Probability that an element is special, from region fractions.
+  static double special_probability(const QuantizerConfig& q,
+                                    const std::array<double, 4>& region_frac);
   const std::array<uint64_t, quant::kSeRegionCount>& region_counts() const { return regions_; }
 
  protected:

@@ -27,7 +27,7 @@ struct Sim {
   Sim() {
     setup_functional(fn, trace, &ckpt, arch, 99.99, 768);
     plan.dims = trace.dims();
-    plan.tokens = 256;
+    plan.prefill_tokens = 256;
     plan.hadamard_size = 768;
     plan.fn = &fn;
     acc = std::make_unique<Accelerator>("acc", arch, plan, nullptr);
