@@ -20,5 +20,8 @@ int inspect_command(const Args& args);
 int run_command(const Args& args);
 int eval_command(const Args& args);
 int calibrate_command(const Args& args);
+int sweep_command(const Args& args);
+int job_command(const Args& args);
+int merge_command(const Args& args);
 
 }  // namespace ssmsim

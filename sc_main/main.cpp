@@ -20,8 +20,12 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"run", "simulate the accelerator on a trace: cycles, bytes, quantization error, VCD",
+    {"run", "simulate the accelerator on a trace or workload: cycles, energy, error, VCD",
      ssmsim::run_command},
+    {"sweep", "run the cross product of --vary values in parallel processes, resumable",
+     ssmsim::sweep_command},
+    {"job", "run one configuration of a sweep (the lines --emit-jobs writes)", ssmsim::job_command},
+    {"merge", "collect a sweep's jobs into one CSV row per configuration", ssmsim::merge_command},
     {"quant", "quantization error of a trace tensor, layer by layer (int8, se, se-authors)",
      ssmsim::quant_command},
     {"calibrate", "static activation scales for the W8A8 pipeline (Quamba's observers)",

@@ -8,11 +8,13 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "model/accelerator.hpp"
 #include "model/functional_state.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/hadamard.hpp"
+#include "model/workload.hpp"
 #include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
 #include "sc_main/report.hpp"
@@ -29,7 +31,8 @@ namespace ssmsim {
 namespace {
 
 struct RunOptions {
-  std::string trace, model, arch, mode = "prefill", quantizer, vcd, vcd_window, out = "out";
+  std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window,
+                                            out = "out";
   int64_t tokens = 0;
   double percentile = 99.99;
   std::vector<std::string> sets;
@@ -56,22 +59,26 @@ std::pair<double, double> parse_window(const std::string& w) {
 int run_command(const Args& args) {
   RunOptions o;
   po::options_description desc(
-      "ssmsim run: simulate the accelerator on a trace (cycles, bytes, quantization error).\n\n"
+      "ssmsim run: simulate the accelerator on a trace (cycles, bytes, energy, quantization\n"
+      "error), or timing-only on a workload (a model preset, prefill and decode tokens).\n\n"
       "Options");
   desc.add_options()("help,h", "show this help")("help-arch",
                                                  "list every architecture key with its default")(
-      "trace", po::value(&o.trace)->required(), "ssm-trace v1 file (required)")(
+      "trace", po::value(&o.trace), "ssm-trace v1 file (real data; or --workload)")(
+      "workload", po::value(&o.workload),
+      "workload preset NAME or FILE.json: timing-only, no trace (presets: see --help)")(
       "model", po::value(&o.model),
       "checkpoint folder for A and D (default: <trace dir>/<model> or <trace "
       "dir>/../models/<model>;"
       " without one the scan, gate and Hadamard run timing-only)")(
-      "arch", po::value(&o.arch), "architecture JSON (version 1); default: the built-in one")(
+      "arch", po::value(&o.arch),
+      "architecture preset NAME or FILE.json (version 1); default: the built-in one")(
       "set", po::value(&o.sets)->composing(),
-      "override an architecture key: key.path=value (repeatable)")(
+      "override a key: key.path=value (architecture) or workload.key=value (repeatable)")(
       "mode", po::value(&o.mode)->default_value(o.mode),
-      "prefill (tiles streamed) | decode (token by token)")(
+      "with --trace: prefill (tiles streamed) | decode (token by token)")(
       "tokens", po::value(&o.tokens)->default_value(0),
-      "tokens to run, 1..seq_len; 0 = all of the trace")(
+      "with --trace: tokens to run, 1..seq_len; 0 = all of the trace")(
       "quantizer", po::value(&o.quantizer), "int8 | se | se-authors (sets quantizer.mode)")(
       "percentile", po::value(&o.percentile)->default_value(o.percentile, "99.99"),
       "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
@@ -83,9 +90,12 @@ int run_command(const Args& args) {
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   if (vm.count("help")) {
-    std::cout << desc
+    std::cout << desc << "\nPresets: --workload " << preset_names("workload")
+              << "\n         --arch " << preset_names("arch") << "\n         models "
+              << preset_names("model")
               << "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), "
-                 "OUT/run.config.json (effective architecture).\n";
+                 "OUT/run.config.json (effective architecture),\n        OUT/run.workload.json "
+                 "(effective workload, with --workload).\n";
     return kExitOk;
   }
   if (vm.count("help-arch")) {
@@ -94,24 +104,52 @@ int run_command(const Args& args) {
   }
   po::notify(vm);
 
+  if (o.trace.empty() == o.workload.empty()) {
+    throw Error("give either --trace FILE (real data) or --workload NAME|FILE (timing only)");
+  }
   ArchConfig arch;
-  if (!o.arch.empty()) arch.load_file(o.arch);
-  for (const auto& s : o.sets) arch.set(s);
+  if (!o.arch.empty()) arch.load(o.arch);
+  std::optional<Workload> workload;
+  if (!o.workload.empty()) workload = Workload::load(o.workload);
+  for (const auto& s : o.sets) {
+    if (s.rfind("workload.", 0) == 0) {
+      if (!workload) throw Error("--set " + s + ": workload keys need --workload");
+      workload->set(s);
+    } else {
+      arch.set(s);
+    }
+  }
   if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer);
   if (o.mode != "prefill" && o.mode != "decode") {
     throw Error("--mode = '" + o.mode + "': expected prefill or decode");
+  }
+  if (workload && (vm["mode"].defaulted() == false || o.tokens != 0)) {
+    throw Error(
+        "--mode and --tokens are for --trace; a workload sets "
+        "workload.prefill_tokens and workload.decode_tokens");
   }
   if (!(o.percentile > 0 && o.percentile <= 100)) {
     throw Error("--percentile = " + num(o.percentile) + ": expected a value in (0, 100]");
   }
 
-  const Trace trace(o.trace);
-  const ModelDims& d = trace.dims();
-  if (o.tokens < 0 || o.tokens > trace.seq_len()) {
-    throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", o.tokens,
-                            trace.seq_len()));
+  std::unique_ptr<Trace> trace;
+  ModelDims d;
+  RunPlan plan;
+  if (workload) {
+    d = workload->dims;
+    plan.prefill_tokens = workload->prefill_tokens;
+    plan.decode_tokens = workload->decode_tokens;
+    plan.batch = workload->batch;
+  } else {
+    trace = std::make_unique<Trace>(o.trace);
+    d = trace->dims();
+    if (o.tokens < 0 || o.tokens > trace->seq_len()) {
+      throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", o.tokens,
+                              trace->seq_len()));
+    }
+    const int64_t tokens = o.tokens == 0 ? trace->seq_len() : o.tokens;
+    (o.mode == "decode" ? plan.decode_tokens : plan.prefill_tokens) = tokens;
   }
-  const int64_t tokens = o.tokens == 0 ? trace.seq_len() : o.tokens;
   int64_t hsize = arch.hadamard.size == 0 ? d.d_inner : arch.hadamard.size;
   HadamardShape hs;
   if (!hadamard_shape(hsize, &hs) || d.d_inner % hsize != 0) {
@@ -122,7 +160,12 @@ int run_command(const Args& args) {
   }
 
   std::unique_ptr<Checkpoint> ckpt;
-  std::string model_dir = o.model.empty() ? find_checkpoint(o.trace, d.name) : o.model;
+  std::string model_dir;
+  if (trace) {
+    model_dir = o.model.empty() ? find_checkpoint(o.trace, d.name) : o.model;
+  } else if (!o.model.empty()) {
+    throw Error("--model is for --trace (a workload runs timing-only)");
+  }
   if (!model_dir.empty()) {
     ckpt = std::make_unique<Checkpoint>(model_dir);
     const ModelDims& c = ckpt->dims();
@@ -133,17 +176,22 @@ int run_command(const Args& args) {
     }
   }
   std::vector<std::string> outputs = {"run.json", "run.csv", "run.config.json"};
+  if (workload) outputs.push_back("run.workload.json");
   prepare_output_dir(o.out, outputs, o.force);
   if (!o.vcd.empty() && fs::exists(o.vcd) && !o.force) {
     throw Error(o.vcd + ": exists; pass --force to overwrite");
   }
 
   FunctionalState fn;
-  setup_functional(fn, trace, ckpt.get(), arch, o.percentile, hsize);
-  RunPlan plan;
+  if (trace) {
+    setup_functional(fn, *trace, ckpt.get(), arch, o.percentile, hsize);
+  } else {
+    fn.have_region_rates = true;
+    fn.region_rates = workload->regions.frac;
+    fn.d_inner = d.d_inner;
+    fn.d_state = d.d_state;
+  }
   plan.dims = d;
-  plan.decode = o.mode == "decode";
-  plan.tokens = tokens;
   plan.hadamard_size = hsize;
   plan.fn = &fn;
 
@@ -178,7 +226,8 @@ int run_command(const Args& args) {
   if (!acc.controller.finished())
     throw Error("internal: the simulation stopped before the run ended");
 
-  RunReportInput in{o.trace, model_dir, o.mode, tokens, arch, acc, fn, wall_s};
+  RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr, plan, arch, acc,
+                    fn,      wall_s};
   write_run_report(in, o.out);
   if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
   return kExitOk;
