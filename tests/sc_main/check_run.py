@@ -4,6 +4,14 @@
   check_run.py clock A.json B.json RATIO   same cycles, latency_ns(A) = RATIO * latency_ns(B)
   check_run.py bound A.json                latency_ns >= weight bytes / DRAM bandwidth
   check_run.py diff A.json B.json PATH N   B[PATH] - A[PATH] == N (PATH like units.quant.busy_cycles)
+  check_run.py ratio A.json B.json PATH R   B[PATH] == R * A[PATH] exactly
+  check_run.py close A.json B.json PATH REL |B[PATH] - A[PATH]| <= REL * |A[PATH]|
+  check_run.py macs R.json                 units.gemm.arith_ops == hand-derived MACs of the
+                                           workload (every token once through every GEMM)
+  check_run.py weights R.json              total.weight_bytes == hand-derived bytes (INT8 or
+                                           fp16 GEMM weights, fp16 conv/norm, fp32 A and D)
+  check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
+                                           + bytes x pJ + static mW x latency
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -41,6 +49,49 @@ def main(argv):
         d = get(b, path) - get(a, path)
         assert d == n, f"{path}: {get(b, path)} - {get(a, path)} = {d}, expected {n}"
         print(f"ok: {path} differs by {d}")
+    elif mode == "ratio":
+        a, b, path, r = load(argv[2]), load(argv[3]), argv[4], float(argv[5])
+        assert get(b, path) == r * get(a, path), f"{path}: {get(b, path)} != {r} x {get(a, path)}"
+        print(f"ok: {path} {get(b, path)} = {r} x {get(a, path)}")
+    elif mode == "close":
+        a, b, path, rel = load(argv[2]), load(argv[3]), argv[4], float(argv[5])
+        x, y = get(a, path), get(b, path)
+        assert abs(y - x) <= rel * abs(x), f"{path}: {y} vs {x}, more than {rel} apart"
+        print(f"ok: {path} {y} vs {x} (within {rel})")
+    elif mode in ("macs", "weights"):
+        r = load(argv[2])
+        m = r["run"]["workload"]["model"]
+        dm, L, V = m["d_model"], m["n_layer"], m["vocab_size"]
+        D, N, k, dtr = m["expand"] * dm, m["d_state"], m["d_conv"], m["dt_rank"]
+        # in_proj dm->2D, x_proj D->dt_rank+2N, dt_proj dt_rank->D, out_proj D->dm
+        gemm_per_layer = dm * 2 * D + D * (dtr + 2 * N) + dtr * D + D * dm
+        if mode == "macs":
+            rows = (r["run"]["prefill_tokens"] + r["run"]["decode_tokens"]) * r["run"]["batch"]
+            want = rows * (L * gemm_per_layer + dm * V)
+            got = r["units"]["gemm"]["arith_ops"]
+        else:
+            wb = 2 if r["config"]["precision"] == "fp16" else 1
+            # conv weight+bias fp16, dt bias fp16, A and D fp32, norm gain fp16
+            other = D * k * 2 + D * 2 + D * 2 + D * N * 4 + D * 4 + dm * 2
+            want = L * (gemm_per_layer * wb + other) + V * dm * wb + dm * 2
+            got = r["total"]["weight_bytes"]
+        assert got == want, f"{mode}: {got} != hand-derived {want}"
+        print(f"ok: {mode} {got} == {want}")
+    elif mode == "energy":
+        r = load(argv[2])
+        e = r["energy"]
+        pj = e["per_access_pj"]
+        total = 0.0
+        for unit, u in r["units"].items():
+            if unit in ("dram", "sram"):
+                continue
+            total += u["arith_ops"] * pj[unit + "_op_pj"]
+            total += (u["sram_read_bytes"] + u["sram_write_bytes"]) * pj["sram_byte_pj"]
+            total += (u["dram_read_bytes"] + u["dram_write_bytes"]) * pj["dram_byte_pj"]
+        total += r["config"]["energy"]["static_mw"] * r["total"]["latency_ns"]
+        assert abs(total - e["total_pj"]) <= 1e-9 * total, f"energy {e['total_pj']} != {total}"
+        assert abs(r["total"]["energy_pj"] - total) <= 1e-9 * total
+        print(f"ok: energy {total} pJ recomputed from the counts")
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
         q = e["quantizers"]
