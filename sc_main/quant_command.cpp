@@ -38,7 +38,27 @@ struct LayerResult {
   double amax = 0;
   float scale = 0;
   std::vector<quant::ErrorStats> stats;  // one per quantizer
+  // Error by region: elements classified by their soft-edge region at this
+  // layer's scale (the same bands for every quantizer), squared error summed
+  // per quantizer and region.
+  std::array<uint64_t, quant::kSeRegionCount> region_elements{};
+  std::vector<std::array<double, quant::kSeRegionCount>> region_sq_error;
 };
+
+ojson by_region_json(const LayerResult& r, size_t q) {
+  ojson j;
+  double total = 0;
+  for (double e : r.region_sq_error[q]) total += e;
+  for (int k = 0; k < quant::kSeRegionCount; ++k) {
+    const uint64_t n = r.region_elements[static_cast<size_t>(k)];
+    const double e = r.region_sq_error[q][static_cast<size_t>(k)];
+    j[quant::region_name(static_cast<quant::SeRegion>(k))] = {
+        {"elements", n},
+        {"mse", n ? e / static_cast<double>(n) : 0.0},
+        {"sq_error_share", total > 0 ? e / total : 0.0}};
+  }
+  return j;
+}
 
 ojson stats_json(quant::QuantKind k, const quant::ErrorStats& s) {
   ojson j;
@@ -116,7 +136,8 @@ int quant_command(const Args& args) {
   prepare_output_dir(o.out, {"quant.json", "quant.csv"}, o.force);
 
   std::vector<LayerResult> results;
-  std::vector<float> buf;
+  std::vector<float> buf, deq;
+  std::vector<uint8_t> reg;
   for (int64_t l = 0; l < trace.dims().n_layer; ++l) {
     const TensorView& xv = trace.layer(l, o.tensor);
     std::vector<const Trace*> sources;
@@ -134,9 +155,19 @@ int quant_command(const Args& args) {
     }
     // Measured row by row: memory stays at one row on traces of gigabytes.
     r.stats.assign(kinds.size(), quant::ErrorStats());
+    r.region_sq_error.assign(kinds.size(), {});
     for_each_row(trace, xv, buf, [&](const float* x, size_t n) {
+      reg.resize(n);
+      deq.resize(n);
+      quant::measure(quant::QuantKind::kSe, x, n, r.scale, o.se, nullptr, reg.data());
+      for (size_t e = 0; e < n; ++e) ++r.region_elements[reg[e]];
       for (size_t i = 0; i < kinds.size(); ++i) {
-        r.stats[i].merge(quant::measure(kinds[i], x, n, r.scale, o.se));
+        r.stats[i].merge(quant::measure(kinds[i], x, n, r.scale, o.se, deq.data()));
+        auto& sq = r.region_sq_error[i];
+        for (size_t e = 0; e < n; ++e) {
+          const double d = static_cast<double>(x[e]) - static_cast<double>(deq[e]);
+          sq[reg[e]] += d * d;
+        }
       }
     });
     results.push_back(std::move(r));
@@ -217,6 +248,7 @@ int quant_command(const Args& args) {
     for (size_t i = 0; i < kinds.size(); ++i) {
       const auto& s = r.stats[i];
       qj[quant::kind_name(kinds[i])] = stats_json(kinds[i], s);
+      qj[quant::kind_name(kinds[i])]["by_region"] = by_region_json(r, i);
       const bool se = kinds[i] != quant::QuantKind::kInt8;
       auto region = [&](quant::SeRegion reg) {
         return se ? num(s.region_frac(reg)) : std::string();

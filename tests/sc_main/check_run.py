@@ -12,6 +12,9 @@
                                            fp16 GEMM weights, fp16 conv/norm, fp32 A and D)
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
                                            + bytes x pJ + static mW x latency
+  check_run.py regions Q.json              quant.json error by region: the regions' squared
+                                           errors add up to each quantizer's MSE; in the normal
+                                           band (step s in both) int8 and se agree exactly
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -92,6 +95,20 @@ def main(argv):
         assert abs(total - e["total_pj"]) <= 1e-9 * total, f"energy {e['total_pj']} != {total}"
         assert abs(r["total"]["energy_pj"] - total) <= 1e-9 * total
         print(f"ok: energy {total} pJ recomputed from the counts")
+    elif mode == "regions":
+        q = load(argv[2])
+        for layer in q["layers"]:
+            normal = set()
+            for name, s in layer["quantizers"].items():
+                br = s["by_region"]
+                n = sum(r["elements"] for r in br.values())
+                assert n == layer["elements"], f"{n} != {layer['elements']}"
+                sq = sum(r["mse"] * r["elements"] for r in br.values())
+                assert abs(sq / n - s["mse"]) <= 1e-9 * s["mse"], f"{name}: {sq / n} != {s['mse']}"
+                if name in ("int8", "se"):
+                    normal.add(br["normal"]["mse"])
+            assert len(normal) == 1, f"layer {layer['layer']}: normal-band MSE differs: {normal}"
+        print(f"ok: by-region errors add up in {len(q['layers'])} layers; normal bands agree")
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
         q = e["quantizers"]

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Plots of ssmsim results (matplotlib, Debian python3-matplotlib).
+
+  plot.py breakdown OUT/run.json [-o FILE.png]
+      busy cycles per unit and layer (stacked), and energy per unit
+  plot.py regions OUT/quant.json [-o FILE.png]
+      quantization error by soft-edge region, per layer and quantizer
+  plot.py sweep DIR/sweep.csv [--x COL] [--y COL] [--color COL] [--maximize-y] [-o FILE.png]
+      one point per configuration, the Pareto front (lower x, lower y; or higher y) marked
+
+Without -o the figure is written beside the input (run.breakdown.png,
+quant.regions.png, sweep.pareto.png). An existing file is kept unless --force.
+"""
+import argparse
+import csv
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+
+UNITS = ["gemm", "quant", "scan", "had", "vec"]
+UNIT_LABEL = {"gemm": "GEMM", "quant": "SE quantizer", "scan": "scan", "had": "Hadamard",
+              "vec": "vector (norm, conv, gate)"}
+REGIONS = ["small", "normal", "large", "saturated"]
+
+
+def fail(msg):
+    print(f"plot.py: error: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def load_json(path, command):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{path}: {e}")
+    if doc.get("command") != command:
+        fail(f"{path}: expected the JSON of `ssmsim {command}`, found command {doc.get('command')!r}")
+    return doc
+
+
+def save(fig, out, force):
+    if os.path.exists(out) and not force:
+        fail(f"{out}: exists; pass --force to overwrite")
+    tmp = out + ".tmp.png"
+    fig.savefig(tmp, dpi=120, bbox_inches="tight")
+    os.replace(tmp, out)
+    print(f"wrote {out}")
+
+
+def breakdown(args):
+    run = load_json(args.input, "run")
+    layers = run["layers"]
+    names = [str(l["layer"]) for l in layers]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 1]})
+    bottom = [0.0] * len(layers)
+    for u in UNITS:
+        vals = [l["units"].get(u, {}).get("busy_cycles", 0) for l in layers]
+        if not any(vals):
+            continue
+        ax.bar(names, vals, bottom=bottom, label=UNIT_LABEL[u])
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    ax.set_xlabel("layer")
+    ax.set_ylabel("busy cycles")
+    cfg = run["config"]
+    r = run["run"]
+    what = r["workload"]["name"] if "workload" in r else os.path.basename(r.get("trace", ""))
+    ax.set_title(f"{what}: prefill {r['prefill_tokens']} + decode {r['decode_tokens']} tokens, "
+                 f"arch {cfg['name']} ({cfg['precision']}), {run['total']['cycles']:,} cycles")
+    ax.legend(fontsize=8)
+    e = run["energy"]
+    parts = {"compute": e["compute_pj"], "SRAM": e["sram_pj"], "DRAM": e["dram_pj"],
+             "static": e.get("static_pj", 0.0)}
+    ax2.bar(list(parts), [v * 1e-6 for v in parts.values()], color="tab:gray")
+    ax2.set_ylabel("energy (uJ)")
+    ax2.set_title(f"energy {e['total_pj'] * 1e-6:,.1f} uJ")
+    save(fig, args.output or os.path.join(os.path.dirname(args.input), "run.breakdown.png"),
+         args.force)
+
+
+def regions(args):
+    q = load_json(args.input, "quant")
+    layers = q["layers"]
+    quants = [k for k in layers[0]["quantizers"]]
+    fig, axes = plt.subplots(1, len(quants), figsize=(4.5 * len(quants), 4), sharey=True,
+                             squeeze=False)
+    x = list(range(len(layers)))
+    width = 0.8 / len(REGIONS)
+    for ax, name in zip(axes[0], quants):
+        for k, reg in enumerate(REGIONS):
+            mse = [l["quantizers"][name]["by_region"][reg]["mse"] for l in layers]
+            ax.bar([i + (k - 1.5) * width for i in x], [m if m > 0 else float("nan") for m in mse],
+                   width, label=reg)
+        sq = [l["quantizers"][name]["sqnr_db"] for l in layers]
+        ax.set_title(f"{name}: SQNR {min(sq):.1f}..{max(sq):.1f} dB")
+        ax.set_xticks(x, [str(l["layer"]) for l in layers])
+        ax.set_xlabel("layer")
+        ax.set_yscale("log")
+    axes[0][0].set_ylabel("MSE per element")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{q['trace']['model']}: {q['options']['tensor']} error by region (soft-edge "
+                 f"bands at each layer's p{q['options']['percentile']} scale)")
+    save(fig, args.output or os.path.join(os.path.dirname(args.input), "quant.regions.png"),
+         args.force)
+
+
+def pareto(points, maximize_y):
+    """Indices of the points no other point beats in both x (lower) and y."""
+    front = []
+    for i, (xi, yi) in enumerate(points):
+        dominated = False
+        for j, (xj, yj) in enumerate(points):
+            better_y = yj > yi if maximize_y else yj < yi
+            same_or_better_y = yj >= yi if maximize_y else yj <= yi
+            if j != i and xj <= xi and same_or_better_y and (xj < xi or better_y):
+                dominated = True
+                break
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: points[i][0])
+
+
+def sweep(args):
+    try:
+        with open(args.input, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        fail(f"{args.input}: {e}")
+    if not rows:
+        fail(f"{args.input}: no rows")
+    for col in (args.x, args.y) + ((args.color,) if args.color else ()):
+        if col not in rows[0]:
+            fail(f"{args.input}: no column {col!r} (columns: {', '.join(rows[0])})")
+    ok = [r for r in rows if r.get("status") == "ok" and r[args.x] and r[args.y]]
+    if not ok:
+        fail(f"{args.input}: no finished configuration has {args.x} and {args.y}")
+    pts = [(float(r[args.x]), float(r[args.y])) for r in ok]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    if args.color:
+        keys = sorted({r[args.color] for r in ok}, key=lambda v: (len(v), v))
+        for k in keys:
+            sel = [p for p, r in zip(pts, ok) if r[args.color] == k]
+            ax.scatter([p[0] for p in sel], [p[1] for p in sel], label=f"{args.color}={k}", s=30)
+        ax.legend(fontsize=8)
+    else:
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=30)
+    front = pareto(pts, args.maximize_y)
+    ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1,
+            label="Pareto front")
+    for i in front:
+        r = ok[i]
+        varied = [c for c in rows[0] if c not in ("job", "status", "error") and
+                  c in r and not c.endswith(("_ns", "_pj", "_bytes", "_s", "_cycles", "_db",
+                                             "_tokens", "batch"))]
+        ax.annotate(" ".join(f"{r[c]}" for c in varied), pts[i], fontsize=7,
+                    textcoords="offset points", xytext=(4, 4))
+    ax.set_xscale("log" if args.logx else "linear")
+    ax.set_yscale("log" if args.logy else "linear")
+    ax.set_xlabel(args.x)
+    ax.set_ylabel(args.y)
+    ax.set_title(f"{len(ok)} configurations, {len(front)} on the Pareto front")
+    save(fig, args.output or os.path.join(os.path.dirname(args.input), "sweep.pareto.png"),
+         args.force)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="what", required=True)
+    for name in ("breakdown", "regions", "sweep"):
+        s = sub.add_parser(name)
+        s.add_argument("input")
+        s.add_argument("-o", "--output")
+        s.add_argument("--force", action="store_true")
+        if name == "sweep":
+            s.add_argument("--x", default="latency_ns")
+            s.add_argument("--y", default="energy_pj")
+            s.add_argument("--color")
+            s.add_argument("--maximize-y", action="store_true")
+            s.add_argument("--logx", action="store_true")
+            s.add_argument("--logy", action="store_true")
+    args = p.parse_args()
+    {"breakdown": breakdown, "regions": regions, "sweep": sweep}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
