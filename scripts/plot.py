@@ -149,21 +149,26 @@ def sweep(args):
         ax.legend(fontsize=8)
     else:
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=30)
-    front = pareto(pts, args.maximize_y)
-    ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1,
-            label="Pareto front")
+    front = [] if args.no_front else pareto(pts, args.maximize_y)
+    if front:
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1,
+                label="Pareto front")
+    # One label per distinct point on the front: configurations that land on
+    # the same spot are listed together.
+    varied = [c for c in rows[0] if c not in ("job", "status", "error") and
+              not c.endswith(("_ns", "_pj", "_bytes", "_s", "_cycles", "_db", "_tokens", "batch"))]
+    labels = {}
     for i in front:
-        r = ok[i]
-        varied = [c for c in rows[0] if c not in ("job", "status", "error") and
-                  c in r and not c.endswith(("_ns", "_pj", "_bytes", "_s", "_cycles", "_db",
-                                             "_tokens", "batch"))]
-        ax.annotate(" ".join(f"{r[c]}" for c in varied), pts[i], fontsize=7,
-                    textcoords="offset points", xytext=(4, 4))
+        labels.setdefault(pts[i], []).append(" ".join(ok[i][c] for c in varied))
+    for pt, names in labels.items():
+        text = "\n".join(names[:4]) + (f"\n(+{len(names) - 4} more)" if len(names) > 4 else "")
+        ax.annotate(text, pt, fontsize=7, textcoords="offset points", xytext=(4, 4))
     ax.set_xscale("log" if args.logx else "linear")
     ax.set_yscale("log" if args.logy else "linear")
     ax.set_xlabel(args.x)
     ax.set_ylabel(args.y)
-    ax.set_title(f"{len(ok)} configurations, {len(front)} on the Pareto front")
+    ax.set_title(args.title or (f"{len(ok)} configurations" +
+                                ("" if args.no_front else f", {len(front)} on the Pareto front")))
     save(fig, args.output or os.path.join(os.path.dirname(args.input), "sweep.pareto.png"),
          args.force)
 
@@ -183,6 +188,8 @@ def main():
             s.add_argument("--maximize-y", action="store_true")
             s.add_argument("--logx", action="store_true")
             s.add_argument("--logy", action="store_true")
+            s.add_argument("--no-front", action="store_true", help="do not mark a Pareto front")
+            s.add_argument("--title")
     args = p.parse_args()
     {"breakdown": breakdown, "regions": regions, "sweep": sweep}[args.what](args)
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "model/arch_config.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/json_text.hpp"
@@ -20,9 +22,13 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(ArchConfig, PresetFileEqualsBuiltIn) {
+  const std::string path = std::string(SSMSIM_SOURCE_DIR) + "/workloads/arch/default.json";
   ArchConfig file;
-  file.load_file(std::string(SSMSIM_SOURCE_DIR) + "/workloads/arch/default.json");
+  file.load_file(path);
   EXPECT_EQ(file.to_json(), ArchConfig().to_json());
+  // Written out in full: every key, the defaults' values, nothing else.
+  std::ifstream in(path);
+  EXPECT_EQ(nlohmann::ordered_json::parse(in), ArchConfig().to_json());
 }
 
 TEST(ArchConfig, JsonAndSetOverride) {
