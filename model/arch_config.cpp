@@ -289,9 +289,13 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
     if (path == "sources") {
-      apply_sources(c, it.value(), where);
+      continue;  // applied after the values, so that they win
     } else if (const Param* p = find_param(path)) {
+      const nlohmann::ordered_json before = p->get(c);
       p->set(c, it.value(), where);
+      // A changed number no longer comes from the default's source; the
+      // file's own sources entry, applied after the values, wins.
+      if (p->get(c) != before) c.sources[path] = "set by " + where;
     } else if (it.value().is_object()) {
       bool known_group = false;
       for (const auto& q : params()) {
@@ -341,6 +345,62 @@ void ArchConfig::load(const std::string& arg) {
 
 void ArchConfig::load_json(const nlohmann::json& j, const std::string& where) {
   apply(*this, j, "", where);
+  if (j.is_object() && j.contains("sources")) apply_sources(*this, j["sources"], where);
+}
+
+std::map<std::string, std::string> ArchConfig::default_sources() {
+  const std::string choice = "ssmsim default, our choice: ";
+  const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
+  return {
+      {"clock_mhz", choice + "a round 1 GHz for a small edge accelerator"},
+      {"gemm.rows", choice + "32 x 32 INT8 PEs, SCALE-Sim's small-array class; see the edge and "
+                             "cloud presets for sourced arrays"},
+      {"gemm.cols", choice + "32 x 32 INT8 PEs, SCALE-Sim's small-array class"},
+      {"gemm.dataflow", choice + "output stationary, SCALE-Sim's default dataflow"},
+      {"gemm.epilogue_cycles", choice + "a 4-stage requantize (scale, round, saturate, pack)"},
+      {"precision", "Quamba's W8A8 datapath; fp16 is the baseline it is compared with"},
+      {"quantizer.lanes", choice + "one lane per array column"},
+      {"quantizer.pipeline_depth", choice + "scale, round, clamp: 3 stages"},
+      {"quantizer.se_extra_latency", choice + "2 stages to classify small / normal / large"},
+      {"quantizer.mode", "Quamba-SE: the soft-edge SSM-input quantizer"},
+      {"quantizer.multicycle", choice + "pipelined (a wider datapath), multicycle is the what-if"},
+      {"quantizer.multicycle_extra_cycles", choice + "one more cycle per special element"},
+      {"quantizer.multicycle_regions", choice + "every flagged element is special"},
+      {"quantizer.se_small_shift", "Quamba-SE: small step s/4 (spec/quantizers.md)"},
+      {"quantizer.se_large_shift", "Quamba-SE: large step 4s (spec/quantizers.md)"},
+      {"quantizer.se_payload_bits", "Quamba-SE: 8 bits + flag, 6-bit payload (spec/quantizers.md)"},
+      {"scan.lanes", choice + "64 state updates per cycle (4 channels x 16 states)"},
+      {"scan.softplus_latency", choice + "an 8-stage softplus (exp, log1p) pipeline"},
+      {"scan.exp_latency", choice + "an 8-stage exponential pipeline"},
+      {"scan.recurrence_latency", choice + "a 4-cycle FP32 multiply-add loop"},
+      {"scan.pipeline_depth", choice + "a 4-stage C-reduction and D*u"},
+      {"hadamard.lanes", choice + "one butterfly per array column"},
+      {"hadamard.pipeline_depth", choice + "4 stages"},
+      {"hadamard.size", "Quamba: one transform over d_inner (0)"},
+      {"vector.lanes", choice + "one lane per array column"},
+      {"vector.pipeline_depth", choice + "4 stages"},
+      {"dram.latency_ns", choice + "100 ns, a typical DRAM load-to-use latency"},
+      {"dram.burst_bytes", choice + "64-byte bursts (LPDDR5/DDR5 BL16 x 32 bit)"},
+      {"sram.ports", choice + "4 ports of 64 B per cycle (256 B/cycle)"},
+      {"sram.port_bytes", choice + "see sram.ports"},
+      {"sram.latency_cycles", choice + "2 cycles for a banked SRAM"},
+      {"controller.tile_tokens", choice + "64 tokens per prefill tile"},
+      {"gemm.fp16_rate",
+       "Ampere tensor cores run dense FP16 at half the dense INT8 rate (NVIDIA "
+       "A100 whitepaper: 312 vs 624 TOPS)"},
+      {"dram.bandwidth_gbps", choice + "64 GB/s, the LPDDR5 edge class (Orin Nano 8G: 68 GB/s)"},
+      {"sram.bytes", choice + "2 MiB: one 64-token tile of the bundled model, twice, plus state"},
+      {"energy.mac_int8_pj", horowitz + "8-bit multiply 0.2 + 32-bit add 0.1 pJ"},
+      {"energy.mac_fp16_pj", horowitz + "FP16 multiply 1.1 + FP32 add 0.9 pJ"},
+      {"energy.sram_byte_pj", horowitz + "64-bit read of a 32 KB SRAM 20 pJ / 8 bytes"},
+      {"energy.dram_byte_pj", horowitz + "DRAM 1.3 nJ per 64-bit access / 8 bytes"},
+      {"energy.quant_op_pj", horowitz + "FP16 multiply 1.1 pJ + three 8-bit operations 0.1 pJ"},
+      {"energy.vector_op_pj", horowitz + "FP16 multiply 1.1 + FP16 add 0.4 pJ"},
+      {"energy.scan_update_pj", horowitz + "2 FP32 multiply-adds (4.6 pJ each) + 2 FP32 "
+                                           "multiplies (3.7 pJ each); exp not counted"},
+      {"energy.hadamard_op_pj", horowitz + "FP16 add 0.4 pJ"},
+      {"energy.static_mw", "0: depends on process and floorplan; set it for your technology"},
+  };
 }
 
 void ArchConfig::set(const std::string& assignment) {
@@ -358,7 +418,9 @@ void ArchConfig::set(const std::string& assignment) {
   } catch (const nlohmann::json::exception&) {
     v = text;  // bare strings: --set gemm.dataflow=ws
   }
+  const nlohmann::ordered_json before = p->get(*this);
   p->set(*this, v, "--set");
+  if (p->get(*this) != before) sources[key] = "--set on the command line";
 }
 
 nlohmann::ordered_json ArchConfig::to_json() const {

@@ -108,8 +108,12 @@ struct ArchConfig {
   SramConfig sram;
   ControllerConfig controller;
   EnergyConfig energy;
-  // Where each number comes from: key path -> source (free text).
-  std::map<std::string, std::string> sources;
+  // Where each number comes from: key path -> source (free text). Starts
+  // with the built-in defaults' sources; a file or --set that changes a key
+  // replaces its entry (with the file's own `sources` entry, or the file
+  // name / "--set"), so no stale source describes a changed number.
+  std::map<std::string, std::string> sources = default_sources();
+  static std::map<std::string, std::string> default_sources();
 
   bool fp16() const { return precision == "fp16"; }
   double clock_period_ns() const { return 1000.0 / clock_mhz; }

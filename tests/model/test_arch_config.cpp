@@ -93,3 +93,27 @@ TEST(ArchConfig, NumberOverflowIsAnErrorNotACrash) {
               }),
               HasSubstr("gemm.rows"));
 }
+
+// Every number of the built-in architecture says where it comes from, and a
+// changed number loses the source of the value it replaced.
+TEST(ArchConfig, EveryDefaultNumberHasASourceAndChangesReplaceIt) {
+  ArchConfig c;
+  const nlohmann::ordered_json j = c.to_json();
+  for (const auto& g : j.items()) {
+    if (g.key() == "version" || g.key() == "name" || g.key() == "sources") continue;
+    if (!g.value().is_object()) {
+      EXPECT_TRUE(c.sources.count(g.key())) << g.key();
+      continue;
+    }
+    for (const auto& k : g.value().items())
+      EXPECT_TRUE(c.sources.count(g.key() + "." + k.key())) << g.key() << "." << k.key();
+  }
+  c.set("gemm.rows=64");
+  EXPECT_EQ(c.sources["gemm.rows"], "--set on the command line");
+  const std::string cols = c.sources["gemm.cols"];
+  c.set("gemm.cols=32");  // unchanged: keeps its source
+  EXPECT_EQ(c.sources["gemm.cols"], cols);
+  c.load_json(nlohmann::json::parse(R"({"version": 1, "dram": {"bandwidth_gbps": 10}})"),
+              "mine.json");
+  EXPECT_EQ(c.sources["dram.bandwidth_gbps"], "set by mine.json");
+}

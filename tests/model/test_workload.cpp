@@ -14,8 +14,8 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace ssmsim;
-using ::testing::HasSubstr;
 using test::error_of;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -29,9 +29,9 @@ TEST(Workload, ModelPresetsHaveThePublishedShapes) {
     const char* name;
     int64_t d_model, n_layer;
   };
-  for (const Shape s : {Shape{"mamba-130m", 768, 24}, Shape{"mamba-370m", 1024, 48},
-                        Shape{"mamba-790m", 1536, 48}, Shape{"mamba-1.4b", 2048, 48},
-                        Shape{"mamba-2.8b", 2560, 64}}) {
+  for (const Shape s :
+       {Shape{"mamba-130m", 768, 24}, Shape{"mamba-370m", 1024, 48}, Shape{"mamba-790m", 1536, 48},
+        Shape{"mamba-1.4b", 2048, 48}, Shape{"mamba-2.8b", 2560, 64}}) {
     const ModelDims d = load_model_preset(s.name);
     EXPECT_EQ(d.d_model, s.d_model) << s.name;
     EXPECT_EQ(d.n_layer, s.n_layer) << s.name;
@@ -154,9 +154,9 @@ TEST(ArchPresets, EveryChangedKeyHasASource) {
   EXPECT_EQ(cloud.gemm.cols, 128);
   EXPECT_THAT(error_of([] {
                 ArchConfig c;
-                c.load_json(nlohmann::json::parse(
-                                R"({"version": 1, "sources": {"gemm.size": "x"}})"),
-                            "s.json");
+                c.load_json(
+                    nlohmann::json::parse(R"({"version": 1, "sources": {"gemm.size": "x"}})"),
+                    "s.json");
               }),
               HasSubstr("s.json: sources: unknown key 'gemm.size'"));
   EXPECT_THAT(error_of([] {
