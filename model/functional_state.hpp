@@ -29,6 +29,8 @@ struct LayerData {
   quant::ErrorStats had_err;  // out_proj input: INT8(H y_hat) vs H y_trace
 };
 
+class W8A8Sequence;
+
 struct FunctionalState {
   bool have_trace = false;    // activations available: the quantizer computes
   bool have_weights = false;  // A and D available: scan, gate, Hadamard compute
@@ -38,6 +40,10 @@ struct FunctionalState {
   // Timing-only runs (no trace): SSM-input region fractions from the
   // workload, for the quantizer's data-dependent (multicycle) cost.
   bool have_region_rates = false;
+  // run --pipeline w8a8: every unit executes its operation of the Quamba
+  // W8A8 pipeline (model/reference/w8a8.hpp) on its tile's rows, so the run
+  // computes the same bits as ssmsim eval.
+  W8A8Sequence* w8a8 = nullptr;
   std::array<double, 4> region_rates = {1.0, 0.0, 0.0, 0.0};  // by quant::SeRegion
   std::vector<LayerData> layers;
 };

@@ -33,6 +33,7 @@ void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay)
 }
 
 sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
+  compute_w8a8(d);
   const Folds f = folds(cfg_, d.M, d.N, d.K);
   // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
   auto scaled = [&](uint64_t c) {

@@ -44,6 +44,7 @@ sc_time HadamardUnit::execute(const TensorDesc& d, OpRecord& rec) {
   const int64_t n = d.K;  // block size
   const sc_time ready =
       mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
+  compute_w8a8(d);
   FunctionalState* fn = d.fn;
   if (fn != nullptr && fn->have_weights) {
     LayerData& L = fn->layers[static_cast<size_t>(d.layer)];

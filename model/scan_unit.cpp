@@ -68,6 +68,7 @@ sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
     ready = std::max(
         ready, mem(tlm::TLM_READ_COMMAND, d.state_addr, d.state_bytes, sc_core::SC_ZERO_TIME, rec));
   }
+  compute_w8a8(d);
   if (fn != nullptr && fn->have_weights) {  // one sequence: D == fn->d_inner
     LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
     for (int64_t t = d.first_token; t < d.first_token + d.tokens; ++t)

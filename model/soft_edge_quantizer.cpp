@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "model/functional_state.hpp"
+#include "model/reference/w8a8.hpp"
 
 namespace ssmsim {
 
@@ -102,15 +103,19 @@ sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
       mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
   special_.assign(E, 0);
   FunctionalState* fn = d.fn;
-  if (fn != nullptr && fn->have_trace) {
-    LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
-    const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
-    const float* x = L.u.data() + off;
-    float* out = L.u_hat.data() + off;
+  if (fn != nullptr && (fn->have_trace || fn->w8a8 != nullptr)) {
     element_regions_.resize(E);
-    const quant::ErrorStats s =
-        quant::measure(kind_, x, E, L.u_scale, fn->se, out, element_regions_.data());
-    L.u_err.merge(s);
+    quant::ErrorStats s;
+    if (fn->w8a8 != nullptr) {  // the W8A8 pipeline's own u
+      s = fn->w8a8->ssm_in_quant(d.layer, d.first_token, d.first_token + d.tokens,
+                                 element_regions_.data());
+    } else {  // the trace's u
+      LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
+      const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
+      s = quant::measure(kind_, L.u.data() + off, E, L.u_scale, fn->se, L.u_hat.data() + off,
+                         element_regions_.data());
+      L.u_err.merge(s);
+    }
     for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += s.regions[r];
     if (cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
       // Special elements: SE flag set (small, large, saturated) or outliers.

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "model/functional_state.hpp"
 #include "model/numeric/error.hpp"
+#include "model/reference/w8a8.hpp"
 
 namespace ssmsim {
 
@@ -133,6 +135,11 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_ti
   (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
         : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
   return t;
+}
+
+void UnitBase::compute_w8a8(const TensorDesc& d) {
+  if (d.fn != nullptr && d.fn->w8a8 != nullptr)
+    d.fn->w8a8->run(d.op, d.layer, d.first_token, d.first_token + d.tokens);
 }
 
 }  // namespace ssmsim

@@ -47,6 +47,10 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_time mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_core::sc_time at,
                        OpRecord& rec);
 
+  // run --pipeline w8a8: this operation of the W8A8 pipeline on the tile's
+  // rows (nothing otherwise).
+  static void compute_w8a8(const TensorDesc& d);
+
   // Operations run in the callers' threads, and a signal has one driver:
   // state changes only notify, and one method per unit writes the signals
   // (inside the VCD window only, which bounds the file's size).

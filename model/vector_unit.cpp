@@ -27,6 +27,7 @@ sc_time VectorUnit::execute(const TensorDesc& d, OpRecord& rec) {
     ready = std::max(
         ready, mem(tlm::TLM_READ_COMMAND, d.state_addr, d.state_bytes, sc_core::SC_ZERO_TIME, rec));
   }
+  compute_w8a8(d);
   FunctionalState* fn = d.fn;
   if (d.op == "gate" && fn != nullptr && fn->have_weights) {
     LayerData& L = fn->layers[static_cast<size_t>(d.layer)];

@@ -21,62 +21,13 @@
 #include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
 #include "sc_main/report.hpp"
+#include "sc_main/scoring.hpp"
 #include "traces/checkpoint.hpp"
 #include "traces/trace.hpp"
 
 namespace po = boost::program_options;
 
 namespace ssmsim {
-
-namespace {
-
-struct Score {
-  double nll = 0;  // sum of -log p(next token), nats
-  uint64_t predictions = 0;
-  uint64_t agree = 0;  // argmax equal to the fp32 model's
-  double ce() const { return predictions ? nll / static_cast<double>(predictions) : 0.0; }
-};
-
-// Adds the next-token log-loss of logits [L, V] for tokens, and the argmax
-// agreement with reference logits (if given).
-void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens, int64_t V,
-           const std::vector<float>* ref, Score& s) {
-  const int64_t L = static_cast<int64_t>(tokens.size());
-  for (int64_t t = 0; t + 1 < L; ++t) {
-    const float* row = logits.data() + t * V;
-    double mx = row[0];
-    int64_t arg = 0;
-    for (int64_t v = 1; v < V; ++v) {
-      if (row[v] > mx) mx = row[v], arg = v;
-    }
-    double sum = 0;
-    for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - mx);
-    s.nll += -(static_cast<double>(row[tokens[t + 1]]) - mx - std::log(sum));
-    ++s.predictions;
-    if (ref) {
-      const float* rr = ref->data() + t * V;
-      int64_t rarg = 0;
-      for (int64_t v = 1; v < V; ++v) {
-        if (rr[v] > rr[rarg]) rarg = v;
-      }
-      s.agree += rarg == arg;
-    }
-  }
-}
-
-ojson score_json(const Score& s, bool with_agreement) {
-  ojson j;
-  j["predictions"] = s.predictions;
-  j["cross_entropy_nats"] = s.ce();
-  j["bits_per_token"] = s.ce() / std::log(2.0);
-  j["perplexity"] = std::exp(s.ce());
-  if (with_agreement) {
-    j["top1_agreement"] = s.predictions ? static_cast<double>(s.agree) / s.predictions : 0.0;
-  }
-  return j;
-}
-
-}  // namespace
 
 int eval_command(const Args& args) {
   std::string model, quantizer = "all", out = "out", pipeline = "w8a8", scales_file;
@@ -155,15 +106,7 @@ int eval_command(const Args& args) {
   QuantScales qs;
   if (w8a8) {
     if (!scales_file.empty()) {
-      std::ifstream in(scales_file);
-      if (!in) throw Error(scales_file + ": cannot open");
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(in);
-      } catch (const nlohmann::json::exception& e) {
-        throw Error(scales_file + ": not valid JSON: " + e.what());
-      }
-      qs = QuantScales::from_json(j, scales_file, d.n_layer);
+      qs = QuantScales::load(scales_file, d.n_layer);
     } else {
       ScaleCalibrator cal(w, percentile);
       for (const Trace* t : sources) {
@@ -179,14 +122,7 @@ int eval_command(const Args& args) {
   }
   // Tensors whose per-layer error is reported.
   const std::vector<std::string> tnames =
-      w8a8 ? std::vector<std::string>{"mixer.in", "x",     "z",     "ssm.u",    "ssm.dt",
-                                      "ssm.B",    "ssm.C", "ssm.y", "mixer.out"}
-           : std::vector<std::string>{"ssm.u"};
-  auto field = [](const LayerActivations& a, size_t i) -> const std::vector<float>& {
-    const std::vector<float>* f[] = {&a.mixer_in, &a.x, &a.z, &a.u,        &a.dt,
-                                     &a.B,        &a.C, &a.y, &a.mixer_out};
-    return *f[i];
-  };
+      w8a8 ? w8a8_tensor_names() : std::vector<std::string>{"ssm.u"};
   std::vector<std::unique_ptr<W8A8Mamba>> pipes;
   for (auto k : kinds) {
     W8A8Options o;
@@ -216,13 +152,7 @@ int eval_command(const Args& args) {
         if (w8a8) {
           std::vector<LayerActivations> acts;
           const std::vector<float> lg = pipes[k]->prefill(tokens, &acts);
-          for (size_t l = 0; l < acts.size(); ++l) {
-            for (size_t ti = 0; ti < tnames.size(); ++ti) {
-              const std::vector<float>& a = field(acts[l], ti);
-              layer_err[k][l * 9 + ti].merge(
-                  quant::compare(field(ref_acts[l], ti).data(), a.data(), a.size()));
-            }
-          }
+          merge_layer_errors(ref_acts, acts, tnames.size(), layer_err[k]);
           score(lg, tokens, d.vocab_size, &ref, q[k]);
           return;
         }

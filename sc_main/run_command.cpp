@@ -14,6 +14,8 @@
 #include "model/functional_state.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/hadamard.hpp"
+#include "model/reference/mamba_forward.hpp"
+#include "model/reference/w8a8.hpp"
 #include "model/workload.hpp"
 #include "sc_main/calibration.hpp"
 #include "sc_main/commands.hpp"
@@ -31,8 +33,8 @@ namespace ssmsim {
 namespace {
 
 struct RunOptions {
-  std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window,
-                                            out = "out";
+  std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window;
+  std::string out = "out", pipeline = "trace", scales;
   int64_t tokens = 0;
   double percentile = 99.99;
   std::vector<std::string> sets;
@@ -80,6 +82,12 @@ int run_command(const Args& args) {
       "tokens", po::value(&o.tokens)->default_value(0),
       "with --trace: tokens to run, 1..seq_len; 0 = all of the trace")(
       "quantizer", po::value(&o.quantizer), "int8 | se | se-authors (sets quantizer.mode)")(
+      "pipeline", po::value(&o.pipeline)->default_value(o.pipeline),
+      "with --trace: what the units compute: trace (the quantizer, scan, gate and Hadamard on "
+      "the trace's activations, errors against the trace) | w8a8 (every unit runs its part of "
+      "Quamba's W8A8 pipeline on the trace's tokens: the figures of ssmsim eval)")(
+      "scales", po::value(&o.scales),
+      "--pipeline w8a8: scales from ssmsim calibrate (default: calibrated on the trace)")(
       "percentile", po::value(&o.percentile)->default_value(o.percentile, "99.99"),
       "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
       "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
@@ -131,6 +139,12 @@ int run_command(const Args& args) {
   if (!(o.percentile > 0 && o.percentile <= 100)) {
     throw Error("--percentile = " + num(o.percentile) + ": expected a value in (0, 100]");
   }
+  if (o.pipeline != "trace" && o.pipeline != "w8a8") {
+    throw Error("--pipeline = '" + o.pipeline + "': expected trace or w8a8");
+  }
+  const bool w8a8 = o.pipeline == "w8a8";
+  if (w8a8 && workload) throw Error("--pipeline w8a8 needs --trace (its tokens), not --workload");
+  if (!o.scales.empty() && !w8a8) throw Error("--scales is for --pipeline w8a8");
 
   std::unique_ptr<Trace> trace;
   ModelDims d;
@@ -183,7 +197,54 @@ int run_command(const Args& args) {
   }
 
   FunctionalState fn;
-  if (trace) {
+  std::unique_ptr<MambaWeights> weights;
+  std::unique_ptr<W8A8Mamba> pipe;
+  std::unique_ptr<W8A8Sequence> seq;
+  W8A8Result w8;
+  if (w8a8) {
+    if (!ckpt) {
+      throw Error(o.trace +
+                  ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
+                  "found beside the trace)");
+    }
+    if (arch.fp16()) throw Error("--pipeline w8a8 computes the W8A8 datapath: precision = fp16");
+    if (hsize != d.d_inner) {
+      throw Error(fmt::format(
+          "hadamard.size = {}: --pipeline w8a8 folds one d_inner-wide transform into out_proj; "
+          "use 0 or {}",
+          hsize, d.d_inner));
+    }
+    weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
+    QuantScales qs;
+    if (!o.scales.empty()) {
+      qs = QuantScales::load(o.scales, d.n_layer);
+      w8.scales = o.scales;
+    } else {
+      // As ssmsim eval: Quamba's observers over every sequence of the trace.
+      ScaleCalibrator cal(*weights, o.percentile);
+      const std::vector<int32_t> all = trace->tokens();
+      for (int64_t b = 0; b < trace->batch(); ++b) {
+        cal.observe(std::vector<int32_t>(all.begin() + b * trace->seq_len(),
+                                         all.begin() + (b + 1) * trace->seq_len()));
+      }
+      qs = cal.scales();
+      w8.scales = fmt::format("calibrated on the trace (u: p{})", num(o.percentile));
+    }
+    W8A8Options wo;
+    wo.ssm_input = quant::parse_kind(arch.quantizer.mode, "quantizer.mode");
+    wo.se = {static_cast<int>(arch.quantizer.se_small_shift),
+             static_cast<int>(arch.quantizer.se_large_shift),
+             static_cast<int>(arch.quantizer.se_payload_bits)};
+    pipe = std::make_unique<W8A8Mamba>(*weights, qs, wo);
+    const std::vector<int32_t> all = trace->tokens();  // batch row 0: one sequence
+    seq = std::make_unique<W8A8Sequence>(
+        *pipe,
+        std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens));
+    w8.quantizer = arch.quantizer.mode;
+    fn.w8a8 = seq.get();
+    fn.d_inner = d.d_inner;
+    fn.d_state = d.d_state;
+  } else if (trace) {
     setup_functional(fn, *trace, ckpt.get(), arch, o.percentile, hsize);
   } else {
     fn.have_region_rates = true;
@@ -226,8 +287,19 @@ int run_command(const Args& args) {
   if (!acc.controller.finished())
     throw Error("internal: the simulation stopped before the run ended");
 
-  RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr, plan, arch, acc,
-                    fn,      wall_s};
+  if (w8a8) {
+    // The fp32 reference on the same tokens, and the figures eval reports.
+    MambaForward fwd(*weights);
+    std::vector<LayerActivations> ref_acts;
+    const std::vector<float> ref = fwd.prefill(seq->token_ids(), &ref_acts);
+    score(ref, seq->token_ids(), d.vocab_size, nullptr, w8.fp32);
+    score(seq->logits(), seq->token_ids(), d.vocab_size, &ref, w8.quantized);
+    w8.layer_err.assign(static_cast<size_t>(d.n_layer) * 9, {});
+    merge_layer_errors(ref_acts, seq->activations(), 9, w8.layer_err);
+  }
+  RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr,
+                    plan,    arch,      acc,
+                    fn,      wall_s,    w8a8 ? &w8 : nullptr};
   write_run_report(in, o.out);
   if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
   return kExitOk;

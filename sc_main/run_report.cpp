@@ -223,9 +223,13 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   total["sram_write_bytes"] = acc.sram.stats().write_bytes;
   total["weight_bytes"] = mp.weight_bytes;
   total["weight_dram_bound_ns"] = weight_bound_ns;
-  if (have_data) {  // every layer's SSM-input error together (sweeps plot it)
+  if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
     quant::ErrorStats all;
-    for (const LayerData& L : in.fn.layers) all.merge(L.u_err);
+    if (in.w8a8) {
+      for (int64_t l = 0; l < n_layer; ++l) all.merge(in.w8a8->layer_err[l * 9 + 3]);
+    } else {
+      for (const LayerData& L : in.fn.layers) all.merge(L.u_err);
+    }
     total["ssm_in_sqnr_db"] = json_number_or_null(all.sqnr_db());
   }
   total["energy_pj"] = energy.total_pj();
@@ -328,6 +332,44 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     gemm_ops.push_back(g);
   }
   j["gemm_ops"] = gemm_ops;
+  if (in.w8a8) {
+    // The same fields as eval.json, for this run's quantizer.
+    const W8A8Result& w = *in.w8a8;
+    ojson ev;
+    ev["pipeline"] = "w8a8";
+    ev["scales"] = w.scales;
+    ev["quantizers"] = {{"fp32", score_json(w.fp32, false)},
+                        {w.quantizer, score_json(w.quantized, true)}};
+    ojson ls = ojson::array();
+    const auto& names = w8a8_tensor_names();
+    for (int64_t l = 0; l < n_layer; ++l) {
+      for (size_t ti = 0; ti < names.size(); ++ti) {
+        const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * 9 + ti];
+        ojson q;
+        q[w.quantizer] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
+                          {"mse", e.mse()},
+                          {"max_abs_err", e.max_abs_error}};
+        ls.push_back({{"layer", l}, {"tensor", names[ti]}, {"quantizers", q}});
+      }
+    }
+    ev["layers"] = ls;
+    j["eval"] = ev;
+    TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity",
+                  "delta_ce_nats", "top1_agreement_%"});
+    et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
+            fmt::format("{:.5f}", w.fp32.ce() / std::log(2.0)),
+            fmt::format("{:.4f}", std::exp(w.fp32.ce())), "0", "100"});
+    et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", w.quantized.ce()),
+            fmt::format("{:.5f}", w.quantized.ce() / std::log(2.0)),
+            fmt::format("{:.4f}", std::exp(w.quantized.ce())),
+            fmt::format("{:+.5f}", w.quantized.ce() - w.fp32.ce()),
+            fmt::format("{:.2f}",
+                        100.0 * static_cast<double>(w.quantized.agree) /
+                            static_cast<double>(std::max<uint64_t>(1, w.quantized.predictions)))});
+    std::cout << "\nat the model's output (" << w.fp32.predictions << " predictions; scales "
+              << w.scales << "):\n"
+              << et.str();
+  }
   j["config"] = arch.to_json();
   j["host"] = {{"wall_s", in.wall_s}};  // the one non-deterministic field
 

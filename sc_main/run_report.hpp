@@ -8,8 +8,16 @@
 #include "model/accelerator.hpp"
 #include "model/functional_state.hpp"
 #include "model/workload.hpp"
+#include "sc_main/scoring.hpp"
 
 namespace ssmsim {
+
+// run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.
+struct W8A8Result {
+  std::string quantizer, scales;  // SSM-input quantizer; where the scales came from
+  Score fp32, quantized;
+  std::vector<quant::ErrorStats> layer_err;  // [layer * 9 + tensor], w8a8_tensor_names()
+};
 
 struct RunReportInput {
   std::string trace, model_dir;  // trace "" for a workload run
@@ -19,6 +27,7 @@ struct RunReportInput {
   const Accelerator& acc;
   const FunctionalState& fn;
   double wall_s;
+  const W8A8Result* w8a8 = nullptr;
 };
 
 // Prints the tables and writes OUT/run.json, OUT/run.csv, OUT/run.config.json

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/gemm.hpp"
 #include "model/numeric/selective_scan.hpp"
 
 namespace ssmsim {
@@ -42,21 +43,7 @@ MambaWeights load_weights(const Checkpoint& ckpt) {
 }
 
 void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
-  for (int64_t m = 0; m < M; ++m) {
-    const float* xr = x + m * K;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* wr = w + n * K;
-      // 8 fixed partial sums: vectorisable and the same order every run.
-      float acc[8] = {};
-      int64_t k = 0;
-      for (; k + 8 <= K; k += 8) {
-        for (int j = 0; j < 8; ++j) acc[j] += xr[k + j] * wr[k + j];
-      }
-      float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-      for (; k < K; ++k) s += xr[k] * wr[k];
-      y[m * N + n] = s;
-    }
-  }
+  gemm_f32(x, M, K, w, N, y);
 }
 
 void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y) {

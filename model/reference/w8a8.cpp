@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <fstream>
 
 #include "model/numeric/calibration.hpp"
 #include "model/numeric/error.hpp"
+#include "model/numeric/gemm.hpp"
 #include "model/numeric/hadamard.hpp"
 #include "model/numeric/metrics.hpp"
 #include "model/numeric/selective_scan.hpp"
@@ -19,42 +21,6 @@ constexpr const char* kSites[] = {"mixer_in", "x", "z", "u", "dt_low", "B", "C",
 float* site(LayerScales& s, int i) {
   float* f[] = {&s.mixer_in, &s.x, &s.z, &s.u, &s.dt_low, &s.B, &s.C, &s.y_had};
   return f[i];
-}
-
-// INT32-accumulating GEMM: out[m, n] = scale * sum_k x[m, k] * w[n, k].
-template <typename T>
-void gemm_int(const std::vector<T>& x, int64_t M, int64_t K, const std::vector<int8_t>& w,
-              int64_t N, float scale, float* out) {
-  for (int64_t m = 0; m < M; ++m) {
-    const T* xr = x.data() + m * K;
-    for (int64_t n = 0; n < N; ++n) {
-      const int8_t* wr = w.data() + n * K;
-      int32_t acc = 0;
-      for (int64_t k = 0; k < K; ++k) acc += static_cast<int32_t>(xr[k]) * wr[k];
-      out[m * N + n] = static_cast<float>(acc) * scale;
-    }
-  }
-}
-
-// An activation site: codes (round half to even, saturating) and the
-// dequantized values, or the values untouched when activations are fp32.
-struct Act {
-  std::vector<float> v;
-  std::vector<int8_t> q;
-  float s = 1;
-};
-
-Act quantize_site(const float* x, size_t n, float s, bool on) {
-  Act a;
-  a.v.assign(x, x + n);
-  a.s = s;
-  if (!on) return a;
-  a.q.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    a.q[i] = quant::quantize_int8(x[i], s, quant::Rounding::kHalfToEven);
-    a.v[i] = quant::dequantize_int8(a.q[i], s);
-  }
-  return a;
 }
 
 }  // namespace
@@ -105,6 +71,18 @@ QuantScales QuantScales::from_json(const nlohmann::json& j, const std::string& w
     s.layers.push_back(ls);
   }
   return s;
+}
+
+QuantScales QuantScales::load(const std::string& path, int64_t n_layer) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+  return from_json(j, path, n_layer);
 }
 
 ScaleCalibrator::ScaleCalibrator(const MambaWeights& w, double percentile)
@@ -207,109 +185,233 @@ W8A8Mamba::W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A
 
 std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
                                       std::vector<LayerActivations>* acts) const {
-  const ModelDims& d = w_.dims;
-  const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
-                N = d.d_state, r = d.dt_rank, K = d.d_conv, V = d.vocab_size;
-  const bool A = o_.quantize_activations;
-  const bool ints = A && o_.quantize_weights;  // INT8 x INT8 -> INT32 GEMMs
-  std::vector<float> resid(static_cast<size_t>(L * dm));
-  for (int64_t t = 0; t < L; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= V) throw Error("token outside the vocabulary");
-    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, resid.begin() + t * dm);
+  W8A8Sequence seq(*this, tokens);
+  const int64_t L = seq.tokens();
+  for (int64_t l = 0; l < w_.dims.n_layer; ++l) {
+    for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj", "dt_proj",
+                           "scan", "gate", "hadamard", "out_proj", "residual"}) {
+      seq.run(op, l, 0, L);
+    }
   }
-  if (acts) acts->assign(static_cast<size_t>(d.n_layer), {});
-  // A GEMM on an activation site: integer when both sides are INT8.
-  auto gemm = [&](const Act& in, int64_t K_, const QTensor& W, int64_t N_, float* out) {
-    if (ints) {
-      gemm_int(in.q, L, K_, W.q, N_, in.s * W.scale, out);
-    } else {
-      linear(in.v.data(), L, K_, W.f.data(), N_, out);
+  seq.run("final_norm", w_.dims.n_layer, 0, L);
+  seq.run("lm_head", w_.dims.n_layer, 0, L);
+  if (acts) *acts = seq.activations();
+  return seq.logits();
+}
+
+W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens)
+    : m_(m), tokens_(std::move(tokens)), L_(static_cast<int64_t>(tokens_.size())) {
+  const ModelDims& d = m_.w_.dims;
+  const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, V = d.vocab_size;
+  A_ = m_.o_.quantize_activations;
+  ints_ = A_ && m_.o_.quantize_weights;  // INT8 x INT8 -> INT32 GEMMs
+  const auto L = static_cast<size_t>(L_);
+  resid_.resize(L * dm);
+  for (int64_t t = 0; t < L_; ++t) {
+    if (tokens_[t] < 0 || tokens_[t] >= V) throw Error("token outside the vocabulary");
+    std::copy_n(m_.w_.embeddings.begin() + tokens_[t] * dm, dm, resid_.begin() + t * dm);
+  }
+  mix_.resize(L * dm);
+  normed_.resize(L * dm);
+  logits_.resize(L * V);
+  layers_.resize(static_cast<size_t>(d.n_layer));
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    LayerBuf& b = layers_[l];
+    const LayerScales& S = m_.scales_.layers[l];
+    auto act = [&](Act& a, size_t n, float s) {
+      a.v.assign(n, 0.0f);
+      if (A_) a.q.assign(n, 0);
+      a.s = s;
+    };
+    act(b.in, L * dm, S.mixer_in);
+    act(b.qx, L * D, S.x);
+    act(b.qz, L * D, S.z);
+    act(b.uq, L * D, S.u);
+    act(b.ux, L * D, S.u);
+    act(b.qdtl, L * r, S.dt_low);
+    act(b.qB, L * N, S.B);
+    act(b.qC, L * N, S.C);
+    for (auto* v : {&b.xz}) v->assign(L * 2 * D, 0.0f);
+    for (auto* v : {&b.u, &b.dt, &b.y_ssm, &b.y, &b.yh}) v->assign(L * D, 0.0f);
+    b.xdbl.assign(L * (r + 2 * N), 0.0f);
+    b.out.assign(L * dm, 0.0f);
+    b.h.assign(static_cast<size_t>(D * N), 0.0f);
+    if (ints_) b.qy.assign(L * D, 0);
+  }
+}
+
+// An activation site: codes (round half to even, saturating) and the
+// dequantized values, or the values untouched when activations are fp32.
+void W8A8Sequence::quantize_rows(const float* src, Act& a, size_t at, size_t n, float s) const {
+  for (size_t i = 0; i < n; ++i) {
+    if (!A_) {
+      a.v[at + i] = src[i];
+      continue;
     }
+    a.q[at + i] = quant::quantize_int8(src[i], s, quant::Rounding::kHalfToEven);
+    a.v[at + i] = quant::dequantize_int8(a.q[at + i], s);
+  }
+}
+
+// A GEMM on an activation site's rows: integer when both sides are INT8.
+void W8A8Sequence::gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K,
+                             const W8A8Mamba::QTensor& W, int64_t N, float* out) const {
+  if (ints_) {
+    gemm_s8(in.q.data() + t0 * K, t1 - t0, K, W.q.data(), N, in.s * W.scale, out + t0 * N);
+  } else {
+    linear(in.v.data() + t0 * K, t1 - t0, K, W.f.data(), N, out + t0 * N);
+  }
+}
+
+void W8A8Sequence::check(const std::string& op, int64_t layer, int64_t t0, int64_t t1) const {
+  const int64_t n = m_.w_.dims.n_layer;
+  const bool head = op == "final_norm" || op == "lm_head";
+  if (t0 < 0 || t1 > L_ || t0 >= t1 || (head ? layer != n : (layer < 0 || layer >= n))) {
+    throw Error("W8A8: " + op + " of layer " + std::to_string(layer) + " on rows [" +
+                std::to_string(t0) + ", " + std::to_string(t1) + "): outside the sequence of " +
+                std::to_string(L_) + " tokens and " + std::to_string(n) + " layers");
+  }
+}
+
+quant::ErrorStats W8A8Sequence::ssm_in_quant(int64_t layer, int64_t t0, int64_t t1,
+                                             uint8_t* regions) {
+  check("ssm_in_quant", layer, t0, t1);
+  const int64_t D = m_.w_.dims.d_inner;
+  LayerBuf& b = layers_[static_cast<size_t>(layer)];
+  const size_t lo = static_cast<size_t>(t0 * D), hi = static_cast<size_t>(t1 * D);
+  quant::ErrorStats st;
+  if (A_) {
+    // The scan gets the quantizer's value, x_proj its INT8.
+    st = quant::measure(m_.o_.ssm_input, b.u.data() + lo, hi - lo, b.uq.s, m_.o_.se,
+                        b.uq.v.data() + lo, regions);
+    for (size_t i = lo; i < hi; ++i) {
+      b.uq.q[i] = quant::quantize_int8(b.uq.v[i], b.uq.s);
+      b.ux.q[i] = b.uq.q[i];
+      b.ux.v[i] = quant::dequantize_int8(b.ux.q[i], b.uq.s);
+    }
+  } else {
+    std::copy(b.u.begin() + lo, b.u.begin() + hi, b.uq.v.begin() + lo);
+    std::copy(b.u.begin() + lo, b.u.begin() + hi, b.ux.v.begin() + lo);
+    st = quant::compare(b.u.data() + lo, b.uq.v.data() + lo, hi - lo);
+    if (regions) std::fill(regions, regions + (hi - lo), 0);
+  }
+  return st;
+}
+
+void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1) {
+  check(op, l, t0, t1);
+  const ModelDims& d = m_.w_.dims;
+  const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, K = d.d_conv,
+                V = d.vocab_size;
+  const auto rows = [&](int64_t width) {
+    return std::pair<size_t, size_t>(static_cast<size_t>(t0 * width),
+                                     static_cast<size_t>(t1 * width));
   };
-  std::vector<float> mix(L * dm), xz(L * 2 * D), u(L * D), xdbl(L * (r + 2 * N)), dt(L * D),
-      y(L * D), out(L * dm), h(D * N);
-  const quant::SoftEdgeParams& se = o_.se;
-  for (int64_t l = 0; l < d.n_layer; ++l) {
-    const MambaLayerWeights& W = w_.layers[static_cast<size_t>(l)];
-    const Layer& Q = layers_[static_cast<size_t>(l)];
-    const LayerScales& S = scales_.layers[static_cast<size_t>(l)];
-    rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, mix.data());
-    const Act in = quantize_site(mix.data(), mix.size(), S.mixer_in, A);
-    gemm(in, dm, Q.in_proj, 2 * D, xz.data());
-    std::vector<float> xs(L * D), zs(L * D);
-    for (int64_t t = 0; t < L; ++t) {
-      std::copy_n(xz.begin() + t * 2 * D, D, xs.begin() + t * D);
-      std::copy_n(xz.begin() + t * 2 * D + D, D, zs.begin() + t * D);
+  if (op == "final_norm") {
+    rms_norm(resid_.data() + t0 * dm, t1 - t0, dm, m_.w_.norm_f.data(), d.rms_norm_eps,
+             normed_.data() + t0 * dm);
+    return;
+  }
+  if (op == "lm_head") {
+    linear(normed_.data() + t0 * dm, t1 - t0, dm, m_.w_.lm_head.data(), V, logits_.data() + t0 * V);
+    return;
+  }
+  const MambaLayerWeights& W = m_.w_.layers[static_cast<size_t>(l)];
+  const W8A8Mamba::Layer& Q = m_.layers_[static_cast<size_t>(l)];
+  const LayerScales& S = m_.scales_.layers[static_cast<size_t>(l)];
+  LayerBuf& b = layers_[static_cast<size_t>(l)];
+  if (op == "rmsnorm") {
+    rms_norm(resid_.data() + t0 * dm, t1 - t0, dm, W.norm.data(), d.rms_norm_eps,
+             mix_.data() + t0 * dm);
+    const auto [lo, hi] = rows(dm);
+    quantize_rows(mix_.data() + lo, b.in, lo, hi - lo, S.mixer_in);
+  } else if (op == "in_proj") {
+    gemm_rows(b.in, t0, t1, dm, Q.in_proj, 2 * D, b.xz.data());
+    for (int64_t t = t0; t < t1; ++t) {
+      // x and z halves of the row, each through its own activation site.
+      const float* row = b.xz.data() + t * 2 * D;
+      for (int64_t c = 0; c < D; ++c) {
+        const size_t i = static_cast<size_t>(t * D + c);
+        if (A_) {
+          b.qx.q[i] = quant::quantize_int8(row[c], S.x, quant::Rounding::kHalfToEven);
+          b.qx.v[i] = quant::dequantize_int8(b.qx.q[i], S.x);
+          b.qz.q[i] = quant::quantize_int8(row[D + c], S.z, quant::Rounding::kHalfToEven);
+          b.qz.v[i] = quant::dequantize_int8(b.qz.q[i], S.z);
+        } else {
+          b.qx.v[i] = row[c];
+          b.qz.v[i] = row[D + c];
+        }
+      }
     }
-    const Act qx = quantize_site(xs.data(), xs.size(), S.x, A);
-    const Act qz = quantize_site(zs.data(), zs.size(), S.z, A);
-    // conv1d + SiLU, fp32 from the INT8 input and weights (fused kernel).
-    for (int64_t t = 0; t < L; ++t) {
+  } else if (op == "conv1d_silu") {
+    // fp32 from the INT8 input and weights (fused kernel); reads d_conv - 1
+    // rows before t0.
+    for (int64_t t = t0; t < t1; ++t) {
       for (int64_t c = 0; c < D; ++c) {
         float acc = W.conv_b[c];
         for (int64_t j = 0; j < K; ++j) {
           const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += Q.conv.f[c * K + j] * qx.v[src * D + c];
+          if (src >= 0) acc += Q.conv.f[c * K + j] * b.qx.v[src * D + c];
         }
-        u[t * D + c] = silu(acc);
+        b.u[t * D + c] = silu(acc);
       }
     }
-    // The SSM-input quantizer: the scan gets the value, x_proj the INT8.
-    Act uq;
-    uq.s = S.u;
-    uq.v = u;
-    if (A) {
-      quant::measure(o_.ssm_input, u.data(), u.size(), S.u, se, uq.v.data());
-      uq.q.resize(u.size());
-      for (size_t i = 0; i < u.size(); ++i) uq.q[i] = quant::quantize_int8(uq.v[i], S.u);
+  } else if (op == "ssm_in_quant") {
+    ssm_in_quant(l, t0, t1, nullptr);
+  } else if (op == "x_proj") {
+    gemm_rows(b.ux, t0, t1, D, Q.x_proj, r + 2 * N, b.xdbl.data());
+    for (int64_t t = t0; t < t1; ++t) {
+      const float* row = b.xdbl.data() + t * (r + 2 * N);
+      quantize_rows(row, b.qdtl, static_cast<size_t>(t * r), static_cast<size_t>(r), S.dt_low);
+      quantize_rows(row + r, b.qB, static_cast<size_t>(t * N), static_cast<size_t>(N), S.B);
+      quantize_rows(row + r + N, b.qC, static_cast<size_t>(t * N), static_cast<size_t>(N), S.C);
     }
-    Act ux = uq;  // x_proj input: INT8 of the value
-    if (A) {
-      for (size_t i = 0; i < u.size(); ++i) ux.v[i] = quant::dequantize_int8(ux.q[i], S.u);
+  } else if (op == "dt_proj") {
+    gemm_rows(b.qdtl, t0, t1, r, Q.dt_proj, D, b.dt.data());
+    for (int64_t t = t0; t < t1; ++t) {
+      for (int64_t c = 0; c < D; ++c) b.dt[t * D + c] += W.dt_b[c];
     }
-    gemm(ux, D, Q.x_proj, r + 2 * N, xdbl.data());
-    std::vector<float> dtl(L * r), Bf(L * N), Cf(L * N);
-    for (int64_t t = 0; t < L; ++t) {
-      const float* row = xdbl.data() + t * (r + 2 * N);
-      std::copy_n(row, r, dtl.begin() + t * r);
-      std::copy_n(row + r, N, Bf.begin() + t * N);
-      std::copy_n(row + r + N, N, Cf.begin() + t * N);
+  } else if (op == "scan") {
+    for (int64_t t = t0; t < t1; ++t) {
+      selective_scan_token(&b.dt[t * D], &b.uq.v[t * D], &b.qB.v[t * N], &b.qC.v[t * N], W.A.data(),
+                           W.D.data(), b.h.data(), &b.y_ssm[t * D], D, N);
     }
-    const Act qdtl = quantize_site(dtl.data(), dtl.size(), S.dt_low, A);
-    const Act qB = quantize_site(Bf.data(), Bf.size(), S.B, A);
-    const Act qC = quantize_site(Cf.data(), Cf.size(), S.C, A);
-    gemm(qdtl, r, Q.dt_proj, D, dt.data());
-    for (int64_t t = 0; t < L; ++t) {
-      for (int64_t c = 0; c < D; ++c) dt[t * D + c] += W.dt_b[c];
-    }
-    std::fill(h.begin(), h.end(), 0.0f);
-    for (int64_t t = 0; t < L; ++t) {
-      selective_scan_token(&dt[t * D], &uq.v[t * D], &qB.v[t * N], &qC.v[t * N], W.A.data(),
-                           W.D.data(), h.data(), &y[t * D], D, N);
-      for (int64_t c = 0; c < D; ++c) y[t * D + c] *= silu(qz.v[t * D + c]);
-    }
+  } else if (op == "gate") {
+    for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y_ssm[i] * silu(b.qz.v[i]);
+  } else if (op == "hadamard") {
     // Hadamard, then INT8 with roundf and no clamp (codes may pass 127).
-    std::vector<float> yh = y;
-    for (int64_t t = 0; t < L; ++t) hadamard_transform(yh.data() + t * D, D);
-    if (ints) {
-      std::vector<int32_t> qy(yh.size());
-      for (size_t i = 0; i < yh.size(); ++i) qy[i] = quant::round_half_away(yh[i] / S.y_had);
-      gemm_int(qy, L, D, Q.out_proj_had.q, dm, S.y_had * Q.out_proj_had.scale, out.data());
-    } else {
-      if (A) {
-        for (float& v : yh) v = static_cast<float>(quant::round_half_away(v / S.y_had)) * S.y_had;
+    for (int64_t t = t0; t < t1; ++t) {
+      float* row = b.yh.data() + t * D;
+      std::copy_n(b.y.begin() + t * D, D, row);
+      hadamard_transform(row, D);
+      for (int64_t c = 0; c < D; ++c) {
+        if (ints_) {
+          b.qy[t * D + c] = quant::round_half_away(row[c] / S.y_had);
+        } else if (A_) {
+          row[c] = static_cast<float>(quant::round_half_away(row[c] / S.y_had)) * S.y_had;
+        }
       }
-      linear(yh.data(), L, D, Q.out_proj_had.f.data(), dm, out.data());
     }
-    for (size_t i = 0; i < resid.size(); ++i) resid[i] += out[i];
-    if (acts) {
-      (*acts)[static_cast<size_t>(l)] = {in.v, qx.v, qz.v, uq.v, dt, qB.v, qC.v, y, out, qdtl.v};
+  } else if (op == "out_proj") {
+    if (ints_) {
+      gemm_s32(b.qy.data() + t0 * D, t1 - t0, D, Q.out_proj_had.q.data(), dm,
+               S.y_had * Q.out_proj_had.scale, b.out.data() + t0 * dm);
+    } else {
+      linear(b.yh.data() + t0 * D, t1 - t0, D, Q.out_proj_had.f.data(), dm, b.out.data() + t0 * dm);
     }
+  } else if (op == "residual") {
+    for (int64_t i = t0 * dm; i < t1 * dm; ++i) resid_[i] += b.out[i];
+  } else {
+    throw Error("W8A8: unknown operation '" + op + "'");
   }
-  std::vector<float> normed(L * dm), logits(L * V);
-  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, normed.data());
-  linear(normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
-  return logits;
+}
+
+std::vector<LayerActivations> W8A8Sequence::activations() const {
+  std::vector<LayerActivations> acts;
+  for (const LayerBuf& b : layers_) {
+    acts.push_back({b.in.v, b.qx.v, b.qz.v, b.uq.v, b.dt, b.qB.v, b.qC.v, b.y, b.out, b.qdtl.v});
+  }
+  return acts;
 }
 
 }  // namespace ssmsim

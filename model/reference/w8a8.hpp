@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "model/numeric/metrics.hpp"
 #include "model/numeric/quantizer.hpp"
 #include "model/reference/mamba_forward.hpp"
 
@@ -33,6 +34,7 @@ struct QuantScales {
   nlohmann::ordered_json to_json() const;
   // Errors name the file and key path.
   static QuantScales from_json(const nlohmann::json& j, const std::string& where, int64_t n_layer);
+  static QuantScales load(const std::string& path, int64_t n_layer);
 };
 
 // Calibrates with Quamba's observers over token sequences (one sample each)
@@ -66,6 +68,8 @@ struct W8A8Options {
   quant::SoftEdgeParams se;
 };
 
+class W8A8Sequence;
+
 class W8A8Mamba {
  public:
   W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A8Options& o);
@@ -75,6 +79,7 @@ class W8A8Mamba {
                              std::vector<LayerActivations>* acts = nullptr) const;
 
  private:
+  friend class W8A8Sequence;
   struct QTensor {
     std::vector<int8_t> q;
     std::vector<float> f;  // fp32 values (when weights are not quantized)
@@ -88,6 +93,61 @@ class W8A8Mamba {
   QuantScales scales_;
   W8A8Options o_;
   std::vector<Layer> layers_;
+};
+
+}  // namespace ssmsim
+
+namespace ssmsim {
+
+// One token sequence through a W8A8Mamba, operation by operation on a range
+// of rows [t0, t1): what the accelerator's units execute tile by tile (or
+// token by token in decode), and what W8A8Mamba::prefill runs over the whole
+// sequence, so both produce the same bits. Operations carry the state a
+// Mamba block carries: conv1d reads up to d_conv - 1 rows before t0 (their
+// in_proj must have run), the scan's state passes from one range to the next
+// (ranges in token order). Every other operation is row by row.
+class W8A8Sequence {
+ public:
+  W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens);
+
+  // Operations by the controller's names: rmsnorm, in_proj, conv1d_silu,
+  // ssm_in_quant, x_proj, dt_proj, scan, gate, hadamard, out_proj,
+  // residual (layer 0..n_layer-1), final_norm, lm_head (layer n_layer).
+  void run(const std::string& op, int64_t layer, int64_t t0, int64_t t1);
+  // The SSM-input quantizer: its error against the unquantized u of the
+  // pipeline, and each element's soft-edge region (if regions is not null).
+  quant::ErrorStats ssm_in_quant(int64_t layer, int64_t t0, int64_t t1, uint8_t* regions);
+
+  int64_t tokens() const { return L_; }
+  const std::vector<int32_t>& token_ids() const { return tokens_; }
+  const std::vector<float>& logits() const { return logits_; }  // [L, vocab]
+  // The pipeline's own per-layer values (dequantized), as LayerActivations.
+  std::vector<LayerActivations> activations() const;
+
+ private:
+  struct Act {
+    std::vector<float> v;
+    std::vector<int8_t> q;
+    float s = 1;
+  };
+  struct LayerBuf {
+    Act in, qx, qz, uq, ux, qdtl, qB, qC;
+    std::vector<float> xz, u, xdbl, dt, y_ssm, y, out, h;
+    std::vector<int32_t> qy;  // INT8 codes of H y (roundf, no clamp: may pass 127)
+    std::vector<float> yh;    // H y (dequantized when activations are quantized)
+  };
+  // a[at .. at + n) from src[0 .. n) through the site's quantizer.
+  void quantize_rows(const float* src, Act& a, size_t at, size_t n, float s) const;
+  void gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K, const W8A8Mamba::QTensor& W,
+                 int64_t N, float* out) const;
+  void check(const std::string& op, int64_t layer, int64_t t0, int64_t t1) const;
+
+  const W8A8Mamba& m_;
+  std::vector<int32_t> tokens_;
+  int64_t L_;
+  bool A_, ints_;
+  std::vector<float> resid_, mix_, normed_, logits_;
+  std::vector<LayerBuf> layers_;
 };
 
 }  // namespace ssmsim

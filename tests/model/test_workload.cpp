@@ -135,7 +135,9 @@ TEST(ArchPresets, EveryChangedKeyHasASource) {
       if (group.key() == "sources" || group.key() == "name") continue;
       auto check = [&](const std::string& path, const nlohmann::ordered_json& v,
                        const nlohmann::ordered_json& d) {
-        if (v != d) EXPECT_TRUE(c.sources.count(path)) << name << ": " << path << " has no source";
+        if (v != d) {
+          EXPECT_TRUE(c.sources.count(path)) << name << ": " << path << " has no source";
+        }
       };
       if (group.value().is_object()) {
         for (const auto& k : group.value().items())

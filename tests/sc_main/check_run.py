@@ -15,6 +15,9 @@
   check_run.py regions Q.json              quant.json error by region: the regions' squared
                                            errors add up to each quantizer's MSE; in the normal
                                            band (step s in both) int8 and se agree exactly
+  check_run.py same-eval R.json E.json     run --pipeline w8a8's model-output figures equal
+                                           eval.json's exactly, for run's quantizer and fp32:
+                                           cross-entropy, perplexity, top-1, every layer's error
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -109,6 +112,20 @@ def main(argv):
                     normal.add(br["normal"]["mse"])
             assert len(normal) == 1, f"layer {layer['layer']}: normal-band MSE differs: {normal}"
         print(f"ok: by-region errors add up in {len(q['layers'])} layers; normal bands agree")
+    elif mode == "same-eval":
+        r, e = load(argv[2]), load(argv[3])
+        ev = r["eval"]
+        q = r["config"]["quantizer"]["mode"]
+        for name in ("fp32", q):
+            assert ev["quantizers"][name] == e["quantizers"][name], \
+                f"{name}: run {ev['quantizers'][name]} != eval {e['quantizers'][name]}"
+        el = {(x["layer"], x["tensor"]): x["quantizers"][q] for x in e["layers"]}
+        rl = {(x["layer"], x["tensor"]): x["quantizers"][q] for x in ev["layers"]}
+        assert el.keys() == rl.keys(), "different layers or tensors"
+        for k in el:
+            assert el[k] == rl[k], f"layer {k}: run {rl[k]} != eval {el[k]}"
+        ce = ev["quantizers"][q]["cross_entropy_nats"]
+        print(f"ok: run == eval for {q}: CE {ce} nats, {len(el)} layer tensors identical")
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
         q = e["quantizers"]

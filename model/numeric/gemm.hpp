@@ -1,0 +1,22 @@
+// The GEMM kernels of the reference and W8A8 pipelines: y[m, n] = sum_k
+// x[m, k] * w[n, k] (w row-major [N, K], a PyTorch Linear's layout).
+//
+// fp32: every output is the same 8-lane partial sum in k, reduced in one
+// fixed tree, whatever the instruction set: the same bits on every x86-64
+// (SSE2 or AVX2 clone) and on every run. The kernels compute 4 rows x 2
+// weight rows at a time, so each weight load serves 4 rows.
+#pragma once
+
+#include <cstdint>
+
+namespace ssmsim {
+
+void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
+// INT8 x INT8 with INT32 accumulation (exact), out = scale * acc.
+void gemm_s8(const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
+             float* out);
+// INT32 activations (codes that may pass 127) x INT8 weights, INT32 sums.
+void gemm_s32(const int32_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
+              float* out);
+
+}  // namespace ssmsim

@@ -1,0 +1,38 @@
+// What eval and run --pipeline w8a8 report at the model's output, computed
+// by one piece of code: next-token cross-entropy, perplexity, top-1
+// agreement with the fp32 model, and the per-layer error of every quantized
+// tensor against the fp32 model's activations.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/numeric/metrics.hpp"
+#include "model/reference/mamba_forward.hpp"
+#include "sc_main/report.hpp"
+
+namespace ssmsim {
+
+struct Score {
+  double nll = 0;  // sum of -log p(next token), nats
+  uint64_t predictions = 0;
+  uint64_t agree = 0;  // argmax equal to the fp32 model's
+  double ce() const { return predictions ? nll / static_cast<double>(predictions) : 0.0; }
+};
+
+// Adds the next-token log-loss of logits [L, V] for tokens, and the argmax
+// agreement with reference logits (if given).
+void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens, int64_t V,
+           const std::vector<float>* ref, Score& s);
+ojson score_json(const Score& s, bool with_agreement);
+
+// The nine per-layer tensors of the W8A8 pipeline, in report order.
+const std::vector<std::string>& w8a8_tensor_names();
+const std::vector<float>& activation(const LayerActivations& a, size_t tensor);
+// Merges, for every layer and tensor, the error of `got` against `ref` into
+// err[layer * 9 + tensor].
+void merge_layer_errors(const std::vector<LayerActivations>& ref,
+                        const std::vector<LayerActivations>& got, size_t tensors,
+                        std::vector<quant::ErrorStats>& err);
+
+}  // namespace ssmsim
