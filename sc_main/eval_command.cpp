@@ -103,17 +103,43 @@ int eval_command(const Args& args) {
     if (!(scales.back() > 0)) throw Error("layer " + std::to_string(l) + ": u scale is 0");
   }
 
+  // The fp32 reference of every evaluated sequence, once: it scores the
+  // quantized runs and, when they calibrate on the evaluated traces, it is
+  // also the calibration forward (the same statistics, one forward less).
+  struct Reference {
+    std::vector<int32_t> tokens;
+    std::vector<float> logits;
+    std::vector<LayerActivations> acts;
+  };
+  std::vector<Reference> refs;
+  {
+    MambaForward fwd(w);
+    for (const auto& t : evals) {
+      const std::vector<int32_t> all = t->tokens();
+      for (int64_t b = 0; b < t->batch(); ++b) {
+        Reference r;
+        r.tokens.assign(all.begin() + b * t->seq_len(), all.begin() + (b + 1) * t->seq_len());
+        r.logits = fwd.prefill(r.tokens, &r.acts);
+        refs.push_back(std::move(r));
+      }
+    }
+  }
   QuantScales qs;
   if (w8a8) {
     if (!scales_file.empty()) {
       qs = QuantScales::load(scales_file, d.n_layer);
     } else {
       ScaleCalibrator cal(w, percentile);
-      for (const Trace* t : sources) {
-        const std::vector<int32_t> all = t->tokens();
-        for (int64_t b = 0; b < t->batch(); ++b) {
-          cal.observe(std::vector<int32_t>(all.begin() + b * t->seq_len(),
-                                           all.begin() + (b + 1) * t->seq_len()));
+      if (cals.empty()) {
+        for (const Reference& r : refs)
+          cal.fold(cal.measure(r.acts, static_cast<int64_t>(r.tokens.size())));
+      } else {
+        for (const Trace* t : sources) {
+          const std::vector<int32_t> all = t->tokens();
+          for (int64_t b = 0; b < t->batch(); ++b) {
+            cal.observe(std::vector<int32_t>(all.begin() + b * t->seq_len(),
+                                             all.begin() + (b + 1) * t->seq_len()));
+          }
         }
       }
       qs = cal.scales();
@@ -123,14 +149,10 @@ int eval_command(const Args& args) {
   // Tensors whose per-layer error is reported.
   const std::vector<std::string> tnames =
       w8a8 ? w8a8_tensor_names() : std::vector<std::string>{"ssm.u"};
-  std::vector<std::unique_ptr<W8A8Mamba>> pipes;
-  for (auto k : kinds) {
-    W8A8Options o;
-    o.ssm_input = k;
-    if (w8a8) pipes.push_back(std::make_unique<W8A8Mamba>(w, qs, o));
-  }
+  // One W8A8 model (its quantized weights) for every SSM-input quantizer.
+  std::unique_ptr<W8A8Mamba> pipe;
+  if (w8a8) pipe = std::make_unique<W8A8Mamba>(w, qs, W8A8Options());
 
-  MambaForward fwd(w);
   Score fp32;
   std::vector<Score> q(kinds.size());
   // [quantizer][layer * tensors + tensor]
@@ -138,20 +160,18 @@ int eval_command(const Args& args) {
       kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer) * 9));
   const quant::SoftEdgeParams se;
   int64_t sequences = 0;
-  for (const auto& t : evals) {
-    const std::vector<int32_t> all = t->tokens();
-    for (int64_t b = 0; b < t->batch(); ++b) {
-      const std::vector<int32_t> tokens(all.begin() + b * t->seq_len(),
-                                        all.begin() + (b + 1) * t->seq_len());
-      std::vector<LayerActivations> ref_acts;
-      const std::vector<float> ref = fwd.prefill(tokens, &ref_acts);
+  for (const Reference& rf : refs) {
+    {
+      const std::vector<int32_t>& tokens = rf.tokens;
+      const std::vector<LayerActivations>& ref_acts = rf.acts;
+      const std::vector<float>& ref = rf.logits;
       score(ref, tokens, d.vocab_size, nullptr, fp32);
       // One forward per quantizer, each on its own thread with its own
       // model state and accumulators: the same result in any order.
       auto run_one = [&](size_t k) {
         if (w8a8) {
           std::vector<LayerActivations> acts;
-          const std::vector<float> lg = pipes[k]->prefill(tokens, &acts);
+          const std::vector<float> lg = pipe->prefill(tokens, kinds[k], &acts);
           merge_layer_errors(ref_acts, acts, tnames.size(), layer_err[k]);
           score(lg, tokens, d.vocab_size, &ref, q[k]);
           return;

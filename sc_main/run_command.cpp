@@ -295,7 +295,7 @@ int run_command(const Args& args) {
     score(ref, seq->token_ids(), d.vocab_size, nullptr, w8.fp32);
     score(seq->logits(), seq->token_ids(), d.vocab_size, &ref, w8.quantized);
     w8.layer_err.assign(static_cast<size_t>(d.n_layer) * 9, {});
-    merge_layer_errors(ref_acts, seq->activations(), 9, w8.layer_err);
+    merge_layer_errors(ref_acts, seq->take_activations(), 9, w8.layer_err);
   }
   RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr,
                     plan,    arch,      acc,

@@ -95,6 +95,11 @@ ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<int32_t>& tok
   const MambaForward fwd(w_);
   std::vector<LayerActivations> acts;
   fwd.prefill(tokens, &acts);
+  return measure(acts, static_cast<int64_t>(tokens.size()));
+}
+
+ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<LayerActivations>& acts,
+                                                 int64_t tokens) const {
   const int64_t D = w_.dims.d_inner;
   Sample out;
   out.max.assign(acts.size(), {});
@@ -102,7 +107,7 @@ ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<int32_t>& tok
   for (size_t l = 0; l < acts.size(); ++l) {
     const LayerActivations& a = acts[l];
     std::vector<float> yh = a.y;
-    for (size_t t = 0; t < tokens.size(); ++t) hadamard_transform(yh.data() + t * D, D);
+    for (int64_t t = 0; t < tokens; ++t) hadamard_transform(yh.data() + t * D, D);
     const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z, nullptr,
                                        &a.dt_low,   &a.B, &a.C, &yh};
     for (int i = 0; i < 8; ++i) {
@@ -185,7 +190,13 @@ W8A8Mamba::W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A
 
 std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
                                       std::vector<LayerActivations>* acts) const {
-  W8A8Sequence seq(*this, tokens);
+  return prefill(tokens, o_.ssm_input, acts);
+}
+
+std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
+                                      quant::QuantKind ssm_input,
+                                      std::vector<LayerActivations>* acts) const {
+  W8A8Sequence seq(*this, tokens, ssm_input);
   const int64_t L = seq.tokens();
   for (int64_t l = 0; l < w_.dims.n_layer; ++l) {
     for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj", "dt_proj",
@@ -195,12 +206,19 @@ std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
   }
   seq.run("final_norm", w_.dims.n_layer, 0, L);
   seq.run("lm_head", w_.dims.n_layer, 0, L);
-  if (acts) *acts = seq.activations();
+  if (acts) *acts = seq.take_activations();
   return seq.logits();
 }
 
 W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens)
-    : m_(m), tokens_(std::move(tokens)), L_(static_cast<int64_t>(tokens_.size())) {
+    : W8A8Sequence(m, std::move(tokens), m.o_.ssm_input) {}
+
+W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens,
+                           quant::QuantKind ssm_input)
+    : m_(m),
+      tokens_(std::move(tokens)),
+      L_(static_cast<int64_t>(tokens_.size())),
+      ssm_input_(ssm_input) {
   const ModelDims& d = m_.w_.dims;
   const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, V = d.vocab_size;
   A_ = m_.o_.quantize_activations;
@@ -227,13 +245,12 @@ W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens)
     act(b.qx, L * D, S.x);
     act(b.qz, L * D, S.z);
     act(b.uq, L * D, S.u);
-    act(b.ux, L * D, S.u);
+    if (!ints_) act(b.ux, L * D, S.u);  // x_proj's fp32 input; INT8 GEMMs take uq's codes
     act(b.qdtl, L * r, S.dt_low);
     act(b.qB, L * N, S.B);
     act(b.qC, L * N, S.C);
-    for (auto* v : {&b.xz}) v->assign(L * 2 * D, 0.0f);
-    for (auto* v : {&b.u, &b.dt, &b.y_ssm, &b.y, &b.yh}) v->assign(L * D, 0.0f);
-    b.xdbl.assign(L * (r + 2 * N), 0.0f);
+    for (auto* v : {&b.u, &b.dt, &b.y}) v->assign(L * D, 0.0f);
+    if (!ints_) b.yh.assign(L * D, 0.0f);  // out_proj's fp32 input
     b.out.assign(L * dm, 0.0f);
     b.h.assign(static_cast<size_t>(D * N), 0.0f);
     if (ints_) b.qy.assign(L * D, 0);
@@ -257,9 +274,9 @@ void W8A8Sequence::quantize_rows(const float* src, Act& a, size_t at, size_t n, 
 void W8A8Sequence::gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K,
                              const W8A8Mamba::QTensor& W, int64_t N, float* out) const {
   if (ints_) {
-    gemm_s8(in.q.data() + t0 * K, t1 - t0, K, W.q.data(), N, in.s * W.scale, out + t0 * N);
+    gemm_s8(in.q.data() + t0 * K, t1 - t0, K, W.q.data(), N, in.s * W.scale, out);
   } else {
-    linear(in.v.data() + t0 * K, t1 - t0, K, W.f.data(), N, out + t0 * N);
+    linear(in.v.data() + t0 * K, t1 - t0, K, W.f.data(), N, out);
   }
 }
 
@@ -282,16 +299,15 @@ quant::ErrorStats W8A8Sequence::ssm_in_quant(int64_t layer, int64_t t0, int64_t 
   quant::ErrorStats st;
   if (A_) {
     // The scan gets the quantizer's value, x_proj its INT8.
-    st = quant::measure(m_.o_.ssm_input, b.u.data() + lo, hi - lo, b.uq.s, m_.o_.se,
-                        b.uq.v.data() + lo, regions);
+    st = quant::measure(ssm_input_, b.u.data() + lo, hi - lo, b.uq.s, m_.o_.se, b.uq.v.data() + lo,
+                        regions);
     for (size_t i = lo; i < hi; ++i) {
       b.uq.q[i] = quant::quantize_int8(b.uq.v[i], b.uq.s);
-      b.ux.q[i] = b.uq.q[i];
-      b.ux.v[i] = quant::dequantize_int8(b.ux.q[i], b.uq.s);
+      if (!ints_) b.ux.v[i] = quant::dequantize_int8(b.uq.q[i], b.uq.s);
     }
   } else {
     std::copy(b.u.begin() + lo, b.u.begin() + hi, b.uq.v.begin() + lo);
-    std::copy(b.u.begin() + lo, b.u.begin() + hi, b.ux.v.begin() + lo);
+    if (!ints_) std::copy(b.u.begin() + lo, b.u.begin() + hi, b.ux.v.begin() + lo);
     st = quant::compare(b.u.data() + lo, b.uq.v.data() + lo, hi - lo);
     if (regions) std::fill(regions, regions + (hi - lo), 0);
   }
@@ -326,10 +342,11 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
     const auto [lo, hi] = rows(dm);
     quantize_rows(mix_.data() + lo, b.in, lo, hi - lo, S.mixer_in);
   } else if (op == "in_proj") {
-    gemm_rows(b.in, t0, t1, dm, Q.in_proj, 2 * D, b.xz.data());
+    scratch_.resize(static_cast<size_t>((t1 - t0) * 2 * D));
+    gemm_rows(b.in, t0, t1, dm, Q.in_proj, 2 * D, scratch_.data());
     for (int64_t t = t0; t < t1; ++t) {
       // x and z halves of the row, each through its own activation site.
-      const float* row = b.xz.data() + t * 2 * D;
+      const float* row = scratch_.data() + (t - t0) * 2 * D;
       for (int64_t c = 0; c < D; ++c) {
         const size_t i = static_cast<size_t>(t * D + c);
         if (A_) {
@@ -359,29 +376,31 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
   } else if (op == "ssm_in_quant") {
     ssm_in_quant(l, t0, t1, nullptr);
   } else if (op == "x_proj") {
-    gemm_rows(b.ux, t0, t1, D, Q.x_proj, r + 2 * N, b.xdbl.data());
+    scratch_.resize(static_cast<size_t>((t1 - t0) * (r + 2 * N)));
+    gemm_rows(ints_ ? b.uq : b.ux, t0, t1, D, Q.x_proj, r + 2 * N, scratch_.data());
     for (int64_t t = t0; t < t1; ++t) {
-      const float* row = b.xdbl.data() + t * (r + 2 * N);
+      const float* row = scratch_.data() + (t - t0) * (r + 2 * N);
       quantize_rows(row, b.qdtl, static_cast<size_t>(t * r), static_cast<size_t>(r), S.dt_low);
       quantize_rows(row + r, b.qB, static_cast<size_t>(t * N), static_cast<size_t>(N), S.B);
       quantize_rows(row + r + N, b.qC, static_cast<size_t>(t * N), static_cast<size_t>(N), S.C);
     }
   } else if (op == "dt_proj") {
-    gemm_rows(b.qdtl, t0, t1, r, Q.dt_proj, D, b.dt.data());
+    gemm_rows(b.qdtl, t0, t1, r, Q.dt_proj, D, b.dt.data() + t0 * D);
     for (int64_t t = t0; t < t1; ++t) {
       for (int64_t c = 0; c < D; ++c) b.dt[t * D + c] += W.dt_b[c];
     }
   } else if (op == "scan") {
     for (int64_t t = t0; t < t1; ++t) {
       selective_scan_token(&b.dt[t * D], &b.uq.v[t * D], &b.qB.v[t * N], &b.qC.v[t * N], W.A.data(),
-                           W.D.data(), b.h.data(), &b.y_ssm[t * D], D, N);
+                           W.D.data(), b.h.data(), &b.y[t * D], D, N);
     }
   } else if (op == "gate") {
-    for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y_ssm[i] * silu(b.qz.v[i]);
+    for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y[i] * silu(b.qz.v[i]);
   } else if (op == "hadamard") {
     // Hadamard, then INT8 with roundf and no clamp (codes may pass 127).
     for (int64_t t = t0; t < t1; ++t) {
-      float* row = b.yh.data() + t * D;
+      scratch_.resize(static_cast<size_t>(D));
+      float* row = ints_ ? scratch_.data() : b.yh.data() + t * D;
       std::copy_n(b.y.begin() + t * D, D, row);
       hadamard_transform(row, D);
       for (int64_t c = 0; c < D; ++c) {
@@ -404,6 +423,17 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
   } else {
     throw Error("W8A8: unknown operation '" + op + "'");
   }
+}
+
+std::vector<LayerActivations> W8A8Sequence::take_activations() {
+  std::vector<LayerActivations> acts;
+  for (LayerBuf& b : layers_) {
+    acts.push_back({std::move(b.in.v), std::move(b.qx.v), std::move(b.qz.v), std::move(b.uq.v),
+                    std::move(b.dt), std::move(b.qB.v), std::move(b.qC.v), std::move(b.y),
+                    std::move(b.out), std::move(b.qdtl.v)});
+  }
+  layers_.clear();
+  return acts;
 }
 
 std::vector<LayerActivations> W8A8Sequence::activations() const {

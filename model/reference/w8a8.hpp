@@ -49,6 +49,8 @@ class ScaleCalibrator {
     std::vector<double> u_amax;              // per layer: percentile of |u|
   };
   Sample measure(const std::vector<int32_t>& tokens) const;
+  // The same statistics from an fp32 forward already run (its activations).
+  Sample measure(const std::vector<LayerActivations>& acts, int64_t tokens) const;
   void fold(const Sample& s);
   void observe(const std::vector<int32_t>& tokens) { fold(measure(tokens)); }
   QuantScales scales() const;
@@ -77,6 +79,9 @@ class W8A8Mamba {
   // values, dequantized) if asked.
   std::vector<float> prefill(const std::vector<int32_t>& tokens,
                              std::vector<LayerActivations>* acts = nullptr) const;
+  // The same with another SSM-input quantizer (the weights are shared).
+  std::vector<float> prefill(const std::vector<int32_t>& tokens, quant::QuantKind ssm_input,
+                             std::vector<LayerActivations>* acts) const;
 
  private:
   friend class W8A8Sequence;
@@ -109,6 +114,8 @@ namespace ssmsim {
 class W8A8Sequence {
  public:
   W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens);
+  // With another SSM-input quantizer than the model's options say.
+  W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens, quant::QuantKind ssm_input);
 
   // Operations by the controller's names: rmsnorm, in_proj, conv1d_silu,
   // ssm_in_quant, x_proj, dt_proj, scan, gate, hadamard, out_proj,
@@ -123,6 +130,8 @@ class W8A8Sequence {
   const std::vector<float>& logits() const { return logits_; }  // [L, vocab]
   // The pipeline's own per-layer values (dequantized), as LayerActivations.
   std::vector<LayerActivations> activations() const;
+  // The same, moved out: the sequence's buffers are left empty.
+  std::vector<LayerActivations> take_activations();
 
  private:
   struct Act {
@@ -132,12 +141,13 @@ class W8A8Sequence {
   };
   struct LayerBuf {
     Act in, qx, qz, uq, ux, qdtl, qB, qC;
-    std::vector<float> xz, u, xdbl, dt, y_ssm, y, out, h;
-    std::vector<int32_t> qy;  // INT8 codes of H y (roundf, no clamp: may pass 127)
-    std::vector<float> yh;    // H y (dequantized when activations are quantized)
+    std::vector<float> u, dt, y, out, h;  // y: the scan's output, gated in place
+    std::vector<int32_t> qy;              // INT8 codes of H y (roundf, no clamp: may pass 127)
+    std::vector<float> yh;                // H y for an fp32 out_proj (without INT8 GEMMs)
   };
   // a[at .. at + n) from src[0 .. n) through the site's quantizer.
   void quantize_rows(const float* src, Act& a, size_t at, size_t n, float s) const;
+  // out[0 .. (t1 - t0) * N) = in's rows [t0, t1) times W.
   void gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K, const W8A8Mamba::QTensor& W,
                  int64_t N, float* out) const;
   void check(const std::string& op, int64_t layer, int64_t t0, int64_t t1) const;
@@ -146,7 +156,9 @@ class W8A8Sequence {
   std::vector<int32_t> tokens_;
   int64_t L_;
   bool A_, ints_;
+  quant::QuantKind ssm_input_;
   std::vector<float> resid_, mix_, normed_, logits_;
+  std::vector<float> scratch_;  // one operation's transient rows (GEMM outputs before the split)
   std::vector<LayerBuf> layers_;
 };
 
