@@ -7,8 +7,10 @@
 // changes the speed, never a bit of the result.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define SSMSIM_CLONES __attribute__((target_clones("avx2", "default")))
+#define SSMSIM_AVX512 1
 #else
 #define SSMSIM_CLONES
+#define SSMSIM_AVX512 0
 #endif
 
 namespace ssmsim {
@@ -89,10 +91,56 @@ inline __attribute__((always_inline)) void tile_int(const T* x, int64_t K, const
   }
 }
 
-}  // namespace
+#if SSMSIM_AVX512
+typedef float v16f __attribute__((vector_size(64)));
 
-SSMSIM_CLONES void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N,
-                            float* y) {
+// AVX-512: one 16-lane register holds the 8 lanes of two outputs (two weight
+// rows side by side), so every output keeps its 8 partial sums and the same
+// reduction: the same bits as the 8-lane kernels, 8 rows x 2 weight rows a
+// step.
+template <int MR>
+inline __attribute__((always_inline)) void tile_f32_x2(const float* x, int64_t K, const float* w,
+                                                       int64_t N, float* y) {
+  v16f acc[MR] = {};
+  const int64_t K8 = K & ~int64_t(7);
+  for (int64_t k = 0; k < K8; k += 8) {
+    const v16f wv = __builtin_shufflevector(load8(w + k), load8(w + K + k), 0, 1, 2, 3, 4, 5, 6, 7,
+                                            8, 9, 10, 11, 12, 13, 14, 15);
+    for (int r = 0; r < MR; ++r) {
+      const v8f x8 = load8(x + r * K + k);
+      acc[r] +=
+          __builtin_shufflevector(x8, x8, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7) * wv;
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    for (int c = 0; c < 2; ++c) {
+      v8f half;
+      for (int j = 0; j < 8; ++j) half[j] = acc[r][8 * c + j];
+      float s = reduce(half);
+      for (int64_t k = K8; k < K; ++k) s += x[r * K + k] * w[c * K + k];
+      y[r * N + c] = s;
+    }
+  }
+}
+
+__attribute__((target("avx512f"))) void gemm_f32_avx512(const float* x, int64_t M, int64_t K,
+                                                        const float* w, int64_t N, float* y) {
+  int64_t m = 0;
+  for (; m + 8 <= M; m += 8) {
+    int64_t n = 0;
+    for (; n + 2 <= N; n += 2) tile_f32_x2<8>(x + m * K, K, w + n * K, N, y + m * N + n);
+    for (; n < N; ++n) tile_f32<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+  }
+  for (; m < M; ++m) {
+    int64_t n = 0;
+    for (; n + 2 <= N; n += 2) tile_f32_x2<1>(x + m * K, K, w + n * K, N, y + m * N + n);
+    for (; n < N; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+  }
+}
+#endif
+
+SSMSIM_CLONES void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N,
+                                  float* y) {
   int64_t m = 0;
   for (; m + 4 <= M; m += 4) {
     int64_t n = 0;
@@ -104,6 +152,16 @@ SSMSIM_CLONES void gemm_f32(const float* x, int64_t M, int64_t K, const float* w
     for (; n + 2 <= N; n += 2) tile_f32<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
     for (; n < N; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
   }
+}
+
+}  // namespace
+
+void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
+#if SSMSIM_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return gemm_f32_avx512(x, M, K, w, N, y);
+#endif
+  gemm_f32_8lane(x, M, K, w, N, y);
 }
 
 namespace {

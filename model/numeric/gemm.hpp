@@ -3,8 +3,9 @@
 //
 // fp32: every output is the same 8-lane partial sum in k, reduced in one
 // fixed tree, whatever the instruction set: the same bits on every x86-64
-// (SSE2 or AVX2 clone) and on every run. The kernels compute 4 rows x 2
-// weight rows at a time, so each weight load serves 4 rows.
+// (SSE2, AVX2 or AVX-512 path) and on every run. The kernels compute 4 rows
+// (8 on AVX-512, two outputs per 16-lane register) x 2 weight rows at a
+// time, so each weight load serves several rows.
 #pragma once
 
 #include <cstdint>
