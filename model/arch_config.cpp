@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_file.hpp"
 #include "model/numeric/json_text.hpp"
 #include "model/workload.hpp"
 
@@ -314,16 +315,7 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
 const char* dataflow_name(Dataflow d) { return d == Dataflow::kOutputStationary ? "os" : "ws"; }
 
 void ArchConfig::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e9999)
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
+  const nlohmann::json j = read_json_file(path);
   if (!j.is_object() || !j.contains("version")) {
     throw Error(path + ": missing key 'version' (expected \"version\": 1)");
   }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_file.hpp"
 #include "model/numeric/json_text.hpp"
 
 namespace ssmsim {
@@ -18,18 +19,6 @@ namespace {
 
 // In quant::SeRegion order.
 const char* kRegionNames[4] = {"normal", "small", "large", "saturated"};
-
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-}
 
 nlohmann::json preset_json(const Preset& p) {
   return nlohmann::json::parse(p.text);  // checked by tests/model/test_workload.cpp

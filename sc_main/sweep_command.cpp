@@ -24,6 +24,7 @@
 
 #include "model/arch_config.hpp"
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_file.hpp"
 #include "model/numeric/json_text.hpp"
 #include "model/workload.hpp"
 #include "sc_main/commands.hpp"
@@ -41,18 +42,6 @@ void on_interrupt(int) { g_interrupted = 1; }
 
 std::string job_dir(const std::string& dir, int64_t id) {
   return fmt::format("{}/jobs/{:05d}", dir, id);
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -123,7 +112,7 @@ struct Manifest {
   static Manifest load(const std::string& dir) {
     const std::string path = dir + "/sweep.json";
     if (!fs::exists(path)) throw Error(path + ": no sweep manifest here (ssmsim sweep writes it)");
-    const nlohmann::json j = read_json(path);
+    const nlohmann::json j = read_json_file(path);
     Manifest m;
     try {
       if (j.at("version") != 1 || j.at("command") != "sweep")
@@ -280,12 +269,12 @@ int64_t merge_dir(const std::string& dir, const std::string& csv_out, bool print
     std::string err;
     nlohmann::json run;
     if (st == JobStatus::kDone) {
-      run = read_json(jd + "/run.json");
+      run = read_json_file(jd + "/run.json");
     } else {
       ++not_done;
       if (st == JobStatus::kFailed) {
         ++failed;
-        const nlohmann::json e = read_json(jd + "/error.json");
+        const nlohmann::json e = read_json_file(jd + "/error.json");
         err = e.value("error", std::string("failed"));
       } else if (st == JobStatus::kIncomplete) {
         err = "started but did not finish (interrupted or killed); rerun to resume";
@@ -520,7 +509,7 @@ int sweep_command(const Args& args) {
   const std::string manifest_path = out + "/sweep.json";
   const ojson mj = m.to_json();
   if (fs::exists(manifest_path)) {
-    const nlohmann::json old = read_json(manifest_path);
+    const nlohmann::json old = read_json_file(manifest_path);
     if (nlohmann::json::parse(json_text(mj, 0)) != old) {
       if (!force) {
         throw Error(manifest_path +

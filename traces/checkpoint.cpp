@@ -5,23 +5,12 @@
 #include <sstream>
 
 #include "model/numeric/error.hpp"
+#include "model/numeric/json_file.hpp"
 #include "model/numeric/json_text.hpp"
 
 namespace ssmsim {
 
 namespace {
-
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    return nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e9999)
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-}
 
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 

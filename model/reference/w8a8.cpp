@@ -9,6 +9,7 @@
 #include "model/numeric/error.hpp"
 #include "model/numeric/gemm.hpp"
 #include "model/numeric/hadamard.hpp"
+#include "model/numeric/json_file.hpp"
 #include "model/numeric/metrics.hpp"
 #include "model/numeric/selective_scan.hpp"
 
@@ -74,15 +75,7 @@ QuantScales QuantScales::from_json(const nlohmann::json& j, const std::string& w
 }
 
 QuantScales QuantScales::load(const std::string& path, int64_t n_layer) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
-  }
-  return from_json(j, path, n_layer);
+  return from_json(read_json_file(path), path, n_layer);
 }
 
 ScaleCalibrator::ScaleCalibrator(const MambaWeights& w, double percentile)
