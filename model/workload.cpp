@@ -188,28 +188,18 @@ void Workload::set_value(const std::string& key, const nlohmann::json& v,
   } else if (key == "batch") {
     batch = get_int(v, where, "batch", 1, 4096);
   } else if (key == "ssm_input_regions") {
+    // A whole object replaces the rates: regions it leaves out are 0.
     if (!v.is_object()) throw Error(where + ": ssm_input_regions must be a JSON object");
-    RegionRates r;
-    r.frac = {0, 0, 0, 0};
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (it.key() == "source") {
-        r.source = text_value(it.value(), where, "ssm_input_regions.source");
-        continue;
-      }
-      int idx = -1;
-      for (int i = 0; i < 4; ++i) {
-        if (it.key() == kRegionNames[i]) idx = i;
-      }
-      if (idx < 0) {
-        throw Error(where + ": unknown key 'ssm_input_regions." + it.key() +
-                    "' (expected small, normal, large, saturated, source)");
-      }
+    regions = RegionRates();
+    regions.frac = {0, 0, 0, 0};
+    for (auto it = v.begin(); it != v.end(); ++it)
       set_value("ssm_input_regions." + it.key(), it.value(), where);
-      r.frac[static_cast<size_t>(idx)] = regions.frac[static_cast<size_t>(idx)];
-    }
-    regions = r;
   } else if (key.rfind("ssm_input_regions.", 0) == 0) {
     const std::string sub = key.substr(18);
+    if (sub == "source") {
+      regions.source = text_value(v, where, key);
+      return;
+    }
     for (int i = 0; i < 4; ++i) {
       if (sub != kRegionNames[i]) continue;
       if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1)) {
@@ -218,11 +208,8 @@ void Workload::set_value(const std::string& key, const nlohmann::json& v,
       regions.frac[static_cast<size_t>(i)] = v.get<double>();
       return;
     }
-    if (sub == "source") {
-      regions.source = text_value(v, where, key);
-      return;
-    }
-    throw Error(where + ": unknown key 'workload." + key + "'");
+    throw Error(where + ": unknown key '" + key +
+                "' (expected ssm_input_regions.{normal,small,large,saturated,source})");
   } else {
     throw Error(where + ": unknown key 'workload." + key +
                 "' (expected model, prefill_tokens, decode_tokens, batch, "

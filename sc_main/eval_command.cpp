@@ -161,40 +161,38 @@ int eval_command(const Args& args) {
   const quant::SoftEdgeParams se;
   int64_t sequences = 0;
   for (const Reference& rf : refs) {
-    {
-      const std::vector<int32_t>& tokens = rf.tokens;
-      const std::vector<LayerActivations>& ref_acts = rf.acts;
-      const std::vector<float>& ref = rf.logits;
-      score(ref, tokens, d.vocab_size, nullptr, fp32);
-      // One forward per quantizer, each on its own thread with its own
-      // model state and accumulators: the same result in any order.
-      auto run_one = [&](size_t k) {
-        if (w8a8) {
-          std::vector<LayerActivations> acts;
-          const std::vector<float> lg = pipe->prefill(tokens, kinds[k], &acts);
-          merge_layer_errors(ref_acts, acts, tnames.size(), layer_err[k]);
-          score(lg, tokens, d.vocab_size, &ref, q[k]);
-          return;
+    const std::vector<int32_t>& tokens = rf.tokens;
+    const std::vector<LayerActivations>& ref_acts = rf.acts;
+    const std::vector<float>& ref = rf.logits;
+    score(ref, tokens, d.vocab_size, nullptr, fp32);
+    // One forward per quantizer, each on its own thread with its own
+    // model state and accumulators: the same result in any order.
+    auto run_one = [&](size_t k) {
+      if (w8a8) {
+        std::vector<LayerActivations> acts;
+        const std::vector<float> lg = pipe->prefill(tokens, kinds[k], &acts);
+        merge_layer_errors(ref_acts, acts, tnames.size(), layer_err[k]);
+        score(lg, tokens, d.vocab_size, &ref, q[k]);
+        return;
+      }
+      MambaForward qf(w);
+      qf.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
+                                   std::vector<float>& scan, std::vector<float>& xproj) {
+        const float s = scales[static_cast<size_t>(layer)];
+        quant::measure(kinds[k], u.data(), u.size(), s, se, scan.data());
+        for (size_t i = 0; i < u.size(); ++i) {
+          xproj[i] = quant::dequantize_int8(quant::quantize_int8(scan[i], s), s);
         }
-        MambaForward qf(w);
-        qf.set_ssm_input_hook([&, k](int64_t layer, const std::vector<float>& u,
-                                     std::vector<float>& scan, std::vector<float>& xproj) {
-          const float s = scales[static_cast<size_t>(layer)];
-          quant::measure(kinds[k], u.data(), u.size(), s, se, scan.data());
-          for (size_t i = 0; i < u.size(); ++i) {
-            xproj[i] = quant::dequantize_int8(quant::quantize_int8(scan[i], s), s);
-          }
-          // Error against the fp32 model's own u in that layer.
-          layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(
-              quant::compare(ref_acts[static_cast<size_t>(layer)].u.data(), scan.data(), u.size()));
-        });
-        score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
-      };
-      std::vector<std::thread> pool;
-      for (size_t k = 0; k < kinds.size(); ++k) pool.emplace_back(run_one, k);
-      for (auto& th : pool) th.join();
-      ++sequences;
-    }
+        // Error against the fp32 model's own u in that layer.
+        layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(
+            quant::compare(ref_acts[static_cast<size_t>(layer)].u.data(), scan.data(), u.size()));
+      });
+      score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
+    };
+    std::vector<std::thread> pool;
+    for (size_t k = 0; k < kinds.size(); ++k) pool.emplace_back(run_one, k);
+    for (auto& th : pool) th.join();
+    ++sequences;
   }
 
   // Table, JSON, CSV.

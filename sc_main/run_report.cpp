@@ -21,10 +21,10 @@ struct Agg {
   uint64_t arith = 0;
   uint64_t start = UINT64_MAX, end = 0;
   Energy energy;
-  void add(const OpRecord& r, const ArchConfig& a) {
+  void add(const OpRecord& r, const Energy& e) {
     ++ops;
     arith += r.arith_ops;
-    energy.add(op_energy(r, a));
+    energy.add(e);
     busy += r.busy_cycles;
     stall += r.stall_cycles;
     dram_r += r.dram_read_bytes;
@@ -104,10 +104,11 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   std::map<std::string, Agg> per_unit;
   Energy energy;
   for (const OpRecord& r : acc.op_log()) {
-    per[r.layer][r.unit].add(r, arch);
-    per_layer[r.layer].add(r, arch);
-    per_unit[r.unit].add(r, arch);
-    energy.add(op_energy(r, arch));
+    const Energy e = op_energy(r, arch);
+    per[r.layer][r.unit].add(r, e);
+    per_layer[r.layer].add(r, e);
+    per_unit[r.unit].add(r, e);
+    energy.add(e);
   }
   energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
   const auto& qs = acc.quant;

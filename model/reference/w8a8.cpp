@@ -429,12 +429,4 @@ std::vector<LayerActivations> W8A8Sequence::take_activations() {
   return acts;
 }
 
-std::vector<LayerActivations> W8A8Sequence::activations() const {
-  std::vector<LayerActivations> acts;
-  for (const LayerBuf& b : layers_) {
-    acts.push_back({b.in.v, b.qx.v, b.qz.v, b.uq.v, b.dt, b.qB.v, b.qC.v, b.y, b.out, b.qdtl.v});
-  }
-  return acts;
-}
-
 }  // namespace ssmsim

@@ -128,9 +128,8 @@ class W8A8Sequence {
   int64_t tokens() const { return L_; }
   const std::vector<int32_t>& token_ids() const { return tokens_; }
   const std::vector<float>& logits() const { return logits_; }  // [L, vocab]
-  // The pipeline's own per-layer values (dequantized), as LayerActivations.
-  std::vector<LayerActivations> activations() const;
-  // The same, moved out: the sequence's buffers are left empty.
+  // The pipeline's own per-layer values (dequantized), as LayerActivations,
+  // moved out: the sequence's buffers are left empty.
   std::vector<LayerActivations> take_activations();
 
  private:
