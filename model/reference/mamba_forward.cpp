@@ -124,7 +124,16 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     linear(y.data(), L, D, W.out_proj.data(), dm, out.data());
     for (size_t i = 0; i < resid.size(); ++i) resid[i] += out[i];
     if (acts) {
-      (*acts)[static_cast<size_t>(l)] = {mix_in, x, z, u, dt, B, C, y, out, dtl};
+      // Moved, not copied; the next layer gets fresh buffers.
+      (*acts)[static_cast<size_t>(l)] = {
+          std::move(mix_in), std::move(x), std::move(z), std::move(u),   std::move(dt),
+          std::move(B),      std::move(C), std::move(y), std::move(out), std::move(dtl)};
+      if (l + 1 < d.n_layer) {
+        for (auto* v : {&mix_in, &out}) v->assign(static_cast<size_t>(L * dm), 0.0f);
+        for (auto* v : {&x, &z, &u, &dt, &y}) v->assign(static_cast<size_t>(L * D), 0.0f);
+        for (auto* v : {&B, &C}) v->assign(static_cast<size_t>(L * N), 0.0f);
+        dtl.assign(static_cast<size_t>(L * r), 0.0f);
+      }
     }
   }
   std::vector<float> normed(L * dm), logits(L * V);

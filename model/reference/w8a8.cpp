@@ -141,17 +141,23 @@ QuantScales ScaleCalibrator::scales() const {
   return s;
 }
 
-W8A8Mamba::QTensor W8A8Mamba::make_weight(const std::vector<float>& w) const {
+W8A8Mamba::QTensor W8A8Mamba::make_weight(const std::vector<float>& w, bool gemm) const {
   QTensor t;
-  t.f = w;
-  if (!o_.quantize_weights) return t;
+  // An INT8 x INT8 GEMM reads only the codes; conv1d and fp32 GEMMs the values.
+  const bool values = !gemm || !(o_.quantize_weights && o_.quantize_activations);
+  if (!o_.quantize_weights) {
+    t.f = w;
+    return t;
+  }
   float amax = 0;
   for (float v : w) amax = std::max(amax, std::fabs(v));
   t.scale = amax > 0 ? amax / 127.0f : 1.0f;
   t.q.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i) {
+  for (size_t i = 0; i < w.size(); ++i)
     t.q[i] = quant::quantize_int8(w[i], t.scale, quant::Rounding::kHalfToEven);
-    t.f[i] = quant::dequantize_int8(t.q[i], t.scale);
+  if (values) {
+    t.f.resize(w.size());
+    for (size_t i = 0; i < w.size(); ++i) t.f[i] = quant::dequantize_int8(t.q[i], t.scale);
   }
   return t;
 }
@@ -169,14 +175,14 @@ W8A8Mamba::W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A
   }
   for (const MambaLayerWeights& L : w.layers) {
     Layer q;
-    q.in_proj = make_weight(L.in_proj);
-    q.conv = make_weight(L.conv_w);
-    q.x_proj = make_weight(L.x_proj);
-    q.dt_proj = make_weight(L.dt_w);
+    q.in_proj = make_weight(L.in_proj, true);
+    q.conv = make_weight(L.conv_w, false);
+    q.x_proj = make_weight(L.x_proj, true);
+    q.dt_proj = make_weight(L.dt_w, true);
     // out_proj(y) = W y = (W H^T)(H y): each row of W through the transform.
     std::vector<float> wh = L.out_proj;
     for (int64_t r = 0; r < w.dims.d_model; ++r) hadamard_transform(wh.data() + r * D, D);
-    q.out_proj_had = make_weight(wh);
+    q.out_proj_had = make_weight(wh, true);
     layers_.push_back(std::move(q));
   }
 }

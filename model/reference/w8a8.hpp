@@ -93,7 +93,8 @@ class W8A8Mamba {
   struct Layer {
     QTensor in_proj, conv, x_proj, dt_proj, out_proj_had;
   };
-  QTensor make_weight(const std::vector<float>& w) const;
+  // gemm: the weight of a GEMM (its fp32 values are kept only for fp32 GEMMs).
+  QTensor make_weight(const std::vector<float>& w, bool gemm) const;
   const MambaWeights& w_;
   QuantScales scales_;
   W8A8Options o_;
