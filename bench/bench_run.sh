@@ -6,6 +6,7 @@
 #   bench/bench_run.sh [N]        (needs build/ssmsim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 n=${1:-5}
 trace=traces/default/mamba-bytes-a-sample0.safetensors
 out=$(mktemp -d)
@@ -13,18 +14,8 @@ trap 'rm -rf "$out"' EXIT
 printf '%-34s %12s %10s %16s\n' case cycles wall_s cycles_per_wall_s
 bench() {
   local name=$1; shift
-  local times=()
-  for _ in $(seq "$n"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    build/ssmsim run --trace "$trace" --out "$out" --force "$@" >/dev/null
-    t1=$(date +%s.%N)
-    times+=("$(python3 -c "print($t1 - $t0)")")
-  done
-  local med cycles
-  med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (n + 1) / 2 ))p")
-  cycles=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total']['cycles'])" "$out/run.json")
-  printf '%-34s %12s %10.3f %16.3g\n' "$name" "$cycles" "$med" "$(python3 -c "print($cycles / $med)")"
+  time_run "$out" "$n" --trace "$trace" "$@"
+  printf '%-34s %12s %10.3f %16.3g\n' "$name" "$CYCLES" "$MEDIAN_S" "$(python3 -c "print($CYCLES / $MEDIAN_S)")"
 }
 bench "prefill 256 tokens"
 bench "prefill 256 tokens, VCD" --vcd "$out/run.vcd"

@@ -4,24 +4,15 @@
 #   bench/bench_workload.sh [N]        (needs build/ssmsim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 n=${1:-5}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf '%-44s %14s %10s\n' case cycles wall_s
 bench() {
   local name=$1; shift
-  local times=()
-  for _ in $(seq "$n"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    build/ssmsim run --out "$out" --force "$@" >/dev/null
-    t1=$(date +%s.%N)
-    times+=("$(python3 -c "print($t1 - $t0)")")
-  done
-  local med cycles
-  med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (n + 1) / 2 ))p")
-  cycles=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total']['cycles'])" "$out/run.json")
-  printf '%-44s %14s %10.3f\n' "$name" "$cycles" "$med"
+  time_run "$out" "$n" "$@"
+  printf '%-44s %14s %10.3f\n' "$name" "$CYCLES" "$MEDIAN_S"
 }
 bench "mamba-130m prefill 512 (24 layers)" --workload mamba-130m --set workload.decode_tokens=0
 bench "mamba-130m prefill 512 + decode 64" --workload mamba-130m

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "model/arch_config.hpp"
 #include "model/numeric/error.hpp"
 #include "model/numeric/json_file.hpp"
 #include "model/numeric/json_text.hpp"
@@ -242,6 +243,15 @@ void Workload::set(const std::string& assignment) {
   }
   set_value(key, v, "--set");
   validate("--set " + assignment);
+}
+
+void apply_assignment(const std::string& a, ArchConfig& arch, Workload* workload) {
+  if (a.rfind("workload.", 0) != 0) {
+    arch.set(a);
+    return;
+  }
+  if (!workload) throw Error("--set " + a + ": workload keys need --workload");
+  workload->set(a);
 }
 
 void Workload::validate(const std::string& where) const {

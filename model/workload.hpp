@@ -43,6 +43,12 @@ struct Workload {
   void set_value(const std::string& key, const nlohmann::json& v, const std::string& where);
 };
 
+struct ArchConfig;
+
+// One --set assignment: workload.KEY=VALUE goes to the workload (an error
+// without one), anything else to the architecture.
+void apply_assignment(const std::string& assignment, ArchConfig& arch, Workload* workload);
+
 // Mamba-1 shape from a model preset (name or file): d_model, n_layer,
 // d_state, d_conv, expand, dt_rank ("auto" = ceil(d_model / 16)), vocab_size.
 ModelDims load_model_preset(const std::string& name_or_file);

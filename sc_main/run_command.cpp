@@ -119,14 +119,7 @@ int run_command(const Args& args) {
   if (!o.arch.empty()) arch.load(o.arch);
   std::optional<Workload> workload;
   if (!o.workload.empty()) workload = Workload::load(o.workload);
-  for (const auto& s : o.sets) {
-    if (s.rfind("workload.", 0) == 0) {
-      if (!workload) throw Error("--set " + s + ": workload keys need --workload");
-      workload->set(s);
-    } else {
-      arch.set(s);
-    }
-  }
+  for (const auto& s : o.sets) apply_assignment(s, arch, workload ? &*workload : nullptr);
   if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer);
   if (o.mode != "prefill" && o.mode != "decode") {
     throw Error("--mode = '" + o.mode + "': expected prefill or decode");

@@ -163,14 +163,10 @@ std::vector<std::vector<std::string>> cross(const std::vector<Vary>& vary) {
 
 // One varied key=value on its own: an architecture key, or workload.KEY.
 void validate_assignment(const std::string& a) {
-  if (a.rfind("workload.", 0) == 0) {
-    Workload w;
-    w.decode_tokens = 1;  // so that prefill_tokens=0 alone is valid
-    w.set(a);
-  } else {
-    ArchConfig c;
-    c.set(a);
-  }
+  ArchConfig c;
+  Workload w;
+  w.decode_tokens = 1;  // so that prefill_tokens=0 alone is valid
+  apply_assignment(a, c, &w);
 }
 
 enum class JobStatus { kDone, kFailed, kIncomplete, kPending };
