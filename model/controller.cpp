@@ -87,6 +87,7 @@ void Controller::plan_memory() {
   const ModelDims& d = plan_.dims;
   mem_.weight_elem_bytes = cfg_.fp16() ? 2 : 1;
   mem_.act_elem_bytes = cfg_.fp16() ? 2 : 1;
+  mem_.ssm_state_elem_bytes = cfg_.fp16() ? 2 : 1;
   const auto B = static_cast<uint64_t>(plan_.batch);
   const uint64_t T =
       plan_.prefill_tokens > 0
@@ -95,8 +96,8 @@ void Controller::plan_memory() {
   mem_.tile_footprint_bytes =
       tile_buffers(d, T * B, static_cast<uint64_t>(mem_.act_elem_bytes)).end;
   const auto D = static_cast<uint64_t>(d.d_inner), N = static_cast<uint64_t>(d.d_state);
-  mem_.state_bytes = B * static_cast<uint64_t>(d.n_layer) *
-                     (D * N * 4 + static_cast<uint64_t>(d.d_conv - 1) * D * 2);
+  mem_.state_bytes =
+      B * static_cast<uint64_t>(d.n_layer) * (conv_state_bytes(d) + ssm_state_bytes(d));
   const auto wb = static_cast<uint64_t>(mem_.weight_elem_bytes);
   mem_.weight_bytes = static_cast<uint64_t>(d.n_layer) * layer_weights(d, wb).total() +
                       static_cast<uint64_t>(d.vocab_size * d.d_model) * wb +
@@ -106,6 +107,14 @@ void Controller::plan_memory() {
   mem_.activations_in_sram = 2 * mem_.tile_footprint_bytes <= sram;
   const uint64_t used = mem_.activations_in_sram ? 2 * mem_.tile_footprint_bytes : 0;
   mem_.state_in_sram = plan_.decode_tokens == 0 || used + mem_.state_bytes <= sram;
+}
+
+uint64_t Controller::conv_state_bytes(const ModelDims& d) const {
+  return static_cast<uint64_t>((d.d_conv - 1) * d.d_inner * mem_.act_elem_bytes);
+}
+
+uint64_t Controller::ssm_state_bytes(const ModelDims& d) const {
+  return static_cast<uint64_t>(d.d_inner * d.d_state * mem_.ssm_state_elem_bytes);
 }
 
 uint64_t Controller::layer_weight_base(int64_t layer) const {
@@ -147,8 +156,10 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   const uint64_t act_base =
       (mem_.activations_in_sram ? kSramBase : kDramBase + (uint64_t(1) << 39)) +
       static_cast<uint64_t>(tile % 2) * b.end;
-  const uint64_t state_region = mem_.state_in_sram ? kSramBase + 2 * mem_.tile_footprint_bytes
-                                                   : kDramBase + (uint64_t(3) << 38);
+  // In SRAM the state sits after the tile slots, if those are in SRAM too.
+  const uint64_t slots = mem_.activations_in_sram ? 2 * mem_.tile_footprint_bytes : 0;
+  const uint64_t state_region =
+      mem_.state_in_sram ? kSramBase + slots : kDramBase + (uint64_t(3) << 38);
   const LayerWeights w = layer_weights(d, static_cast<uint64_t>(mem_.weight_elem_bytes));
   auto base = [&](const std::string& op, int64_t layer) {
     TensorDesc t;
@@ -197,8 +208,7 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     t.in_addr = act_base + b.xz, t.in_bytes = uR * uD * ab;
     t.weight_addr = wa, t.weight_bytes = w.conv;
     t.out_addr = act_base + b.u, t.out_bytes = uR * uD * 2;
-    if (decode)
-      t.state_addr = state_l, t.state_bytes = uB * static_cast<uint64_t>(d.d_conv - 1) * uD * 2;
+    if (decode) t.state_addr = state_l, t.state_bytes = uB * conv_state_bytes(d);
     in_order(next_conv_, l);
     issue(ctrl2vec, t);
     done_in_order(next_conv_, l);
@@ -239,8 +249,8 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     t.weight_addr = wa, t.weight_bytes = w.scan_params;
     t.out_addr = act_base + b.y, t.out_bytes = uR * uD * 2;
     if (decode) {
-      t.state_addr = state_l + uB * static_cast<uint64_t>(d.d_conv - 1) * uD * 2;
-      t.state_bytes = uB * uD * uN * 4;
+      t.state_addr = state_l + uB * conv_state_bytes(d);
+      t.state_bytes = uB * ssm_state_bytes(d);
     }
     in_order(next_scan_, l);
     issue(ctrl2scan, t);

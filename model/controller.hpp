@@ -43,6 +43,10 @@ struct MemoryPlan {
   uint64_t weight_bytes = 0;          // all weights, in DRAM
   int64_t weight_elem_bytes = 1;      // 1 (INT8 GEMM weights) or 2 (fp16)
   int64_t act_elem_bytes = 1;         // GEMM inputs: 1 (INT8) or 2 (fp16)
+  // The decode state as stored between steps: the conv window holds
+  // in_proj's x outputs (act_elem_bytes); the SSM state is INT8 in w8a8
+  // (Quamba's cache, its own scale) and fp16 in fp16.
+  int64_t ssm_state_elem_bytes = 1;
 };
 
 class Controller : public sc_core::sc_module {
@@ -68,6 +72,9 @@ class Controller : public sc_core::sc_module {
   void issue(tlm_utils::simple_initiator_socket<Controller>& s, TensorDesc& d);
   void plan_memory();
   uint64_t layer_weight_base(int64_t layer) const;
+  // One sequence's decode state of one layer, in bytes.
+  uint64_t conv_state_bytes(const ModelDims& d) const;
+  uint64_t ssm_state_bytes(const ModelDims& d) const;
 
   ArchConfig cfg_;
   RunPlan plan_;

@@ -61,7 +61,7 @@ int calibrate_command(const Args& args) {
   bool force = false;
   po::options_description desc(
       "ssmsim calibrate: static activation scales for the W8A8 pipeline (Quamba's observers:\n"
-      "percentile + EMA for the SSM input, running max elsewhere).\n\nOptions");
+      "percentile + EMA for the SSM input and the SSM state, running max elsewhere).\n\nOptions");
   desc.add_options()("help,h", "show this help")("model", po::value(&model)->required(),
                                                  "Hugging Face Mamba checkpoint folder (required)")(
       "text", po::value(&text), "calibration texts, .jsonl ({\"text\": ...} a line); byte tokens")(
@@ -69,8 +69,8 @@ int calibrate_command(const Args& args) {
       "samples", po::value(&samples)->default_value(0), "use the first N samples; 0 = all")(
       "max-tokens", po::value(&max_tokens)->default_value(max_tokens), "tokens per text")(
       "percentile", po::value(&percentile)->default_value(percentile, "99.99"),
-      "SSM-input percentile of |u|, (0, 100]")("out", po::value(&out)->default_value(out),
-                                               "scales file to write")(
+      "percentile of |u| (SSM input) and |h| (SSM state), (0, 100]")(
+      "out", po::value(&out)->default_value(out), "scales file to write")(
       "force", po::bool_switch(&force), "overwrite an existing scales file");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -126,19 +126,21 @@ int calibrate_command(const Args& args) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   QuantScales s = cal.scales();
   s.model = w.dims.name;
-  TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had"});
+  TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had", "h"});
   for (size_t l = 0; l < s.layers.size(); ++l) {
     const LayerScales& L = s.layers[l];
     t.add({std::to_string(l), fmt::format("{:.5g}", L.mixer_in), fmt::format("{:.5g}", L.x),
            fmt::format("{:.5g}", L.z), fmt::format("{:.5g}", L.u), fmt::format("{:.5g}", L.dt_low),
-           fmt::format("{:.5g}", L.B), fmt::format("{:.5g}", L.C), fmt::format("{:.5g}", L.y_had)});
+           fmt::format("{:.5g}", L.B), fmt::format("{:.5g}", L.C), fmt::format("{:.5g}", L.y_had),
+           fmt::format("{:.5g}", L.h)});
   }
   uint64_t tokens = 0;
   for (const auto& q : seqs) tokens += q.size();
-  std::cout << fmt::format(
-                   "ssmsim calibrate: {} on {} samples ({} tokens), p{} for u, in {:.1f} s\n\n",
-                   model, seqs.size(), tokens, num(percentile), wall)
-            << t.str();
+  std::cout
+      << fmt::format(
+             "ssmsim calibrate: {} on {} samples ({} tokens), p{} for u and h, in {:.1f} s\n\n",
+             model, seqs.size(), tokens, num(percentile), wall)
+      << t.str();
   write_file_atomic(out, json_text(s.to_json(), 2) + "\n");
   std::cout << "\nwrote " << out << "\n";
   return kExitOk;

@@ -33,6 +33,7 @@ int eval_command(const Args& args) {
   std::string model, quantizer = "all", out = "out", pipeline = "w8a8", scales_file;
   std::vector<std::string> traces, calib;
   double percentile = 99.99;
+  int64_t prompt_tokens = -1;
   bool force = false;
   po::options_description desc(
       "ssmsim eval: cost of quantization at the model's output, fp32 vs each SSM-input\n"
@@ -50,8 +51,11 @@ int eval_command(const Args& args) {
       "scales", po::value(&scales_file),
       "w8a8 scales from ssmsim calibrate (default: calibrate on the --calib or evaluated tokens)")(
       "percentile", po::value(&percentile)->default_value(percentile, "99.99"),
-      "calibration percentile of |u|, (0, 100]")("calib", po::value(&calib)->multitoken(),
-                                                 "calibration traces (default: the --trace files)")(
+      "calibration percentile of |u| and of the SSM state, (0, 100]")(
+      "prompt-tokens", po::value(&prompt_tokens),
+      "w8a8: the first N tokens of each sequence are the prompt (prefill), the rest decode "
+      "steps with the SSM state stored INT8 between them (default: all prompt)")(
+      "calib", po::value(&calib)->multitoken(), "calibration traces (default: the --trace files)")(
       "out", po::value(&out)->default_value(out), "output folder for eval.json and eval.csv")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
@@ -74,6 +78,10 @@ int eval_command(const Args& args) {
     throw Error("--pipeline = '" + pipeline + "': expected w8a8 or ssm-input");
   }
   const bool w8a8 = pipeline == "w8a8";
+  if (vm.count("prompt-tokens") && (!w8a8 || prompt_tokens < 0)) {
+    throw Error(!w8a8 ? "--prompt-tokens is for --pipeline w8a8"
+                      : "--prompt-tokens = " + std::to_string(prompt_tokens) + ": expected >= 0");
+  }
 
   const Checkpoint ckpt(model);
   const MambaWeights w = load_weights(ckpt);
@@ -119,7 +127,9 @@ int eval_command(const Args& args) {
       for (int64_t b = 0; b < t->batch(); ++b) {
         Reference r;
         r.tokens.assign(all.begin() + b * t->seq_len(), all.begin() + (b + 1) * t->seq_len());
-        r.logits = fwd.prefill(r.tokens, &r.acts);
+        // The fp32 states where the quantized pipeline stores them.
+        const int64_t P = prompt_tokens < 0 ? t->seq_len() : std::min(prompt_tokens, t->seq_len());
+        r.logits = fwd.prefill(r.tokens, &r.acts, std::max<int64_t>(0, P - 1));
         refs.push_back(std::move(r));
       }
     }
@@ -146,9 +156,10 @@ int eval_command(const Args& args) {
     }
     for (int64_t l = 0; l < d.n_layer; ++l) scales[static_cast<size_t>(l)] = qs.layers[l].u;
   }
-  // Tensors whose per-layer error is reported.
+  // Tensors whose per-layer error is reported; err[layer * nt + tensor].
   const std::vector<std::string> tnames =
       w8a8 ? w8a8_tensor_names() : std::vector<std::string>{"ssm.u"};
+  const size_t nt = w8a8_tensor_names().size();
   // One W8A8 model (its quantized weights) for every SSM-input quantizer.
   std::unique_ptr<W8A8Mamba> pipe;
   if (w8a8) pipe = std::make_unique<W8A8Mamba>(w, qs, W8A8Options());
@@ -157,7 +168,7 @@ int eval_command(const Args& args) {
   std::vector<Score> q(kinds.size());
   // [quantizer][layer * tensors + tensor]
   std::vector<std::vector<quant::ErrorStats>> layer_err(
-      kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer) * 9));
+      kinds.size(), std::vector<quant::ErrorStats>(static_cast<size_t>(d.n_layer) * nt));
   const quant::SoftEdgeParams se;
   int64_t sequences = 0;
   for (const Reference& rf : refs) {
@@ -170,7 +181,7 @@ int eval_command(const Args& args) {
     auto run_one = [&](size_t k) {
       if (w8a8) {
         std::vector<LayerActivations> acts;
-        const std::vector<float> lg = pipe->prefill(tokens, kinds[k], &acts);
+        const std::vector<float> lg = pipe->prefill(tokens, kinds[k], &acts, prompt_tokens);
         merge_layer_errors(ref_acts, acts, tnames.size(), layer_err[k]);
         score(lg, tokens, d.vocab_size, &ref, q[k]);
         return;
@@ -184,7 +195,7 @@ int eval_command(const Args& args) {
           xproj[i] = quant::dequantize_int8(quant::quantize_int8(scan[i], s), s);
         }
         // Error against the fp32 model's own u in that layer.
-        layer_err[k][static_cast<size_t>(layer) * 9 + 0].merge(
+        layer_err[k][static_cast<size_t>(layer) * nt + 0].merge(
             quant::compare(ref_acts[static_cast<size_t>(layer)].u.data(), scan.data(), u.size()));
       });
       score(qf.prefill(tokens), tokens, d.vocab_size, &ref, q[k]);
@@ -199,8 +210,12 @@ int eval_command(const Args& args) {
   std::cout << fmt::format(
       "ssmsim eval: {} on {} sequence(s), {} predictions; pipeline {}; scales {}\n\n", model,
       sequences, fp32.predictions,
-      w8a8 ? "w8a8 (INT8 weights and activations, Hadamard before out_proj)"
-           : "ssm-input (u quantized in every layer, the rest fp32)",
+      !w8a8 ? "ssm-input (u quantized in every layer, the rest fp32)"
+      : prompt_tokens < 0
+          ? "w8a8 (INT8 weights and activations, Hadamard before out_proj)"
+          : fmt::format("w8a8 (INT8 weights and activations, Hadamard before out_proj), prompt "
+                        "{} tokens then decode with the SSM state stored INT8",
+                        prompt_tokens),
       !scales_file.empty() ? scales_file
       : cals.empty()
           ? fmt::format("calibrated on the evaluated traces (u: p{})", num(percentile))
@@ -219,12 +234,21 @@ int eval_command(const Args& args) {
   std::cout << t.str() << "\n";
   std::vector<std::string> lh = {"layer", "scale"};
   for (auto k : kinds) lh.push_back(std::string(quant::kind_name(k)) + " ssm_in_sqnr_db");
+  // The stored SSM state (its own INT8 scale, the same for every quantizer).
+  if (w8a8) lh.push_back("state_scale");
+  if (w8a8) {
+    for (auto k : kinds) lh.push_back(std::string(quant::kind_name(k)) + " state_sqnr_db");
+  }
   TextTable lt(lh);
   for (int64_t l = 0; l < d.n_layer; ++l) {
     std::vector<std::string> row = {std::to_string(l), fmt::format("{:.6g}", scales[l])};
-    for (size_t k = 0; k < kinds.size(); ++k) {
-      const size_t ui = w8a8 ? 3 : 0;  // ssm.u
-      row.push_back(fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l) * 9 + ui].sqnr_db()));
+    const auto sqnr = [&](size_t k, size_t ti) {
+      return fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l) * nt + ti].sqnr_db());
+    };
+    for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, w8a8 ? 3 : 0));  // ssm.u
+    if (w8a8) {
+      row.push_back(fmt::format("{:.6g}", qs.layers[static_cast<size_t>(l)].h));
+      for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, 9));  // ssm.h
     }
     lt.add(row);
   }
@@ -232,9 +256,15 @@ int eval_command(const Args& args) {
 
   ojson j;
   j["command"] = "eval";
-  j["options"] = {{"model", model},           {"trace", traces},      {"quantizer", quantizer},
-                  {"percentile", percentile}, {"calib", calib},       {"out", out},
-                  {"pipeline", pipeline},     {"scales", scales_file}};
+  j["options"] = {{"model", model},
+                  {"trace", traces},
+                  {"quantizer", quantizer},
+                  {"percentile", percentile},
+                  {"calib", calib},
+                  {"out", out},
+                  {"pipeline", pipeline},
+                  {"scales", scales_file},
+                  {"prompt_tokens", prompt_tokens < 0 ? ojson(nullptr) : ojson(prompt_tokens)}};
   j["sequences"] = sequences;
   ojson qj;
   qj["fp32"] = score_json(fp32, false);
@@ -255,16 +285,19 @@ int eval_command(const Args& args) {
       ojson lj;
       lj["layer"] = l;
       lj["tensor"] = tnames[ti];
+      // The two tensors with calibrated percentile scales carry them.
+      std::string scale;
       if (tnames[ti] == "ssm.u") lj["scale"] = scales[static_cast<size_t>(l)];
+      if (tnames[ti] == "ssm.h") lj["scale"] = qs.layers[static_cast<size_t>(l)].h;
+      if (lj.contains("scale")) scale = num(lj["scale"].get<double>());
       ojson lq;
       for (size_t k = 0; k < kinds.size(); ++k) {
-        const quant::ErrorStats& e = layer_err[k][static_cast<size_t>(l) * 9 + ti];
+        const quant::ErrorStats& e = layer_err[k][static_cast<size_t>(l) * nt + ti];
         lq[quant::kind_name(kinds[k])] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
                                           {"mse", e.mse()},
                                           {"max_abs_err", e.max_abs_error}};
-        csv.add({"layer", std::to_string(l), quant::kind_name(kinds[k]), tnames[ti],
-                 tnames[ti] == "ssm.u" ? num(scales[static_cast<size_t>(l)]) : "", num(e.sqnr_db()),
-                 num(e.mse()), "", "", "", ""});
+        csv.add({"layer", std::to_string(l), quant::kind_name(kinds[k]), tnames[ti], scale,
+                 num(e.sqnr_db()), num(e.mse()), "", "", "", ""});
       }
       lj["quantizers"] = lq;
       layers.push_back(lj);

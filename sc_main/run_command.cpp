@@ -230,9 +230,12 @@ int run_command(const Args& args) {
              static_cast<int>(arch.quantizer.se_payload_bits)};
     pipe = std::make_unique<W8A8Mamba>(*weights, qs, wo);
     const std::vector<int32_t> all = trace->tokens();  // batch row 0: one sequence
+    // Decode steps store the SSM state INT8 between tokens (the prompt is
+    // the prefill's tokens).
     seq = std::make_unique<W8A8Sequence>(
         *pipe,
-        std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens));
+        std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens),
+        wo.ssm_input, plan.prefill_tokens);
     w8.quantizer = arch.quantizer.mode;
     fn.w8a8 = seq.get();
     fn.d_inner = d.d_inner;
@@ -284,11 +287,12 @@ int run_command(const Args& args) {
     // The fp32 reference on the same tokens, and the figures eval reports.
     MambaForward fwd(*weights);
     std::vector<LayerActivations> ref_acts;
-    const std::vector<float> ref = fwd.prefill(seq->token_ids(), &ref_acts);
+    const std::vector<float> ref = fwd.prefill(seq->token_ids(), &ref_acts, seq->state_from());
     score(ref, seq->token_ids(), d.vocab_size, nullptr, w8.fp32);
     score(seq->logits(), seq->token_ids(), d.vocab_size, &ref, w8.quantized);
-    w8.layer_err.assign(static_cast<size_t>(d.n_layer) * 9, {});
-    merge_layer_errors(ref_acts, seq->take_activations(), 9, w8.layer_err);
+    const size_t nt = w8a8_tensor_names().size();
+    w8.layer_err.assign(static_cast<size_t>(d.n_layer) * nt, {});
+    merge_layer_errors(ref_acts, seq->take_activations(), nt, w8.layer_err);
   }
   RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr,
                     plan,    arch,      acc,

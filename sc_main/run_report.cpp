@@ -227,7 +227,8 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
     quant::ErrorStats all;
     if (in.w8a8) {
-      for (int64_t l = 0; l < n_layer; ++l) all.merge(in.w8a8->layer_err[l * 9 + 3]);
+      for (int64_t l = 0; l < n_layer; ++l)
+        all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + 3]);
     } else {
       for (const LayerData& L : in.fn.layers) all.merge(L.u_err);
     }
@@ -345,7 +346,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     const auto& names = w8a8_tensor_names();
     for (int64_t l = 0; l < n_layer; ++l) {
       for (size_t ti = 0; ti < names.size(); ++ti) {
-        const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * 9 + ti];
+        const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * names.size() + ti];
         ojson q;
         q[w.quantizer] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
                           {"mse", e.mse()},

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/numeric/error.hpp"
+
 namespace ssmsim {
 
 void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens, int64_t V,
@@ -42,24 +44,29 @@ ojson score_json(const Score& s, bool with_agreement) {
 }
 
 const std::vector<std::string>& w8a8_tensor_names() {
-  static const std::vector<std::string> names = {"mixer.in", "x",     "z",     "ssm.u",    "ssm.dt",
-                                                 "ssm.B",    "ssm.C", "ssm.y", "mixer.out"};
+  static const std::vector<std::string> names = {
+      "mixer.in", "x", "z", "ssm.u", "ssm.dt", "ssm.B", "ssm.C", "ssm.y", "mixer.out", "ssm.h"};
   return names;
 }
 
 const std::vector<float>& activation(const LayerActivations& a, size_t i) {
-  const std::vector<float>* f[] = {&a.mixer_in, &a.x, &a.z, &a.u,        &a.dt,
-                                   &a.B,        &a.C, &a.y, &a.mixer_out};
+  const std::vector<float>* f[] = {&a.mixer_in, &a.x, &a.z, &a.u,         &a.dt,
+                                   &a.B,        &a.C, &a.y, &a.mixer_out, &a.h};
   return *f[i];
 }
 
 void merge_layer_errors(const std::vector<LayerActivations>& ref,
                         const std::vector<LayerActivations>& got, size_t tensors,
                         std::vector<quant::ErrorStats>& err) {
+  const size_t n = w8a8_tensor_names().size();
   for (size_t l = 0; l < got.size(); ++l) {
+    if (got[l].h_from != ref[l].h_from) throw Error("internal: states of different tokens");
     for (size_t ti = 0; ti < tensors; ++ti) {
       const std::vector<float>& a = activation(got[l], ti);
-      err[l * 9 + ti].merge(quant::compare(activation(ref[l], ti).data(), a.data(), a.size()));
+      const std::vector<float>& r = activation(ref[l], ti);
+      if (a.size() != r.size())
+        throw Error("internal: " + w8a8_tensor_names()[ti] + " sizes differ");
+      err[l * n + ti].merge(quant::compare(r.data(), a.data(), a.size()));
     }
   }
 }

@@ -26,11 +26,12 @@ void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens,
            const std::vector<float>* ref, Score& s);
 ojson score_json(const Score& s, bool with_agreement);
 
-// The nine per-layer tensors of the W8A8 pipeline, in report order.
+// The per-layer tensors of the W8A8 pipeline, in report order (the last,
+// ssm.h, is the SSM state where it is stored: see W8A8Sequence).
 const std::vector<std::string>& w8a8_tensor_names();
 const std::vector<float>& activation(const LayerActivations& a, size_t tensor);
-// Merges, for every layer and tensor, the error of `got` against `ref` into
-// err[layer * 9 + tensor].
+// Merges, for every layer and the first `tensors` tensors, the error of
+// `got` against `ref` into err[layer * w8a8_tensor_names().size() + tensor].
 void merge_layer_errors(const std::vector<LayerActivations>& ref,
                         const std::vector<LayerActivations>& got, size_t tensors,
                         std::vector<quant::ErrorStats>& err);

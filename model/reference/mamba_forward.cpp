@@ -59,7 +59,8 @@ void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double e
 MambaForward::MambaForward(const MambaWeights& w) : w_(w) { reset(); }
 
 std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
-                                         std::vector<LayerActivations>* acts) const {
+                                         std::vector<LayerActivations>* acts,
+                                         int64_t states_from) const {
   const ModelDims& d = w_.dims;
   const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
                 N = d.d_state, r = d.dt_rank, K = d.d_conv, V = d.vocab_size;
@@ -72,6 +73,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, resid.begin() + t * dm);
   }
   if (acts) acts->assign(static_cast<size_t>(d.n_layer), {});
+  const int64_t h_from = states_from < 0 ? L - 1 : std::min(states_from, L - 1);
   std::vector<float> mix_in(L * dm), xz(L * 2 * D), x(L * D), z(L * D), u(L * D),
       xdbl(L * (r + 2 * N)), dtl(L * r), dt(L * D), B(L * N), C(L * N), y(L * D), out(L * dm),
       h(D * N), u_q_scan, u_q_xproj;
@@ -116,18 +118,22 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
       for (int64_t c = 0; c < D; ++c) dt[t * D + c] += W.dt_b[c];
     }
     std::fill(h.begin(), h.end(), 0.0f);
+    std::vector<float> states;
+    if (acts) states.reserve(static_cast<size_t>((L - h_from) * D * N));
     for (int64_t t = 0; t < L; ++t) {
       selective_scan_token(&dt[t * D], &(*u_scan)[t * D], &B[t * N], &C[t * N], W.A.data(),
                            W.D.data(), h.data(), &y[t * D], D, N);
       for (int64_t c = 0; c < D; ++c) y[t * D + c] *= silu(z[t * D + c]);
+      if (acts && t >= h_from) states.insert(states.end(), h.begin(), h.end());
     }
     linear(y.data(), L, D, W.out_proj.data(), dm, out.data());
     for (size_t i = 0; i < resid.size(); ++i) resid[i] += out[i];
     if (acts) {
       // Moved, not copied; the next layer gets fresh buffers.
-      (*acts)[static_cast<size_t>(l)] = {
-          std::move(mix_in), std::move(x), std::move(z), std::move(u),   std::move(dt),
-          std::move(B),      std::move(C), std::move(y), std::move(out), std::move(dtl)};
+      (*acts)[static_cast<size_t>(l)] = {std::move(mix_in), std::move(x),      std::move(z),
+                                         std::move(u),      std::move(dt),     std::move(B),
+                                         std::move(C),      std::move(y),      std::move(out),
+                                         std::move(dtl),    std::move(states), h_from};
       if (l + 1 < d.n_layer) {
         for (auto* v : {&mix_in, &out}) v->assign(static_cast<size_t>(L * dm), 0.0f);
         for (auto* v : {&x, &z, &u, &dt, &y}) v->assign(static_cast<size_t>(L * D), 0.0f);

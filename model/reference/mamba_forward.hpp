@@ -36,6 +36,11 @@ MambaWeights load_weights(const Checkpoint& ckpt);
 struct LayerActivations {
   std::vector<float> mixer_in, x, z, u, dt, B, C, y, mixer_out;
   std::vector<float> dt_low;  // x_proj's first dt_rank outputs (dt_proj input)
+  // SSM states h [d_inner, d_state] after each token of [h_from, L), one
+  // after another: by default the final state only (what a decode cache
+  // keeps and Quamba's state observer sees).
+  std::vector<float> h;
+  int64_t h_from = 0;
 };
 
 // y[m, n] = sum_k x[m, k] * w[n, k] (a PyTorch Linear without bias).
@@ -54,9 +59,11 @@ class MambaForward {
   // With a hook, prefill quantizes the SSM input of every layer.
   void set_ssm_input_hook(SsmInputHook hook) { hook_ = std::move(hook); }
 
-  // Prefill of L tokens: logits [L, vocab]; per-layer activations if asked.
+  // Prefill of L tokens: logits [L, vocab]; per-layer activations if asked,
+  // with the SSM states after tokens [states_from, L) (-1: the last token).
   std::vector<float> prefill(const std::vector<int32_t>& tokens,
-                             std::vector<LayerActivations>* acts = nullptr) const;
+                             std::vector<LayerActivations>* acts = nullptr,
+                             int64_t states_from = -1) const;
 
   // Decode: reset the state, then one token at a time -> logits [vocab].
   void reset();

@@ -17,10 +17,14 @@ namespace ssmsim {
 
 namespace {
 
-constexpr const char* kSites[] = {"mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had"};
+constexpr int kSites = ScaleCalibrator::kSites;
+// scales.json keys; u and h have percentile observers.
+constexpr const char* kSiteNames[kSites] = {"mixer_in", "x", "z",     "u", "dt_low",
+                                            "B",        "C", "y_had", "h"};
+constexpr bool percentile_site(int i) { return i == 3 || i == 8; }
 
 float* site(LayerScales& s, int i) {
-  float* f[] = {&s.mixer_in, &s.x, &s.z, &s.u, &s.dt_low, &s.B, &s.C, &s.y_had};
+  float* f[] = {&s.mixer_in, &s.x, &s.z, &s.u, &s.dt_low, &s.B, &s.C, &s.y_had, &s.h};
   return f[i];
 }
 
@@ -38,7 +42,7 @@ nlohmann::ordered_json QuantScales::to_json() const {
     nlohmann::ordered_json lj;
     lj["layer"] = l;
     LayerScales s = layers[l];
-    for (int i = 0; i < 8; ++i) lj[kSites[i]] = *site(s, i);
+    for (int i = 0; i < kSites; ++i) lj[kSiteNames[i]] = *site(s, i);
     j["layers"].push_back(lj);
   }
   return j;
@@ -60,12 +64,14 @@ QuantScales QuantScales::from_json(const nlohmann::json& j, const std::string& w
   for (size_t l = 0; l < j["layers"].size(); ++l) {
     const auto& lj = j["layers"][l];
     LayerScales ls;
-    for (int i = 0; i < 8; ++i) {
-      const std::string key = "layers[" + std::to_string(l) + "]." + kSites[i];
-      if (!lj.is_object() || !lj.contains(kSites[i]) || !lj[kSites[i]].is_number()) {
-        throw Error(where + ": " + key + ": missing or not a number");
+    for (int i = 0; i < kSites; ++i) {
+      const char* name = kSiteNames[i];
+      const std::string key = "layers[" + std::to_string(l) + "]." + name;
+      if (!lj.is_object() || !lj.contains(name) || !lj[name].is_number()) {
+        throw Error(where + ": " + key + ": missing or not a number" +
+                    (i == 8 ? " (the SSM state's scale: re-run ssmsim calibrate)" : ""));
       }
-      const double v = lj[kSites[i]].get<double>();
+      const double v = lj[name].get<double>();
       if (!(v > 0) || !std::isfinite(v)) throw Error(where + ": " + key + ": expected a scale > 0");
       *site(ls, i) = static_cast<float>(v);
     }
@@ -80,8 +86,7 @@ QuantScales QuantScales::load(const std::string& path, int64_t n_layer) {
 
 ScaleCalibrator::ScaleCalibrator(const MambaWeights& w, double percentile)
     : w_(w), percentile_(percentile) {
-  max_.assign(static_cast<size_t>(w.dims.n_layer), {});
-  u_amax_.assign(static_cast<size_t>(w.dims.n_layer), 0.0);
+  amax_.assign(static_cast<size_t>(w.dims.n_layer), {});
 }
 
 ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<int32_t>& tokens) const {
@@ -94,33 +99,41 @@ ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<int32_t>& tok
 ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<LayerActivations>& acts,
                                                  int64_t tokens) const {
   const int64_t D = w_.dims.d_inner;
+  const size_t hn = static_cast<size_t>(D * w_.dims.d_state);
   Sample out;
-  out.max.assign(acts.size(), {});
-  out.u_amax.assign(acts.size(), 0.0);
+  out.amax.assign(acts.size(), {});
   for (size_t l = 0; l < acts.size(); ++l) {
     const LayerActivations& a = acts[l];
+    if (a.h.size() < hn) throw Error("calibration: layer " + std::to_string(l) + " has no state");
     std::vector<float> yh = a.y;
     for (int64_t t = 0; t < tokens; ++t) hadamard_transform(yh.data() + t * D, D);
-    const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z, nullptr,
-                                       &a.dt_low,   &a.B, &a.C, &yh};
-    for (int i = 0; i < 8; ++i) {
-      if (!src[i]) continue;
+    const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z, &a.u,   &a.dt_low,
+                                       &a.B,        &a.C, &yh,  nullptr};
+    for (int i = 0; i < kSites; ++i) {
+      if (percentile_site(i)) continue;
       for (float v : *src[i]) {
-        out.max[l][i] = std::max(out.max[l][i], static_cast<double>(std::fabs(v)));
+        out.amax[l][i] = std::max(out.amax[l][i], static_cast<double>(std::fabs(v)));
       }
     }
-    quant::PercentileObserver one(percentile_ / 100.0);
-    one.observe(a.u.data(), a.u.size());
-    out.u_amax[l] = one.amax();
+    // The SSM input over the sample; the state as the cache holds it after
+    // the sample (Quamba observes the last state).
+    quant::PercentileObserver pu(percentile_ / 100.0), ph(percentile_ / 100.0);
+    pu.observe(a.u.data(), a.u.size());
+    ph.observe(a.h.data() + (a.h.size() - hn), hn);
+    out.amax[l][3] = pu.amax();
+    out.amax[l][8] = ph.amax();
   }
   return out;
 }
 
 void ScaleCalibrator::fold(const Sample& s) {
-  for (size_t l = 0; l < max_.size(); ++l) {
-    for (int i = 0; i < 8; ++i) max_[l][i] = std::max(max_[l][i], s.max[l][i]);
-    // The SSM input: Quamba's EMA, starting at the first sample.
-    u_amax_[l] = samples_ == 0 ? s.u_amax[l] : u_amax_[l] + 0.01 * (s.u_amax[l] - u_amax_[l]);
+  for (size_t l = 0; l < amax_.size(); ++l) {
+    for (int i = 0; i < kSites; ++i) {
+      // Percentile sites: Quamba's EMA, starting at the first sample.
+      amax_[l][i] = !percentile_site(i) ? std::max(amax_[l][i], s.amax[l][i])
+                    : samples_ == 0     ? s.amax[l][i]
+                                        : amax_[l][i] + 0.01 * (s.amax[l][i] - amax_[l][i]);
+    }
   }
   ++samples_;
 }
@@ -130,10 +143,10 @@ QuantScales ScaleCalibrator::scales() const {
   s.model = w_.dims.name;
   s.percentile = percentile_;
   s.samples = samples_;
-  for (size_t l = 0; l < max_.size(); ++l) {
+  for (size_t l = 0; l < amax_.size(); ++l) {
     LayerScales ls;
-    for (int i = 0; i < 8; ++i) {
-      const double amax = i == 3 ? u_amax_[l] : max_[l][i];
+    for (int i = 0; i < kSites; ++i) {
+      const double amax = amax_[l][i];
       *site(ls, i) = amax > 0 ? static_cast<float>(amax / 127.0) : 1.0f;
     }
     s.layers.push_back(ls);
@@ -194,8 +207,9 @@ std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
 
 std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
                                       quant::QuantKind ssm_input,
-                                      std::vector<LayerActivations>* acts) const {
-  W8A8Sequence seq(*this, tokens, ssm_input);
+                                      std::vector<LayerActivations>* acts,
+                                      int64_t prompt_tokens) const {
+  W8A8Sequence seq(*this, tokens, ssm_input, prompt_tokens);
   const int64_t L = seq.tokens();
   for (int64_t l = 0; l < w_.dims.n_layer; ++l) {
     for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj", "dt_proj",
@@ -213,15 +227,18 @@ W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens)
     : W8A8Sequence(m, std::move(tokens), m.o_.ssm_input) {}
 
 W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens,
-                           quant::QuantKind ssm_input)
+                           quant::QuantKind ssm_input, int64_t prompt_tokens)
     : m_(m),
       tokens_(std::move(tokens)),
       L_(static_cast<int64_t>(tokens_.size())),
       ssm_input_(ssm_input) {
+  const int64_t P = prompt_tokens < 0 ? L_ : std::min(prompt_tokens, L_);
+  state_from_ = std::max<int64_t>(0, P - 1);
   const ModelDims& d = m_.w_.dims;
   const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, V = d.vocab_size;
   A_ = m_.o_.quantize_activations;
   ints_ = A_ && m_.o_.quantize_weights;  // INT8 x INT8 -> INT32 GEMMs
+  state_q_ = A_ && m_.o_.quantize_state;
   const auto L = static_cast<size_t>(L_);
   resid_.resize(L * dm);
   for (int64_t t = 0; t < L_; ++t) {
@@ -252,6 +269,7 @@ W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens,
     if (!ints_) b.yh.assign(L * D, 0.0f);  // out_proj's fp32 input
     b.out.assign(L * dm, 0.0f);
     b.h.assign(static_cast<size_t>(D * N), 0.0f);
+    b.hs.assign(static_cast<size_t>(std::max<int64_t>(0, L_ - state_from_) * D * N), 0.0f);
     if (ints_) b.qy.assign(L * D, 0);
   }
 }
@@ -392,6 +410,15 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
     for (int64_t t = t0; t < t1; ++t) {
       selective_scan_token(&b.dt[t * D], &b.uq.v[t * D], &b.qB.v[t * N], &b.qC.v[t * N], W.A.data(),
                            W.D.data(), b.h.data(), &b.y[t * D], D, N);
+      if (t < state_from_) continue;
+      // The state leaves the scan unit: stored INT8 (y above used fp32 h).
+      if (state_q_) {
+        for (float& v : b.h) {
+          v = quant::dequantize_int8(quant::quantize_int8(v, S.h, quant::Rounding::kHalfToEven),
+                                     S.h);
+        }
+      }
+      std::copy(b.h.begin(), b.h.end(), b.hs.begin() + (t - state_from_) * D * N);
     }
   } else if (op == "gate") {
     for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y[i] * silu(b.qz.v[i]);
@@ -429,7 +456,7 @@ std::vector<LayerActivations> W8A8Sequence::take_activations() {
   for (LayerBuf& b : layers_) {
     acts.push_back({std::move(b.in.v), std::move(b.qx.v), std::move(b.qz.v), std::move(b.uq.v),
                     std::move(b.dt), std::move(b.qB.v), std::move(b.qC.v), std::move(b.y),
-                    std::move(b.out), std::move(b.qdtl.v)});
+                    std::move(b.out), std::move(b.qdtl.v), std::move(b.hs), state_from_});
   }
   layers_.clear();
   return acts;

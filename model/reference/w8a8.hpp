@@ -5,7 +5,10 @@
 // requantization; conv1d + SiLU fused, its output through the SSM-input
 // quantizer (int8, se or se-authors); the scan in fp32 from the quantized
 // inputs; y rotated by the Hadamard transform and quantized (roundf, no
-// clamp) for out_proj, whose weights carry the transform (W H^T) offline.
+// clamp) for out_proj, whose weights carry the transform (W H^T) offline;
+// the SSM state h stored INT8 (round half to even, saturating; percentile
+// scale) where it leaves the scan unit: after the prompt and after every
+// decode step, as Quamba's decode cache keeps it.
 // The residual stream, RMSNorm statistics, the final norm and lm_head stay
 // fp32.
 #pragma once
@@ -23,7 +26,7 @@ namespace ssmsim {
 
 // Static activation scales of one layer (scale = amax / 127).
 struct LayerScales {
-  float mixer_in = 1, x = 1, z = 1, u = 1, dt_low = 1, B = 1, C = 1, y_had = 1;
+  float mixer_in = 1, x = 1, z = 1, u = 1, dt_low = 1, B = 1, C = 1, y_had = 1, h = 1;
 };
 
 struct QuantScales {
@@ -44,9 +47,10 @@ class ScaleCalibrator {
   ScaleCalibrator(const MambaWeights& w, double percentile);
   // One sample's statistics (thread-safe: samples may be measured in
   // parallel), then folded in sample order (the EMA depends on the order).
+  static constexpr int kSites = 9;  // LayerScales' members in order
   struct Sample {
-    std::vector<std::array<double, 8>> max;  // per layer and site
-    std::vector<double> u_amax;              // per layer: percentile of |u|
+    // Per layer and site: max |x|, or for u and h the percentile of |x|.
+    std::vector<std::array<double, kSites>> amax;
   };
   Sample measure(const std::vector<int32_t>& tokens) const;
   // The same statistics from an fp32 forward already run (its activations).
@@ -59,13 +63,14 @@ class ScaleCalibrator {
   const MambaWeights& w_;
   double percentile_;
   int64_t samples_ = 0;
-  std::vector<std::array<double, 8>> max_;  // running max per site
-  std::vector<double> u_amax_;              // percentile EMA
+  // Per layer and site: running max, or for u and h the percentile's EMA.
+  std::vector<std::array<double, kSites>> amax_;
 };
 
 struct W8A8Options {
   bool quantize_weights = true;
   bool quantize_activations = true;
+  bool quantize_state = true;  // with the activations: h stored INT8 between steps
   quant::QuantKind ssm_input = quant::QuantKind::kInt8;
   quant::SoftEdgeParams se;
 };
@@ -79,9 +84,11 @@ class W8A8Mamba {
   // values, dequantized) if asked.
   std::vector<float> prefill(const std::vector<int32_t>& tokens,
                              std::vector<LayerActivations>* acts = nullptr) const;
-  // The same with another SSM-input quantizer (the weights are shared).
+  // The same with another SSM-input quantizer (the weights are shared), and
+  // the first prompt_tokens tokens as the prompt, the rest decode steps
+  // (-1: all prompt); see W8A8Sequence.
   std::vector<float> prefill(const std::vector<int32_t>& tokens, quant::QuantKind ssm_input,
-                             std::vector<LayerActivations>* acts) const;
+                             std::vector<LayerActivations>* acts, int64_t prompt_tokens = -1) const;
 
  private:
   friend class W8A8Sequence;
@@ -112,11 +119,19 @@ namespace ssmsim {
 // Mamba block carries: conv1d reads up to d_conv - 1 rows before t0 (their
 // in_proj must have run), the scan's state passes from one range to the next
 // (ranges in token order). Every other operation is row by row.
+//
+// Tokens [0, prompt_tokens) are the prompt, the rest decode steps. The SSM
+// state is stored INT8 after the prompt's last token and after every decode
+// step (Quamba's cache); within the prompt the scan keeps it fp32. Both
+// depend only on the token index, so a prompt run in one range, in tiles or
+// token by token gives the same bits.
 class W8A8Sequence {
  public:
   W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens);
-  // With another SSM-input quantizer than the model's options say.
-  W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens, quant::QuantKind ssm_input);
+  // With another SSM-input quantizer than the model's options say; -1: all
+  // tokens are the prompt.
+  W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens, quant::QuantKind ssm_input,
+               int64_t prompt_tokens = -1);
 
   // Operations by the controller's names: rmsnorm, in_proj, conv1d_silu,
   // ssm_in_quant, x_proj, dt_proj, scan, gate, hadamard, out_proj,
@@ -127,6 +142,9 @@ class W8A8Sequence {
   quant::ErrorStats ssm_in_quant(int64_t layer, int64_t t0, int64_t t1, uint8_t* regions);
 
   int64_t tokens() const { return L_; }
+  // The first token after which the state is stored INT8 (and recorded as
+  // the activations' h): the prompt's last, or 0 without a prompt.
+  int64_t state_from() const { return state_from_; }
   const std::vector<int32_t>& token_ids() const { return tokens_; }
   const std::vector<float>& logits() const { return logits_; }  // [L, vocab]
   // The pipeline's own per-layer values (dequantized), as LayerActivations,
@@ -142,6 +160,7 @@ class W8A8Sequence {
   struct LayerBuf {
     Act in, qx, qz, uq, ux, qdtl, qB, qC;
     std::vector<float> u, dt, y, out, h;  // y: the scan's output, gated in place
+    std::vector<float> hs;                // h after tokens [state_from_, L)
     std::vector<int32_t> qy;              // INT8 codes of H y (roundf, no clamp: may pass 127)
     std::vector<float> yh;                // H y for an fp32 out_proj (without INT8 GEMMs)
   };
@@ -154,8 +173,8 @@ class W8A8Sequence {
 
   const W8A8Mamba& m_;
   std::vector<int32_t> tokens_;
-  int64_t L_;
-  bool A_, ints_;
+  int64_t L_, state_from_;
+  bool A_, ints_, state_q_;
   quant::QuantKind ssm_input_;
   std::vector<float> resid_, mix_, normed_, logits_;
   std::vector<float> scratch_;  // one operation's transient rows (GEMM outputs before the split)

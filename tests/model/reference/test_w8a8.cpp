@@ -102,3 +102,143 @@ TEST(W8A8, ScalesFileRoundTripAndErrors) {
   }
   EXPECT_THROW(QuantScales::from_json(j, "s.json", 5), Error);
 }
+
+namespace {
+
+// torch.quantile of |x| (linear interpolation at alpha * (n - 1)), by sorting:
+// independent of quant::PercentileObserver.
+double abs_quantile(const float* x, size_t n, double alpha) {
+  std::vector<double> a(x, x + n);
+  for (double& v : a) v = std::fabs(v);
+  std::sort(a.begin(), a.end());
+  const double pos = alpha * static_cast<double>(n - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, n - 1);
+  return a[lo] + (pos - static_cast<double>(lo)) * (a[hi] - a[lo]);
+}
+
+}  // namespace
+
+// Quamba's observers over two samples: max for x, percentile + EMA (0.01,
+// starting at the first sample) for the SSM input u and the SSM state h (the
+// state after each sample, as the decode cache holds it).
+TEST(W8A8, CalibratorObserversByHand) {
+  const std::vector<int32_t>& all = fx().tokens;
+  const std::vector<int32_t> s1(all.begin(), all.begin() + 100), s2(all.begin() + 100, all.end());
+  ScaleCalibrator cal(fx().w, 99.9);
+  cal.observe(s1);
+  cal.observe(s2);
+  const QuantScales got = cal.scales();
+  const ModelDims& d = fx().w.dims;
+  const size_t hn = static_cast<size_t>(d.d_inner * d.d_state);
+  std::vector<LayerActivations> a1, a2;
+  MambaForward(fx().w).prefill(s1, &a1);
+  MambaForward(fx().w).prefill(s2, &a2);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const LayerActivations &p = a1[l], &q = a2[l];
+    ASSERT_EQ(p.h.size(), hn);  // the final state only
+    double xmax = 0;
+    for (const auto* v : {&p.x, &q.x}) {
+      for (float f : *v) xmax = std::max(xmax, static_cast<double>(std::fabs(f)));
+    }
+    const auto ema = [](double first, double second) { return first + 0.01 * (second - first); };
+    const double u = ema(abs_quantile(p.u.data(), p.u.size(), 0.999),
+                         abs_quantile(q.u.data(), q.u.size(), 0.999));
+    const double h = ema(abs_quantile(p.h.data(), hn, 0.999), abs_quantile(q.h.data(), hn, 0.999));
+    EXPECT_FLOAT_EQ(got.layers[l].x, static_cast<float>(xmax / 127)) << l;
+    EXPECT_NEAR(got.layers[l].u, u / 127, 1e-6 * u) << l;
+    EXPECT_NEAR(got.layers[l].h, h / 127, 1e-6 * h) << l;
+  }
+}
+
+// The stored state: after the prompt's last token and after every decode
+// step, on the INT8 grid of the layer's h scale; the outputs of a prompt
+// depend on it only through the decode steps.
+TEST(W8A8, StateStoredInt8BetweenDecodeSteps) {
+  const ModelDims& d = fx().w.dims;
+  const int64_t L = static_cast<int64_t>(fx().tokens.size());
+  const W8A8Mamba q(fx().w, fx().scales, W8A8Options());
+  W8A8Options fo;
+  fo.quantize_state = false;
+  const W8A8Mamba f(fx().w, fx().scales, fo);
+  const auto kind = quant::QuantKind::kSe;
+  std::vector<LayerActivations> acts;
+  const std::vector<float> decode = q.prefill(fx().tokens, kind, &acts, 0);
+  const size_t hn = static_cast<size_t>(d.d_inner * d.d_state);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    ASSERT_EQ(acts[l].h_from, 0);
+    ASSERT_EQ(acts[l].h.size(), static_cast<size_t>(L) * hn);
+    const float s = fx().scales.layers[l].h;
+    for (float v : acts[l].h) {
+      // v = code * s for an INT8 code.
+      const float c = std::nearbyint(v / s);
+      ASSERT_TRUE(c >= -128 && c <= 127) << "layer " << l;
+      ASSERT_EQ(v, c * s) << "layer " << l;
+    }
+  }
+  // All prompt: the final state is stored but no output reads it.
+  EXPECT_EQ(q.prefill(fx().tokens, kind, nullptr), f.prefill(fx().tokens, kind, nullptr));
+  // Decode from the first token: the INT8 state changes the outputs, within
+  // the bound the model's W8A8 cross-entropy keeps.
+  const std::vector<float> fdec = f.prefill(fx().tokens, kind, nullptr, 0);
+  EXPECT_NE(decode, fdec);
+  const int64_t V = d.vocab_size;
+  const double fp32 = cross_entropy(MambaForward(fx().w).prefill(fx().tokens), fx().tokens, V);
+  EXPECT_LT(std::fabs(cross_entropy(decode, fx().tokens, V) - fp32), 0.05);
+}
+
+// A prompt in tiles, then decode token by token (what the accelerator's
+// units run) gives the bits of one call with that prompt length.
+TEST(W8A8, PromptTilesThenDecodeStepsEqualOneRange) {
+  const ModelDims& d = fx().w.dims;
+  const int64_t L = static_cast<int64_t>(fx().tokens.size()), P = 100;
+  const W8A8Mamba q(fx().w, fx().scales, W8A8Options());
+  const auto kind = quant::QuantKind::kInt8;
+  W8A8Sequence seq(q, fx().tokens, kind, P);
+  EXPECT_EQ(seq.state_from(), P - 1);
+  const auto block = [&](int64_t t0, int64_t t1) {
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj",
+                             "dt_proj", "scan", "gate", "hadamard", "out_proj", "residual"}) {
+        seq.run(op, l, t0, t1);
+      }
+    }
+    seq.run("final_norm", d.n_layer, t0, t1);
+    seq.run("lm_head", d.n_layer, t0, t1);
+  };
+  block(0, 64);
+  block(64, P);
+  for (int64_t t = P; t < L; ++t) block(t, t + 1);
+  EXPECT_EQ(seq.logits(), q.prefill(fx().tokens, kind, nullptr, P));
+}
+
+TEST(W8A8, QuantizersOffStatesAreTheFp32States) {
+  W8A8Options off;
+  off.quantize_weights = off.quantize_activations = false;
+  const W8A8Mamba q(fx().w, fx().scales, off);
+  std::vector<LayerActivations> got, ref;
+  q.prefill(fx().tokens, quant::QuantKind::kInt8, &got, 10);
+  MambaForward(fx().w).prefill(fx().tokens, &ref, 9);
+  for (size_t l = 0; l < got.size(); ++l) {
+    ASSERT_EQ(got[l].h.size(), ref[l].h.size());
+    ASSERT_EQ(got[l].h_from, 9);
+    double md = 0, ma = 0;
+    for (size_t i = 0; i < got[l].h.size(); ++i) {
+      md = std::max(md, static_cast<double>(std::fabs(got[l].h[i] - ref[l].h[i])));
+      ma = std::max(ma, static_cast<double>(std::fabs(ref[l].h[i])));
+    }
+    EXPECT_LT(md / ma, 1e-5) << l;
+  }
+}
+
+TEST(W8A8, ScalesFileWithoutStateScale) {
+  nlohmann::json j = nlohmann::json::parse(fx().scales.to_json().dump());
+  j["layers"][4].erase("h");
+  try {
+    QuantScales::from_json(j, "old.json", 6);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("old.json: layers[4].h: missing"));
+    EXPECT_THAT(e.what(), HasSubstr("re-run ssmsim calibrate"));
+  }
+}
