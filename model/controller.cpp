@@ -95,7 +95,6 @@ void Controller::plan_memory() {
           : 1;
   mem_.tile_footprint_bytes =
       tile_buffers(d, T * B, static_cast<uint64_t>(mem_.act_elem_bytes)).end;
-  const auto D = static_cast<uint64_t>(d.d_inner), N = static_cast<uint64_t>(d.d_state);
   mem_.state_bytes =
       B * static_cast<uint64_t>(d.n_layer) * (conv_state_bytes(d) + ssm_state_bytes(d));
   const auto wb = static_cast<uint64_t>(mem_.weight_elem_bytes);

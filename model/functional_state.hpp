@@ -16,14 +16,15 @@ namespace ssmsim {
 struct LayerData {
   // From the trace, [L, width] row-major, fp32.
   std::vector<float> u, dt, B, C, z, y;
-  // From the checkpoint: A = -exp(A_log) [d_inner, d_state], D [d_inner].
+  // From the checkpoint: A = -exp(A_log) [d_state, d_inner] (transposed for
+  // the scan), D [d_inner].
   std::vector<float> A, D;
   float u_scale = 1.0f;          // SSM-input quantizer scale (percentile / 127)
   float y_scale = 1.0f;          // out_proj-input (Hadamard domain) scale (max / 127)
   std::vector<float> y_ref_had;  // Hadamard(y from the trace), [L, d_inner]
   // Produced by the units.
   std::vector<float> u_hat, y_ssm, y_hat;
-  std::vector<float> h;       // scan state [d_inner, d_state], carried over tiles
+  std::vector<float> h;       // scan state [d_state, d_inner], carried over tiles
   quant::ErrorStats u_err;    // SSM input: quantizer vs trace
   quant::ErrorStats y_err;    // gated y: computed from u_hat vs trace y
   quant::ErrorStats had_err;  // out_proj input: INT8(H y_hat) vs H y_trace

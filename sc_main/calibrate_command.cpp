@@ -3,10 +3,13 @@
 // vocabulary) or over the tokens of traces.
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -111,18 +114,31 @@ int calibrate_command(const Args& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   ScaleCalibrator cal(w, percentile);
-  // Samples measured in parallel, folded in order (the EMA is ordered).
-  const size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  for (size_t base = 0; base < seqs.size(); base += threads) {
-    const size_t n = std::min(threads, seqs.size() - base);
-    std::vector<ScaleCalibrator::Sample> got(n);
-    std::vector<std::thread> pool;
-    for (size_t i = 0; i < n; ++i) {
-      pool.emplace_back([&, i] { got[i] = cal.measure(seqs[base + i]); });
+  // Samples measured in parallel, each thread taking the next one (texts
+  // differ in length; a thread keeps its buffers), then folded in order:
+  // the EMA depends on the order.
+  std::vector<ScaleCalibrator::Sample> got(seqs.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr failed;
+  std::mutex failed_mutex;
+  const auto worker = [&] {
+    for (size_t i; (i = next++) < seqs.size();) {
+      try {
+        got[i] = cal.measure(seqs[i]);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failed_mutex);
+        if (!failed) failed = std::current_exception();
+        next = seqs.size();
+      }
     }
-    for (auto& th : pool) th.join();
-    for (const auto& g : got) cal.fold(g);
-  }
+  };
+  const size_t threads =
+      std::min<size_t>(seqs.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+  for (auto& th : pool) th.join();
+  if (failed) std::rethrow_exception(failed);
+  for (const auto& g : got) cal.fold(g);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   QuantScales s = cal.scales();
   s.model = w.dims.name;

@@ -5,6 +5,7 @@
 
 #include "model/numeric/error.hpp"
 #include "model/numeric/hadamard.hpp"
+#include "model/numeric/selective_scan.hpp"
 #include "sc_main/calibration.hpp"
 
 namespace ssmsim {
@@ -62,9 +63,7 @@ void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint*
     ld.C = layer_floats(trace, l, "ssm.C");
     ld.z = layer_floats(trace, l, "z");
     ld.y = layer_floats(trace, l, "ssm.y");
-    std::vector<float> a_log = ckpt->layer(l, "mixer.A_log").to_float_finite();
-    ld.A.resize(a_log.size());
-    for (size_t i = 0; i < a_log.size(); ++i) ld.A[i] = -std::exp(a_log[i]);
+    ld.A = scan_a_from_a_log(ckpt->layer(l, "mixer.A_log").to_float_finite(), D, N);
     ld.D = ckpt->layer(l, "mixer.D").to_float_finite();
     ld.h.assign(static_cast<size_t>(D * N), 0.0f);
     ld.y_ssm.assign(ld.u.size(), 0.0f);

@@ -33,10 +33,17 @@ PercentileObserver::PercentileObserver(double alpha, double momentum)
   }
 }
 
+double abs_quantile(const float* x, size_t n, double q) {
+  // Reused from call to call: calibration takes quantiles of large tensors
+  // per layer and sample, and fresh pages would be zeroed each time.
+  thread_local std::vector<float> scratch;
+  scratch.resize(n);
+  for (size_t i = 0; i < n; ++i) scratch[i] = std::fabs(x[i]);
+  return quantile_linear(scratch.data(), n, q);
+}
+
 void PercentileObserver::observe(const float* x, size_t n) {
-  scratch_.resize(n);
-  for (size_t i = 0; i < n; ++i) scratch_[i] = std::fabs(x[i]);
-  const double cur = quantile_linear(scratch_.data(), n, alpha_);
+  const double cur = abs_quantile(x, n, alpha_);
   amax_ = samples_ == 0 ? cur : amax_ + momentum_ * (cur - amax_);
   ++samples_;
 }

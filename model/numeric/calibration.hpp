@@ -11,6 +11,8 @@ namespace ssmsim::quant {
 // torch.quantile(v, q) with linear interpolation at q * (n - 1), including
 // torch's two-sided lerp. Reorders `values` (selection, not a full sort).
 double quantile_linear(float* values, size_t n, double q);
+// quantile_linear of |x| (x untouched; a per-thread scratch buffer).
+double abs_quantile(const float* x, size_t n, double q);
 
 class PercentileObserver {
  public:
@@ -29,7 +31,6 @@ class PercentileObserver {
   double alpha_, momentum_;
   double amax_ = 0;
   size_t samples_ = 0;
-  std::vector<float> scratch_;
 };
 
 class MaxObserver {

@@ -1,5 +1,6 @@
 #include "model/numeric/hadamard.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -32,6 +33,10 @@ std::vector<int8_t> paley(int64_t q) {
     }
   }
   return h;
+}
+
+std::vector<float> as_float(const std::vector<int8_t>& m) {
+  return std::vector<float>(m.begin(), m.end());
 }
 
 }  // namespace
@@ -78,17 +83,22 @@ void hadamard_transform(float* x, int64_t n) {
     }
   }
   if (s.m > 1) {  // H_m across the blocks for each b
-    static thread_local std::vector<float> tmp;
-    const std::vector<int8_t> hm = hadamard_matrix(s.m);
-    tmp.assign(s.m, 0.0f);
-    for (int64_t b = 0; b < p; ++b) {
-      for (int64_t i = 0; i < s.m; ++i) {
-        float acc = 0;
-        for (int64_t j = 0; j < s.m; ++j) acc += hm[i * s.m + j] * x[j * p + b];
-        tmp[i] = acc;
+    // Output block i accumulates the input blocks j in order (the sum of
+    // every element is taken j = 0, 1, ...), contiguous in b.
+    static const std::vector<float> h12 = as_float(hadamard_matrix(12)),
+                                    h20 = as_float(hadamard_matrix(20));
+    const std::vector<float>& hm = s.m == 12 ? h12 : h20;
+    thread_local std::vector<float> tmp;
+    tmp.assign(static_cast<size_t>(n), 0.0f);
+    for (int64_t i = 0; i < s.m; ++i) {
+      float* acc = tmp.data() + i * p;
+      for (int64_t j = 0; j < s.m; ++j) {
+        const float c = hm[i * s.m + j];
+        const float* src = x + j * p;
+        for (int64_t b = 0; b < p; ++b) acc[b] += c * src[b];
       }
-      for (int64_t i = 0; i < s.m; ++i) x[i * p + b] = tmp[i];
     }
+    std::copy(tmp.begin(), tmp.end(), x);
   }
   const float norm = 1.0f / std::sqrt(static_cast<float>(n));
   for (int64_t i = 0; i < n; ++i) x[i] *= norm;

@@ -33,8 +33,7 @@ MambaWeights load_weights(const Checkpoint& ckpt) {
     L.x_proj = p("mixer.x_proj.weight");
     L.dt_w = p("mixer.dt_proj.weight");
     L.dt_b = p("mixer.dt_proj.bias");
-    L.A = p("mixer.A_log");
-    for (float& a : L.A) a = -std::exp(a);
+    L.A = scan_a_from_a_log(p("mixer.A_log"), w.dims.d_inner, w.dims.d_state);
     L.D = p("mixer.D");
     L.out_proj = p("mixer.out_proj.weight");
     w.layers.push_back(std::move(L));
@@ -61,29 +60,59 @@ MambaForward::MambaForward(const MambaWeights& w) : w_(w) { reset(); }
 std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
                                          std::vector<LayerActivations>* acts,
                                          int64_t states_from) const {
+  if (!acts) return prefill(tokens, LayerObserver(), states_from);
+  acts->assign(static_cast<size_t>(w_.dims.n_layer), {});
+  // Moved, not copied: the next layer gets fresh buffers.
+  return prefill(
+      tokens,
+      [acts](int64_t l, LayerActivations& a) { (*acts)[static_cast<size_t>(l)] = std::move(a); },
+      states_from);
+}
+
+std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
+                                         const LayerObserver& observe, int64_t states_from) const {
   const ModelDims& d = w_.dims;
   const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
                 N = d.d_state, r = d.dt_rank, K = d.d_conv, V = d.vocab_size;
-  std::vector<float> resid(static_cast<size_t>(L * dm));
   for (int64_t t = 0; t < L; ++t) {
     if (tokens[t] < 0 || tokens[t] >= V) {
       throw Error("token " + std::to_string(tokens[t]) + " at position " + std::to_string(t) +
                   " is outside the vocabulary (" + std::to_string(V) + ")");
     }
-    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, resid.begin() + t * dm);
   }
-  if (acts) acts->assign(static_cast<size_t>(d.n_layer), {});
+  // Working buffers per thread, reused from call to call (calibration runs
+  // hundreds of sequences): every element is written before it is read, so
+  // only their sizes are set; an observer that moves them out leaves them
+  // empty and they are allocated again.
+  struct Work {
+    std::vector<float> resid, xz, xdbl, h, u_q_scan, u_q_xproj, normed;
+    LayerActivations a;
+  };
+  thread_local Work w;
+  const auto fit = [](std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); };
+  fit(w.resid, L * dm);
+  for (int64_t t = 0; t < L; ++t) {
+    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, w.resid.begin() + t * dm);
+  }
   const int64_t h_from = states_from < 0 ? L - 1 : std::min(states_from, L - 1);
-  std::vector<float> mix_in(L * dm), xz(L * 2 * D), x(L * D), z(L * D), u(L * D),
-      xdbl(L * (r + 2 * N)), dtl(L * r), dt(L * D), B(L * N), C(L * N), y(L * D), out(L * dm),
-      h(D * N), u_q_scan, u_q_xproj;
+  fit(w.xz, L * 2 * D);
+  fit(w.xdbl, L * (r + 2 * N));
+  fit(w.h, D * N);
+  std::vector<float>& resid = w.resid;
+  LayerActivations& a = w.a;
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const MambaLayerWeights& W = w_.layers[static_cast<size_t>(l)];
-    rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, mix_in.data());
-    linear(mix_in.data(), L, dm, W.in_proj.data(), 2 * D, xz.data());
+    for (auto* v : {&a.mixer_in, &a.mixer_out}) fit(*v, L * dm);
+    for (auto* v : {&a.x, &a.z, &a.u, &a.dt, &a.y}) fit(*v, L * D);
+    for (auto* v : {&a.B, &a.C}) fit(*v, L * N);
+    fit(a.dt_low, L * r);
+    fit(a.h, std::max<int64_t>(0, L - h_from) * D * N);
+    a.h_from = h_from;
+    rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, a.mixer_in.data());
+    linear(a.mixer_in.data(), L, dm, W.in_proj.data(), 2 * D, w.xz.data());
     for (int64_t t = 0; t < L; ++t) {
-      std::copy_n(xz.begin() + t * 2 * D, D, x.begin() + t * D);
-      std::copy_n(xz.begin() + t * 2 * D + D, D, z.begin() + t * D);
+      std::copy_n(w.xz.begin() + t * 2 * D, D, a.x.begin() + t * D);
+      std::copy_n(w.xz.begin() + t * 2 * D + D, D, a.z.begin() + t * D);
     }
     // Causal depthwise conv1d over the sequence (zero padding on the left).
     for (int64_t t = 0; t < L; ++t) {
@@ -91,60 +120,47 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
         float acc = W.conv_b[c];
         for (int64_t j = 0; j < K; ++j) {
           const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += W.conv_w[c * K + j] * x[src * D + c];
+          if (src >= 0) acc += W.conv_w[c * K + j] * a.x[src * D + c];
         }
-        u[t * D + c] = silu(acc);
+        a.u[t * D + c] = silu(acc);
       }
     }
     // The SSM input as the scan and x_proj see it (quantized by the hook).
-    const std::vector<float>* u_scan = &u;
-    const std::vector<float>* u_xproj = &u;
+    const std::vector<float>* u_scan = &a.u;
+    const std::vector<float>* u_xproj = &a.u;
     if (hook_) {
-      u_q_scan = u;
-      u_q_xproj = u;
-      hook_(l, u, u_q_scan, u_q_xproj);
-      u_scan = &u_q_scan;
-      u_xproj = &u_q_xproj;
+      w.u_q_scan = a.u;
+      w.u_q_xproj = a.u;
+      hook_(l, a.u, w.u_q_scan, w.u_q_xproj);
+      u_scan = &w.u_q_scan;
+      u_xproj = &w.u_q_xproj;
     }
-    linear(u_xproj->data(), L, D, W.x_proj.data(), r + 2 * N, xdbl.data());
+    linear(u_xproj->data(), L, D, W.x_proj.data(), r + 2 * N, w.xdbl.data());
     for (int64_t t = 0; t < L; ++t) {
-      const float* row = xdbl.data() + t * (r + 2 * N);
-      std::copy_n(row, r, dtl.begin() + t * r);
-      std::copy_n(row + r, N, B.begin() + t * N);
-      std::copy_n(row + r + N, N, C.begin() + t * N);
+      const float* row = w.xdbl.data() + t * (r + 2 * N);
+      std::copy_n(row, r, a.dt_low.begin() + t * r);
+      std::copy_n(row + r, N, a.B.begin() + t * N);
+      std::copy_n(row + r + N, N, a.C.begin() + t * N);
     }
-    linear(dtl.data(), L, r, W.dt_w.data(), D, dt.data());
+    linear(a.dt_low.data(), L, r, W.dt_w.data(), D, a.dt.data());
     for (int64_t t = 0; t < L; ++t) {
-      for (int64_t c = 0; c < D; ++c) dt[t * D + c] += W.dt_b[c];
+      for (int64_t c = 0; c < D; ++c) a.dt[t * D + c] += W.dt_b[c];
     }
-    std::fill(h.begin(), h.end(), 0.0f);
-    std::vector<float> states;
-    if (acts) states.reserve(static_cast<size_t>((L - h_from) * D * N));
+    std::fill(w.h.begin(), w.h.end(), 0.0f);
     for (int64_t t = 0; t < L; ++t) {
-      selective_scan_token(&dt[t * D], &(*u_scan)[t * D], &B[t * N], &C[t * N], W.A.data(),
-                           W.D.data(), h.data(), &y[t * D], D, N);
-      for (int64_t c = 0; c < D; ++c) y[t * D + c] *= silu(z[t * D + c]);
-      if (acts && t >= h_from) states.insert(states.end(), h.begin(), h.end());
+      selective_scan_token(&a.dt[t * D], &(*u_scan)[t * D], &a.B[t * N], &a.C[t * N], W.A.data(),
+                           W.D.data(), w.h.data(), &a.y[t * D], D, N);
+      for (int64_t c = 0; c < D; ++c) a.y[t * D + c] *= silu(a.z[t * D + c]);
+      if (t >= h_from) std::copy(w.h.begin(), w.h.end(), a.h.begin() + (t - h_from) * D * N);
     }
-    linear(y.data(), L, D, W.out_proj.data(), dm, out.data());
-    for (size_t i = 0; i < resid.size(); ++i) resid[i] += out[i];
-    if (acts) {
-      // Moved, not copied; the next layer gets fresh buffers.
-      (*acts)[static_cast<size_t>(l)] = {std::move(mix_in), std::move(x),      std::move(z),
-                                         std::move(u),      std::move(dt),     std::move(B),
-                                         std::move(C),      std::move(y),      std::move(out),
-                                         std::move(dtl),    std::move(states), h_from};
-      if (l + 1 < d.n_layer) {
-        for (auto* v : {&mix_in, &out}) v->assign(static_cast<size_t>(L * dm), 0.0f);
-        for (auto* v : {&x, &z, &u, &dt, &y}) v->assign(static_cast<size_t>(L * D), 0.0f);
-        for (auto* v : {&B, &C}) v->assign(static_cast<size_t>(L * N), 0.0f);
-        dtl.assign(static_cast<size_t>(L * r), 0.0f);
-      }
-    }
+    linear(a.y.data(), L, D, W.out_proj.data(), dm, a.mixer_out.data());
+    for (size_t i = 0; i < resid.size(); ++i) resid[i] += a.mixer_out[i];
+    if (observe) observe(l, a);
   }
-  std::vector<float> normed(L * dm), logits(L * V);
-  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, normed.data());
-  linear(normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
+  fit(w.normed, L * dm);
+  std::vector<float> logits(static_cast<size_t>(L * V));
+  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, w.normed.data());
+  linear(w.normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
   return logits;
 }
 

@@ -19,7 +19,7 @@ struct MambaLayerWeights {
   std::vector<float> conv_w, conv_b;  // [d_inner, d_conv], [d_inner]
   std::vector<float> x_proj;          // [dt_rank + 2 d_state, d_inner]
   std::vector<float> dt_w, dt_b;      // [d_inner, dt_rank], [d_inner]
-  std::vector<float> A;               // -exp(A_log) [d_inner, d_state]
+  std::vector<float> A;               // -exp(A_log), transposed: [d_state, d_inner]
   std::vector<float> D;               // [d_inner]
   std::vector<float> out_proj;        // [d_model, d_inner]
 };
@@ -36,7 +36,7 @@ MambaWeights load_weights(const Checkpoint& ckpt);
 struct LayerActivations {
   std::vector<float> mixer_in, x, z, u, dt, B, C, y, mixer_out;
   std::vector<float> dt_low;  // x_proj's first dt_rank outputs (dt_proj input)
-  // SSM states h [d_inner, d_state] after each token of [h_from, L), one
+  // SSM states h [d_state, d_inner] after each token of [h_from, L), one
   // after another: by default the final state only (what a decode cache
   // keeps and Quamba's state observer sees).
   std::vector<float> h;
@@ -63,6 +63,11 @@ class MambaForward {
   // with the SSM states after tokens [states_from, L) (-1: the last token).
   std::vector<float> prefill(const std::vector<int32_t>& tokens,
                              std::vector<LayerActivations>* acts = nullptr,
+                             int64_t states_from = -1) const;
+  // The same, handing each layer's activations to `observe` as the layer
+  // ends (it may move them out); nothing is kept.
+  using LayerObserver = std::function<void(int64_t layer, LayerActivations& a)>;
+  std::vector<float> prefill(const std::vector<int32_t>& tokens, const LayerObserver& observe,
                              int64_t states_from = -1) const;
 
   // Decode: reset the state, then one token at a time -> logits [vocab].

@@ -90,40 +90,54 @@ ScaleCalibrator::ScaleCalibrator(const MambaWeights& w, double percentile)
 }
 
 ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<int32_t>& tokens) const {
+  // Each layer's statistics as it ends: no activations are kept.
+  Sample out;
+  out.amax.assign(static_cast<size_t>(w_.dims.n_layer), {});
   const MambaForward fwd(w_);
-  std::vector<LayerActivations> acts;
-  fwd.prefill(tokens, &acts);
-  return measure(acts, static_cast<int64_t>(tokens.size()));
+  fwd.prefill(tokens, [&](int64_t l, LayerActivations& a) {
+    out.amax[static_cast<size_t>(l)] = measure_layer(a, static_cast<int64_t>(tokens.size()));
+  });
+  return out;
 }
 
 ScaleCalibrator::Sample ScaleCalibrator::measure(const std::vector<LayerActivations>& acts,
                                                  int64_t tokens) const {
+  Sample out;
+  for (const LayerActivations& a : acts) out.amax.push_back(measure_layer(a, tokens));
+  return out;
+}
+
+std::array<double, ScaleCalibrator::kSites> ScaleCalibrator::measure_layer(
+    const LayerActivations& a, int64_t tokens) const {
   const int64_t D = w_.dims.d_inner;
   const size_t hn = static_cast<size_t>(D * w_.dims.d_state);
-  Sample out;
-  out.amax.assign(acts.size(), {});
-  for (size_t l = 0; l < acts.size(); ++l) {
-    const LayerActivations& a = acts[l];
-    if (a.h.size() < hn) throw Error("calibration: layer " + std::to_string(l) + " has no state");
-    std::vector<float> yh = a.y;
-    for (int64_t t = 0; t < tokens; ++t) hadamard_transform(yh.data() + t * D, D);
-    const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z, &a.u,   &a.dt_low,
-                                       &a.B,        &a.C, &yh,  nullptr};
-    for (int i = 0; i < kSites; ++i) {
-      if (percentile_site(i)) continue;
-      for (float v : *src[i]) {
-        out.amax[l][i] = std::max(out.amax[l][i], static_cast<double>(std::fabs(v)));
-      }
-    }
-    // The SSM input over the sample; the state as the cache holds it after
-    // the sample (Quamba observes the last state).
-    quant::PercentileObserver pu(percentile_ / 100.0), ph(percentile_ / 100.0);
-    pu.observe(a.u.data(), a.u.size());
-    ph.observe(a.h.data() + (a.h.size() - hn), hn);
-    out.amax[l][3] = pu.amax();
-    out.amax[l][8] = ph.amax();
+  if (a.h.size() < hn) throw Error("calibration: a layer without its SSM state");
+  std::array<double, kSites> amax{};
+  const auto max_abs = [](const float* v, size_t n, double m) {
+    float f = static_cast<float>(m);
+    for (size_t i = 0; i < n; ++i) f = std::max(f, std::fabs(v[i]));
+    return static_cast<double>(f);
+  };
+  const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z,    nullptr, &a.dt_low,
+                                     &a.B,        &a.C, nullptr, nullptr};
+  for (int i = 0; i < kSites; ++i) {
+    if (src[i]) amax[i] = max_abs(src[i]->data(), src[i]->size(), 0.0);
   }
-  return out;
+  // H y, the out_proj input, row by row.
+  std::vector<float> row(static_cast<size_t>(D));
+  for (int64_t t = 0; t < tokens; ++t) {
+    std::copy_n(a.y.begin() + t * D, D, row.begin());
+    hadamard_transform(row.data(), D);
+    amax[7] = max_abs(row.data(), row.size(), amax[7]);
+  }
+  // The SSM input over the sample; the state as the cache holds it after
+  // the sample (Quamba observes the last state).
+  quant::PercentileObserver pu(percentile_ / 100.0), ph(percentile_ / 100.0);
+  pu.observe(a.u.data(), a.u.size());
+  ph.observe(a.h.data() + (a.h.size() - hn), hn);
+  amax[3] = pu.amax();
+  amax[8] = ph.amax();
+  return amax;
 }
 
 void ScaleCalibrator::fold(const Sample& s) {

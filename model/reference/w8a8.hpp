@@ -60,6 +60,7 @@ class ScaleCalibrator {
   QuantScales scales() const;
 
  private:
+  std::array<double, kSites> measure_layer(const LayerActivations& a, int64_t tokens) const;
   const MambaWeights& w_;
   double percentile_;
   int64_t samples_ = 0;

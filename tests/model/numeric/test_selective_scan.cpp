@@ -1,8 +1,13 @@
 // The scan on the real traces: from the trace's own (unquantized) u, dt, B,
-// C, z and the checkpoint's A and D it reproduces the trace's ssm.y.
+// C, z and the checkpoint's A and D it reproduces the trace's ssm.y. Its
+// exponential against exp in double; its vector blocks against the scalar
+// definition, bit for bit.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <random>
 
 #include "model/numeric/metrics.hpp"
 #include "model/numeric/selective_scan.hpp"
@@ -47,8 +52,7 @@ TEST(SelectiveScan, ReproducesTraceY) {
     const auto C = t.layer(l, "ssm.C").to_float_finite();
     const auto z = t.layer(l, "z").to_float_finite();
     const auto y_ref = t.layer(l, "ssm.y").to_float_finite();
-    auto A = ck.layer(l, "mixer.A_log").to_float_finite();
-    for (float& a : A) a = -std::exp(a);
+    const auto A = scan_a_from_a_log(ck.layer(l, "mixer.A_log").to_float_finite(), D, N);
     const auto Dv = ck.layer(l, "mixer.D").to_float_finite();
     std::vector<float> h(D * N, 0.0f), y(L * D);
     for (int64_t s = 0; s < L; ++s) {
@@ -61,5 +65,75 @@ TEST(SelectiveScan, ReproducesTraceY) {
     EXPECT_GT(e.sqnr_db(), 60.0) << "layer " << l << " max err " << e.max_abs_error;
     std::cout << "layer " << l << ": scan vs trace y SQNR " << e.sqnr_db() << " dB, max |err| "
               << e.max_abs_error << "\n";
+  }
+}
+
+namespace {
+
+// Distance in representable floats (ordered integers).
+int64_t ulps(float a, float b) {
+  const auto ord = [](float f) {
+    int32_t i;
+    std::memcpy(&i, &f, sizeof i);
+    return i < 0 ? -static_cast<int64_t>(i & 0x7fffffff) : static_cast<int64_t>(i);
+  };
+  return std::llabs(ord(a) - ord(b));
+}
+
+}  // namespace
+
+// Against exp in double rounded once to float, on every 1000th float of
+// [-104, 88.7] (bench/exp_ulp checks all 2.24e9 of them).
+TEST(SelectiveScan, ExpFixedWithinOneUlp) {
+  int64_t worst = 0, n = 0;
+  for (uint32_t b = 0; b < 0xff800000u; b += 1000) {
+    float x;
+    std::memcpy(&x, &b, sizeof x);
+    for (float v : {x, -x}) {
+      if (!(v >= -104.0f && v <= 88.7f)) continue;
+      worst = std::max(worst, ulps(exp_fixed(v), static_cast<float>(std::exp(double{v}))));
+      ++n;
+    }
+  }
+  std::cout << n << " points, worst " << worst << " ulp\n";
+  EXPECT_GT(n, 2000000);
+  EXPECT_LE(worst, 1);
+  EXPECT_EQ(exp_fixed(0.0f), 1.0f);
+  EXPECT_EQ(exp_fixed(-200.0f), 0.0f);
+  EXPECT_TRUE(std::isinf(exp_fixed(89.0f)));
+}
+
+// Every channel, in full 16-lane blocks and in the padded tail, is the
+// scalar definition: h = exp_fixed(delta A) h + (delta u) B, y = sum over n
+// in order of h C, plus D u.
+TEST(SelectiveScan, EveryChannelIsTheScalarDefinition) {
+  const int64_t D = 37, N = 5;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> U(-2.0f, 2.0f);
+  std::vector<float> a_log(D * N), Dv(D), h(N * D, 0.0f), ref(N * D, 0.0f), y(D);
+  for (float& v : a_log) v = U(rng);
+  for (float& v : Dv) v = U(rng);
+  const std::vector<float> At = scan_a_from_a_log(a_log, D, N);
+  for (int token = 0; token < 3; ++token) {
+    std::vector<float> dt(D), u(D), B(N), C(N);
+    for (auto* v : {&dt, &u}) {
+      for (float& f : *v) f = U(rng);
+    }
+    for (auto* v : {&B, &C}) {
+      for (float& f : *v) f = U(rng);
+    }
+    selective_scan_token(dt.data(), u.data(), B.data(), C.data(), At.data(), Dv.data(), h.data(),
+                         y.data(), D, N);
+    for (int64_t c = 0; c < D; ++c) {
+      const float delta = softplus(dt[c]), du = delta * u[c];
+      float acc = 0.0f;
+      for (int64_t n = 0; n < N; ++n) {
+        float& hn = ref[n * D + c];
+        hn = exp_fixed(delta * -std::exp(a_log[c * N + n])) * hn + du * B[n];
+        acc += hn * C[n];
+      }
+      ASSERT_EQ(y[c], acc + Dv[c] * u[c]) << "token " << token << " channel " << c;
+      for (int64_t n = 0; n < N; ++n) ASSERT_EQ(h[n * D + c], ref[n * D + c]) << c;
+    }
   }
 }
