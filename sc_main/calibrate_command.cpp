@@ -49,7 +49,9 @@ std::vector<std::vector<int32_t>> text_samples(const std::string& path, int64_t 
     for (size_t i = 0; i < text.size() && static_cast<int64_t>(i) < max_tokens; ++i) {
       tok.push_back(static_cast<uint8_t>(text[i]));  // UTF-8 bytes
     }
-    if (tok.size() >= 2) out.push_back(std::move(tok));
+    // A one-byte text is a sample too (the observers need no next token);
+    // an empty one has no activations.
+    if (!tok.empty()) out.push_back(std::move(tok));
   }
   return out;
 }
@@ -86,7 +88,7 @@ int calibrate_command(const Args& args) {
   if (!(percentile > 0 && percentile <= 100)) {
     throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");
   }
-  if (samples < 0 || max_tokens < 2) throw Error("--samples >= 0 and --max-tokens >= 2 expected");
+  if (samples < 0 || max_tokens < 1) throw Error("--samples >= 0 and --max-tokens >= 1 expected");
   const Checkpoint ckpt(model);
   const MambaWeights w = load_weights(ckpt);
   std::vector<std::vector<int32_t>> seqs;

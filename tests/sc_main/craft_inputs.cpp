@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   mct["act.layers.0.ssm.u"].bytes =
       f32_bytes({1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127});
   write_bytes(f("multicycle.safetensors"), safetensors_bytes(mct, mc.metadata()));
+  // Calibration texts: a one-byte text is a sample, an empty one is not.
+  write_bytes(f("calib-short.jsonl"),
+              "{\"text\": \"Hello\"}\n{\"text\": \"\"}\n{\"text\": \"x\"}\n");
   // Architecture files.
   write_bytes(f("arch-unknown-key.json"), R"({"version": 1, "gemm": {"rowz": 4}})");
   write_bytes(f("arch-zero-lanes.json"), R"({"version": 1, "scan": {"lanes": 0}})");
