@@ -83,7 +83,8 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
   // Working buffers per thread, reused from call to call (calibration runs
   // hundreds of sequences): every element is written before it is read, so
   // only their sizes are set; an observer that moves them out leaves them
-  // empty and they are allocated again.
+  // empty and they are allocated again. (So an observer or hook must not
+  // run a prefill itself on the same thread.)
   struct Work {
     std::vector<float> resid, xz, xdbl, h, u_q_scan, u_q_xproj, normed;
     LayerActivations a;
