@@ -78,12 +78,7 @@ int calibrate_command(const Args& args) {
       "out", po::value(&out)->default_value(out), "scales file to write")(
       "force", po::bool_switch(&force), "overwrite an existing scales file");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return kExitOk;
-  }
-  po::notify(vm);
+  if (!parse_options(args, desc, vm)) return kExitOk;
   if (text.empty() == traces.empty()) throw po::error("give exactly one of --text or --trace");
   if (!(percentile > 0 && percentile <= 100)) {
     throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");

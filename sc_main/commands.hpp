@@ -2,6 +2,7 @@
 // name), prints its table on stdout and returns the process exit code.
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,14 @@ constexpr int kExitUsage = 2;       // bad command line
 constexpr int kExitInternal = 3;    // a SystemC report or an unexpected exception
 
 using Args = std::vector<std::string>;
+
+// Parses a command's arguments into vm. On --help prints the options and
+// `footer` and returns false (the command exits 0); otherwise checks the
+// required options (after --help, so that --help needs none) and returns true.
+bool parse_options(
+    const Args& args, const boost::program_options::options_description& desc,
+    boost::program_options::variables_map& vm, const std::string& footer = "",
+    const boost::program_options::positional_options_description* positional = nullptr);
 
 int quant_command(const Args& args);
 int inspect_command(const Args& args);

@@ -59,12 +59,7 @@ int eval_command(const Args& args) {
       "out", po::value(&out)->default_value(out), "output folder for eval.json and eval.csv")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\nWrites: OUT/eval.json, OUT/eval.csv.\n";
-    return kExitOk;
-  }
-  po::notify(vm);
+  if (!parse_options(args, desc, vm, "\nWrites: OUT/eval.json, OUT/eval.csv.\n")) return kExitOk;
   std::vector<quant::QuantKind> kinds;
   if (quantizer == "all") {
     kinds = {quant::QuantKind::kInt8, quant::QuantKind::kSe, quant::QuantKind::kSeAuthors};

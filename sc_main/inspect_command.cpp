@@ -48,12 +48,7 @@ int inspect_command(const Args& args) {
       "trace", po::value(&trace), "ssm-trace v1 file (activations are checked for NaN/Inf)")(
       "model", po::value(&model), "Hugging Face MambaForCausalLM checkpoint folder");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc;
-    return kExitOk;
-  }
-  po::notify(vm);
+  if (!parse_options(args, desc, vm)) return kExitOk;
   if (trace.empty() == model.empty()) {
     throw po::error("give exactly one of --trace or --model");
   }

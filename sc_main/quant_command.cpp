@@ -105,13 +105,11 @@ int quant_command(const Args& args) {
       "out", po::value(&o.out)->default_value(o.out), "output folder for quant.json and quant.csv")(
       "force", po::bool_switch(&o.force), "overwrite existing results in --out");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc
-              << "\nWrites: OUT/quant.json, OUT/quant.csv (one row per layer and quantizer).\n";
+  if (!parse_options(
+          args, desc, vm,
+          "\nWrites: OUT/quant.json, OUT/quant.csv (one row per layer and quantizer).\n")) {
     return kExitOk;
   }
-  po::notify(vm);
 
   std::vector<quant::QuantKind> kinds;
   if (o.quantizer == "all") {

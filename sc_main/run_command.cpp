@@ -96,21 +96,16 @@ int run_command(const Args& args) {
       "output folder for run.json, run.csv, run.config.json")("force", po::bool_switch(&o.force),
                                                               "overwrite existing results and VCD");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\nPresets: --workload " << preset_names("workload")
-              << "\n         --arch " << preset_names("arch") << "\n         models "
-              << preset_names("model")
-              << "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), "
-                 "OUT/run.config.json (effective architecture),\n        OUT/run.workload.json "
-                 "(effective workload, with --workload).\n";
-    return kExitOk;
-  }
+  const std::string footer =
+      "\nPresets: --workload " + preset_names("workload") + "\n         --arch " +
+      preset_names("arch") + "\n         models " + preset_names("model") +
+      "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), OUT/run.config.json (effective "
+      "architecture),\n        OUT/run.workload.json (effective workload, with --workload).\n";
+  if (!parse_options(args, desc, vm, footer)) return kExitOk;
   if (vm.count("help-arch")) {
     std::cout << ArchConfig::describe();
     return kExitOk;
   }
-  po::notify(vm);
 
   if (o.trace.empty() == o.workload.empty()) {
     throw Error("give either --trace FILE (real data) or --workload NAME|FILE (timing only)");

@@ -402,12 +402,7 @@ int job_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("dir", 1).add("id", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\nusage: ssmsim job DIR ID\n";
-    return kExitOk;
-  }
-  po::notify(vm);
+  if (!parse_options(args, desc, vm, "\nusage: ssmsim job DIR ID\n", &pos)) return kExitOk;
   return run_job(dir, id);
 }
 
@@ -424,12 +419,9 @@ int merge_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\nusage: ssmsim merge DIR [--out FILE.csv]\n";
+  if (!parse_options(args, desc, vm, "\nusage: ssmsim merge DIR [--out FILE.csv]\n", &pos)) {
     return kExitOk;
   }
-  po::notify(vm);
   if (out.empty()) {
     out = dir + "/sweep.csv";  // derived from the jobs: always regenerated
   } else if (fs::exists(out) && !force) {
@@ -466,16 +458,14 @@ int sweep_command(const Args& args) {
       "(GNU parallel, Slurm arrays); then `ssmsim merge DIR`")(
       "force", po::bool_switch(&force), "replace a different sweep in --out, or --emit-jobs FILE");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc
-              << "\nWrites: OUT/sweep.json (manifest), OUT/jobs/NNNNN/ (one run each), "
-                 "OUT/sweep.csv and\nOUT/sweep.results.json (one row per configuration).\n"
-                 "Example: ssmsim sweep --workload mamba-130m --vary gemm.rows+gemm.cols=32,64,128 "
-                 "\\\n           --vary dram.bandwidth_gbps=34,68,136 -j 4 --out out/sweep\n";
+  if (!parse_options(
+          args, desc, vm,
+          "\nWrites: OUT/sweep.json (manifest), OUT/jobs/NNNNN/ (one run each), OUT/sweep.csv "
+          "and\nOUT/sweep.results.json (one row per configuration).\nExample: ssmsim sweep "
+          "--workload mamba-130m --vary gemm.rows+gemm.cols=32,64,128 \\\n           --vary "
+          "dram.bandwidth_gbps=34,68,136 -j 4 --out out/sweep\n")) {
     return kExitOk;
   }
-  po::notify(vm);
   if (workload.empty() == trace.empty())
     throw Error("give either --workload NAME|FILE or --trace FILE");
   if (jobs_n < 1 || jobs_n > 1024) throw Error(fmt::format("-j {}: expected 1..1024", jobs_n));
