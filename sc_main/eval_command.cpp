@@ -123,8 +123,8 @@ int eval_command(const Args& args) {
         Reference r;
         r.tokens.assign(all.begin() + b * t->seq_len(), all.begin() + (b + 1) * t->seq_len());
         // The fp32 states where the quantized pipeline stores them.
-        const int64_t P = prompt_tokens < 0 ? t->seq_len() : std::min(prompt_tokens, t->seq_len());
-        r.logits = fwd.prefill(r.tokens, &r.acts, std::max<int64_t>(0, P - 1));
+        r.logits =
+            fwd.prefill(r.tokens, &r.acts, W8A8Sequence::state_from(prompt_tokens, t->seq_len()));
         refs.push_back(std::move(r));
       }
     }

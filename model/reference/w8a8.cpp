@@ -113,23 +113,23 @@ std::array<double, ScaleCalibrator::kSites> ScaleCalibrator::measure_layer(
   const size_t hn = static_cast<size_t>(D * w_.dims.d_state);
   if (a.h.size() < hn) throw Error("calibration: a layer without its SSM state");
   std::array<double, kSites> amax{};
-  const auto max_abs = [](const float* v, size_t n, double m) {
-    float f = static_cast<float>(m);
-    for (size_t i = 0; i < n; ++i) f = std::max(f, std::fabs(v[i]));
-    return static_cast<double>(f);
-  };
   const std::vector<float>* src[] = {&a.mixer_in, &a.x, &a.z,    nullptr, &a.dt_low,
                                      &a.B,        &a.C, nullptr, nullptr};
   for (int i = 0; i < kSites; ++i) {
-    if (src[i]) amax[i] = max_abs(src[i]->data(), src[i]->size(), 0.0);
+    if (!src[i]) continue;
+    quant::MaxObserver m;
+    m.observe(src[i]->data(), src[i]->size());
+    amax[i] = m.amax();
   }
   // H y, the out_proj input, row by row.
   std::vector<float> row(static_cast<size_t>(D));
+  quant::MaxObserver hy;
   for (int64_t t = 0; t < tokens; ++t) {
     std::copy_n(a.y.begin() + t * D, D, row.begin());
     hadamard_transform(row.data(), D);
-    amax[7] = max_abs(row.data(), row.size(), amax[7]);
+    hy.observe(row.data(), row.size());
   }
+  amax[7] = hy.amax();
   // The SSM input over the sample; the state as the cache holds it after
   // the sample (Quamba observes the last state).
   quant::PercentileObserver pu(percentile_ / 100.0), ph(percentile_ / 100.0);
@@ -246,8 +246,7 @@ W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens,
       tokens_(std::move(tokens)),
       L_(static_cast<int64_t>(tokens_.size())),
       ssm_input_(ssm_input) {
-  const int64_t P = prompt_tokens < 0 ? L_ : std::min(prompt_tokens, L_);
-  state_from_ = std::max<int64_t>(0, P - 1);
+  state_from_ = state_from(prompt_tokens, L_);
   const ModelDims& d = m_.w_.dims;
   const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, V = d.vocab_size;
   A_ = m_.o_.quantize_activations;
@@ -286,6 +285,11 @@ W8A8Sequence::W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens,
     b.hs.assign(static_cast<size_t>(std::max<int64_t>(0, L_ - state_from_) * D * N), 0.0f);
     if (ints_) b.qy.assign(L * D, 0);
   }
+}
+
+int64_t W8A8Sequence::state_from(int64_t prompt_tokens, int64_t L) {
+  const int64_t P = prompt_tokens < 0 ? L : std::min(prompt_tokens, L);
+  return std::max<int64_t>(0, P - 1);
 }
 
 // An activation site: codes (round half to even, saturating) and the

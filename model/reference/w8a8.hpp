@@ -146,6 +146,9 @@ class W8A8Sequence {
   // The first token after which the state is stored INT8 (and recorded as
   // the activations' h): the prompt's last, or 0 without a prompt.
   int64_t state_from() const { return state_from_; }
+  // The same for any sequence of L tokens with that prompt length (-1: all
+  // prompt): where the fp32 reference must record its states to compare.
+  static int64_t state_from(int64_t prompt_tokens, int64_t L);
   const std::vector<int32_t>& token_ids() const { return tokens_; }
   const std::vector<float>& logits() const { return logits_; }  // [L, vocab]
   // The pipeline's own per-layer values (dequantized), as LayerActivations,
