@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "model/numeric/gemm.hpp"
@@ -41,25 +42,19 @@ void set_counters(benchmark::State& state, int64_t M, int64_t K, int64_t N) {
                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_GemmF32(benchmark::State& state) {
+// One GEMM of the kernels: fp32, or INT8 x INT8 with INT32 accumulation.
+template <typename T>
+void BM_Gemm(benchmark::State& state) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
-  const auto x = random_vec<float>(static_cast<size_t>(M * K), 1);
-  const auto w = random_vec<float>(static_cast<size_t>(N * K), 2);
+  const auto x = random_vec<T>(static_cast<size_t>(M * K), 1);
+  const auto w = random_vec<T>(static_cast<size_t>(N * K), 2);
   std::vector<float> y(static_cast<size_t>(M * N));
   for (auto _ : state) {
-    gemm_f32(x.data(), M, K, w.data(), N, y.data());
-    benchmark::DoNotOptimize(y.data());
-  }
-  set_counters(state, M, K, N);
-}
-
-void BM_GemmS8(benchmark::State& state) {
-  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
-  const auto x = random_vec<int8_t>(static_cast<size_t>(M * K), 1);
-  const auto w = random_vec<int8_t>(static_cast<size_t>(N * K), 2);
-  std::vector<float> y(static_cast<size_t>(M * N));
-  for (auto _ : state) {
-    gemm_s8(x.data(), M, K, w.data(), N, 0.01f, y.data());
+    if constexpr (std::is_same_v<T, float>) {
+      gemm_f32(x.data(), M, K, w.data(), N, y.data());
+    } else {
+      gemm_s8(x.data(), M, K, w.data(), N, 0.01f, y.data());
+    }
     benchmark::DoNotOptimize(y.data());
   }
   set_counters(state, M, K, N);
@@ -174,8 +169,8 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 }  // namespace
 
-BENCHMARK(BM_GemmF32)->Apply(shapes)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GemmS8)->Apply(shapes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Gemm<float>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Gemm<int8_t>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8f>)->Name("BM_Roof_f32_avx2_mul_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8i>)->Name("BM_Roof_s32_avx2_mullo_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd512)->Name("BM_Roof_f32_avx512_mul_add")->Unit(benchmark::kMicrosecond);
