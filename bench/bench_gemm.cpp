@@ -1,4 +1,4 @@
-// The GEMM kernels of the reference and W8A8 pipelines (model/numeric/gemm.hpp)
+// The GEMM kernels of the reference and W8A8 pipelines (numeric/gemm.hpp)
 // in MACs per second, on the shapes the models run, against the compute
 // roof of the same instructions: a register-only loop of the kernel's
 // 8-lane multiply and add (no loads), which no GEMM built from them can
@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "model/numeric/gemm.hpp"
+#include "numeric/gemm.hpp"
 
 namespace {
 

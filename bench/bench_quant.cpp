@@ -3,9 +3,9 @@
 // widening, percentile calibration. Figures go to docs/performance.md.
 #include <benchmark/benchmark.h>
 
-#include "model/numeric/calibration.hpp"
-#include "model/numeric/metrics.hpp"
-#include "traces/trace.hpp"
+#include "numeric/calibration.hpp"
+#include "numeric/metrics.hpp"
+#include "io/trace.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "model/numeric/selective_scan.hpp"
+#include "numeric/selective_scan.hpp"
 
 int main() {
   const auto ord = [](float f) {

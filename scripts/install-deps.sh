@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # sanitizer and fuzzing builds
   python3                   # tests compare run.json files
-  python3-matplotlib        # scripts/plot.py: charts, log axes, PNG; not worth hand-writing
+  python3-matplotlib        # tools/plot.py: charts, log axes, PNG; not worth hand-writing
   parallel                  # GNU parallel: the sweep test runs --emit-jobs lines through it
 )
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/numeric/error.hpp"
-#include "traces/trace.hpp"
+#include "common/error.hpp"
+#include "io/trace.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -1,0 +1,296 @@
+#include "config/workload.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/arch_config.hpp"
+#include "common/error.hpp"
+#include "common/json_file.hpp"
+#include "common/json_text.hpp"
+
+namespace ssmsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// In quant::SeRegion order.
+const char* kRegionNames[4] = {"normal", "small", "large", "saturated"};
+
+nlohmann::json preset_json(const Preset& p) {
+  return nlohmann::json::parse(p.text);  // checked by tests/config/test_workload.cpp
+}
+
+int64_t get_int(const nlohmann::json& v, const std::string& where, const std::string& key,
+                int64_t lo, int64_t hi) {
+  if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi) {
+    throw Error(fmt::format("{}: {} = {}: expected an integer in [{}, {}]", where, key,
+                            json_text(v), lo, hi));
+  }
+  return v.get<int64_t>();
+}
+
+void check_version(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": expected a JSON object");
+  if (!j.contains("version") || j["version"] != 1) {
+    throw Error(where +
+                ": version = " + (j.contains("version") ? json_text(j["version"]) : "none") +
+                ": expected \"version\": 1");
+  }
+}
+
+std::string text_value(const nlohmann::json& v, const std::string& where, const std::string& key) {
+  if (!v.is_string())
+    throw Error(where + ": " + key + " = " + json_text(v) + ": expected a string");
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+bool names_a_file(const std::string& arg) {
+  return arg.find('/') != std::string::npos ||
+         (arg.size() > 5 && arg.compare(arg.size() - 5, 5, ".json") == 0);
+}
+
+const Preset* find_preset(const std::string& kind, const std::string& name) {
+  for (const Preset& p : builtin_presets()) {
+    if (kind == p.kind && name == p.name) return &p;
+  }
+  return nullptr;
+}
+
+std::string preset_names(const std::string& kind) {
+  std::string out;
+  for (const Preset& p : builtin_presets()) {
+    if (kind == p.kind) out += (out.empty() ? "" : ", ") + std::string(p.name);
+  }
+  return out;
+}
+
+ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where) {
+  check_version(j, where);
+  ModelDims d;
+  int64_t expand = 2;
+  bool have_dt_rank = false;
+  for (const char* req : {"d_model", "n_layer", "vocab_size"}) {
+    if (!j.contains(req)) throw Error(where + ": missing key '" + req + "'");
+  }
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    if (k == "version" || k == "source") {
+      if (k == "source") text_value(v, where, k);
+    } else if (k == "name") {
+      d.name = text_value(v, where, k);
+    } else if (k == "d_model") {
+      d.d_model = get_int(v, where, k, 1, 1 << 20);
+    } else if (k == "n_layer") {
+      d.n_layer = get_int(v, where, k, 1, 4096);
+    } else if (k == "d_state") {
+      d.d_state = get_int(v, where, k, 1, 4096);
+    } else if (k == "d_conv") {
+      d.d_conv = get_int(v, where, k, 1, 64);
+    } else if (k == "expand") {
+      expand = get_int(v, where, k, 1, 64);
+    } else if (k == "vocab_size") {
+      d.vocab_size = get_int(v, where, k, 1, int64_t(1) << 24);
+    } else if (k == "dt_rank") {
+      if (v == "auto") continue;
+      d.dt_rank = get_int(v, where, k, 1, 1 << 20);
+      have_dt_rank = true;
+    } else {
+      throw Error(where + ": unknown key '" + k +
+                  "' (expected name, d_model, n_layer, d_state, d_conv, expand, dt_rank, "
+                  "vocab_size, source)");
+    }
+  }
+  if (d.d_state == 0) d.d_state = 16;
+  if (d.d_conv == 0) d.d_conv = 4;
+  d.d_inner = expand * d.d_model;
+  // Mamba-1's default: dt_rank = ceil(d_model / 16).
+  if (!have_dt_rank) d.dt_rank = (d.d_model + 15) / 16;
+  if (d.name.empty()) d.name = "model";
+  return d;
+}
+
+ModelDims load_model_preset(const std::string& arg) {
+  if (names_a_file(arg)) return model_dims_from_json(read_json_file(arg), arg);
+  const Preset* p = find_preset("model", arg);
+  if (!p) {
+    throw Error("model '" + arg + "': no such preset (presets: " + preset_names("model") +
+                "; or give a .json file)");
+  }
+  return model_dims_from_json(preset_json(*p), std::string("preset model '") + arg + "'");
+}
+
+Workload Workload::load(const std::string& arg) {
+  Workload w;
+  if (names_a_file(arg)) {
+    w.load_json(read_json_file(arg), arg, fs::path(arg).parent_path().string());
+  } else {
+    const Preset* p = find_preset("workload", arg);
+    if (!p) {
+      throw Error("--workload " + arg + ": no such preset (presets: " + preset_names("workload") +
+                  "; or give a .json file)");
+    }
+    w.load_json(preset_json(*p), std::string("preset workload '") + arg + "'", "");
+  }
+  return w;
+}
+
+void Workload::load_json(const nlohmann::json& j, const std::string& where,
+                         const std::string& base_dir) {
+  check_version(j, where);
+  if (!j.contains("model")) throw Error(where + ": missing key 'model' (a preset name or file)");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    if (k == "version") continue;
+    if (k == "name") {
+      name = text_value(v, where, k);
+    } else if (k == "model") {
+      if (v.is_object()) {
+        model = "";
+        dims = model_dims_from_json(v, where + ": model");
+      } else {
+        model = text_value(v, where, k);
+        // A relative model file is relative to the workload file.
+        std::string ref = model;
+        if (names_a_file(ref) && !base_dir.empty() && fs::path(ref).is_relative())
+          ref = (fs::path(base_dir) / ref).string();
+        try {
+          dims = load_model_preset(ref);
+        } catch (const Error& e) {
+          throw Error(where + ": model: " + e.what());
+        }
+      }
+    } else if (k == "prefill_tokens" || k == "decode_tokens" || k == "batch" ||
+               k == "ssm_input_regions") {
+      set_value(k, v, where);
+    } else {
+      throw Error(where + ": unknown key '" + k +
+                  "' (expected name, model, prefill_tokens, decode_tokens, batch, "
+                  "ssm_input_regions)");
+    }
+  }
+  validate(where);
+}
+
+void Workload::set_value(const std::string& key, const nlohmann::json& v,
+                         const std::string& where) {
+  if (key == "prefill_tokens") {
+    prefill_tokens = get_int(v, where, "prefill_tokens", 0, int64_t(1) << 24);
+  } else if (key == "decode_tokens") {
+    decode_tokens = get_int(v, where, "decode_tokens", 0, int64_t(1) << 24);
+  } else if (key == "batch") {
+    batch = get_int(v, where, "batch", 1, 4096);
+  } else if (key == "ssm_input_regions") {
+    // A whole object replaces the rates: regions it leaves out are 0.
+    if (!v.is_object()) throw Error(where + ": ssm_input_regions must be a JSON object");
+    regions = RegionRates();
+    regions.frac = {0, 0, 0, 0};
+    for (auto it = v.begin(); it != v.end(); ++it)
+      set_value("ssm_input_regions." + it.key(), it.value(), where);
+  } else if (key.rfind("ssm_input_regions.", 0) == 0) {
+    const std::string sub = key.substr(18);
+    if (sub == "source") {
+      regions.source = text_value(v, where, key);
+      return;
+    }
+    for (int i = 0; i < 4; ++i) {
+      if (sub != kRegionNames[i]) continue;
+      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1)) {
+        throw Error(where + ": " + key + " = " + json_text(v) + ": expected a fraction in [0, 1]");
+      }
+      regions.frac[static_cast<size_t>(i)] = v.get<double>();
+      return;
+    }
+    throw Error(where + ": unknown key '" + key +
+                "' (expected ssm_input_regions.{normal,small,large,saturated,source})");
+  } else {
+    throw Error(where + ": unknown key 'workload." + key +
+                "' (expected model, prefill_tokens, decode_tokens, batch, "
+                "ssm_input_regions.{small,normal,large,saturated})");
+  }
+}
+
+void Workload::set(const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw Error("--set " + assignment + ": expected workload.key=value");
+  }
+  std::string key = assignment.substr(0, eq);
+  if (key.rfind("workload.", 0) == 0) key = key.substr(9);
+  const std::string text = assignment.substr(eq + 1);
+  if (key == "model") {
+    model = text;
+    try {
+      dims = load_model_preset(text);
+    } catch (const Error& e) {
+      throw Error("--set workload.model: " + std::string(e.what()));
+    }
+    return;
+  }
+  nlohmann::json v;
+  try {
+    v = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    v = text;
+  }
+  set_value(key, v, "--set");
+  validate("--set " + assignment);
+}
+
+void apply_assignment(const std::string& a, ArchConfig& arch, Workload* workload) {
+  if (a.rfind("workload.", 0) != 0) {
+    arch.set(a);
+    return;
+  }
+  if (!workload) throw Error("--set " + a + ": workload keys need --workload");
+  workload->set(a);
+}
+
+void Workload::validate(const std::string& where) const {
+  if (prefill_tokens + decode_tokens == 0) {
+    throw Error(where + ": prefill_tokens and decode_tokens are both 0: nothing to run");
+  }
+  double sum = 0;
+  for (double f : regions.frac) sum += f;
+  if (std::fabs(sum - 1.0) > 1e-6) {
+    throw Error(fmt::format(
+        "{}: ssm_input_regions: small + normal + large + saturated = {:.9g}: expected 1", where,
+        sum));
+  }
+}
+
+nlohmann::ordered_json Workload::to_json() const {
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["name"] = name;
+  // Inline model shape, loadable as it is (run.workload.json reruns the run).
+  nlohmann::ordered_json m;
+  m["version"] = 1;
+  m["name"] = dims.name;
+  m["d_model"] = dims.d_model;
+  m["n_layer"] = dims.n_layer;
+  m["expand"] = dims.d_model ? dims.d_inner / dims.d_model : 0;
+  m["d_state"] = dims.d_state;
+  m["d_conv"] = dims.d_conv;
+  m["dt_rank"] = dims.dt_rank;
+  m["vocab_size"] = dims.vocab_size;
+  j["model"] = m;
+  j["prefill_tokens"] = prefill_tokens;
+  j["decode_tokens"] = decode_tokens;
+  j["batch"] = batch;
+  nlohmann::ordered_json r;
+  for (int i = 0; i < 4; ++i) r[kRegionNames[i]] = regions.frac[static_cast<size_t>(i)];
+  r["source"] = regions.source;
+  j["ssm_input_regions"] = r;
+  return j;
+}
+
+}  // namespace ssmsim

@@ -1,0 +1,59 @@
+#include "hw/dram.hpp"
+
+#include <algorithm>
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindow* window)
+    : sc_module(name),
+      noc2dram("noc2dram"),
+      cfg_(cfg),
+      window_(window),
+      in_flight_sig_("dram_in_flight", 0) {
+  noc2dram.register_b_transport(this, &Dram::b_transport);
+  // One process drives the signal (a signal has one driver).
+  SC_METHOD(on_change);
+  sensitive << start_q_ << end_q_;
+  dont_initialize();
+}
+
+sc_time Dram::transfer_time(uint64_t bytes) const {
+  const uint64_t bursts = (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
+  // GB/s is bytes per ns.
+  return sc_time(static_cast<double>(bursts * cfg_.burst_bytes) / cfg_.bandwidth_gbps,
+                 sc_core::SC_NS);
+}
+
+void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  const uint64_t bytes = trans.get_data_length();
+  const sc_time now = sc_core::sc_time_stamp();
+  const sc_time request = now + delay;
+  const sc_time transfer = transfer_time(bytes);
+  const sc_time start = channel_.reserve(request, transfer);
+  const sc_time done = start + sc_time(cfg_.latency_ns, sc_core::SC_NS) + transfer;
+  stats_.busy_time += transfer;
+  stats_.accesses += 1;
+  stats_.bursts += (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
+  (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;
+  if (window_ && window_->enabled) {
+    start_q_.notify(start - now);
+    end_q_.notify(done - now);
+  }
+  delay = done - now;
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void Dram::on_change() {
+  // An event queue triggers once per delta for each notification due now.
+  if (start_q_.default_event().triggered()) ++in_flight_;
+  if (end_q_.default_event().triggered()) --in_flight_;
+  if (window_->active()) in_flight_sig_.write(in_flight_);
+}
+
+void Dram::trace(sc_core::sc_trace_file* tf) const {
+  sc_core::sc_trace(tf, in_flight_sig_, "dram.transactions_in_flight");
+}
+
+}  // namespace ssmsim

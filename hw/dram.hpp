@@ -1,0 +1,48 @@
+// DRAM: one channel of `bandwidth_gbps` with a fixed access latency.
+// Transfers are rounded up to whole bursts and serialised on the channel
+// (earliest free gap at or after the request), so
+// concurrent requesters share the bandwidth and a decode step whose weights
+// exceed what compute hides becomes memory-bound.
+#pragma once
+
+#include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
+
+#include "config/arch_config.hpp"
+#include "hw/channel_schedule.hpp"
+#include "hw/trace_window.hpp"
+
+namespace ssmsim {
+
+struct DramStats {
+  uint64_t read_bytes = 0, write_bytes = 0, accesses = 0, bursts = 0;
+  sc_core::sc_time busy_time = sc_core::SC_ZERO_TIME;
+};
+
+class Dram : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Dram> noc2dram;
+
+  SC_HAS_PROCESS(Dram);
+  Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindow* window);
+  const DramStats& stats() const { return stats_; }
+  void trace(sc_core::sc_trace_file* tf) const;
+  // Transfer time of `bytes` (burst-rounded), without the latency.
+  sc_core::sc_time transfer_time(uint64_t bytes) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void on_change();
+
+  DramConfig cfg_;
+  const TraceWindow* window_;
+  DramStats stats_;
+  ChannelSchedule channel_;
+  int in_flight_ = 0;
+  sc_core::sc_event_queue start_q_, end_q_;
+  sc_core::sc_signal<int> in_flight_sig_;
+};
+
+}  // namespace ssmsim

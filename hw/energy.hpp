@@ -1,0 +1,35 @@
+// Energy of executed operations: per-unit operation counts and memory bytes
+// times the per-access energies of ArchConfig::energy (pJ).
+#pragma once
+
+#include "config/arch_config.hpp"
+#include "hw/unit_stats.hpp"
+
+namespace ssmsim {
+
+struct Energy {
+  double compute_pj = 0;  // arithmetic of the unit (MACs, quantizer ops, ...)
+  double sram_pj = 0;     // SRAM bytes read and written
+  double dram_pj = 0;     // DRAM bytes read and written
+  double static_pj = 0;   // static power x latency (whole run only)
+  double total_pj() const { return compute_pj + sram_pj + dram_pj + static_pj; }
+  void add(const Energy& e) {
+    static_pj += e.static_pj;
+    compute_pj += e.compute_pj;
+    sram_pj += e.sram_pj;
+    dram_pj += e.dram_pj;
+  }
+};
+
+// pJ per arithmetic operation of a unit ("gemm", "quant", "scan", "had", "vec").
+double op_energy_pj(const std::string& unit, const ArchConfig& a);
+
+inline Energy op_energy(const OpRecord& r, const ArchConfig& a) {
+  Energy e;
+  e.compute_pj = static_cast<double>(r.arith_ops) * op_energy_pj(r.unit, a);
+  e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * a.energy.sram_byte_pj;
+  e.dram_pj = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) * a.energy.dram_byte_pj;
+  return e;
+}
+
+}  // namespace ssmsim

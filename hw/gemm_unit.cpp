@@ -1,0 +1,82 @@
+#include "hw/gemm_unit.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
+                   const TraceWindow* window)
+    : UnitBase(name, "gemm", cfg.clock_period_ns(), log, window),
+      quant2gemm("quant2gemm"),
+      cfg_(cfg.gemm),
+      fp16_(cfg.fp16()) {
+  quant2gemm.register_b_transport(this, &GemmUnit::link_b_transport);
+}
+
+GemmUnit::Folds GemmUnit::folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+  const int64_t R = g.rows, C = g.cols;
+  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (g.dataflow == Dataflow::kOutputStationary) {
+    return {ceil_div(M, R), ceil_div(N, C), R + C + K - 2};
+  }
+  return {ceil_div(K, R), ceil_div(N, C), 2 * R + C + M - 2};
+}
+
+void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  // The INT8 operand lands in the array's input buffer; the link is a wire.
+  stats_.link_bytes += trans.get_data_length();
+  (void)delay;
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
+  compute_w8a8(d);
+  const Folds f = folds(cfg_, d.M, d.N, d.K);
+  // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
+  auto scaled = [&](uint64_t c) {
+    return fp16_ ? static_cast<uint64_t>(std::ceil(static_cast<double>(c) / cfg_.fp16_rate)) : c;
+  };
+  // Column strips: each needs K x (its columns) weight bytes.
+  const int64_t strips = f.col_folds;
+  const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
+  auto strip_bytes = [&](int64_t s) {
+    const int64_t cols = std::min(cfg_.cols, d.N - s * cfg_.cols);
+    return d.weight_bytes / static_cast<uint64_t>(d.N) * static_cast<uint64_t>(cols);
+  };
+  const sc_time zero = sc_core::SC_ZERO_TIME;
+  sc_time in_ready = zero;
+  if (!d.input_from_link) in_ready = mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, zero, rec);
+  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.weight_addr, strip_bytes(0), zero, rec);
+  uint64_t weight_offset = strip_bytes(0);
+  sc_time t = zero;
+  sc_time stall = zero;
+  for (int64_t s = 0; s < strips; ++s) {
+    const sc_time data = std::max(ready, s == 0 ? in_ready : zero);
+    if (data > t) {
+      stall += data - t;
+      t = data;
+    }
+    if (s + 1 < strips) {  // prefetch the next strip while this one computes
+      ready = mem(tlm::TLM_READ_COMMAND, d.weight_addr + weight_offset, strip_bytes(s + 1), t, rec);
+      weight_offset += strip_bytes(s + 1);
+    }
+    t += cycles(per_strip_cycles);
+  }
+  t += cycles(static_cast<uint64_t>(cfg_.epilogue_cycles));
+  const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out_addr, d.out_bytes, t, rec);
+  if (written > t) {
+    stall += written - t;
+    t = written;
+  }
+  rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips);
+  rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
+  rec.stall_cycles = to_cycles(stall);
+  rec.elements = static_cast<uint64_t>(d.M * d.N * d.K);  // MACs
+  rec.arith_ops = rec.elements;
+  return t;
+}
+
+}  // namespace ssmsim

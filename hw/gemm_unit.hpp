@@ -1,0 +1,42 @@
+// INT8 x INT8 -> INT32 systolic array with a requantizing epilogue.
+// Compute cycles per GEMM follow SCALE-Sim v2 for the same array and
+// dataflow (docs/timing.md):
+//   os: Sr = M, Sc = N, T = K; per fold R + C + T - 2 (fill, stream, drain)
+//   ws: Sr = K, Sc = N, T = M; per fold 2R + C + T - 2 (plus weight load)
+//   compute = ceil(Sr / R) * ceil(Sc / C) * per fold
+// Weights stream from memory one column strip (Sc chunk of C) at a time,
+// double-buffered: strip f+1 is requested when strip f starts computing.
+#pragma once
+
+#include "config/arch_config.hpp"
+#include "hw/unit_base.hpp"
+
+namespace ssmsim {
+
+class GemmUnit : public UnitBase {
+ public:
+  // INT8 activations for x_proj arrive from the quantizer stage here.
+  tlm_utils::simple_target_socket<GemmUnit> quant2gemm;
+
+  GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
+           const TraceWindow* window);
+
+  struct Folds {
+    int64_t row_folds, col_folds, per_fold;
+    uint64_t total() const { return static_cast<uint64_t>(row_folds * col_folds * per_fold); }
+  };
+  static Folds folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
+  static uint64_t compute_cycles(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+    return folds(g, M, N, K).total();
+  }
+
+ protected:
+  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+
+ private:
+  void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  GemmConfig cfg_;
+  bool fp16_;
+};
+
+}  // namespace ssmsim

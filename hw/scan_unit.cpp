@@ -1,0 +1,106 @@
+#include "hw/scan_unit.hpp"
+
+#include <cmath>
+
+#include "hw/functional_state.hpp"
+#include "numeric/selective_scan.hpp"
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+ScanUnit::ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
+                   const TraceWindow* window)
+    : UnitBase(name, "scan", cfg.clock_period_ns(), log, window),
+      quant2scan("quant2scan"),
+      cfg_(cfg.scan),
+      token_sig_("scan_token", -1),
+      layer_sig_("scan_layer", -1) {
+  quant2scan.register_b_transport(this, &ScanUnit::link_b_transport);
+  SC_METHOD(on_token);
+  sensitive << token_q_;
+  dont_initialize();
+}
+
+uint64_t ScanUnit::cycles_per_token(const ScanConfig& s, int64_t d_inner, int64_t d_state) {
+  const auto updates = static_cast<uint64_t>(d_inner * d_state);
+  const auto lanes = static_cast<uint64_t>(s.lanes);
+  return std::max<uint64_t>((updates + lanes - 1) / lanes,
+                            static_cast<uint64_t>(s.recurrence_latency));
+}
+
+uint64_t ScanUnit::op_cycles(const ScanConfig& s, int64_t tokens, int64_t d_inner,
+                             int64_t d_state) {
+  return static_cast<uint64_t>(tokens) * cycles_per_token(s, d_inner, d_state) +
+         static_cast<uint64_t>(s.softplus_latency + s.exp_latency + s.pipeline_depth);
+}
+
+void ScanUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time&) {
+  stats_.link_bytes += trans.get_data_length();
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void ScanUnit::on_token() {
+  if (token_values_.empty()) return;
+  const int v = token_values_.front();
+  token_values_.pop_front();
+  if (window_->active()) token_sig_.write(v);
+}
+
+namespace {
+
+// One token of the scan on real data (the quantizer's u, the trace's dt, B, C).
+void scan_token(LayerData& L, int64_t t, int64_t D, int64_t N) {
+  selective_scan_token(L.dt.data() + t * D, L.u_hat.data() + t * D, L.B.data() + t * N,
+                       L.C.data() + t * N, L.A.data(), L.D.data(), L.h.data(),
+                       L.y_ssm.data() + t * D, D, N);
+}
+
+}  // namespace
+
+sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
+  FunctionalState* fn = d.fn;
+  const int64_t D = d.N, N = d.K;  // channels (batch x d_inner), d_state
+  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
+  ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight_addr, d.weight_bytes,
+                              sc_core::SC_ZERO_TIME, rec));  // A and D
+  if (d.decode) {
+    ready = std::max(
+        ready, mem(tlm::TLM_READ_COMMAND, d.state_addr, d.state_bytes, sc_core::SC_ZERO_TIME, rec));
+  }
+  compute_w8a8(d);
+  if (fn != nullptr && fn->have_weights) {  // one sequence: D == fn->d_inner
+    LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
+    for (int64_t t = d.first_token; t < d.first_token + d.tokens; ++t)
+      scan_token(L, t, fn->d_inner, N);
+  }
+  const uint64_t per_token = cycles_per_token(cfg_, D, N);
+  const uint64_t busy = op_cycles(cfg_, d.tokens, D, N);
+  if (window_ && window_->enabled) {
+    layer_ = static_cast<int>(d.layer);
+    touch_signals();
+    for (int64_t i = 0; i < d.tokens; ++i) {
+      token_values_.push_back(static_cast<int>(d.first_token + i));
+      token_q_.notify(ready + cycles(per_token * static_cast<uint64_t>(i)));
+    }
+  }
+  sc_time t = ready + cycles(busy);
+  const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out_addr, d.out_bytes, t, rec);
+  sc_time done = written;
+  if (d.decode) {
+    done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state_addr, d.state_bytes, t, rec));
+  }
+  rec.busy_cycles = busy;
+  rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
+  rec.elements = static_cast<uint64_t>(d.tokens * D * N);
+  rec.arith_ops = rec.elements;
+  return done;
+}
+
+void ScanUnit::trace_signals(sc_core::sc_trace_file* tf) const {
+  trace(tf);
+  sc_core::sc_trace(tf, token_sig_, "scan.token_index");
+  sc_core::sc_trace(tf, layer_sig_, "scan.layer");
+}
+
+}  // namespace ssmsim

@@ -1,0 +1,171 @@
+#include "hw/soft_edge_quantizer.hpp"
+
+#include <cmath>
+
+#include "hw/functional_state.hpp"
+#include "mamba/w8a8.hpp"
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg,
+                                     std::vector<OpRecord>* log, const TraceWindow* window)
+    : UnitBase(name, "quant", cfg.clock_period_ns(), log, window),
+      quant2scan("quant2scan"),
+      quant2gemm("quant2gemm"),
+      cfg_(cfg.quantizer),
+      kind_(quant::parse_kind(cfg.quantizer.mode, "quantizer.mode")),
+      small_sig_("se_small", 0),
+      normal_sig_("se_normal", 0),
+      large_sig_("se_large", 0),
+      saturated_sig_("se_saturated", 0) {}
+
+uint64_t SoftEdgeQuantizer::latency(const QuantizerConfig& q) {
+  const bool se = q.mode != "int8";
+  return static_cast<uint64_t>(q.pipeline_depth + (se ? q.se_extra_latency : 0));
+}
+
+uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,
+                                             const std::vector<uint8_t>& special) {
+  if (!q.multicycle || q.mode == "int8") return 0;
+  const auto lanes = static_cast<size_t>(q.lanes);
+  const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
+  uint64_t total = 0;
+  for (size_t v = 0; v < special.size(); v += lanes) {
+    uint64_t s = 0;
+    for (size_t i = v; i < std::min(special.size(), v + lanes); ++i) s += special[i];
+    total += (s * extra + lanes - 1) / lanes;
+  }
+  return total;
+}
+
+namespace {
+
+// E[ceil(S * extra / lanes)], S ~ Binomial(n, p), summed in log space so that
+// wide vectors (thousands of lanes) do not underflow.
+double expected_vector_extra(uint64_t n, double p, uint64_t extra, uint64_t lanes) {
+  if (n == 0 || p <= 0.0) return 0.0;
+  if (p >= 1.0) return static_cast<double>((n * extra + lanes - 1) / lanes);
+  double e = 0.0;
+  const double lp = std::log(p), lq = std::log1p(-p);
+  const double lgn = std::lgamma(static_cast<double>(n) + 1.0);
+  for (uint64_t s = 1; s <= n; ++s) {
+    const double ds = static_cast<double>(s);
+    const double logpmf = lgn - std::lgamma(ds + 1.0) -
+                          std::lgamma(static_cast<double>(n - s) + 1.0) + ds * lp +
+                          static_cast<double>(n - s) * lq;
+    e += std::exp(logpmf) * static_cast<double>((s * extra + lanes - 1) / lanes);
+  }
+  return e;
+}
+
+}  // namespace
+
+uint64_t SoftEdgeQuantizer::expected_multicycle_extra(const QuantizerConfig& q, uint64_t elements,
+                                                      double p) {
+  if (!q.multicycle || q.mode == "int8") return 0;
+  const auto lanes = static_cast<uint64_t>(q.lanes);
+  const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
+  const uint64_t full = elements / lanes, rest = elements % lanes;
+  const double e = static_cast<double>(full) * expected_vector_extra(lanes, p, extra, lanes) +
+                   expected_vector_extra(rest, p, extra, lanes);
+  return static_cast<uint64_t>(std::llround(e));
+}
+
+double SoftEdgeQuantizer::special_probability(const QuantizerConfig& q,
+                                              const std::array<double, 4>& f) {
+  const double outliers = f[static_cast<size_t>(quant::SeRegion::kLarge)] +
+                          f[static_cast<size_t>(quant::SeRegion::kSaturated)];
+  return q.multicycle_regions == "flagged"
+             ? outliers + f[static_cast<size_t>(quant::SeRegion::kSmall)]
+             : outliers;
+}
+
+void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s,
+                             const TensorDesc& d, uint64_t bytes) {
+  tlm::tlm_generic_payload trans;
+  trans.set_command(tlm::TLM_WRITE_COMMAND);
+  trans.set_address(0);
+  std::vector<uint8_t> dummy(1);
+  trans.set_data_ptr(dummy.data());
+  trans.set_data_length(static_cast<unsigned>(bytes));
+  trans.set_streaming_width(static_cast<unsigned>(bytes));
+  trans.set_extension(new TensorDesc(d));
+  sc_time t = sc_core::SC_ZERO_TIME;
+  s->b_transport(trans, t);
+  stats_.link_bytes += bytes;
+}
+
+sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
+  const auto E = static_cast<size_t>(d.elements);
+  const sc_time in_ready =
+      mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
+  special_.assign(E, 0);
+  FunctionalState* fn = d.fn;
+  if (fn != nullptr && (fn->have_trace || fn->w8a8 != nullptr)) {
+    element_regions_.resize(E);
+    quant::ErrorStats s;
+    if (fn->w8a8 != nullptr) {  // the W8A8 pipeline's own u
+      s = fn->w8a8->ssm_in_quant(d.layer, d.first_token, d.first_token + d.tokens,
+                                 element_regions_.data());
+    } else {  // the trace's u
+      LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
+      const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
+      s = quant::measure(kind_, L.u.data() + off, E, L.u_scale, fn->se, L.u_hat.data() + off,
+                         element_regions_.data());
+      L.u_err.merge(s);
+    }
+    for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += s.regions[r];
+    if (cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
+      // Special elements: SE flag set (small, large, saturated) or outliers.
+      const bool flagged = cfg_.multicycle_regions == "flagged";
+      for (size_t i = 0; i < E; ++i) {
+        const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
+        const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;
+        special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
+      }
+    }
+    touch_signals();
+  } else if (fn != nullptr && fn->have_region_rates) {
+    // Timing only: the workload's measured region rates stand in for data.
+    for (int r = 0; r < quant::kSeRegionCount; ++r) {
+      regions_[r] += static_cast<uint64_t>(
+          std::llround(static_cast<double>(E) * fn->region_rates[static_cast<size_t>(r)]));
+    }
+    touch_signals();
+  }
+  const uint64_t lanes = static_cast<uint64_t>(cfg_.lanes);
+  const uint64_t stream = (E + lanes - 1) / lanes;
+  const bool from_rates = fn != nullptr && !fn->have_trace && fn->have_region_rates;
+  const uint64_t extra =
+      from_rates ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, fn->region_rates))
+                 : multicycle_extra(cfg_, special_);
+  const uint64_t lat = latency(cfg_);
+  // SE words: 8 bits + flag; INT8 for x_proj.
+  const bool se = kind_ != quant::QuantKind::kInt8;
+  send(quant2scan, d, se ? (E * 9 + 7) / 8 : E);
+  send(quant2gemm, d, E);
+  rec.busy_cycles = stream + extra + lat;
+  rec.stall_cycles = to_cycles(in_ready);
+  rec.elements = E;
+  rec.arith_ops = E;
+  return in_ready + cycles(rec.busy_cycles);
+}
+
+void SoftEdgeQuantizer::update_signals() {
+  small_sig_.write(regions_[static_cast<int>(quant::SeRegion::kSmall)]);
+  normal_sig_.write(regions_[static_cast<int>(quant::SeRegion::kNormal)]);
+  large_sig_.write(regions_[static_cast<int>(quant::SeRegion::kLarge)]);
+  saturated_sig_.write(regions_[static_cast<int>(quant::SeRegion::kSaturated)]);
+}
+
+void SoftEdgeQuantizer::trace_signals(sc_core::sc_trace_file* tf) const {
+  trace(tf);
+  sc_core::sc_trace(tf, small_sig_, "quant.small_count");
+  sc_core::sc_trace(tf, normal_sig_, "quant.normal_count");
+  sc_core::sc_trace(tf, large_sig_, "quant.large_count");
+  sc_core::sc_trace(tf, saturated_sig_, "quant.saturated_count");
+}
+
+}  // namespace ssmsim

@@ -1,0 +1,38 @@
+// On-chip SRAM: `ports` ports of `port_bytes` per cycle, a fixed latency and
+// a capacity. Accesses past the capacity answer TLM_ADDRESS_ERROR_RESPONSE.
+#pragma once
+
+#include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
+
+#include "config/arch_config.hpp"
+#include "hw/channel_schedule.hpp"
+
+namespace ssmsim {
+
+struct SramStats {
+  uint64_t read_bytes = 0, write_bytes = 0, accesses = 0;
+  uint64_t peak_bytes_allocated = 0;
+};
+
+class Sram : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<Sram> noc2sram;
+
+  Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns);
+  const SramStats& stats() const { return stats_; }
+  // Cycles to move `bytes` through all ports, without the latency.
+  uint64_t transfer_cycles(uint64_t bytes) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+  SramConfig cfg_;
+  sc_core::sc_time period_;
+  SramStats stats_;
+  ChannelSchedule ports_;  // all ports together, one transfer at a time
+};
+
+}  // namespace ssmsim

@@ -1,0 +1,145 @@
+#include "hw/unit_base.hpp"
+
+#include <cmath>
+
+#include "hw/functional_state.hpp"
+#include "common/error.hpp"
+#include "mamba/w8a8.hpp"
+
+namespace ssmsim {
+
+using sc_core::sc_time;
+
+UnitBase::UnitBase(sc_core::sc_module_name name, const std::string& unit, double clock_period_ns,
+                   std::vector<OpRecord>* log, const TraceWindow* window)
+    : sc_module(name),
+      ctrl_target(("ctrl2" + unit).c_str()),
+      mem_initiator((unit + "2mem").c_str()),
+      period_(clock_period_ns, sc_core::SC_NS),
+      busy_sig_((unit + "_busy").c_str(), false),
+      queued_sig_((unit + "_queued").c_str(), 0),
+      window_(window),
+      unit_(unit),
+      log_(log),
+      scratch_(1) {
+  ctrl_target.register_b_transport(this, &UnitBase::b_transport);
+  SC_METHOD(signals_method);
+  sensitive << signals_ev_;
+  dont_initialize();
+}
+
+void UnitBase::signals_method() {
+  if (!window_->active()) return;
+  busy_sig_.write(busy_);
+  queued_sig_.write(static_cast<int>(waiting_.size()));
+  update_signals();
+}
+
+uint64_t UnitBase::to_cycles(const sc_time& t) const {
+  return static_cast<uint64_t>(std::llround(t / period_));
+}
+
+void UnitBase::trace(sc_core::sc_trace_file* tf) const {
+  sc_core::sc_trace(tf, busy_sig_, unit_ + ".busy");
+  sc_core::sc_trace(tf, queued_sig_, unit_ + ".queued_ops");
+}
+
+void UnitBase::acquire(int64_t priority) {
+  if (!busy_ && (waiting_.empty() || priority <= *waiting_.begin())) {
+    busy_ = true;
+    return;
+  }
+  waiting_.insert(priority);
+  touch_signals();
+  while (busy_ || priority > *waiting_.begin()) wait(released_);
+  waiting_.erase(waiting_.find(priority));
+  busy_ = true;
+}
+
+void UnitBase::release() {
+  busy_ = false;
+  released_.notify();
+  touch_signals();
+}
+
+void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  TensorDesc* d = nullptr;
+  trans.get_extension(d);
+  if (d == nullptr) {
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  // Commands are synchronised: which unit runs what first depends on time.
+  wait(delay);
+  delay = sc_core::SC_ZERO_TIME;
+  acquire(d->priority);
+  OpRecord rec;
+  rec.unit = unit_;
+  rec.op = d->op;
+  rec.layer = d->layer;
+  rec.tile = d->tile;
+  rec.M = d->M;
+  rec.N = d->N;
+  rec.K = d->K;
+  rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
+  touch_signals();
+  // Inside an operation the unit runs ahead of the kernel in local time
+  // (memory requests carry their offset); it synchronises once, at the end.
+  qk_.reset();
+  const sc_time done = execute(*d, rec);
+  qk_.inc(done);
+  qk_.sync();
+  rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
+  stats_.ops += 1;
+  stats_.busy_cycles += rec.busy_cycles;
+  stats_.stall_cycles += rec.stall_cycles;
+  stats_.elements += rec.elements;
+  stats_.dram_read_bytes += rec.dram_read_bytes;
+  stats_.dram_write_bytes += rec.dram_write_bytes;
+  stats_.sram_read_bytes += rec.sram_read_bytes;
+  stats_.sram_write_bytes += rec.sram_write_bytes;
+  release();
+  log_->push_back(rec);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time UnitBase::mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_time at,
+                      OpRecord& rec) {
+  if (bytes == 0) return at;
+  tlm::tlm_generic_payload trans;
+  trans.set_command(cmd);
+  trans.set_address(addr);
+  // Performance model: targets account bytes and time, they do not touch
+  // the data, so one scratch byte stands for the buffer.
+  trans.set_data_ptr(scratch_.data());
+  trans.set_data_length(static_cast<unsigned>(std::min<uint64_t>(bytes, 0xffffffffu)));
+  trans.set_streaming_width(trans.get_data_length());
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time t = at;
+  mem_initiator->b_transport(trans, t);
+  if (trans.is_response_error()) {
+    throw Error(unit_ + ": memory " + (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
+                std::to_string(bytes) + " bytes at 0x" +
+                [&] {
+                  char b[32];
+                  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(addr));
+                  return std::string(b);
+                }() +
+                " failed: " + trans.get_response_string());
+  }
+  ++stats_.accesses;
+  const bool sram = addr >= kSramBase;
+  const bool read = cmd == tlm::TLM_READ_COMMAND;
+  (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
+        : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
+  return t;
+}
+
+void UnitBase::compute_w8a8(const TensorDesc& d) {
+  if (d.fn != nullptr && d.fn->w8a8 != nullptr)
+    d.fn->w8a8->run(d.op, d.layer, d.first_token, d.first_token + d.tokens);
+}
+
+}  // namespace ssmsim

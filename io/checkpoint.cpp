@@ -1,0 +1,148 @@
+#include "io/checkpoint.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "common/json_file.hpp"
+#include "common/json_text.hpp"
+
+namespace ssmsim {
+
+namespace {
+
+bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+int64_t cfg_int(const nlohmann::json& j, const std::string& path, const char* key) {
+  if (!j.contains(key)) throw Error(path + ": missing key '" + std::string(key) + "'");
+  const auto& v = j[key];
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+    throw Error(path + ": key '" + std::string(key) + "' = " + json_text(v) +
+                ", expected a positive integer");
+  }
+  return v.get<int64_t>();
+}
+
+}  // namespace
+
+ModelDims read_model_config(const std::string& path) {
+  const nlohmann::json j = read_json_file(path);
+  if (!j.is_object()) throw Error(path + ": expected a JSON object");
+  ModelDims d;
+  d.d_model = cfg_int(j, path, "hidden_size");
+  d.d_inner = cfg_int(j, path, "intermediate_size");
+  d.d_state = cfg_int(j, path, "state_size");
+  d.n_layer = cfg_int(j, path, "num_hidden_layers");
+  d.d_conv = cfg_int(j, path, "conv_kernel");
+  d.dt_rank = cfg_int(j, path, "time_step_rank");
+  d.vocab_size = cfg_int(j, path, "vocab_size");
+  if (!j.contains("layer_norm_epsilon")) throw Error(path + ": missing key 'layer_norm_epsilon'");
+  const auto& eps = j["layer_norm_epsilon"];
+  if (!eps.is_number() || !(eps.get<double>() > 0)) {
+    throw Error(path + ": key 'layer_norm_epsilon' = " + json_text(eps) +
+                ", expected a positive number");
+  }
+  d.rms_norm_eps = eps.get<double>();
+  // Both default to true in transformers' MambaConfig.
+  for (auto [key, field] : {std::pair{"residual_in_fp32", &d.residual_in_fp32},
+                            std::pair{"tie_word_embeddings", &d.tie_word_embeddings}}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_boolean()) {
+      throw Error(path + ": key '" + std::string(key) + "' = " + json_text(j[key]) +
+                  ", expected true or false");
+    }
+    *field = j[key].get<bool>();
+  }
+  if (j.contains("model_type") && j["model_type"] != "mamba") {
+    throw Error(path + ": key 'model_type' = " + json_text(j["model_type"]) +
+                ", expected \"mamba\"");
+  }
+  return d;
+}
+
+Checkpoint::Checkpoint(const std::string& dir) : dir_(dir) {
+  dims_ = read_model_config(dir + "/config.json");
+  const size_t slash = dir.find_last_not_of('/');
+  const std::string trimmed = dir.substr(0, slash + 1);
+  dims_.name = trimmed.substr(trimmed.find_last_of('/') + 1);
+  const std::string single = dir + "/model.safetensors";
+  const std::string index = dir + "/model.safetensors.index.json";
+  if (file_exists(index)) {
+    const nlohmann::json j = read_json_file(index);
+    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+      throw Error(index + ": missing key 'weight_map' (an object of tensor name -> shard file)");
+    }
+    std::map<std::string, SafetensorsFile*> opened;
+    for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+      if (!it.value().is_string()) {
+        throw Error(index + ": weight_map." + it.key() + ": expected a shard file name");
+      }
+      const std::string shard = it.value().get<std::string>();
+      if (shard.find('/') != std::string::npos) {
+        throw Error(index + ": weight_map." + it.key() + ": shard '" + shard +
+                    "' must be a file name inside the checkpoint folder");
+      }
+      auto& f = opened[shard];
+      if (f == nullptr) {
+        shards_.push_back(std::make_unique<SafetensorsFile>(dir + "/" + shard));
+        f = shards_.back().get();
+      }
+      index_[it.key()] = &f->get(it.key());
+    }
+  } else if (file_exists(single)) {
+    shards_.push_back(std::make_unique<SafetensorsFile>(single));
+    for (const auto& [name, t] : shards_.back()->tensors()) index_[name] = &t;
+  } else {
+    throw Error(dir + ": neither model.safetensors nor model.safetensors.index.json found");
+  }
+  check_shapes();
+}
+
+bool Checkpoint::has(const std::string& name) const { return index_.count(name) != 0; }
+
+const TensorView& Checkpoint::get(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it == index_.end() && name == "lm_head.weight" && dims_.tie_word_embeddings) {
+    it = index_.find("backbone.embeddings.weight");
+  }
+  if (it == index_.end()) throw Error(dir_ + ": missing required tensor '" + name + "'");
+  return *it->second;
+}
+
+const TensorView& Checkpoint::layer(int64_t layer, const std::string& param) const {
+  return get("backbone.layers." + std::to_string(layer) + "." + param);
+}
+
+void Checkpoint::check_shapes() const {
+  const ModelDims& d = dims_;
+  auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
+    const TensorView& t = get(name);
+    if (t.shape != shape) {
+      throw Error(t.file + ": tensor '" + name + "': shape " + t.shape_str() +
+                  " disagrees with config.json, which implies " + shape_to_string(shape));
+    }
+    if (!dtype_is_float(t.dtype)) {
+      throw Error(t.file + ": tensor '" + name + "': dtype " + dtype_name(t.dtype) +
+                  ", expected F16, BF16 or F32");
+    }
+  };
+  expect("backbone.embeddings.weight", {d.vocab_size, d.d_model});
+  expect("backbone.norm_f.weight", {d.d_model});
+  expect("lm_head.weight", {d.vocab_size, d.d_model});
+  for (int64_t i = 0; i < d.n_layer; ++i) {
+    const std::string p = "backbone.layers." + std::to_string(i) + ".";
+    expect(p + "norm.weight", {d.d_model});
+    expect(p + "mixer.in_proj.weight", {2 * d.d_inner, d.d_model});
+    expect(p + "mixer.conv1d.weight", {d.d_inner, 1, d.d_conv});
+    expect(p + "mixer.conv1d.bias", {d.d_inner});
+    expect(p + "mixer.x_proj.weight", {d.dt_rank + 2 * d.d_state, d.d_inner});
+    expect(p + "mixer.dt_proj.weight", {d.d_inner, d.dt_rank});
+    expect(p + "mixer.dt_proj.bias", {d.d_inner});
+    expect(p + "mixer.A_log", {d.d_inner, d.d_state});
+    expect(p + "mixer.D", {d.d_inner});
+    expect(p + "mixer.out_proj.weight", {d.d_model, d.d_inner});
+  }
+}
+
+}  // namespace ssmsim

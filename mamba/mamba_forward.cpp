@@ -1,0 +1,214 @@
+#include "mamba/mamba_forward.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "numeric/gemm.hpp"
+#include "numeric/selective_scan.hpp"
+
+namespace ssmsim {
+
+namespace {
+
+std::vector<float> param(const Checkpoint& c, const std::string& name) {
+  return c.get(name).to_float_finite();
+}
+
+}  // namespace
+
+MambaWeights load_weights(const Checkpoint& ckpt) {
+  MambaWeights w;
+  w.dims = ckpt.dims();
+  w.embeddings = param(ckpt, "backbone.embeddings.weight");
+  w.norm_f = param(ckpt, "backbone.norm_f.weight");
+  w.lm_head = param(ckpt, "lm_head.weight");
+  for (int64_t l = 0; l < w.dims.n_layer; ++l) {
+    MambaLayerWeights L;
+    auto p = [&](const std::string& n) { return ckpt.layer(l, n).to_float_finite(); };
+    L.norm = p("norm.weight");
+    L.in_proj = p("mixer.in_proj.weight");
+    L.conv_w = p("mixer.conv1d.weight");  // [D, 1, k] is [D, k]
+    L.conv_b = p("mixer.conv1d.bias");
+    L.x_proj = p("mixer.x_proj.weight");
+    L.dt_w = p("mixer.dt_proj.weight");
+    L.dt_b = p("mixer.dt_proj.bias");
+    L.A = scan_a_from_a_log(p("mixer.A_log"), w.dims.d_inner, w.dims.d_state);
+    L.D = p("mixer.D");
+    L.out_proj = p("mixer.out_proj.weight");
+    w.layers.push_back(std::move(L));
+  }
+  return w;
+}
+
+void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
+  gemm_f32(x, M, K, w, N, y);
+}
+
+void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y) {
+  for (int64_t m = 0; m < M; ++m) {
+    const float* r = x + m * width;
+    double ss = 0;
+    for (int64_t i = 0; i < width; ++i) ss += static_cast<double>(r[i]) * r[i];
+    const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(width) + eps));
+    for (int64_t i = 0; i < width; ++i) y[m * width + i] = r[i] * inv * w[i];
+  }
+}
+
+MambaForward::MambaForward(const MambaWeights& w) : w_(w) { reset(); }
+
+std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
+                                         std::vector<LayerActivations>* acts,
+                                         int64_t states_from) const {
+  if (!acts) return prefill(tokens, LayerObserver(), states_from);
+  acts->assign(static_cast<size_t>(w_.dims.n_layer), {});
+  // Moved, not copied: the next layer gets fresh buffers.
+  return prefill(
+      tokens,
+      [acts](int64_t l, LayerActivations& a) { (*acts)[static_cast<size_t>(l)] = std::move(a); },
+      states_from);
+}
+
+std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
+                                         const LayerObserver& observe, int64_t states_from) const {
+  const ModelDims& d = w_.dims;
+  const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
+                N = d.d_state, r = d.dt_rank, K = d.d_conv, V = d.vocab_size;
+  for (int64_t t = 0; t < L; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= V) {
+      throw Error("token " + std::to_string(tokens[t]) + " at position " + std::to_string(t) +
+                  " is outside the vocabulary (" + std::to_string(V) + ")");
+    }
+  }
+  // Working buffers per thread, reused from call to call (calibration runs
+  // hundreds of sequences): every element is written before it is read, so
+  // only their sizes are set; an observer that moves them out leaves them
+  // empty and they are allocated again. (So an observer or hook must not
+  // run a prefill itself on the same thread.)
+  struct Work {
+    std::vector<float> resid, xz, xdbl, h, u_q_scan, u_q_xproj, normed;
+    LayerActivations a;
+  };
+  thread_local Work w;
+  const auto fit = [](std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); };
+  fit(w.resid, L * dm);
+  for (int64_t t = 0; t < L; ++t) {
+    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, w.resid.begin() + t * dm);
+  }
+  const int64_t h_from = states_from < 0 ? L - 1 : std::min(states_from, L - 1);
+  fit(w.xz, L * 2 * D);
+  fit(w.xdbl, L * (r + 2 * N));
+  fit(w.h, D * N);
+  std::vector<float>& resid = w.resid;
+  LayerActivations& a = w.a;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const MambaLayerWeights& W = w_.layers[static_cast<size_t>(l)];
+    for (auto* v : {&a.mixer_in, &a.mixer_out}) fit(*v, L * dm);
+    for (auto* v : {&a.x, &a.z, &a.u, &a.dt, &a.y}) fit(*v, L * D);
+    for (auto* v : {&a.B, &a.C}) fit(*v, L * N);
+    fit(a.dt_low, L * r);
+    fit(a.h, std::max<int64_t>(0, L - h_from) * D * N);
+    a.h_from = h_from;
+    rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, a.mixer_in.data());
+    linear(a.mixer_in.data(), L, dm, W.in_proj.data(), 2 * D, w.xz.data());
+    for (int64_t t = 0; t < L; ++t) {
+      std::copy_n(w.xz.begin() + t * 2 * D, D, a.x.begin() + t * D);
+      std::copy_n(w.xz.begin() + t * 2 * D + D, D, a.z.begin() + t * D);
+    }
+    // Causal depthwise conv1d over the sequence (zero padding on the left).
+    for (int64_t t = 0; t < L; ++t) {
+      for (int64_t c = 0; c < D; ++c) {
+        float acc = W.conv_b[c];
+        for (int64_t j = 0; j < K; ++j) {
+          const int64_t src = t - (K - 1) + j;
+          if (src >= 0) acc += W.conv_w[c * K + j] * a.x[src * D + c];
+        }
+        a.u[t * D + c] = silu(acc);
+      }
+    }
+    // The SSM input as the scan and x_proj see it (quantized by the hook).
+    const std::vector<float>* u_scan = &a.u;
+    const std::vector<float>* u_xproj = &a.u;
+    if (hook_) {
+      w.u_q_scan = a.u;
+      w.u_q_xproj = a.u;
+      hook_(l, a.u, w.u_q_scan, w.u_q_xproj);
+      u_scan = &w.u_q_scan;
+      u_xproj = &w.u_q_xproj;
+    }
+    linear(u_xproj->data(), L, D, W.x_proj.data(), r + 2 * N, w.xdbl.data());
+    for (int64_t t = 0; t < L; ++t) {
+      const float* row = w.xdbl.data() + t * (r + 2 * N);
+      std::copy_n(row, r, a.dt_low.begin() + t * r);
+      std::copy_n(row + r, N, a.B.begin() + t * N);
+      std::copy_n(row + r + N, N, a.C.begin() + t * N);
+    }
+    linear(a.dt_low.data(), L, r, W.dt_w.data(), D, a.dt.data());
+    for (int64_t t = 0; t < L; ++t) {
+      for (int64_t c = 0; c < D; ++c) a.dt[t * D + c] += W.dt_b[c];
+    }
+    std::fill(w.h.begin(), w.h.end(), 0.0f);
+    for (int64_t t = 0; t < L; ++t) {
+      selective_scan_token(&a.dt[t * D], &(*u_scan)[t * D], &a.B[t * N], &a.C[t * N], W.A.data(),
+                           W.D.data(), w.h.data(), &a.y[t * D], D, N);
+      for (int64_t c = 0; c < D; ++c) a.y[t * D + c] *= silu(a.z[t * D + c]);
+      if (t >= h_from) std::copy(w.h.begin(), w.h.end(), a.h.begin() + (t - h_from) * D * N);
+    }
+    linear(a.y.data(), L, D, W.out_proj.data(), dm, a.mixer_out.data());
+    for (size_t i = 0; i < resid.size(); ++i) resid[i] += a.mixer_out[i];
+    if (observe) observe(l, a);
+  }
+  fit(w.normed, L * dm);
+  std::vector<float> logits(static_cast<size_t>(L * V));
+  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, w.normed.data());
+  linear(w.normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
+  return logits;
+}
+
+void MambaForward::reset() {
+  const ModelDims& d = w_.dims;
+  conv_state_.assign(static_cast<size_t>(d.n_layer),
+                     std::vector<float>(static_cast<size_t>((d.d_conv - 1) * d.d_inner), 0.0f));
+  ssm_state_.assign(static_cast<size_t>(d.n_layer),
+                    std::vector<float>(static_cast<size_t>(d.d_inner * d.d_state), 0.0f));
+}
+
+std::vector<float> MambaForward::step(int32_t token) {
+  const ModelDims& d = w_.dims;
+  const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, K = d.d_conv,
+                V = d.vocab_size;
+  if (token < 0 || token >= V)
+    throw Error("token " + std::to_string(token) + " outside the vocabulary");
+  std::vector<float> resid(w_.embeddings.begin() + token * dm,
+                           w_.embeddings.begin() + (token + 1) * dm);
+  std::vector<float> mix_in(dm), xz(2 * D), u(D), xdbl(r + 2 * N), dt(D), y(D), out(dm);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const MambaLayerWeights& W = w_.layers[static_cast<size_t>(l)];
+    std::vector<float>& cs = conv_state_[static_cast<size_t>(l)];  // [K-1, D], oldest first
+    rms_norm(resid.data(), 1, dm, W.norm.data(), d.rms_norm_eps, mix_in.data());
+    linear(mix_in.data(), 1, dm, W.in_proj.data(), 2 * D, xz.data());
+    for (int64_t c = 0; c < D; ++c) {
+      float acc = W.conv_b[c];
+      for (int64_t j = 0; j < K - 1; ++j) acc += W.conv_w[c * K + j] * cs[j * D + c];
+      acc += W.conv_w[c * K + K - 1] * xz[c];
+      u[c] = silu(acc);
+    }
+    // Shift the conv window: drop the oldest input, append this token's x.
+    std::copy(cs.begin() + D, cs.end(), cs.begin());
+    std::copy_n(xz.begin(), D, cs.end() - D);
+    linear(u.data(), 1, D, W.x_proj.data(), r + 2 * N, xdbl.data());
+    linear(xdbl.data(), 1, r, W.dt_w.data(), D, dt.data());
+    for (int64_t c = 0; c < D; ++c) dt[c] += W.dt_b[c];
+    selective_scan_token(dt.data(), u.data(), xdbl.data() + r, xdbl.data() + r + N, W.A.data(),
+                         W.D.data(), ssm_state_[static_cast<size_t>(l)].data(), y.data(), D, N);
+    for (int64_t c = 0; c < D; ++c) y[c] *= silu(xz[D + c]);
+    linear(y.data(), 1, D, W.out_proj.data(), dm, out.data());
+    for (int64_t i = 0; i < dm; ++i) resid[i] += out[i];
+  }
+  std::vector<float> normed(dm), logits(V);
+  rms_norm(resid.data(), 1, dm, w_.norm_f.data(), d.rms_norm_eps, normed.data());
+  linear(normed.data(), 1, dm, w_.lm_head.data(), V, logits.data());
+  return logits;
+}
+
+}  // namespace ssmsim

@@ -1,0 +1,99 @@
+#include "sim/report.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+
+namespace ssmsim {
+
+namespace fs = std::filesystem;
+
+void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw Error(dir + ": output path exists and is not a directory");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(dir + ": cannot create output directory: " + ec.message());
+  if (force) return;
+  for (const auto& f : files) {
+    const fs::path p = fs::path(dir) / f;
+    if (fs::exists(p, ec)) {
+      throw Error(p.string() + ": exists; pass --force to overwrite, or choose another --out");
+    }
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(tmp + ": cannot open for writing");
+    out << content;
+    out.flush();
+    if (!out) throw Error(tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot rename the temporary file into place");
+  }
+}
+
+double json_number(double v) { return std::isfinite(v) ? v : 0.0; }
+
+ojson json_number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
+
+std::string num(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{}", v);
+}
+
+std::string TextTable::str() const {
+  std::vector<size_t> w(header_.size(), 0);
+  auto widen = [&w](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  };
+  widen(header_);
+  for (const auto& r : rows_) widen(r);
+  std::string out;
+  auto line = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < w.size(); ++i) {
+      const std::string& c = i < r.size() ? r[i] : std::string();
+      // First column left-aligned (names), the rest right-aligned (numbers).
+      out += i == 0 ? fmt::format("{:<{}}", c, w[i]) : fmt::format("  {:>{}}", c, w[i]);
+    }
+    out += '\n';
+  };
+  line(header_);
+  size_t total = 0;
+  for (size_t x : w) total += x + 2;
+  out += std::string(total - 2, '-') + '\n';
+  for (const auto& r : rows_) line(r);
+  return out;
+}
+
+CsvWriter::CsvWriter(std::vector<std::string> header) : columns_(header.size()) { add(header); }
+
+void CsvWriter::add(const std::vector<std::string>& row) {
+  if (row.size() != columns_) throw Error("internal: CSV row has the wrong column count");
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i) out_ += ',';
+    const std::string& c = row[i];
+    if (c.find_first_of(",\"\n") != std::string::npos) {
+      out_ += '"';
+      for (char ch : c) out_ += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      out_ += '"';
+    } else {
+      out_ += c;
+    }
+  }
+  out_ += '\n';
+}
+
+}  // namespace ssmsim

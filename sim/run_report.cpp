@@ -1,0 +1,403 @@
+#include "sim/run_report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <iostream>
+#include <map>
+
+#include "hw/energy.hpp"
+#include "common/json_text.hpp"
+#include "sim/report.hpp"
+
+namespace ssmsim {
+
+namespace {
+
+const char* kUnits[] = {"gemm", "quant", "scan", "had", "vec"};
+
+struct Agg {
+  uint64_t ops = 0, busy = 0, stall = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
+  uint64_t arith = 0;
+  uint64_t start = UINT64_MAX, end = 0;
+  Energy energy;
+  void add(const OpRecord& r, const Energy& e) {
+    ++ops;
+    arith += r.arith_ops;
+    energy.add(e);
+    busy += r.busy_cycles;
+    stall += r.stall_cycles;
+    dram_r += r.dram_read_bytes;
+    dram_w += r.dram_write_bytes;
+    sram_r += r.sram_read_bytes;
+    sram_w += r.sram_write_bytes;
+    start = std::min(start, r.start_cycle);
+    end = std::max(end, r.end_cycle);
+  }
+  ojson json(uint64_t total_cycles) const {
+    ojson j;
+    j["ops"] = ops;
+    j["busy_cycles"] = busy;
+    j["busy_pct"] = total_cycles ? 100.0 * static_cast<double>(busy) / total_cycles : 0.0;
+    j["stall_cycles"] = stall;
+    j["dram_read_bytes"] = dram_r;
+    j["dram_write_bytes"] = dram_w;
+    j["sram_read_bytes"] = sram_r;
+    j["sram_write_bytes"] = sram_w;
+    j["arith_ops"] = arith;
+    j["energy_pj"] = energy.total_pj();
+    return j;
+  }
+};
+
+ojson energy_json(const Energy& e) {
+  return {{"compute_pj", e.compute_pj},
+          {"sram_pj", e.sram_pj},
+          {"dram_pj", e.dram_pj},
+          {"static_pj", e.static_pj},
+          {"total_pj", e.total_pj()}};
+}
+
+ojson err_json(const quant::ErrorStats& s, bool regions) {
+  ojson j;
+  j["elements"] = s.count;
+  j["mse"] = s.mse();
+  j["sqnr_db"] = json_number_or_null(s.sqnr_db());
+  j["max_abs_err"] = s.max_abs_error;
+  if (regions) {
+    j["clipped_frac"] = s.clipped_frac();
+    j["small_frac"] = s.region_frac(quant::SeRegion::kSmall);
+    j["normal_frac"] = s.region_frac(quant::SeRegion::kNormal);
+    j["large_frac"] = s.region_frac(quant::SeRegion::kLarge);
+    j["saturated_frac"] = s.region_frac(quant::SeRegion::kSaturated);
+  }
+  return j;
+}
+
+std::string db(const quant::ErrorStats& s) {
+  return s.count ? fmt::format("{:.2f}", s.sqnr_db()) : std::string("-");
+}
+
+}  // namespace
+
+void write_run_report(const RunReportInput& in, const std::string& out_dir) {
+  const ArchConfig& arch = in.arch;
+  const Accelerator& acc = in.acc;
+  const RunPlan& plan = in.plan;
+  const int64_t n_layer = plan.dims.n_layer;
+  const bool have_data = in.fn.have_trace;
+  const double period_ns = arch.clock_period_ns();
+  auto to_cycles = [&](sc_core::sc_time t) {
+    return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / period_ns));
+  };
+  const uint64_t total_cycles = to_cycles(acc.controller.finish_time());
+  const uint64_t prefill_cycles = to_cycles(acc.controller.prefill_end_time());
+  const uint64_t decode_cycles = total_cycles - prefill_cycles;
+  const double latency_ns = static_cast<double>(total_cycles) * period_ns;
+  const int64_t tokens = (plan.prefill_tokens + plan.decode_tokens) * plan.batch;
+  const double tokens_per_s = latency_ns > 0 ? tokens / (latency_ns * 1e-9) : 0.0;
+  const std::string source = in.workload ? "workload " + in.workload->name : in.trace;
+
+  // Aggregate the op log per layer (n_layer = the head) and unit.
+  std::map<int64_t, std::map<std::string, Agg>> per;
+  std::map<int64_t, Agg> per_layer;
+  std::map<std::string, Agg> per_unit;
+  Energy energy;
+  for (const OpRecord& r : acc.op_log()) {
+    const Energy e = op_energy(r, arch);
+    per[r.layer][r.unit].add(r, e);
+    per_layer[r.layer].add(r, e);
+    per_unit[r.unit].add(r, e);
+    energy.add(e);
+  }
+  energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
+  const auto& qs = acc.quant;
+  const auto& dram = acc.dram.stats();
+  const auto& mp = acc.controller.memory_plan();
+  const double weight_bound_ns = static_cast<double>(mp.weight_bytes) / arch.dram.bandwidth_gbps;
+
+  // Tables.
+  std::string what;
+  if (in.workload) {
+    what = fmt::format("{} (model {}, batch {}): timing only, SSM-input regions from the workload",
+                       source, plan.dims.name, plan.batch);
+  } else {
+    what = fmt::format(
+        "{} ({})", source,
+        in.model_dir.empty() ? "no checkpoint: scan/gate/Hadamard timing-only" : in.model_dir);
+  }
+  std::cout << fmt::format(
+      "ssmsim run: {}; prefill {} + decode {} token(s); arch '{}' {} at {} MHz, GEMM {}x{} {}, "
+      "quantizer {}{}\n",
+      what, plan.prefill_tokens, plan.decode_tokens, arch.name, arch.precision, num(arch.clock_mhz),
+      arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
+      arch.fp16() ? "none (fp16)" : arch.quantizer.mode,
+      arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
+  if (!mp.activations_in_sram) {
+    std::cout << "note: one tile's activations do not fit twice in sram.bytes; they live in DRAM\n";
+  }
+  std::cout << "\n";
+  std::vector<std::string> head = {"layer", "span_cycles"};
+  for (const char* u : kUnits) head.push_back(std::string(u) + "_busy_cycles");
+  head.insert(head.end(), {"stall_cycles", "dram_read_bytes", "energy_nj"});
+  if (have_data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
+  TextTable lt(head);
+  for (const auto& [layer, agg] : per_layer) {
+    std::vector<std::string> row = {layer < n_layer ? std::to_string(layer) : "head",
+                                    std::to_string(agg.end - agg.start)};
+    for (const char* u : kUnits) {
+      auto it = per[layer].find(u);
+      row.push_back(it == per[layer].end() ? "0" : std::to_string(it->second.busy));
+    }
+    row.push_back(std::to_string(agg.stall));
+    row.push_back(std::to_string(agg.dram_r));
+    row.push_back(fmt::format("{:.1f}", agg.energy.total_pj() * 1e-3));
+    if (have_data && layer < n_layer) {
+      const LayerData& L = in.fn.layers[static_cast<size_t>(layer)];
+      row.insert(row.end(), {db(L.u_err), db(L.y_err), db(L.had_err)});
+    } else if (have_data) {
+      row.insert(row.end(), {"", "", ""});
+    }
+    lt.add(row);
+  }
+  std::cout << lt.str() << "\n";
+  TextTable ut({"unit", "ops", "busy_cycles", "busy_%", "stall_cycles", "dram_read_bytes",
+                "dram_write_bytes", "sram_read_bytes", "sram_write_bytes", "energy_nj"});
+  for (const char* u : kUnits) {
+    const Agg& a = per_unit[u];
+    ut.add({u, std::to_string(a.ops), std::to_string(a.busy),
+            fmt::format("{:.1f}", total_cycles ? 100.0 * a.busy / total_cycles : 0.0),
+            std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
+            std::to_string(a.sram_r), std::to_string(a.sram_w),
+            fmt::format("{:.1f}", a.energy.total_pj() * 1e-3)});
+  }
+  std::cout << ut.str() << "\n";
+  if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
+    std::cout << fmt::format(
+        "prefill: {} cycles = {:.1f} ns for {} token(s); decode: {} cycles = {:.1f} ns for {} "
+        "token(s), {:.1f} ns per token\n",
+        prefill_cycles, prefill_cycles * period_ns, plan.prefill_tokens, decode_cycles,
+        decode_cycles * period_ns, plan.decode_tokens,
+        decode_cycles * period_ns / static_cast<double>(plan.decode_tokens));
+  }
+  std::cout << fmt::format(
+      "total: {} cycles = {:.1f} ns at {} MHz; {:.1f} tokens/s; DRAM {} bytes read, {} written "
+      "(weights {} bytes: >= {:.1f} ns at {} GB/s)\n",
+      total_cycles, latency_ns, num(arch.clock_mhz), tokens_per_s, dram.read_bytes,
+      dram.write_bytes, mp.weight_bytes, weight_bound_ns, num(arch.dram.bandwidth_gbps));
+  std::cout << fmt::format(
+      "energy: {:.3f} uJ (compute {:.3f}, SRAM {:.3f}, DRAM {:.3f}, static {:.3f}); {:.1f} nJ per "
+      "token\n",
+      energy.total_pj() * 1e-6, energy.compute_pj * 1e-6, energy.sram_pj * 1e-6,
+      energy.dram_pj * 1e-6, energy.static_pj * 1e-6,
+      tokens ? energy.total_pj() * 1e-3 / static_cast<double>(tokens) : 0.0);
+  std::cout << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)\n",
+                           in.wall_s, in.wall_s > 0 ? total_cycles / in.wall_s : 0.0);
+
+  // JSON.
+  ojson j;
+  j["command"] = "run";
+  ojson run;
+  if (in.workload) {
+    run["workload"] = in.workload->to_json();
+  } else {
+    run["trace"] = in.trace;
+    run["model"] = in.model_dir;
+  }
+  run["prefill_tokens"] = plan.prefill_tokens;
+  run["decode_tokens"] = plan.decode_tokens;
+  run["batch"] = plan.batch;
+  run["precision"] = arch.precision;
+  run["functional_quantizer"] = have_data;
+  run["functional_scan"] = in.fn.have_weights;
+  j["run"] = run;
+  ojson total;
+  total["cycles"] = total_cycles;
+  total["latency_ns"] = latency_ns;
+  total["clock_mhz"] = arch.clock_mhz;
+  total["tokens"] = tokens;
+  total["tokens_per_s"] = tokens_per_s;
+  total["latency_per_token_ns"] = latency_ns / static_cast<double>(tokens);
+  total["dram_read_bytes"] = dram.read_bytes;
+  total["dram_write_bytes"] = dram.write_bytes;
+  total["sram_read_bytes"] = acc.sram.stats().read_bytes;
+  total["sram_write_bytes"] = acc.sram.stats().write_bytes;
+  total["weight_bytes"] = mp.weight_bytes;
+  total["weight_dram_bound_ns"] = weight_bound_ns;
+  if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
+    quant::ErrorStats all;
+    if (in.w8a8) {
+      for (int64_t l = 0; l < n_layer; ++l)
+        all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + 3]);
+    } else {
+      for (const LayerData& L : in.fn.layers) all.merge(L.u_err);
+    }
+    total["ssm_in_sqnr_db"] = json_number_or_null(all.sqnr_db());
+  }
+  total["energy_pj"] = energy.total_pj();
+  total["energy_per_token_pj"] = energy.total_pj() / static_cast<double>(tokens);
+  j["total"] = total;
+  ojson phases;
+  if (plan.prefill_tokens > 0) {
+    phases["prefill"] = {{"tokens", plan.prefill_tokens},
+                         {"cycles", prefill_cycles},
+                         {"latency_ns", prefill_cycles * period_ns}};
+  }
+  if (plan.decode_tokens > 0) {
+    const double per = static_cast<double>(decode_cycles) / static_cast<double>(plan.decode_tokens);
+    phases["decode"] = {{"tokens", plan.decode_tokens},
+                        {"cycles", decode_cycles},
+                        {"latency_ns", decode_cycles * period_ns},
+                        {"cycles_per_token", per},
+                        {"latency_per_token_ns", per * period_ns},
+                        {"tokens_per_s", per > 0 ? plan.batch / (per * period_ns * 1e-9) : 0.0}};
+  }
+  j["phases"] = phases;
+  ojson ej = energy_json(energy);
+  for (const char* u : kUnits) ej["units"][u] = energy_json(per_unit[u].energy);
+  ojson table;
+  for (const char* u : kUnits) table[std::string(u) + "_op_pj"] = op_energy_pj(u, arch);
+  table["sram_byte_pj"] = arch.energy.sram_byte_pj;
+  table["dram_byte_pj"] = arch.energy.dram_byte_pj;
+  ej["per_access_pj"] = table;
+  j["energy"] = ej;
+  ojson layers = ojson::array();
+  for (const auto& [layer, agg] : per_layer) {
+    ojson lj;
+    lj["layer"] = layer < n_layer ? ojson(layer) : ojson("head");
+    lj["start_cycle"] = agg.start;
+    lj["end_cycle"] = agg.end;
+    lj["span_cycles"] = agg.end - agg.start;
+    lj["stall_cycles"] = agg.stall;
+    lj["dram_read_bytes"] = agg.dram_r;
+    lj["dram_write_bytes"] = agg.dram_w;
+    lj["energy"] = energy_json(agg.energy);
+    ojson uj;
+    for (const auto& [unit, a] : per[layer]) uj[unit] = a.json(total_cycles);
+    lj["units"] = uj;
+    if (have_data && layer < n_layer) {
+      const LayerData& L = in.fn.layers[static_cast<size_t>(layer)];
+      ojson q;
+      ojson in_q = err_json(L.u_err, true);
+      in_q["quantizer"] = arch.quantizer.mode;
+      in_q["scale"] = L.u_scale;
+      q["ssm_in"] = in_q;
+      if (in.fn.have_weights) {
+        q["y"] = err_json(L.y_err, false);
+        ojson had = err_json(L.had_err, false);
+        had["quantizer"] = "int8 after Hadamard";
+        had["scale"] = L.y_scale;
+        q["out_proj_in"] = had;
+      }
+      lj["quantization"] = q;
+    }
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  ojson units;
+  for (const char* u : kUnits) units[u] = per_unit[u].json(total_cycles);
+  units["quant"]["region_counts"] = {
+      {"small", qs.region_counts()[static_cast<int>(quant::SeRegion::kSmall)]},
+      {"normal", qs.region_counts()[static_cast<int>(quant::SeRegion::kNormal)]},
+      {"large", qs.region_counts()[static_cast<int>(quant::SeRegion::kLarge)]},
+      {"saturated", qs.region_counts()[static_cast<int>(quant::SeRegion::kSaturated)]}};
+  units["dram"] = {
+      {"read_bytes", dram.read_bytes},
+      {"write_bytes", dram.write_bytes},
+      {"accesses", dram.accesses},
+      {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0}};
+  units["sram"] = {{"read_bytes", acc.sram.stats().read_bytes},
+                   {"write_bytes", acc.sram.stats().write_bytes},
+                   {"accesses", acc.sram.stats().accesses}};
+  j["units"] = units;
+  j["memory_plan"] = {{"activations_in", mp.activations_in_sram ? "sram" : "dram"},
+                      {"state_in", mp.state_in_sram ? "sram" : "dram"},
+                      {"tile_footprint_bytes", mp.tile_footprint_bytes},
+                      {"state_bytes", mp.state_bytes}};
+  ojson gemm_ops = ojson::array();
+  for (const OpRecord& r : acc.op_log()) {
+    if (r.unit != "gemm") continue;
+    ojson g;
+    g["name"] = r.op;
+    g["layer"] = r.layer < n_layer ? ojson(r.layer) : ojson("head");
+    g["tile"] = r.tile;
+    g["M"] = r.M;
+    g["N"] = r.N;
+    g["K"] = r.K;
+    g["dataflow"] = dataflow_name(arch.gemm.dataflow);
+    g["array"] = {arch.gemm.rows, arch.gemm.cols};
+    g["compute_cycles"] = r.compute_cycles;
+    g["busy_cycles"] = r.busy_cycles;
+    g["stall_cycles"] = r.stall_cycles;
+    g["start_cycle"] = r.start_cycle;
+    g["end_cycle"] = r.end_cycle;
+    gemm_ops.push_back(g);
+  }
+  j["gemm_ops"] = gemm_ops;
+  if (in.w8a8) {
+    // The same fields as eval.json, for this run's quantizer.
+    const W8A8Result& w = *in.w8a8;
+    ojson ev;
+    ev["pipeline"] = "w8a8";
+    ev["scales"] = w.scales;
+    ev["quantizers"] = {{"fp32", score_json(w.fp32, false)},
+                        {w.quantizer, score_json(w.quantized, true)}};
+    ojson ls = ojson::array();
+    const auto& names = w8a8_tensor_names();
+    for (int64_t l = 0; l < n_layer; ++l) {
+      for (size_t ti = 0; ti < names.size(); ++ti) {
+        const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * names.size() + ti];
+        ojson q;
+        q[w.quantizer] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
+                          {"mse", e.mse()},
+                          {"max_abs_err", e.max_abs_error}};
+        ls.push_back({{"layer", l}, {"tensor", names[ti]}, {"quantizers", q}});
+      }
+    }
+    ev["layers"] = ls;
+    j["eval"] = ev;
+    TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity",
+                  "delta_ce_nats", "top1_agreement_%"});
+    et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
+            fmt::format("{:.5f}", w.fp32.ce() / std::log(2.0)),
+            fmt::format("{:.4f}", std::exp(w.fp32.ce())), "0", "100"});
+    et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", w.quantized.ce()),
+            fmt::format("{:.5f}", w.quantized.ce() / std::log(2.0)),
+            fmt::format("{:.4f}", std::exp(w.quantized.ce())),
+            fmt::format("{:+.5f}", w.quantized.ce() - w.fp32.ce()),
+            fmt::format("{:.2f}",
+                        100.0 * static_cast<double>(w.quantized.agree) /
+                            static_cast<double>(std::max<uint64_t>(1, w.quantized.predictions)))});
+    std::cout << "\nat the model's output (" << w.fp32.predictions << " predictions; scales "
+              << w.scales << "):\n"
+              << et.str();
+  }
+  j["config"] = arch.to_json();
+  j["host"] = {{"wall_s", in.wall_s}};  // the one non-deterministic field
+
+  CsvWriter csv({"layer", "unit", "ops", "busy_cycles", "busy_pct", "stall_cycles",
+                 "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
+                 "arith_ops", "energy_pj", "layer_span_cycles", "total_cycles", "latency_ns"});
+  for (const auto& [layer, units_of] : per) {
+    for (const auto& [unit, a] : units_of) {
+      csv.add({layer < n_layer ? std::to_string(layer) : "head", unit, std::to_string(a.ops),
+               std::to_string(a.busy),
+               num(total_cycles ? 100.0 * static_cast<double>(a.busy) / total_cycles : 0.0),
+               std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
+               std::to_string(a.sram_r), std::to_string(a.sram_w), std::to_string(a.arith),
+               num(a.energy.total_pj()),
+               std::to_string(per_layer[layer].end - per_layer[layer].start),
+               std::to_string(total_cycles), num(latency_ns)});
+    }
+  }
+  write_file_atomic(out_dir + "/run.json", json_text(j, 2) + "\n");
+  write_file_atomic(out_dir + "/run.csv", csv.str());
+  write_file_atomic(out_dir + "/run.config.json", json_text(arch.to_json(), 2) + "\n");
+  if (in.workload) {
+    write_file_atomic(out_dir + "/run.workload.json", json_text(in.workload->to_json(), 2) + "\n");
+  }
+  std::cout << fmt::format("\nwrote {0}/run.json, {0}/run.csv, {0}/run.config.json{1}\n", out_dir,
+                           in.workload ? fmt::format(", {}/run.workload.json", out_dir) : "");
+}
+
+}  // namespace ssmsim

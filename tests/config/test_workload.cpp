@@ -1,0 +1,209 @@
+// Workloads and presets: the published Mamba-1 shapes, workload files and
+// --set workload.KEY, the accelerator presets and their sources, and the
+// timing-only multicycle expectation against its hand derivation.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "config/arch_config.hpp"
+#include "common/error.hpp"
+#include "hw/soft_edge_quantizer.hpp"
+#include "config/workload.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace ssmsim;
+using test::error_of;
+using ::testing::HasSubstr;
+
+namespace {
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+// Gu and Dao (2023) / state-spaces/mamba-* config.json.
+TEST(Workload, ModelPresetsHaveThePublishedShapes) {
+  struct Shape {
+    const char* name;
+    int64_t d_model, n_layer;
+  };
+  for (const Shape s :
+       {Shape{"mamba-130m", 768, 24}, Shape{"mamba-370m", 1024, 48}, Shape{"mamba-790m", 1536, 48},
+        Shape{"mamba-1.4b", 2048, 48}, Shape{"mamba-2.8b", 2560, 64}}) {
+    const ModelDims d = load_model_preset(s.name);
+    EXPECT_EQ(d.d_model, s.d_model) << s.name;
+    EXPECT_EQ(d.n_layer, s.n_layer) << s.name;
+    EXPECT_EQ(d.d_inner, 2 * s.d_model) << s.name;
+    EXPECT_EQ(d.d_state, 16) << s.name;
+    EXPECT_EQ(d.d_conv, 4) << s.name;
+    EXPECT_EQ(d.dt_rank, (s.d_model + 15) / 16) << s.name;
+    EXPECT_EQ(d.vocab_size, 50280) << s.name;
+  }
+  EXPECT_EQ(load_model_preset("mamba-130m").dt_rank, 48);
+  EXPECT_EQ(load_model_preset("mamba-2.8b").dt_rank, 160);
+}
+
+TEST(Workload, EveryBuiltInPresetLoads) {
+  int n = 0;
+  for (const Preset& p : builtin_presets()) {
+    const std::string kind = p.kind;
+    if (kind == "model") {
+      EXPECT_GT(load_model_preset(p.name).d_model, 0) << p.name;
+    } else if (kind == "workload") {
+      const Workload w = Workload::load(p.name);
+      EXPECT_GT(w.prefill_tokens + w.decode_tokens, 0) << p.name;
+      EXPECT_FALSE(w.regions.source.empty()) << p.name << ": region rates need their source";
+    } else {
+      ArchConfig c;
+      c.load(p.name);
+    }
+    ++n;
+  }
+  EXPECT_GE(n, 6 + 6 + 3);
+}
+
+// The bundled model's workload matches the bundled checkpoint's config.
+TEST(Workload, BundledModelPresetMatchesItsCheckpoint) {
+  const ModelDims d = load_model_preset("mamba-bytes-a");
+  EXPECT_EQ(d.d_model, 384);
+  EXPECT_EQ(d.d_inner, 768);
+  EXPECT_EQ(d.dt_rank, 24);
+  EXPECT_EQ(d.n_layer, 6);
+  EXPECT_EQ(d.vocab_size, 256);
+}
+
+TEST(Workload, FileWithRelativeModelFileAndSet) {
+  test::TempDir dir;
+  write(dir.file("tiny.json"),
+        R"({"version": 1, "name": "tiny", "d_model": 64, "n_layer": 2, "vocab_size": 256})");
+  write(dir.file("w.json"), R"({"version": 1, "name": "w", "model": "tiny.json",
+      "prefill_tokens": 32, "decode_tokens": 4, "batch": 2,
+      "ssm_input_regions": {"normal": 0.5, "small": 0.25, "large": 0.25, "saturated": 0,
+                            "source": "made up for this test"}})");
+  Workload w = Workload::load(dir.file("w.json"));
+  EXPECT_EQ(w.dims.d_model, 64);
+  EXPECT_EQ(w.dims.d_inner, 128);
+  EXPECT_EQ(w.dims.dt_rank, 4);
+  EXPECT_EQ(w.batch, 2);
+  EXPECT_DOUBLE_EQ(w.regions.frac[static_cast<size_t>(quant::SeRegion::kSmall)], 0.25);
+  w.set("workload.prefill_tokens=0");
+  w.set("workload.model=mamba-370m");
+  EXPECT_EQ(w.prefill_tokens, 0);
+  EXPECT_EQ(w.dims.n_layer, 48);
+  // The effective workload reloads to the same thing.
+  write(dir.file("again.json"), w.to_json().dump());
+  EXPECT_EQ(Workload::load(dir.file("again.json")).to_json(), w.to_json());
+}
+
+TEST(Workload, BadInputNamesTheKey) {
+  test::TempDir dir;
+  write(dir.file("unknown.json"), R"({"version": 1, "model": "mamba-130m", "prefil_tokens": 5})");
+  EXPECT_THAT(error_of([&] { Workload::load(dir.file("unknown.json")); }),
+              HasSubstr("unknown.json: unknown key 'prefil_tokens'"));
+  write(dir.file("sum.json"), R"({"version": 1, "model": "mamba-130m",
+      "ssm_input_regions": {"normal": 0.5, "small": 0.1}})");
+  EXPECT_THAT(error_of([&] { Workload::load(dir.file("sum.json")); }),
+              HasSubstr("small + normal + large + saturated = 0.6: expected 1"));
+  write(dir.file("model.json"), R"({"version": 1, "model": "mamba-999m"})");
+  EXPECT_THAT(error_of([&] { Workload::load(dir.file("model.json")); }),
+              HasSubstr("model.json: model: model 'mamba-999m': no such preset"));
+  write(dir.file("dims.json"), R"({"version": 1, "model": {"version": 1, "d_model": 0,
+      "n_layer": 2, "vocab_size": 10}})");
+  EXPECT_THAT(error_of([&] { Workload::load(dir.file("dims.json")); }),
+              HasSubstr("d_model = 0: expected an integer in [1, 1048576]"));
+  EXPECT_THAT(error_of([] { Workload::load("no-such-workload"); }),
+              HasSubstr("--workload no-such-workload: no such preset"));
+  Workload w = Workload::load("mamba-130m");
+  EXPECT_THAT(error_of([&] { w.set("workload.batch=0"); }),
+              HasSubstr("batch = 0: expected an integer in [1, 4096]"));
+  EXPECT_THAT(error_of([&] { w.set("workload.tokens=3"); }),
+              HasSubstr("unknown key 'workload.tokens'"));
+  EXPECT_THAT(error_of([&] { w.set("workload.ssm_input_regions.large=1.5"); }),
+              HasSubstr("ssm_input_regions.large = 1.5: expected a fraction in [0, 1]"));
+}
+
+// Every number of a preset that differs from the default says where it comes from.
+TEST(ArchPresets, EveryChangedKeyHasASource) {
+  const nlohmann::ordered_json def = ArchConfig().to_json();
+  for (const char* name : {"edge", "cloud"}) {
+    ArchConfig c;
+    c.load(name);
+    const nlohmann::ordered_json j = c.to_json();
+    for (const auto& group : j.items()) {
+      if (group.key() == "sources" || group.key() == "name") continue;
+      auto check = [&](const std::string& path, const nlohmann::ordered_json& v,
+                       const nlohmann::ordered_json& d) {
+        if (v != d) {
+          EXPECT_TRUE(c.sources.count(path)) << name << ": " << path << " has no source";
+        }
+      };
+      if (group.value().is_object()) {
+        for (const auto& k : group.value().items())
+          check(group.key() + "." + k.key(), k.value(), def[group.key()][k.key()]);
+      } else {
+        check(group.key(), group.value(), def[group.key()]);
+      }
+    }
+  }
+  ArchConfig edge;
+  edge.load("edge");
+  EXPECT_EQ(edge.dram.bandwidth_gbps, 68.0);  // Orin Nano 8G, as Quamba measured
+  ArchConfig cloud;
+  cloud.load("cloud");
+  EXPECT_EQ(cloud.gemm.rows, 128);
+  EXPECT_EQ(cloud.gemm.cols, 128);
+  EXPECT_THAT(error_of([] {
+                ArchConfig c;
+                c.load_json(
+                    nlohmann::json::parse(R"({"version": 1, "sources": {"gemm.size": "x"}})"),
+                    "s.json");
+              }),
+              HasSubstr("s.json: sources: unknown key 'gemm.size'"));
+  EXPECT_THAT(error_of([] {
+                ArchConfig c;
+                c.load("nope");
+              }),
+              HasSubstr("--arch nope: no such preset (presets: cloud, default, edge"));
+}
+
+// extra = 1: a vector costs one more cycle when any of its n elements is
+// special, so E = vectors x (1 - (1 - p)^n).
+TEST(MulticycleExpectation, OneExtraCycleIsOneMinusNoneSpecial) {
+  QuantizerConfig q;
+  q.multicycle = true;
+  q.multicycle_extra_cycles = 1;
+  q.lanes = 32;
+  for (double p : {0.0, 1e-4, 0.01, 0.2, 1.0}) {
+    const uint64_t E = 32 * 1000 + 7;  // 1000 full vectors and one of 7
+    const double expect = 1000 * (1 - std::pow(1 - p, 32)) + (1 - std::pow(1 - p, 7));
+    EXPECT_EQ(SoftEdgeQuantizer::expected_multicycle_extra(q, E, p),
+              static_cast<uint64_t>(std::llround(expect)))
+        << p;
+  }
+  q.mode = "int8";
+  EXPECT_EQ(SoftEdgeQuantizer::expected_multicycle_extra(q, 320, 0.5), 0u);
+}
+
+// extra = 3, lanes = 4: ceil(3 S / 4) is 0, 1, 2, 3, 3 for S = 0..4.
+TEST(MulticycleExpectation, ThreeExtraCyclesOnFourLanesByHand) {
+  QuantizerConfig q;
+  q.multicycle = true;
+  q.multicycle_extra_cycles = 3;
+  q.lanes = 4;
+  const double p = 0.3, r = 1 - p;
+  const double per_vector = 4 * p * std::pow(r, 3) * 1 + 6 * p * p * r * r * 2 +
+                            4 * std::pow(p, 3) * r * 3 + std::pow(p, 4) * 3;
+  EXPECT_EQ(SoftEdgeQuantizer::expected_multicycle_extra(q, 4 * 10000, p),
+            static_cast<uint64_t>(std::llround(10000 * per_vector)));
+  // Which regions count: flagged = small + large + saturated; large = the outliers.
+  std::array<double, 4> f{};
+  f[static_cast<size_t>(quant::SeRegion::kNormal)] = 0.5;
+  f[static_cast<size_t>(quant::SeRegion::kSmall)] = 0.3;
+  f[static_cast<size_t>(quant::SeRegion::kLarge)] = 0.15;
+  f[static_cast<size_t>(quant::SeRegion::kSaturated)] = 0.05;
+  EXPECT_DOUBLE_EQ(SoftEdgeQuantizer::special_probability(q, f), 0.5);
+  q.multicycle_regions = "large";
+  EXPECT_DOUBLE_EQ(SoftEdgeQuantizer::special_probability(q, f), 0.2);
+}

@@ -1,0 +1,86 @@
+// Each unit's timing formula against hand-derived values (docs/timing.md).
+#include <gtest/gtest.h>
+
+#include "hw/gemm_unit.hpp"
+#include "hw/hadamard_unit.hpp"
+#include "hw/scan_unit.hpp"
+#include "hw/soft_edge_quantizer.hpp"
+#include "hw/vector_unit.hpp"
+
+using namespace ssmsim;
+
+GemmConfig gemm(int64_t r, int64_t c, Dataflow df) {
+  GemmConfig g;
+  g.rows = r;
+  g.cols = c;
+  g.dataflow = df;
+  return g;
+}
+
+TEST(GemmTiming, OutputStationaryMatchesScaleSim) {
+  const auto os = gemm(32, 32, Dataflow::kOutputStationary);
+  // 2 x 2 folds of (32 + 32 + 100 - 2) = 162
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 64, 64, 100), 648u);
+  // A partial row fold costs a whole fold.
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 33, 64, 100), 648u);
+  // Decode in_proj of this model: 1 x 48 folds of (32 + 32 + 384 - 2) = 446
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 1, 1536, 384), 21408u);
+  // 16 x 8 array: 1 x 3 folds of (16 + 8 + 5 - 2) = 27
+  EXPECT_EQ(GemmUnit::compute_cycles(gemm(16, 8, Dataflow::kOutputStationary), 10, 20, 5), 81u);
+}
+
+TEST(GemmTiming, WeightStationaryMatchesScaleSim) {
+  const auto ws = gemm(32, 32, Dataflow::kWeightStationary);
+  // Sr = K = 100 -> 4 folds, Sc = 64 -> 2; per fold 2*32 + 32 + 64 - 2 = 158
+  EXPECT_EQ(GemmUnit::compute_cycles(ws, 64, 64, 100), 1264u);
+  // 12 x 48 folds of (64 + 32 + 1 - 2) = 95
+  EXPECT_EQ(GemmUnit::compute_cycles(ws, 1, 1536, 384), 54720u);
+}
+
+TEST(ScanTiming, LanesAndRecurrenceBound) {
+  ScanConfig s;  // lanes 64, softplus 8, exp 8, recurrence 4, depth 4
+  // 768 x 16 = 12288 updates / 64 lanes = 192 per token
+  EXPECT_EQ(ScanUnit::cycles_per_token(s, 768, 16), 192u);
+  EXPECT_EQ(ScanUnit::op_cycles(s, 64, 768, 16), 64u * 192 + 20);
+  s.lanes = 8192;  // 2 cycles of updates, but the recurrence needs 4
+  EXPECT_EQ(ScanUnit::cycles_per_token(s, 768, 16), 4u);
+  EXPECT_EQ(ScanUnit::op_cycles(s, 64, 768, 16), 276u);
+}
+
+TEST(HadamardTiming, ButterflyStagesAndSmallFactor) {
+  HadamardConfig h;  // 32 butterflies = 64 adders per cycle, depth 4
+  // 768 = 12 * 2^6: 6 * ceil(768/64) + ceil(768 * 11 / 64) = 72 + 132
+  EXPECT_EQ(HadamardUnit::block_cycles(h, 768), 204u);
+  EXPECT_EQ(HadamardUnit::op_cycles(h, 64, 768, 768), 64u * 204 + 4);
+  // 64 = 2^6 in 12 blocks of d_inner 768: 6 cycles a block
+  EXPECT_EQ(HadamardUnit::op_cycles(h, 1, 768, 64), 12u * 6 + 4);
+  // 640 = 40 * 16 = 20 * 2^5: 5 * 10 + ceil(640 * 19 / 64) = 50 + 190
+  EXPECT_EQ(HadamardUnit::block_cycles(h, 640), 240u);
+}
+
+TEST(VectorTiming, PassesTimesVectors) {
+  VectorConfig v;  // 32 lanes, depth 4
+  EXPECT_EQ(VectorUnit::op_cycles(v, 64 * 768, 5), 5u * 1536 + 4);
+  EXPECT_EQ(VectorUnit::op_cycles(v, 1000, 2), 2u * 32 + 4);  // ceil(1000/32) = 32
+}
+
+TEST(QuantizerTiming, LatencyAndMulticycle) {
+  QuantizerConfig q;  // depth 3, SE +2
+  q.mode = "int8";
+  EXPECT_EQ(SoftEdgeQuantizer::latency(q), 3u);
+  q.mode = "se";
+  EXPECT_EQ(SoftEdgeQuantizer::latency(q), 5u);
+  q.lanes = 4;
+  q.multicycle = true;
+  q.multicycle_extra_cycles = 3;
+  // vectors with 4, 1, 0, 2 special elements: ceil(12/4) + ceil(3/4) + 0 + ceil(6/4)
+  const std::vector<uint8_t> special = {1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0};
+  EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, special), 3u + 1 + 0 + 2);
+  // A short last vector counts as a vector.
+  EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, {1, 1, 1, 1, 1}), 3u + 1);
+  q.multicycle = false;
+  EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, special), 0u);
+  q.multicycle = true;
+  q.mode = "int8";  // INT8 has no special elements
+  EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, special), 0u);
+}

@@ -1,0 +1,223 @@
+// The units as SystemC modules, in one elaboration: two platforms A and B
+// that differ in array size, lanes and DRAM bandwidth run the same scripted
+// commands; every operation's simulated duration equals the hand-derived
+// value (compute formula + memory time), so changing a parameter changes
+// latency exactly as the formulas say. Memory: SRAM 4 ports x 64 B, 2 cycles
+// latency; DRAM burst 64 B, 100 ns latency; clock 1 GHz (1 cycle = 1 ns).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "hw/dram.hpp"
+#include "hw/functional_state.hpp"
+#include "hw/gemm_unit.hpp"
+#include "hw/hadamard_unit.hpp"
+#include "hw/interconnect.hpp"
+#include "common/error.hpp"
+#include "hw/scan_unit.hpp"
+#include "hw/soft_edge_quantizer.hpp"
+#include "hw/sram.hpp"
+#include "hw/vector_unit.hpp"
+
+using namespace ssmsim;
+using sc_core::sc_time;
+
+namespace {
+
+struct Platform : sc_core::sc_module {
+  std::vector<OpRecord> log;
+  GemmUnit gemm;
+  SoftEdgeQuantizer quant;
+  ScanUnit scan;
+  HadamardUnit had;
+  VectorUnit vec;
+  Interconnect noc;
+  Dram dram;
+  Sram sram;
+  tlm_utils::simple_initiator_socket<Platform> drv2gemm, drv2quant, drv2scan, drv2had, drv2vec;
+  FunctionalState fn;
+  std::map<std::string, uint64_t> cycles;  // measured duration per command
+  std::string error;                       // from the out-of-range command
+
+  SC_HAS_PROCESS(Platform);
+  Platform(sc_core::sc_module_name n, const ArchConfig& c)
+      : sc_module(n),
+        gemm("gemm", c, &log, nullptr),
+        quant("quant", c, &log, nullptr),
+        scan("scan", c, &log, nullptr),
+        had("had", c, &log, nullptr),
+        vec("vec", c, &log, nullptr),
+        noc("noc"),
+        dram("dram", c.dram, nullptr),
+        sram("sram", c.sram, c.clock_period_ns()),
+        drv2gemm("drv2gemm"),
+        drv2quant("drv2quant"),
+        drv2scan("drv2scan"),
+        drv2had("drv2had"),
+        drv2vec("drv2vec") {
+    drv2gemm.bind(gemm.ctrl_target);
+    drv2quant.bind(quant.ctrl_target);
+    drv2scan.bind(scan.ctrl_target);
+    drv2had.bind(had.ctrl_target);
+    drv2vec.bind(vec.ctrl_target);
+    quant.quant2scan.bind(scan.quant2scan);
+    quant.quant2gemm.bind(gemm.quant2gemm);
+    for (UnitBase* u : std::vector<UnitBase*>{&gemm, &quant, &scan, &had, &vec}) {
+      u->mem_initiator.bind(noc.units2noc);
+    }
+    noc.noc2dram.bind(dram.noc2dram);
+    noc.noc2sram.bind(sram.noc2sram);
+    // Crafted SSM input, scale 1: vectors of 4 hold 4, 1, 0, 2 small values.
+    fn.have_trace = true;
+    fn.d_inner = 16;
+    fn.layers.resize(1);
+    fn.layers[0].u = {1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127};
+    fn.layers[0].u_scale = 1.0f;
+    fn.layers[0].u_hat.assign(16, 0.0f);
+    SC_THREAD(script);
+  }
+
+  void run(tlm_utils::simple_initiator_socket<Platform>& s, TensorDesc d, const std::string& key) {
+    tlm::tlm_generic_payload t;
+    uint8_t b = 0;
+    t.set_command(tlm::TLM_WRITE_COMMAND);
+    t.set_data_ptr(&b);
+    t.set_data_length(1);
+    t.set_streaming_width(1);
+    t.set_extension(new TensorDesc(d));  // owned and freed by the payload
+    const sc_time t0 = sc_core::sc_time_stamp();
+    sc_time delay = sc_core::SC_ZERO_TIME;
+    s->b_transport(t, delay);
+    cycles[key] =
+        static_cast<uint64_t>((sc_core::sc_time_stamp() - t0) / sc_time(1, sc_core::SC_NS));
+  }
+
+  void script() {
+    TensorDesc d;
+    d.op = "gemm";
+    d.M = 64, d.N = 64, d.K = 100;
+    d.in_addr = kSramBase, d.in_bytes = 6400;
+    d.weight_addr = 0, d.weight_bytes = 6400;
+    d.out_addr = kSramBase + 8192, d.out_bytes = 4096;
+    run(drv2gemm, d, "gemm_compute_bound");
+    d.M = 1, d.N = 64, d.K = 768;
+    d.in_bytes = 768, d.weight_bytes = 49152, d.out_bytes = 64;
+    run(drv2gemm, d, "gemm_memory_bound");
+    d = TensorDesc();
+    d.op = "quant";
+    d.elements = 16;
+    d.in_addr = kSramBase, d.in_bytes = 32;
+    d.fn = &fn;
+    run(drv2quant, d, "quant");
+    d = TensorDesc();
+    d.op = "scan";
+    d.tokens = 4, d.N = 768, d.K = 16;
+    d.in_addr = kSramBase, d.in_bytes = 6272;
+    d.out_addr = kSramBase + 16384, d.out_bytes = 6144;
+    run(drv2scan, d, "scan");
+    d = TensorDesc();
+    d.op = "hadamard";
+    d.tokens = 2, d.N = 768, d.K = 768;
+    d.in_addr = kSramBase, d.in_bytes = 3072;
+    d.out_addr = kSramBase + 4096, d.out_bytes = 1536;
+    run(drv2had, d, "hadamard");
+    d = TensorDesc();
+    d.op = "vector";
+    d.elements = 1000, d.passes = 5;
+    d.in_addr = kSramBase, d.in_bytes = 1000;
+    d.out_addr = kSramBase + 1024, d.out_bytes = 2000;
+    run(drv2vec, d, "vector");
+    // Past the SRAM's capacity: the target answers with an address error.
+    d.in_addr = kSramBase + (uint64_t(1) << 30);
+    try {
+      run(drv2vec, d, "vector_bad");
+    } catch (const Error& e) {
+      error = e.what();
+    }
+  }
+};
+
+ArchConfig base() {
+  ArchConfig c;
+  c.dram.latency_ns = 100;
+  c.dram.bandwidth_gbps = 64;
+  return c;
+}
+
+ArchConfig variant_b() {
+  ArchConfig c = base();
+  c.gemm.rows = c.gemm.cols = 16;
+  c.quantizer.lanes = 4;
+  c.quantizer.multicycle = true;
+  c.quantizer.multicycle_extra_cycles = 3;
+  c.scan.lanes = 128;
+  c.hadamard.lanes = 64;
+  c.vector.lanes = 16;
+  c.dram.bandwidth_gbps = 8;
+  return c;
+}
+
+// One elaboration for the whole executable.
+struct Sim {
+  Platform a{"A", base()};
+  Platform b{"B", variant_b()};
+  Sim() { sc_core::sc_start(); }
+};
+
+Sim& sim() {
+  static Sim s;
+  return s;
+}
+
+}  // namespace
+
+TEST(Units, GemmComputeBound) {
+  // A (32x32): in 2 + 25 = 27; strips of 3200 B: 100 + 50 = 150. t = 150,
+  // 2 strips x (2 row folds x 162) = 648, epilogue 4, write 2 + 16 = 18.
+  EXPECT_EQ(sim().a.cycles["gemm_compute_bound"], 150u + 648 + 4 + 18);
+  // B (16x16, 8 GB/s): strips of 1600 B: 100 + 200 = 300; 4 strips of
+  // 4 x 130 = 520 each, prefetch hidden: 300 + 2080 + 4 + 18.
+  EXPECT_EQ(sim().b.cycles["gemm_compute_bound"], 300u + 2080 + 4 + 18);
+  const OpRecord& r = sim().a.log[0];
+  EXPECT_EQ(r.compute_cycles, 648u);
+  EXPECT_EQ(r.busy_cycles, 652u);
+  EXPECT_EQ(r.stall_cycles, 168u);
+}
+
+TEST(Units, GemmMemoryBoundDecode) {
+  // A: strips of 24576 B take 100 + 384 = 484 < 830 compute: hidden after the
+  // first: 484 + 2 x 830 + 4 + 3.
+  EXPECT_EQ(sim().a.cycles["gemm_memory_bound"], 484u + 2 * 830 + 4 + 3);
+  // B: 4 strips of 12288 B at 8 GB/s = 100 + 1536 each, requested one after
+  // another, exceed the 798-cycle folds: 4 x 1636 + 798 + 4 + 3.
+  const uint64_t b = sim().b.cycles["gemm_memory_bound"];
+  EXPECT_EQ(b, 4u * 1636 + 798 + 4 + 3);
+  EXPECT_GE(b, 49152u / 8);  // never faster than weight bytes / bandwidth
+}
+
+TEST(Units, QuantizerLanesAndMulticycle) {
+  // A: 1 vector of 32 lanes + pipeline 3 + SE 2; input 2 + 1.
+  EXPECT_EQ(sim().a.cycles["quant"], 3u + 1 + 5);
+  // B: 4 vectors of 4 lanes, + ceil(4*3/4) + ceil(1*3/4) + 0 + ceil(2*3/4)
+  // = 6 multicycle cycles for the 7 flagged (small) elements.
+  EXPECT_EQ(sim().b.cycles["quant"], 3u + 4 + 6 + 5);
+  const auto& regions = sim().b.quant.region_counts();
+  EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kSmall)], 7u);
+  EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kNormal)], 9u);
+  EXPECT_EQ(sim().b.fn.layers[0].u_hat[15], 127.0f);
+}
+
+TEST(Units, ScanHadamardVector) {
+  EXPECT_EQ(sim().a.cycles["scan"], 27u + (4 * 192 + 20) + 26);
+  EXPECT_EQ(sim().b.cycles["scan"], 27u + (4 * 96 + 20) + 26);
+  EXPECT_EQ(sim().a.cycles["hadamard"], 14u + (2 * 204 + 4) + 8);
+  EXPECT_EQ(sim().b.cycles["hadamard"], 14u + (2 * (36 + 66) + 4) + 8);
+  EXPECT_EQ(sim().a.cycles["vector"], 6u + (5 * 32 + 4) + 10);
+  EXPECT_EQ(sim().b.cycles["vector"], 6u + (5 * 63 + 4) + 10);
+}
+
+TEST(Units, OutOfRangeAccessIsAnError) {
+  EXPECT_THAT(sim().a.error, ::testing::HasSubstr("TLM_ADDRESS_ERROR_RESPONSE"));
+  EXPECT_THAT(sim().a.error, ::testing::HasSubstr("vec: memory read"));
+}

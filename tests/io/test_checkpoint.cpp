@@ -1,0 +1,117 @@
+// Hugging Face checkpoint folders: single-file, sharded, broken config.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/support/craft.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "io/checkpoint.hpp"
+
+using namespace ssmsim;
+using namespace ssmsim::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+const char* kConfig = R"({"hidden_size": 4, "intermediate_size": 8, "state_size": 2,
+  "num_hidden_layers": 1, "conv_kernel": 4, "time_step_rank": 1, "vocab_size": 3,
+  "layer_norm_epsilon": 1e-5, "residual_in_fp32": true, "tie_word_embeddings": true,
+  "model_type": "mamba"})";
+
+std::map<std::string, RawTensor> tiny_params() {
+  auto t = [](std::vector<int64_t> shape) {
+    size_t n = 1;
+    for (auto d : shape) n *= static_cast<size_t>(d);
+    return RawTensor{"F32", shape, f32_bytes(std::vector<float>(n, 0.5f))};
+  };
+  const std::string p = "backbone.layers.0.";
+  return {{"backbone.embeddings.weight", t({3, 4})},
+          {"backbone.norm_f.weight", t({4})},
+          {p + "norm.weight", t({4})},
+          {p + "mixer.in_proj.weight", t({16, 4})},
+          {p + "mixer.conv1d.weight", t({8, 1, 4})},
+          {p + "mixer.conv1d.bias", t({8})},
+          {p + "mixer.x_proj.weight", t({5, 8})},
+          {p + "mixer.dt_proj.weight", t({8, 1})},
+          {p + "mixer.dt_proj.bias", t({8})},
+          {p + "mixer.A_log", t({8, 2})},
+          {p + "mixer.D", t({8})},
+          {p + "mixer.out_proj.weight", t({4, 8})}};
+}
+
+}  // namespace
+
+TEST(Checkpoint, SingleFileWithTiedHead) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), kConfig);
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params()));
+  Checkpoint c(dir.str());
+  EXPECT_EQ(c.dims().d_inner, 8);
+  EXPECT_EQ(c.shard_count(), 1u);
+  EXPECT_EQ(c.get("lm_head.weight").name, "backbone.embeddings.weight");
+  EXPECT_EQ(c.layer(0, "mixer.A_log").shape, (std::vector<int64_t>{8, 2}));
+}
+
+TEST(Checkpoint, ShardedWithIndex) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), kConfig);
+  auto all = tiny_params();
+  std::map<std::string, RawTensor> s1, s2;
+  nlohmann::json map;
+  bool first = true;
+  for (auto& [k, v] : all) {
+    (first ? s1 : s2)[k] = v;
+    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    first = !first;
+  }
+  write_bytes(dir.file("model-00001-of-00002.safetensors"), safetensors_bytes(s1));
+  write_bytes(dir.file("model-00002-of-00002.safetensors"), safetensors_bytes(s2));
+  write_bytes(dir.file("model.safetensors.index.json"),
+              nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+  Checkpoint c(dir.str());
+  EXPECT_EQ(c.shard_count(), 2u);
+  EXPECT_EQ(c.layer(0, "mixer.D").shape, std::vector<int64_t>{8});
+  EXPECT_EQ(c.layer(0, "mixer.in_proj.weight").shape, (std::vector<int64_t>{16, 4}));
+}
+
+TEST(Checkpoint, ConfigMissingKey) {
+  TempDir dir;
+  auto cfg = nlohmann::json::parse(kConfig);
+  cfg.erase("state_size");
+  write_bytes(dir.file("config.json"), cfg.dump());
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params()));
+  EXPECT_THAT(error_of([&] { Checkpoint c(dir.str()); }),
+              HasSubstr("config.json: missing key 'state_size'"));
+}
+
+TEST(Checkpoint, MissingParameterNamed) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), kConfig);
+  auto p = tiny_params();
+  p.erase("backbone.layers.0.mixer.D");
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(p));
+  EXPECT_THAT(error_of([&] { Checkpoint c(dir.str()); }),
+              HasSubstr("missing required tensor 'backbone.layers.0.mixer.D'"));
+}
+
+TEST(Checkpoint, ShapeDisagreesWithConfig) {
+  TempDir dir;
+  auto cfg = nlohmann::json::parse(kConfig);
+  cfg["intermediate_size"] = 10;
+  write_bytes(dir.file("config.json"), cfg.dump());
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params()));
+  EXPECT_THAT(error_of([&] { Checkpoint c(dir.str()); }),
+              HasSubstr("disagrees with config.json, which implies [20, 4]"));
+}
+
+TEST(Checkpoint, BundledAndSharedModels) {
+  Checkpoint bundled(std::string(SSMSIM_SOURCE_DIR) + "/traces/default/mamba-bytes-a");
+  EXPECT_EQ(bundled.dims().n_layer, 6);
+  EXPECT_EQ(bundled.dims().d_model, 384);
+  EXPECT_EQ(bundled.dims().dt_rank, 24);
+  const std::string shared = std::string(SSMSIM_SHARED_DIR) + "/models/mamba-bytes-a";
+  if (!std::filesystem::exists(shared)) GTEST_SKIP() << "no ../shared model";
+  Checkpoint c(shared);
+  EXPECT_EQ(c.dims().vocab_size, 256);
+}
