@@ -226,13 +226,9 @@ std::vector<float> W8A8Mamba::prefill(const std::vector<int32_t>& tokens,
   W8A8Sequence seq(*this, tokens, ssm_input, prompt_tokens);
   const int64_t L = seq.tokens();
   for (int64_t l = 0; l < w_.dims.n_layer; ++l) {
-    for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj", "dt_proj",
-                           "scan", "gate", "hadamard", "out_proj", "residual"}) {
-      seq.run(op, l, 0, L);
-    }
+    for (Op op : kMamba1BlockOps) seq.run(op, l, 0, L);
   }
-  seq.run("final_norm", w_.dims.n_layer, 0, L);
-  seq.run("lm_head", w_.dims.n_layer, 0, L);
+  for (Op op : kHeadOps) seq.run(op, w_.dims.n_layer, 0, L);
   if (acts) *acts = seq.take_activations();
   return seq.logits();
 }
@@ -315,11 +311,11 @@ void W8A8Sequence::gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K,
   }
 }
 
-void W8A8Sequence::check(const std::string& op, int64_t layer, int64_t t0, int64_t t1) const {
+void W8A8Sequence::check(Op op, int64_t layer, int64_t t0, int64_t t1) const {
   const int64_t n = m_.w_.dims.n_layer;
-  const bool head = op == "final_norm" || op == "lm_head";
+  const bool head = is_head(op);
   if (t0 < 0 || t1 > L_ || t0 >= t1 || (head ? layer != n : (layer < 0 || layer >= n))) {
-    throw Error("W8A8: " + op + " of layer " + std::to_string(layer) + " on rows [" +
+    throw Error(std::string("W8A8: ") + op_name(op) + " of layer " + std::to_string(layer) + " on rows [" +
                 std::to_string(t0) + ", " + std::to_string(t1) + "): outside the sequence of " +
                 std::to_string(L_) + " tokens and " + std::to_string(n) + " layers");
   }
@@ -327,7 +323,7 @@ void W8A8Sequence::check(const std::string& op, int64_t layer, int64_t t0, int64
 
 quant::ErrorStats W8A8Sequence::ssm_in_quant(int64_t layer, int64_t t0, int64_t t1,
                                              uint8_t* regions) {
-  check("ssm_in_quant", layer, t0, t1);
+  check(Op::kSsmInQuant, layer, t0, t1);
   const int64_t D = m_.w_.dims.d_inner;
   LayerBuf& b = layers_[static_cast<size_t>(layer)];
   const size_t lo = static_cast<size_t>(t0 * D), hi = static_cast<size_t>(t1 * D);
@@ -349,7 +345,7 @@ quant::ErrorStats W8A8Sequence::ssm_in_quant(int64_t layer, int64_t t0, int64_t 
   return st;
 }
 
-void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1) {
+void W8A8Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
   check(op, l, t0, t1);
   const ModelDims& d = m_.w_.dims;
   const int64_t dm = d.d_model, D = d.d_inner, N = d.d_state, r = d.dt_rank, K = d.d_conv,
@@ -358,12 +354,12 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
     return std::pair<size_t, size_t>(static_cast<size_t>(t0 * width),
                                      static_cast<size_t>(t1 * width));
   };
-  if (op == "final_norm") {
+  if (op == Op::kFinalNorm) {
     rms_norm(resid_.data() + t0 * dm, t1 - t0, dm, m_.w_.norm_f.data(), d.rms_norm_eps,
              normed_.data() + t0 * dm);
     return;
   }
-  if (op == "lm_head") {
+  if (op == Op::kLmHead) {
     linear(normed_.data() + t0 * dm, t1 - t0, dm, m_.w_.lm_head.data(), V, logits_.data() + t0 * V);
     return;
   }
@@ -371,12 +367,12 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
   const W8A8Mamba::Layer& Q = m_.layers_[static_cast<size_t>(l)];
   const LayerScales& S = m_.scales_.layers[static_cast<size_t>(l)];
   LayerBuf& b = layers_[static_cast<size_t>(l)];
-  if (op == "rmsnorm") {
+  if (op == Op::kRmsNorm) {
     rms_norm(resid_.data() + t0 * dm, t1 - t0, dm, W.norm.data(), d.rms_norm_eps,
              mix_.data() + t0 * dm);
     const auto [lo, hi] = rows(dm);
     quantize_rows(mix_.data() + lo, b.in, lo, hi - lo, S.mixer_in);
-  } else if (op == "in_proj") {
+  } else if (op == Op::kInProj) {
     scratch_.resize(static_cast<size_t>((t1 - t0) * 2 * D));
     gemm_rows(b.in, t0, t1, dm, Q.in_proj, 2 * D, scratch_.data());
     for (int64_t t = t0; t < t1; ++t) {
@@ -395,7 +391,7 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
         }
       }
     }
-  } else if (op == "conv1d_silu") {
+  } else if (op == Op::kConv1dSilu) {
     // fp32 from the INT8 input and weights (fused kernel); reads d_conv - 1
     // rows before t0.
     for (int64_t t = t0; t < t1; ++t) {
@@ -408,9 +404,9 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
         b.u[t * D + c] = silu(acc);
       }
     }
-  } else if (op == "ssm_in_quant") {
+  } else if (op == Op::kSsmInQuant) {
     ssm_in_quant(l, t0, t1, nullptr);
-  } else if (op == "x_proj") {
+  } else if (op == Op::kXProj) {
     scratch_.resize(static_cast<size_t>((t1 - t0) * (r + 2 * N)));
     gemm_rows(ints_ ? b.uq : b.ux, t0, t1, D, Q.x_proj, r + 2 * N, scratch_.data());
     for (int64_t t = t0; t < t1; ++t) {
@@ -419,12 +415,12 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
       quantize_rows(row + r, b.qB, static_cast<size_t>(t * N), static_cast<size_t>(N), S.B);
       quantize_rows(row + r + N, b.qC, static_cast<size_t>(t * N), static_cast<size_t>(N), S.C);
     }
-  } else if (op == "dt_proj") {
+  } else if (op == Op::kDtProj) {
     gemm_rows(b.qdtl, t0, t1, r, Q.dt_proj, D, b.dt.data() + t0 * D);
     for (int64_t t = t0; t < t1; ++t) {
       for (int64_t c = 0; c < D; ++c) b.dt[t * D + c] += W.dt_b[c];
     }
-  } else if (op == "scan") {
+  } else if (op == Op::kScan) {
     for (int64_t t = t0; t < t1; ++t) {
       selective_scan_token(&b.dt[t * D], &b.uq.v[t * D], &b.qB.v[t * N], &b.qC.v[t * N], W.A.data(),
                            W.D.data(), b.h.data(), &b.y[t * D], D, N);
@@ -438,9 +434,9 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
       }
       std::copy(b.h.begin(), b.h.end(), b.hs.begin() + (t - state_from_) * D * N);
     }
-  } else if (op == "gate") {
+  } else if (op == Op::kGate) {
     for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y[i] * silu(b.qz.v[i]);
-  } else if (op == "hadamard") {
+  } else if (op == Op::kHadamard) {
     // Hadamard, then INT8 with roundf and no clamp (codes may pass 127).
     for (int64_t t = t0; t < t1; ++t) {
       scratch_.resize(static_cast<size_t>(D));
@@ -455,17 +451,17 @@ void W8A8Sequence::run(const std::string& op, int64_t l, int64_t t0, int64_t t1)
         }
       }
     }
-  } else if (op == "out_proj") {
+  } else if (op == Op::kOutProj) {
     if (ints_) {
       gemm_s32(b.qy.data() + t0 * D, t1 - t0, D, Q.out_proj_had.q.data(), dm,
                S.y_had * Q.out_proj_had.scale, b.out.data() + t0 * dm);
     } else {
       linear(b.yh.data() + t0 * D, t1 - t0, D, Q.out_proj_had.f.data(), dm, b.out.data() + t0 * dm);
     }
-  } else if (op == "residual") {
+  } else if (op == Op::kResidual) {
     for (int64_t i = t0 * dm; i < t1 * dm; ++i) resid_[i] += b.out[i];
   } else {
-    throw Error("W8A8: unknown operation '" + op + "'");
+    throw Error(std::string("W8A8: ") + op_name(op) + " is not an operation of a layer");
   }
 }
 

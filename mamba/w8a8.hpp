@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ops.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
 #include "mamba/mamba_forward.hpp"
@@ -134,10 +135,9 @@ class W8A8Sequence {
   W8A8Sequence(const W8A8Mamba& m, std::vector<int32_t> tokens, quant::QuantKind ssm_input,
                int64_t prompt_tokens = -1);
 
-  // Operations by the controller's names: rmsnorm, in_proj, conv1d_silu,
-  // ssm_in_quant, x_proj, dt_proj, scan, gate, hadamard, out_proj,
-  // residual (layer 0..n_layer-1), final_norm, lm_head (layer n_layer).
-  void run(const std::string& op, int64_t layer, int64_t t0, int64_t t1);
+  // One operation of a layer (0..n_layer-1), or of the head (final_norm,
+  // lm_head: layer n_layer), on rows [t0, t1).
+  void run(Op op, int64_t layer, int64_t t0, int64_t t1);
   // The SSM-input quantizer: its error against the unquantized u of the
   // pipeline, and each element's soft-edge region (if regions is not null).
   quant::ErrorStats ssm_in_quant(int64_t layer, int64_t t0, int64_t t1, uint8_t* regions);
@@ -173,7 +173,7 @@ class W8A8Sequence {
   // out[0 .. (t1 - t0) * N) = in's rows [t0, t1) times W.
   void gemm_rows(const Act& in, int64_t t0, int64_t t1, int64_t K, const W8A8Mamba::QTensor& W,
                  int64_t N, float* out) const;
-  void check(const std::string& op, int64_t layer, int64_t t0, int64_t t1) const;
+  void check(Op op, int64_t layer, int64_t t0, int64_t t1) const;
 
   const W8A8Mamba& m_;
   std::vector<int32_t> tokens_;

@@ -198,13 +198,9 @@ TEST(W8A8, PromptTilesThenDecodeStepsEqualOneRange) {
   EXPECT_EQ(seq.state_from(), P - 1);
   const auto block = [&](int64_t t0, int64_t t1) {
     for (int64_t l = 0; l < d.n_layer; ++l) {
-      for (const char* op : {"rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj",
-                             "dt_proj", "scan", "gate", "hadamard", "out_proj", "residual"}) {
-        seq.run(op, l, t0, t1);
-      }
+      for (Op op : kMamba1BlockOps) seq.run(op, l, t0, t1);
     }
-    seq.run("final_norm", d.n_layer, t0, t1);
-    seq.run("lm_head", d.n_layer, t0, t1);
+    for (Op op : kHeadOps) seq.run(op, d.n_layer, t0, t1);
   };
   block(0, 64);
   block(64, P);

@@ -1,0 +1,47 @@
+// The operations of a Mamba block and its head, as one typed vocabulary for
+// the layer program (hw), the datapaths, the W8A8 pipeline (mamba) and the
+// energy table: a misspelt operation is a compile error, not a run-time
+// surprise. op_name() is the text reports print.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace ssmsim {
+
+enum class Op : uint8_t {
+  kRmsNorm,
+  kInProj,
+  kConv1dSilu,
+  kSsmInQuant,
+  kXProj,
+  kDtProj,
+  kScan,
+  kGate,
+  kHadamard,
+  kOutProj,
+  kResidual,
+  kFinalNorm,  // head: after the last layer
+  kLmHead,     // head
+};
+
+constexpr int kOpCount = 13;
+
+inline const char* op_name(Op op) {
+  static constexpr const char* kNames[kOpCount] = {
+      "rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj",     "dt_proj", "scan",
+      "gate",    "hadamard", "out_proj",   "residual",     "final_norm", "lm_head"};
+  return kNames[static_cast<int>(op)];
+}
+
+// A Mamba-1 block's operations in data order (the W8A8 datapath; the fp16
+// baseline skips the quantizer and the Hadamard), then the head's.
+constexpr std::array<Op, 11> kMamba1BlockOps = {
+    Op::kRmsNorm, Op::kInProj, Op::kConv1dSilu, Op::kSsmInQuant, Op::kXProj,   Op::kDtProj,
+    Op::kScan,    Op::kGate,   Op::kHadamard,   Op::kOutProj,    Op::kResidual};
+constexpr std::array<Op, 2> kHeadOps = {Op::kFinalNorm, Op::kLmHead};
+
+// The head's operations run once after the last layer (layer index n_layer).
+inline bool is_head(Op op) { return op == Op::kFinalNorm || op == Op::kLmHead; }
+
+}  // namespace ssmsim
