@@ -10,8 +10,11 @@
 #include <memory>
 #include <optional>
 
+#include "datapath/rates_datapath.hpp"
+#include "datapath/trace_datapath.hpp"
+#include "datapath/w8a8_datapath.hpp"
 #include "hw/accelerator.hpp"
-#include "hw/functional_state.hpp"
+#include "hw/controller.hpp"
 #include "common/error.hpp"
 #include "numeric/hadamard.hpp"
 #include "mamba/mamba_forward.hpp"
@@ -21,7 +24,6 @@
 #include "cli/commands.hpp"
 #include "sim/report.hpp"
 #include "sim/run_report.hpp"
-#include "sim/run_setup.hpp"
 #include "io/checkpoint.hpp"
 #include "io/trace.hpp"
 
@@ -184,7 +186,8 @@ int run_command(const Args& args) {
     throw Error(o.vcd + ": exists; pass --force to overwrite");
   }
 
-  FunctionalState fn;
+  std::unique_ptr<Datapath> datapath;
+  TraceDatapath* trace_data = nullptr;
   std::unique_ptr<MambaWeights> weights;
   std::unique_ptr<W8A8Mamba> pipe;
   std::unique_ptr<W8A8Sequence> seq;
@@ -232,20 +235,16 @@ int run_command(const Args& args) {
         std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens),
         wo.ssm_input, plan.prefill_tokens);
     w8.quantizer = arch.quantizer.mode;
-    fn.w8a8 = seq.get();
-    fn.d_inner = d.d_inner;
-    fn.d_state = d.d_state;
+    datapath = std::make_unique<W8A8Datapath>(*seq);
   } else if (trace) {
-    setup_functional(fn, *trace, ckpt.get(), arch, o.percentile, hsize);
+    auto td = std::make_unique<TraceDatapath>(*trace, ckpt.get(), arch, o.percentile, hsize);
+    trace_data = td.get();
+    datapath = std::move(td);
   } else {
-    fn.have_region_rates = true;
-    fn.region_rates = workload->regions.frac;
-    fn.d_inner = d.d_inner;
-    fn.d_state = d.d_state;
+    datapath = std::make_unique<RatesDatapath>(workload->regions.frac);
   }
   plan.dims = d;
   plan.hadamard_size = hsize;
-  plan.fn = &fn;
 
   TraceWindow window;
   if (!o.vcd.empty()) {
@@ -264,7 +263,11 @@ int run_command(const Args& args) {
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const auto wall0 = std::chrono::steady_clock::now();
   tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
-  Accelerator acc("accelerator", arch, plan, &window);
+  // The controller is elaborated first: SystemC runs processes of one delta
+  // cycle in creation order, and the reports' figures depend on that order.
+  Controller controller("controller", arch, plan);
+  Accelerator acc("accelerator", arch, *datapath, &window);
+  acc.bind_driver(controller.sockets());
   if (window.enabled) {
     std::string base = o.vcd;
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
@@ -275,7 +278,7 @@ int run_command(const Args& args) {
   acc.close_vcd();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  if (!acc.controller.finished())
+  if (!controller.finished())
     throw Error("internal: the simulation stopped before the run ended");
 
   if (w8a8) {
@@ -289,9 +292,10 @@ int run_command(const Args& args) {
     w8.layer_err.assign(static_cast<size_t>(d.n_layer) * nt, {});
     merge_layer_errors(ref_acts, seq->take_activations(), nt, w8.layer_err);
   }
-  RunReportInput in{o.trace, model_dir, workload ? &*workload : nullptr,
-                    plan,    arch,      acc,
-                    fn,      wall_s,    w8a8 ? &w8 : nullptr};
+  RunReportInput in{o.trace, model_dir,  workload ? &*workload : nullptr,
+                    plan,    arch,       controller,
+                    acc,     trace_data, wall_s,
+                    w8a8 ? &w8 : nullptr};
   write_run_report(in, o.out);
   if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
   return kExitOk;

@@ -1,7 +1,6 @@
-#include "sim/run_setup.hpp"
+#include "datapath/trace_datapath.hpp"
 
 #include <cmath>
-#include <filesystem>
 
 #include "common/error.hpp"
 #include "numeric/hadamard.hpp"
@@ -9,17 +8,6 @@
 #include "io/trace_calibration.hpp"
 
 namespace ssmsim {
-
-namespace fs = std::filesystem;
-
-// The checkpoint beside the trace: DIR/<model> or DIR/../models/<model>.
-std::string find_checkpoint(const std::string& trace, const std::string& model) {
-  const fs::path dir = fs::path(trace).parent_path();
-  for (const fs::path& p : {dir / model, dir / ".." / "models" / model}) {
-    if (fs::exists(p / "config.json")) return p.string();
-  }
-  return "";
-}
 
 namespace {
 
@@ -33,23 +21,19 @@ std::vector<float> layer_floats(const Trace& t, int64_t layer, const std::string
 
 }  // namespace
 
-void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint* ckpt,
-                      const ArchConfig& arch, double percentile, int64_t hsize) {
+TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const ArchConfig& arch,
+                             double percentile, int64_t hsize)
+    : have_weights_(ckpt != nullptr),
+      d_inner_(trace.dims().d_inner),
+      kind_(quant::parse_kind(arch.quantizer.mode, "quantizer.mode")),
+      se_{static_cast<int>(arch.quantizer.se_small_shift),
+          static_cast<int>(arch.quantizer.se_large_shift),
+          static_cast<int>(arch.quantizer.se_payload_bits)} {
   const ModelDims& d = trace.dims();
   const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state;
-  fn.have_trace = true;
-  fn.have_weights = ckpt != nullptr;
-  fn.seq_len = L;
-  fn.d_inner = D;
-  fn.d_state = N;
-  fn.hadamard_size = hsize;
-  fn.kind = quant::parse_kind(arch.quantizer.mode, "quantizer.mode");
-  fn.se = {static_cast<int>(arch.quantizer.se_small_shift),
-           static_cast<int>(arch.quantizer.se_large_shift),
-           static_cast<int>(arch.quantizer.se_payload_bits)};
-  fn.layers.resize(static_cast<size_t>(d.n_layer));
+  layers_.resize(static_cast<size_t>(d.n_layer));
   for (int64_t l = 0; l < d.n_layer; ++l) {
-    LayerData& ld = fn.layers[static_cast<size_t>(l)];
+    LayerData& ld = layers_[static_cast<size_t>(l)];
     ld.u = layer_floats(trace, l, "ssm.u");
     ld.u_scale = static_cast<float>(calibrate_layer({&trace}, l, "ssm.u", percentile).scale());
     if (!(ld.u_scale > 0)) {
@@ -57,7 +41,7 @@ void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint*
                   "': calibrated amax is 0, no scale can be derived");
     }
     ld.u_hat.assign(ld.u.size(), 0.0f);
-    if (!fn.have_weights) continue;
+    if (!have_weights_) continue;
     ld.dt = layer_floats(trace, l, "ssm.dt");
     ld.B = layer_floats(trace, l, "ssm.B");
     ld.C = layer_floats(trace, l, "ssm.C");
@@ -77,6 +61,59 @@ void setup_functional(FunctionalState& fn, const Trace& trace, const Checkpoint*
     }
     for (float v : ld.y_ref_had) amax = std::max(amax, std::fabs(v));
     ld.y_scale = amax > 0 ? amax / 127.0f : 1.0f;
+  }
+}
+
+QuantRegions TraceDatapath::quantize(const Command& c, uint8_t* regions) {
+  LayerData& L = layers_[static_cast<size_t>(c.layer)];
+  const auto off = static_cast<size_t>(c.first_token * d_inner_);
+  const quant::ErrorStats s = quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements),
+                                             L.u_scale, se_, L.u_hat.data() + off, regions);
+  L.u_err.merge(s);
+  QuantRegions q;
+  q.source = QuantRegions::Source::kElements;
+  for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
+  return q;
+}
+
+void TraceDatapath::compute(const Command& c) {
+  if (!have_weights_) return;
+  LayerData& L = layers_[static_cast<size_t>(c.layer)];
+  const int64_t D = d_inner_;  // one sequence
+  const int64_t t1 = c.first_token + c.tokens;
+  switch (c.op) {
+    case Op::kScan:
+      // The quantizer's u, the trace's dt, B, C; the state carries over tiles.
+      for (int64_t t = c.first_token; t < t1; ++t) {
+        const int64_t N = c.d_state;
+        selective_scan_token(L.dt.data() + t * D, L.u_hat.data() + t * D, L.B.data() + t * N,
+                             L.C.data() + t * N, L.A.data(), L.D.data(), L.h.data(),
+                             L.y_ssm.data() + t * D, D, N);
+      }
+      break;
+    case Op::kGate: {
+      const auto off = static_cast<size_t>(c.first_token * D);
+      const auto E = static_cast<size_t>(c.elements);
+      for (size_t i = off; i < off + E; ++i) L.y_hat[i] = L.y_ssm[i] * silu(L.z[i]);
+      L.y_err.merge(quant::compare(L.y.data() + off, L.y_hat.data() + off, E));
+      break;
+    }
+    case Op::kHadamard: {
+      const int64_t n = c.hadamard_block;
+      row_.resize(static_cast<size_t>(D));
+      for (int64_t t = c.first_token; t < t1; ++t) {
+        const float* y = L.y_hat.data() + t * D;
+        std::copy(y, y + D, row_.begin());
+        for (int64_t b = 0; b < D; b += n) hadamard_transform(row_.data() + b, n);
+        // INT8 with roundf and no clamp, dequantized, against H(y from the trace).
+        const float s = L.y_scale;
+        for (float& v : row_) v = static_cast<float>(quant::round_half_away(v / s)) * s;
+        L.had_err.merge(
+            quant::compare(L.y_ref_had.data() + t * D, row_.data(), static_cast<size_t>(D)));
+      }
+      break;
+    }
+    default: break;  // the GEMMs and the other vector operations: timing only
   }
 }
 

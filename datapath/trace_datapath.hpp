@@ -1,13 +1,16 @@
-// The real data a run computes on: the trace's activations of every layer,
-// the checkpoint's A and D, and what the units produce (quantized SSM input,
-// scan output, gated y) with their error against the trace. Units reach it
-// through the TensorDesc extension; the controller owns it.
+// The units compute on a trace's real activations (ssmsim run --trace): the
+// quantizer on the trace's u; with the checkpoint's A and D, the scan on the
+// quantized u and the trace's dt, B, C, the gate with the trace's z, and the
+// Hadamard + INT8 of the out_proj input; each against the trace. Batch row
+// 0: the accelerator computes one sequence (timing covers the batch).
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <vector>
 
+#include "config/arch_config.hpp"
+#include "hw/datapath.hpp"
+#include "io/checkpoint.hpp"
+#include "io/trace.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
 
@@ -22,7 +25,7 @@ struct LayerData {
   float u_scale = 1.0f;          // SSM-input quantizer scale (percentile / 127)
   float y_scale = 1.0f;          // out_proj-input (Hadamard domain) scale (max / 127)
   std::vector<float> y_ref_had;  // Hadamard(y from the trace), [L, d_inner]
-  // Produced by the units.
+  // Produced by the operations.
   std::vector<float> u_hat, y_ssm, y_hat;
   std::vector<float> h;       // scan state [d_state, d_inner], carried over tiles
   quant::ErrorStats u_err;    // SSM input: quantizer vs trace
@@ -30,23 +33,28 @@ struct LayerData {
   quant::ErrorStats had_err;  // out_proj input: INT8(H y_hat) vs H y_trace
 };
 
-class W8A8Sequence;
+class TraceDatapath : public Datapath {
+ public:
+  // Loads batch row 0 of the trace's activations and calibrates the
+  // SSM-input scale (percentile of |u|) and the out_proj-input scale (max of
+  // the Hadamard-rotated trace y); with a checkpoint, also A and D.
+  TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const ArchConfig& arch,
+                double percentile, int64_t hadamard_size);
 
-struct FunctionalState {
-  bool have_trace = false;    // activations available: the quantizer computes
-  bool have_weights = false;  // A and D available: scan, gate, Hadamard compute
-  int64_t seq_len = 0, d_inner = 0, d_state = 0, hadamard_size = 0;
-  quant::QuantKind kind = quant::QuantKind::kSe;
-  quant::SoftEdgeParams se;
-  // Timing-only runs (no trace): SSM-input region fractions from the
-  // workload, for the quantizer's data-dependent (multicycle) cost.
-  bool have_region_rates = false;
-  // run --pipeline w8a8: every unit executes its operation of the Quamba
-  // W8A8 pipeline (mamba/w8a8.hpp) on its tile's rows, so the run
-  // computes the same bits as ssmsim eval.
-  W8A8Sequence* w8a8 = nullptr;
-  std::array<double, 4> region_rates = {1.0, 0.0, 0.0, 0.0};  // by quant::SeRegion
-  std::vector<LayerData> layers;
+  void compute(const Command& c) override;
+  QuantRegions quantize(const Command& c, uint8_t* regions) override;
+
+  // A and D loaded: the scan, gate and Hadamard compute (else timing only).
+  bool have_weights() const { return have_weights_; }
+  const std::vector<LayerData>& layers() const { return layers_; }
+
+ private:
+  bool have_weights_ = false;
+  int64_t d_inner_ = 0;
+  quant::QuantKind kind_;
+  quant::SoftEdgeParams se_;
+  std::vector<LayerData> layers_;
+  std::vector<float> row_;  // one Hadamard row
 };
 
 }  // namespace ssmsim

@@ -2,26 +2,20 @@
 
 namespace ssmsim {
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan,
+Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
                          const TraceWindow* window)
     : sc_module(name),
-      controller("controller", cfg, plan),
-      gemm("gemm", cfg, &log_, window),
-      quant("quant", cfg, &log_, window),
-      scan("scan", cfg, &log_, window),
-      had("hadamard", cfg, &log_, window),
-      vec("vector", cfg, &log_, window),
+      gemm("gemm", cfg, UnitContext{&log_, window, &datapath}),
+      quant("quant", cfg, UnitContext{&log_, window, &datapath}),
+      scan("scan", cfg, UnitContext{&log_, window, &datapath}),
+      had("hadamard", cfg, UnitContext{&log_, window, &datapath}),
+      vec("vector", cfg, UnitContext{&log_, window, &datapath}),
       noc("noc"),
       dram("dram", cfg.dram, window),
       sram("sram", cfg.sram, cfg.clock_period_ns()) {
-  controller.ctrl2gemm.bind(gemm.ctrl_target);
-  controller.ctrl2quant.bind(quant.ctrl_target);
-  controller.ctrl2scan.bind(scan.ctrl_target);
-  controller.ctrl2had.bind(had.ctrl_target);
-  controller.ctrl2vec.bind(vec.ctrl_target);
   quant.quant2scan.bind(scan.quant2scan);
   quant.quant2gemm.bind(gemm.quant2gemm);
-  for (UnitBase* u : std::vector<UnitBase*>{&gemm, &quant, &scan, &had, &vec}) {
+  for (UnitBase* u : std::array<UnitBase*, kUnitCount>{&gemm, &quant, &scan, &had, &vec}) {
     u->mem_initiator.bind(noc.units2noc);
   }
   noc.noc2dram.bind(dram.noc2dram);
@@ -29,6 +23,11 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, co
 }
 
 Accelerator::~Accelerator() { close_vcd(); }
+
+void Accelerator::bind_driver(const std::array<tlm::tlm_initiator_socket<>*, kUnitCount>& s) {
+  UnitBase* targets[kUnitCount] = {&gemm, &quant, &scan, &had, &vec};  // Unit order
+  for (int u = 0; u < kUnitCount; ++u) s[static_cast<size_t>(u)]->bind(targets[u]->ctrl_target);
+}
 
 void Accelerator::open_vcd(const std::string& path_without_ext) {
   vcd_ = sc_core::sc_create_vcd_trace_file(path_without_ext.c_str());

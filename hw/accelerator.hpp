@@ -1,19 +1,21 @@
 // The accelerator platform: owns every unit and the memories as members and
-// binds them in its constructor.
+// binds them in its constructor. What drives it (the Controller running the
+// layer program, or a test's script) binds its command sockets from outside
+// through bind_driver; what the units compute comes through the Datapath.
 //
-//   controller --ctrl2{gemm,quant,scan,had,vec}--> units
+//   driver --ctrl2{gemm,quant,scan,had,vec}--> units
 //   quant --quant2scan--> scan, quant --quant2gemm--> gemm
 //   units --{unit}2mem--> interconnect --noc2dram--> dram
 //                                      --noc2sram--> sram
 #pragma once
 
-#include <memory>
+#include <array>
 #include <string>
 #include <systemc>
 #include <vector>
 
 #include "config/arch_config.hpp"
-#include "hw/controller.hpp"
+#include "hw/datapath.hpp"
 #include "hw/dram.hpp"
 #include "hw/gemm_unit.hpp"
 #include "hw/hadamard_unit.hpp"
@@ -28,20 +30,27 @@ namespace ssmsim {
 
 class Accelerator : public sc_core::sc_module {
  public:
-  Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan,
+  // datapath: what the units compute (a plain Datapath: timing only).
+  Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
               const TraceWindow* window);
   ~Accelerator() override;
+
+  // Binds a driver's command sockets, one per Unit in Unit order.
+  void bind_driver(const std::array<tlm::tlm_initiator_socket<>*, kUnitCount>& sockets);
 
   // Opens a VCD (path without ".vcd" is what SystemC takes) and traces the
   // documented signals; call before sc_start.
   void open_vcd(const std::string& path_without_ext);
   void close_vcd();
 
+  // Every executed operation, in completion order.
   const std::vector<OpRecord>& op_log() const { return log_; }
-  std::vector<const UnitBase*> units() const { return {&gemm, &quant, &scan, &had, &vec}; }
+  std::array<const UnitBase*, kUnitCount> units() const { return {&gemm, &quant, &scan, &had, &vec}; }
 
-  std::vector<OpRecord> log_;  // declared first: units hold a pointer to it
-  Controller controller;
+ private:
+  std::vector<OpRecord> log_;  // declared before the units: they hold a pointer to it
+
+ public:
   GemmUnit gemm;
   SoftEdgeQuantizer quant;
   ScanUnit scan;

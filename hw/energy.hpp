@@ -21,8 +21,8 @@ struct Energy {
   }
 };
 
-// pJ per arithmetic operation of a unit ("gemm", "quant", "scan", "had", "vec").
-double op_energy_pj(const std::string& unit, const ArchConfig& a);
+// pJ per arithmetic operation of a unit.
+double op_energy_pj(Unit unit, const ArchConfig& a);
 
 inline Energy op_energy(const OpRecord& r, const ArchConfig& a) {
   Energy e;

@@ -7,9 +7,8 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-                   const TraceWindow* window)
-    : UnitBase(name, "gemm", cfg.clock_period_ns(), log, window),
+GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx)
+    : UnitBase(name, Unit::kGemm, cfg.clock_period_ns(), ctx),
       quant2gemm("quant2gemm"),
       cfg_(cfg.gemm),
       fp16_(cfg.fp16()) {
@@ -32,9 +31,9 @@ void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay)
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
-  compute_w8a8(d);
-  const Folds f = folds(cfg_, d.M, d.N, d.K);
+sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
+  datapath_.compute(d);
+  const Folds f = folds(cfg_, d.m, d.n, d.k);
   // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
   auto scaled = [&](uint64_t c) {
     return fp16_ ? static_cast<uint64_t>(std::ceil(static_cast<double>(c) / cfg_.fp16_rate)) : c;
@@ -43,13 +42,13 @@ sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
   const int64_t strips = f.col_folds;
   const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
   auto strip_bytes = [&](int64_t s) {
-    const int64_t cols = std::min(cfg_.cols, d.N - s * cfg_.cols);
-    return d.weight_bytes / static_cast<uint64_t>(d.N) * static_cast<uint64_t>(cols);
+    const int64_t cols = std::min(cfg_.cols, d.n - s * cfg_.cols);
+    return d.weight.bytes / static_cast<uint64_t>(d.n) * static_cast<uint64_t>(cols);
   };
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time in_ready = zero;
-  if (!d.input_from_link) in_ready = mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, zero, rec);
-  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.weight_addr, strip_bytes(0), zero, rec);
+  if (!d.input_from_link) in_ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
+  sc_time ready = mem(tlm::TLM_READ_COMMAND, {d.weight.addr, strip_bytes(0)}, zero, rec);
   uint64_t weight_offset = strip_bytes(0);
   sc_time t = zero;
   sc_time stall = zero;
@@ -60,13 +59,13 @@ sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
       t = data;
     }
     if (s + 1 < strips) {  // prefetch the next strip while this one computes
-      ready = mem(tlm::TLM_READ_COMMAND, d.weight_addr + weight_offset, strip_bytes(s + 1), t, rec);
+      ready = mem(tlm::TLM_READ_COMMAND, {d.weight.addr + weight_offset, strip_bytes(s + 1)}, t, rec);
       weight_offset += strip_bytes(s + 1);
     }
     t += cycles(per_strip_cycles);
   }
   t += cycles(static_cast<uint64_t>(cfg_.epilogue_cycles));
-  const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out_addr, d.out_bytes, t, rec);
+  const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (written > t) {
     stall += written - t;
     t = written;
@@ -74,7 +73,7 @@ sc_time GemmUnit::execute(const TensorDesc& d, OpRecord& rec) {
   rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
   rec.stall_cycles = to_cycles(stall);
-  rec.elements = static_cast<uint64_t>(d.M * d.N * d.K);  // MACs
+  rec.elements = static_cast<uint64_t>(d.m * d.n * d.k);  // MACs
   rec.arith_ops = rec.elements;
   return t;
 }

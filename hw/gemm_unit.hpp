@@ -18,8 +18,7 @@ class GemmUnit : public UnitBase {
   // INT8 activations for x_proj arrive from the quantizer stage here.
   tlm_utils::simple_target_socket<GemmUnit> quant2gemm;
 
-  GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-           const TraceWindow* window);
+  GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
 
   struct Folds {
     int64_t row_folds, col_folds, per_fold;
@@ -31,7 +30,7 @@ class GemmUnit : public UnitBase {
   }
 
  protected:
-  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
 
  private:
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -13,15 +13,14 @@ namespace ssmsim {
 
 class HadamardUnit : public UnitBase {
  public:
-  HadamardUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-               const TraceWindow* window);
+  HadamardUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
   static uint64_t block_cycles(const HadamardConfig& h, int64_t n);
   static uint64_t op_cycles(const HadamardConfig& h, int64_t tokens, int64_t d_inner, int64_t n);
   // Additions and subtractions of one size-n block transform.
   static uint64_t block_additions(int64_t n);
 
  protected:
-  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
 
  private:
   HadamardConfig cfg_;

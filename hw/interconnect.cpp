@@ -1,6 +1,6 @@
 #include "hw/interconnect.hpp"
 
-#include "hw/tensor_desc.hpp"
+#include "hw/address_map.hpp"
 
 namespace ssmsim {
 

@@ -2,16 +2,13 @@
 
 #include <cmath>
 
-#include "hw/functional_state.hpp"
-#include "numeric/selective_scan.hpp"
 
 namespace ssmsim {
 
 using sc_core::sc_time;
 
-ScanUnit::ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-                   const TraceWindow* window)
-    : UnitBase(name, "scan", cfg.clock_period_ns(), log, window),
+ScanUnit::ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx)
+    : UnitBase(name, Unit::kScan, cfg.clock_period_ns(), ctx),
       quant2scan("quant2scan"),
       cfg_(cfg.scan),
       token_sig_("scan_token", -1),
@@ -47,33 +44,13 @@ void ScanUnit::on_token() {
   if (window_->active()) token_sig_.write(v);
 }
 
-namespace {
-
-// One token of the scan on real data (the quantizer's u, the trace's dt, B, C).
-void scan_token(LayerData& L, int64_t t, int64_t D, int64_t N) {
-  selective_scan_token(L.dt.data() + t * D, L.u_hat.data() + t * D, L.B.data() + t * N,
-                       L.C.data() + t * N, L.A.data(), L.D.data(), L.h.data(),
-                       L.y_ssm.data() + t * D, D, N);
-}
-
-}  // namespace
-
-sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
-  FunctionalState* fn = d.fn;
-  const int64_t D = d.N, N = d.K;  // channels (batch x d_inner), d_state
-  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
-  ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight_addr, d.weight_bytes,
-                              sc_core::SC_ZERO_TIME, rec));  // A and D
-  if (d.decode) {
-    ready = std::max(
-        ready, mem(tlm::TLM_READ_COMMAND, d.state_addr, d.state_bytes, sc_core::SC_ZERO_TIME, rec));
-  }
-  compute_w8a8(d);
-  if (fn != nullptr && fn->have_weights) {  // one sequence: D == fn->d_inner
-    LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
-    for (int64_t t = d.first_token; t < d.first_token + d.tokens; ++t)
-      scan_token(L, t, fn->d_inner, N);
-  }
+sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
+  const int64_t D = d.channels, N = d.d_state;  // channels: batch x d_inner
+  const sc_time zero = sc_core::SC_ZERO_TIME;
+  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
+  ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight, zero, rec));  // A and D
+  if (d.decode) ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
+  datapath_.compute(d);
   const uint64_t per_token = cycles_per_token(cfg_, D, N);
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, N);
   if (window_ && window_->enabled) {
@@ -85,11 +62,8 @@ sc_time ScanUnit::execute(const TensorDesc& d, OpRecord& rec) {
     }
   }
   sc_time t = ready + cycles(busy);
-  const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out_addr, d.out_bytes, t, rec);
-  sc_time done = written;
-  if (d.decode) {
-    done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state_addr, d.state_bytes, t, rec));
-  }
+  sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
+  if (d.decode) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(d.tokens * D * N);

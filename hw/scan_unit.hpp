@@ -4,8 +4,8 @@
 //   cycles = T * max(ceil(d_inner * d_state / lanes), recurrence_latency)
 //            + softplus_latency + exp_latency + pipeline_depth
 // The state lives in the unit across the tiles of a prefill; a decode step
-// reads it from memory and writes it back. It computes on the trace's dt,
-// B, C and the quantizer's u (SE words arrive on quant2scan).
+// reads it from memory and writes it back. SE words from the quantizer
+// arrive on quant2scan.
 #pragma once
 
 #include <deque>
@@ -20,15 +20,14 @@ class ScanUnit : public UnitBase {
   tlm_utils::simple_target_socket<ScanUnit> quant2scan;
 
   SC_HAS_PROCESS(ScanUnit);
-  ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-           const TraceWindow* window);
+  ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
   void trace_signals(sc_core::sc_trace_file* tf) const;
 
   static uint64_t cycles_per_token(const ScanConfig& s, int64_t d_inner, int64_t d_state);
   static uint64_t op_cycles(const ScanConfig& s, int64_t tokens, int64_t d_inner, int64_t d_state);
 
  protected:
-  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
   void update_signals() override { layer_sig_.write(layer_); }
 
  private:

@@ -2,16 +2,14 @@
 
 #include <cmath>
 
-#include "hw/functional_state.hpp"
-#include "mamba/w8a8.hpp"
 
 namespace ssmsim {
 
 using sc_core::sc_time;
 
 SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg,
-                                     std::vector<OpRecord>* log, const TraceWindow* window)
-    : UnitBase(name, "quant", cfg.clock_period_ns(), log, window),
+                                     const UnitContext& ctx)
+    : UnitBase(name, Unit::kQuant, cfg.clock_period_ns(), ctx),
       quant2scan("quant2scan"),
       quant2gemm("quant2gemm"),
       cfg_(cfg.quantizer),
@@ -83,7 +81,7 @@ double SoftEdgeQuantizer::special_probability(const QuantizerConfig& q,
 }
 
 void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s,
-                             const TensorDesc& d, uint64_t bytes) {
+                             const Command& d, uint64_t bytes) {
   tlm::tlm_generic_payload trans;
   trans.set_command(tlm::TLM_WRITE_COMMAND);
   trans.set_address(0);
@@ -91,56 +89,38 @@ void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantize
   trans.set_data_ptr(dummy.data());
   trans.set_data_length(static_cast<unsigned>(bytes));
   trans.set_streaming_width(static_cast<unsigned>(bytes));
-  trans.set_extension(new TensorDesc(d));
+  trans.set_extension(new Command(d));
   sc_time t = sc_core::SC_ZERO_TIME;
   s->b_transport(trans, t);
   stats_.link_bytes += bytes;
 }
 
-sc_time SoftEdgeQuantizer::execute(const TensorDesc& d, OpRecord& rec) {
+sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   const auto E = static_cast<size_t>(d.elements);
-  const sc_time in_ready =
-      mem(tlm::TLM_READ_COMMAND, d.in_addr, d.in_bytes, sc_core::SC_ZERO_TIME, rec);
+  const sc_time in_ready = mem(tlm::TLM_READ_COMMAND, d.in, sc_core::SC_ZERO_TIME, rec);
   special_.assign(E, 0);
-  FunctionalState* fn = d.fn;
-  if (fn != nullptr && (fn->have_trace || fn->w8a8 != nullptr)) {
-    element_regions_.resize(E);
-    quant::ErrorStats s;
-    if (fn->w8a8 != nullptr) {  // the W8A8 pipeline's own u
-      s = fn->w8a8->ssm_in_quant(d.layer, d.first_token, d.first_token + d.tokens,
-                                 element_regions_.data());
-    } else {  // the trace's u
-      LayerData& L = fn->layers[static_cast<size_t>(d.layer)];
-      const size_t off = static_cast<size_t>(d.first_token * fn->d_inner);
-      s = quant::measure(kind_, L.u.data() + off, E, L.u_scale, fn->se, L.u_hat.data() + off,
-                         element_regions_.data());
-      L.u_err.merge(s);
-    }
-    for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += s.regions[r];
-    if (cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
-      // Special elements: SE flag set (small, large, saturated) or outliers.
-      const bool flagged = cfg_.multicycle_regions == "flagged";
-      for (size_t i = 0; i < E; ++i) {
-        const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
-        const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;
-        special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
-      }
-    }
+  element_regions_.resize(E);
+  const QuantRegions q = datapath_.quantize(d, element_regions_.data());
+  using Source = QuantRegions::Source;
+  if (q.source != Source::kNone) {
+    for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += q.counts[static_cast<size_t>(r)];
     touch_signals();
-  } else if (fn != nullptr && fn->have_region_rates) {
-    // Timing only: the workload's measured region rates stand in for data.
-    for (int r = 0; r < quant::kSeRegionCount; ++r) {
-      regions_[r] += static_cast<uint64_t>(
-          std::llround(static_cast<double>(E) * fn->region_rates[static_cast<size_t>(r)]));
+  }
+  if (q.source == Source::kElements && cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
+    // Special elements: SE flag set (small, large, saturated) or outliers.
+    const bool flagged = cfg_.multicycle_regions == "flagged";
+    for (size_t i = 0; i < E; ++i) {
+      const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
+      const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;
+      special_[i] = static_cast<uint8_t>(outlier || (flagged && r == quant::SeRegion::kSmall));
     }
-    touch_signals();
   }
   const uint64_t lanes = static_cast<uint64_t>(cfg_.lanes);
   const uint64_t stream = (E + lanes - 1) / lanes;
-  const bool from_rates = fn != nullptr && !fn->have_trace && fn->have_region_rates;
   const uint64_t extra =
-      from_rates ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, fn->region_rates))
-                 : multicycle_extra(cfg_, special_);
+      q.source == Source::kRates
+          ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, q.rates))
+          : multicycle_extra(cfg_, special_);
   const uint64_t lat = latency(cfg_);
   // SE words: 8 bits + flag; INT8 for x_proj.
   const bool se = kind_ != quant::QuantKind::kInt8;

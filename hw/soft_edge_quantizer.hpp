@@ -1,10 +1,11 @@
 // The SSM-input quantizer stage: `lanes` elements per cycle through a
 // pipeline of `pipeline_depth` stages (+ `se_extra_latency` for the SE
-// classification). Modes int8, se and se-authors quantize the trace's real
-// u; SE words go to the scan unit (quant2scan), INT8 to the x_proj GEMM
+// classification). Modes int8, se and se-authors; SE words go to the scan
+// unit (quant2scan), INT8 to the x_proj GEMM
 // (quant2gemm). With `multicycle`, each vector of `lanes` elements holding s
 // special elements costs ceil(s * extra_cycles / lanes) more cycles, so the
-// cycle count depends on the data.
+// cycle count depends on the data: the Datapath says each element's
+// soft-edge region (or, timing only, the expected region rates).
 #pragma once
 
 #include <array>
@@ -20,8 +21,7 @@ class SoftEdgeQuantizer : public UnitBase {
   tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2scan;
   tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2gemm;
 
-  SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-                    const TraceWindow* window);
+  SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
   void trace_signals(sc_core::sc_trace_file* tf) const;
 
   // Pipeline latency of one operation (cycles).
@@ -38,18 +38,18 @@ class SoftEdgeQuantizer : public UnitBase {
   const std::array<uint64_t, quant::kSeRegionCount>& region_counts() const { return regions_; }
 
  protected:
-  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
   void update_signals() override;
 
  private:
-  void send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s, const TensorDesc& d,
+  void send(tlm_utils::simple_initiator_socket<SoftEdgeQuantizer>& s, const Command& d,
             uint64_t bytes);
   QuantizerConfig cfg_;
   quant::QuantKind kind_;
   std::array<uint64_t, quant::kSeRegionCount> regions_{};
   sc_core::sc_signal<uint64_t> small_sig_, normal_sig_, large_sig_, saturated_sig_;
   std::vector<uint8_t> special_;
-  std::vector<uint8_t> element_regions_;  // from quant::measure, per element
+  std::vector<uint8_t> element_regions_;  // from the datapath, per element
 };
 
 }  // namespace ssmsim

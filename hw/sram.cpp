@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "hw/tensor_desc.hpp"
+#include "hw/address_map.hpp"
 
 namespace ssmsim {
 

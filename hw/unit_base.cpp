@@ -2,25 +2,25 @@
 
 #include <cmath>
 
-#include "hw/functional_state.hpp"
 #include "common/error.hpp"
-#include "mamba/w8a8.hpp"
+#include "hw/address_map.hpp"
 
 namespace ssmsim {
 
 using sc_core::sc_time;
 
-UnitBase::UnitBase(sc_core::sc_module_name name, const std::string& unit, double clock_period_ns,
-                   std::vector<OpRecord>* log, const TraceWindow* window)
+UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns,
+                   const UnitContext& ctx)
     : sc_module(name),
-      ctrl_target(("ctrl2" + unit).c_str()),
-      mem_initiator((unit + "2mem").c_str()),
+      ctrl_target((std::string("ctrl2") + unit_name(unit)).c_str()),
+      mem_initiator((std::string(unit_name(unit)) + "2mem").c_str()),
       period_(clock_period_ns, sc_core::SC_NS),
-      busy_sig_((unit + "_busy").c_str(), false),
-      queued_sig_((unit + "_queued").c_str(), 0),
-      window_(window),
+      busy_sig_((std::string(unit_name(unit)) + "_busy").c_str(), false),
+      queued_sig_((std::string(unit_name(unit)) + "_queued").c_str(), 0),
+      window_(ctx.window),
+      datapath_(*ctx.datapath),
       unit_(unit),
-      log_(log),
+      log_(ctx.log),
       scratch_(1) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
@@ -40,8 +40,8 @@ uint64_t UnitBase::to_cycles(const sc_time& t) const {
 }
 
 void UnitBase::trace(sc_core::sc_trace_file* tf) const {
-  sc_core::sc_trace(tf, busy_sig_, unit_ + ".busy");
-  sc_core::sc_trace(tf, queued_sig_, unit_ + ".queued_ops");
+  sc_core::sc_trace(tf, busy_sig_, std::string(unit_name(unit_)) + ".busy");
+  sc_core::sc_trace(tf, queued_sig_, std::string(unit_name(unit_)) + ".queued_ops");
 }
 
 void UnitBase::acquire(int64_t priority) {
@@ -63,7 +63,7 @@ void UnitBase::release() {
 }
 
 void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  TensorDesc* d = nullptr;
+  Command* d = nullptr;
   trans.get_extension(d);
   if (d == nullptr) {
     trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -78,9 +78,9 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.op = d->op;
   rec.layer = d->layer;
   rec.tile = d->tile;
-  rec.M = d->M;
-  rec.N = d->N;
-  rec.K = d->K;
+  rec.M = d->m;
+  rec.N = d->n;
+  rec.K = d->k;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
   touch_signals();
   // Inside an operation the unit runs ahead of the kernel in local time
@@ -103,8 +103,8 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-sc_time UnitBase::mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_time at,
-                      OpRecord& rec) {
+sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpRecord& rec) {
+  const uint64_t addr = o.addr, bytes = o.bytes;
   if (bytes == 0) return at;
   tlm::tlm_generic_payload trans;
   trans.set_command(cmd);
@@ -120,7 +120,7 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_ti
   sc_time t = at;
   mem_initiator->b_transport(trans, t);
   if (trans.is_response_error()) {
-    throw Error(unit_ + ": memory " + (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
+    throw Error(std::string(unit_name(unit_)) + ": memory " + (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
                 std::to_string(bytes) + " bytes at 0x" +
                 [&] {
                   char b[32];
@@ -135,11 +135,6 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_ti
   (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
         : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
   return t;
-}
-
-void UnitBase::compute_w8a8(const TensorDesc& d) {
-  if (d.fn != nullptr && d.fn->w8a8 != nullptr)
-    d.fn->w8a8->run(d.op, d.layer, d.first_token, d.first_token + d.tokens);
 }
 
 }  // namespace ssmsim

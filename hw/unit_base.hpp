@@ -2,24 +2,32 @@
 // controller, an initiator socket to memory, in-order priority arbitration,
 // a quantum keeper for the operation's local time, stats and an op log, and
 // signals mirrored for VCD tracing (TLM payloads do not show in waveforms).
+// A unit is a timing model: what its operation computes is the Datapath's.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 #include <tlm_utils/tlm_quantumkeeper.h>
 
-#include <functional>
 #include <set>
 #include <string>
 #include <systemc>
 #include <tlm>
 #include <vector>
 
-#include "hw/tensor_desc.hpp"
+#include "hw/command.hpp"
+#include "hw/datapath.hpp"
 #include "hw/trace_window.hpp"
 #include "hw/unit_stats.hpp"
 
 namespace ssmsim {
+
+// What every unit is built with besides its own configuration.
+struct UnitContext {
+  std::vector<OpRecord>* log;  // executed operations, appended in completion order
+  const TraceWindow* window;   // VCD window (nullptr: no tracing)
+  Datapath* datapath;          // computes each operation's data
+};
 
 class UnitBase : public sc_core::sc_module {
  public:
@@ -27,29 +35,25 @@ class UnitBase : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<UnitBase> mem_initiator;  // to memory
 
   SC_HAS_PROCESS(UnitBase);
-  UnitBase(sc_core::sc_module_name name, const std::string& unit, double clock_period_ns,
-           std::vector<OpRecord>* log, const TraceWindow* window);
+  UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns,
+           const UnitContext& ctx);
 
   const UnitStats& stats() const { return stats_; }
-  const std::string& unit() const { return unit_; }
+  Unit unit() const { return unit_; }
   sc_core::sc_time cycles(uint64_t n) const { return period_ * static_cast<double>(n); }
   uint64_t to_cycles(const sc_core::sc_time& t) const;
   void trace(sc_core::sc_trace_file* tf) const;
 
  protected:
   // The operation itself: issues memory traffic through mem() at local time
-  // offsets, computes, and returns the local time at which it is done.
-  // It fills rec's busy/stall/compute fields and byte counts.
-  virtual sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) = 0;
+  // offsets, has the datapath compute, and returns the local time at which
+  // it is done. It fills rec's busy/stall/compute fields and byte counts.
+  virtual sc_core::sc_time execute(const Command& d, OpRecord& rec) = 0;
 
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).
-  sc_core::sc_time mem(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, sc_core::sc_time at,
+  sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at,
                        OpRecord& rec);
-
-  // run --pipeline w8a8: this operation of the W8A8 pipeline on the tile's
-  // rows (nothing otherwise).
-  static void compute_w8a8(const TensorDesc& d);
 
   // Operations run in the callers' threads, and a signal has one driver:
   // state changes only notify, and one method per unit writes the signals
@@ -66,6 +70,7 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_signal<bool> busy_sig_;
   sc_core::sc_signal<int> queued_sig_;
   const TraceWindow* window_;
+  Datapath& datapath_;
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -73,7 +78,7 @@ class UnitBase : public sc_core::sc_module {
   void release();
   void signals_method();
 
-  std::string unit_;
+  Unit unit_;
   std::vector<OpRecord>* log_;
   bool busy_ = false;
   std::multiset<int64_t> waiting_;

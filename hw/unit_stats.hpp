@@ -2,7 +2,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
+
+#include "hw/command.hpp"
 
 namespace ssmsim {
 
@@ -19,11 +20,11 @@ struct UnitStats {
 
 // One executed operation, for per-layer reports and gemm_ops.
 struct OpRecord {
-  std::string unit;
-  std::string op;
+  Unit unit = Unit::kGemm;
+  Op op = Op::kRmsNorm;
   int64_t layer = 0;
   int64_t tile = 0;
-  int64_t M = 0, N = 0, K = 0;
+  int64_t M = 0, N = 0, K = 0;  // GEMM shape (0 for other units)
   uint64_t start_cycle = 0, end_cycle = 0;
   uint64_t busy_cycles = 0, stall_cycles = 0;
   uint64_t compute_cycles = 0;  // GEMM: SCALE-Sim compute cycles

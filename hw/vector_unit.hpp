@@ -12,12 +12,11 @@ namespace ssmsim {
 
 class VectorUnit : public UnitBase {
  public:
-  VectorUnit(sc_core::sc_module_name name, const ArchConfig& cfg, std::vector<OpRecord>* log,
-             const TraceWindow* window);
+  VectorUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
   static uint64_t op_cycles(const VectorConfig& v, int64_t elements, int64_t passes);
 
  protected:
-  sc_core::sc_time execute(const TensorDesc& d, OpRecord& rec) override;
+  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
 
  private:
   VectorConfig cfg_;

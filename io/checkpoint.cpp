@@ -1,5 +1,6 @@
 #include "io/checkpoint.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -143,6 +144,15 @@ void Checkpoint::check_shapes() const {
     expect(p + "mixer.D", {d.d_inner});
     expect(p + "mixer.out_proj.weight", {d.d_model, d.d_inner});
   }
+}
+
+std::string find_checkpoint(const std::string& trace, const std::string& model) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(trace).parent_path();
+  for (const fs::path& p : {dir / model, dir / ".." / "models" / model}) {
+    if (fs::exists(p / "config.json")) return p.string();
+  }
+  return "";
 }
 
 }  // namespace ssmsim

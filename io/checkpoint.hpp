@@ -39,4 +39,8 @@ class Checkpoint {
   std::map<std::string, const TensorView*> index_;
 };
 
+// The checkpoint beside a trace: DIR/<model> or DIR/../models/<model>
+// (DIR: the trace's folder), or "" if neither holds a config.json.
+std::string find_checkpoint(const std::string& trace, const std::string& model);
+
 }  // namespace ssmsim

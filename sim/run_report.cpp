@@ -14,7 +14,9 @@ namespace ssmsim {
 
 namespace {
 
-const char* kUnits[] = {"gemm", "quant", "scan", "had", "vec"};
+const char* const kUnits[kUnitCount] = {unit_name(Unit::kGemm), unit_name(Unit::kQuant),
+                                        unit_name(Unit::kScan), unit_name(Unit::kHad),
+                                        unit_name(Unit::kVec)};
 
 struct Agg {
   uint64_t ops = 0, busy = 0, stall = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
@@ -85,13 +87,14 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   const Accelerator& acc = in.acc;
   const RunPlan& plan = in.plan;
   const int64_t n_layer = plan.dims.n_layer;
-  const bool have_data = in.fn.have_trace;
+  const TraceDatapath* data = in.trace_data;
+  const bool have_data = data != nullptr;
   const double period_ns = arch.clock_period_ns();
   auto to_cycles = [&](sc_core::sc_time t) {
     return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / period_ns));
   };
-  const uint64_t total_cycles = to_cycles(acc.controller.finish_time());
-  const uint64_t prefill_cycles = to_cycles(acc.controller.prefill_end_time());
+  const uint64_t total_cycles = to_cycles(in.controller.finish_time());
+  const uint64_t prefill_cycles = to_cycles(in.controller.prefill_end_time());
   const uint64_t decode_cycles = total_cycles - prefill_cycles;
   const double latency_ns = static_cast<double>(total_cycles) * period_ns;
   const int64_t tokens = (plan.prefill_tokens + plan.decode_tokens) * plan.batch;
@@ -105,15 +108,15 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   Energy energy;
   for (const OpRecord& r : acc.op_log()) {
     const Energy e = op_energy(r, arch);
-    per[r.layer][r.unit].add(r, e);
+    per[r.layer][unit_name(r.unit)].add(r, e);
     per_layer[r.layer].add(r, e);
-    per_unit[r.unit].add(r, e);
+    per_unit[unit_name(r.unit)].add(r, e);
     energy.add(e);
   }
   energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
   const auto& qs = acc.quant;
   const auto& dram = acc.dram.stats();
-  const auto& mp = acc.controller.memory_plan();
+  const auto& mp = in.controller.memory_plan();
   const double weight_bound_ns = static_cast<double>(mp.weight_bytes) / arch.dram.bandwidth_gbps;
 
   // Tables.
@@ -153,7 +156,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     row.push_back(std::to_string(agg.dram_r));
     row.push_back(fmt::format("{:.1f}", agg.energy.total_pj() * 1e-3));
     if (have_data && layer < n_layer) {
-      const LayerData& L = in.fn.layers[static_cast<size_t>(layer)];
+      const LayerData& L = data->layers()[static_cast<size_t>(layer)];
       row.insert(row.end(), {db(L.u_err), db(L.y_err), db(L.had_err)});
     } else if (have_data) {
       row.insert(row.end(), {"", "", ""});
@@ -209,7 +212,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   run["batch"] = plan.batch;
   run["precision"] = arch.precision;
   run["functional_quantizer"] = have_data;
-  run["functional_scan"] = in.fn.have_weights;
+  run["functional_scan"] = have_data && data->have_weights();
   j["run"] = run;
   ojson total;
   total["cycles"] = total_cycles;
@@ -230,7 +233,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
       for (int64_t l = 0; l < n_layer; ++l)
         all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + 3]);
     } else {
-      for (const LayerData& L : in.fn.layers) all.merge(L.u_err);
+      for (const LayerData& L : data->layers()) all.merge(L.u_err);
     }
     total["ssm_in_sqnr_db"] = json_number_or_null(all.sqnr_db());
   }
@@ -256,7 +259,9 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   ojson ej = energy_json(energy);
   for (const char* u : kUnits) ej["units"][u] = energy_json(per_unit[u].energy);
   ojson table;
-  for (const char* u : kUnits) table[std::string(u) + "_op_pj"] = op_energy_pj(u, arch);
+  for (int u = 0; u < kUnitCount; ++u) {
+    table[std::string(kUnits[u]) + "_op_pj"] = op_energy_pj(static_cast<Unit>(u), arch);
+  }
   table["sram_byte_pj"] = arch.energy.sram_byte_pj;
   table["dram_byte_pj"] = arch.energy.dram_byte_pj;
   ej["per_access_pj"] = table;
@@ -276,13 +281,13 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     for (const auto& [unit, a] : per[layer]) uj[unit] = a.json(total_cycles);
     lj["units"] = uj;
     if (have_data && layer < n_layer) {
-      const LayerData& L = in.fn.layers[static_cast<size_t>(layer)];
+      const LayerData& L = data->layers()[static_cast<size_t>(layer)];
       ojson q;
       ojson in_q = err_json(L.u_err, true);
       in_q["quantizer"] = arch.quantizer.mode;
       in_q["scale"] = L.u_scale;
       q["ssm_in"] = in_q;
-      if (in.fn.have_weights) {
+      if (data->have_weights()) {
         q["y"] = err_json(L.y_err, false);
         ojson had = err_json(L.had_err, false);
         had["quantizer"] = "int8 after Hadamard";
@@ -316,9 +321,9 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
                       {"state_bytes", mp.state_bytes}};
   ojson gemm_ops = ojson::array();
   for (const OpRecord& r : acc.op_log()) {
-    if (r.unit != "gemm") continue;
+    if (r.unit != Unit::kGemm) continue;
     ojson g;
-    g["name"] = r.op;
+    g["name"] = op_name(r.op);
     g["layer"] = r.layer < n_layer ? ojson(r.layer) : ojson("head");
     g["tile"] = r.tile;
     g["M"] = r.M;

@@ -5,9 +5,10 @@
 
 #include <string>
 
-#include "hw/accelerator.hpp"
-#include "hw/functional_state.hpp"
 #include "config/workload.hpp"
+#include "datapath/trace_datapath.hpp"
+#include "hw/accelerator.hpp"
+#include "hw/controller.hpp"
 #include "mamba/scoring.hpp"
 
 namespace ssmsim {
@@ -24,8 +25,9 @@ struct RunReportInput {
   const Workload* workload;      // nullptr for a trace run
   const RunPlan& plan;
   const ArchConfig& arch;
+  const Controller& controller;
   const Accelerator& acc;
-  const FunctionalState& fn;
+  const TraceDatapath* trace_data;  // the trace's data path (--pipeline trace), else nullptr
   double wall_s;
   const W8A8Result* w8a8 = nullptr;
 };

@@ -5,10 +5,11 @@
 // library's (so run and quant agree).
 #include <gtest/gtest.h>
 
+#include "datapath/trace_datapath.hpp"
 #include "hw/accelerator.hpp"
+#include "hw/controller.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/metrics.hpp"
-#include "sim/run_setup.hpp"
 
 using namespace ssmsim;
 
@@ -21,16 +22,17 @@ struct Sim {
   ArchConfig arch;
   Trace trace{kTrace};
   Checkpoint ckpt{find_checkpoint(kTrace, "mamba-bytes-a")};
-  FunctionalState fn;
+  TraceDatapath data{trace, &ckpt, arch, 99.99, 768};
   RunPlan plan;
+  std::unique_ptr<Controller> controller;
   std::unique_ptr<Accelerator> acc;
   Sim() {
-    setup_functional(fn, trace, &ckpt, arch, 99.99, 768);
     plan.dims = trace.dims();
     plan.prefill_tokens = 256;
     plan.hadamard_size = 768;
-    plan.fn = &fn;
-    acc = std::make_unique<Accelerator>("acc", arch, plan, nullptr);
+    controller = std::make_unique<Controller>("controller", arch, plan);
+    acc = std::make_unique<Accelerator>("acc", arch, data, nullptr);
+    acc->bind_driver(controller->sockets());
     sc_core::sc_start();
   }
 };
@@ -46,49 +48,50 @@ TEST(Accelerator, RunsEveryOperationOfEveryLayer) {
   const auto& log = sim().acc->op_log();
   // 4 tiles x (6 layers x 11 operations + final norm + lm_head).
   EXPECT_EQ(log.size(), 4u * (6 * 11 + 2));
-  EXPECT_TRUE(sim().acc->controller.finished());
+  EXPECT_TRUE(sim().controller->finished());
 }
 
 TEST(Accelerator, EveryOperationFollowsItsFormula) {
   const ArchConfig& a = sim().arch;
   for (const OpRecord& r : sim().acc->op_log()) {
     uint64_t expect = 0;
-    if (r.unit == "gemm") {
-      EXPECT_EQ(r.compute_cycles, GemmUnit::compute_cycles(a.gemm, r.M, r.N, r.K)) << r.op;
+    if (r.unit == Unit::kGemm) {
+      EXPECT_EQ(r.compute_cycles, GemmUnit::compute_cycles(a.gemm, r.M, r.N, r.K)) << op_name(r.op);
       expect = r.compute_cycles + static_cast<uint64_t>(a.gemm.epilogue_cycles);
-    } else if (r.unit == "scan") {
+    } else if (r.unit == Unit::kScan) {
       expect = ScanUnit::op_cycles(a.scan, 64, 768, 16);
-    } else if (r.unit == "had") {
+    } else if (r.unit == Unit::kHad) {
       expect = HadamardUnit::op_cycles(a.hadamard, 64, 768, 768);
-    } else if (r.unit == "quant") {
+    } else if (r.unit == Unit::kQuant) {
       expect = (64u * 768 + 31) / 32 + SoftEdgeQuantizer::latency(a.quantizer);
     } else {
-      const int64_t passes = r.op == "conv1d_silu" ? 5 : (r.op == "residual" ? 1 : 2);
-      const int64_t elements = (r.op == "conv1d_silu" || r.op == "gate") ? 64 * 768 : 64 * 384;
+      const int64_t passes = r.op == Op::kConv1dSilu ? 5 : (r.op == Op::kResidual ? 1 : 2);
+      const int64_t elements = (r.op == Op::kConv1dSilu || r.op == Op::kGate) ? 64 * 768 : 64 * 384;
       expect = VectorUnit::op_cycles(a.vector, elements, passes);
     }
-    EXPECT_EQ(r.busy_cycles, expect) << r.unit << " " << r.op << " layer " << r.layer;
-    EXPECT_EQ(r.end_cycle - r.start_cycle, r.busy_cycles + r.stall_cycles) << r.op;
+    EXPECT_EQ(r.busy_cycles, expect) << unit_name(r.unit) << " " << op_name(r.op) << " layer "
+                                     << r.layer;
+    EXPECT_EQ(r.end_cycle - r.start_cycle, r.busy_cycles + r.stall_cycles) << op_name(r.op);
   }
 }
 
 TEST(Accelerator, SharedUnitsBoundTheTotal) {
-  const uint64_t total = static_cast<uint64_t>(sim().acc->controller.finish_time() /
+  const uint64_t total = static_cast<uint64_t>(sim().controller->finish_time() /
                                                sc_core::sc_time(1, sc_core::SC_NS));
   for (const UnitBase* u : sim().acc->units()) {
-    EXPECT_LE(u->stats().busy_cycles + u->stats().stall_cycles, total) << u->unit();
+    EXPECT_LE(u->stats().busy_cycles + u->stats().stall_cycles, total) << unit_name(u->unit());
   }
   // Tiles overlap: the total is less than running every operation in turn.
   uint64_t serial = 0;
   for (const OpRecord& r : sim().acc->op_log()) serial += r.end_cycle - r.start_cycle;
   EXPECT_LT(total, serial);
   // Every weight byte crossed the DRAM interface at least once.
-  EXPECT_GE(sim().acc->dram.stats().read_bytes, sim().acc->controller.memory_plan().weight_bytes);
+  EXPECT_GE(sim().acc->dram.stats().read_bytes, sim().controller->memory_plan().weight_bytes);
 }
 
 TEST(Accelerator, QuantizerFiguresAreTheLibrarys) {
   for (int64_t l : {0, 5}) {
-    const LayerData& L = sim().fn.layers[static_cast<size_t>(l)];
+    const LayerData& L = sim().data.layers()[static_cast<size_t>(l)];
     const quant::ErrorStats ref =
         quant::measure(quant::QuantKind::kSe, L.u.data(), L.u.size(), L.u_scale);
     EXPECT_EQ(L.u_err.count, ref.count);
@@ -97,11 +100,11 @@ TEST(Accelerator, QuantizerFiguresAreTheLibrarys) {
     EXPECT_EQ(L.u_err.regions, ref.regions);
   }
   // The spec's layer-0 figure, now through the SystemC quantizer stage.
-  EXPECT_NEAR(sim().fn.layers[0].u_err.sqnr_db(), 41.35, 0.01);
+  EXPECT_NEAR(sim().data.layers()[0].u_err.sqnr_db(), 41.35, 0.01);
 }
 
 TEST(Accelerator, ScanGateAndHadamardComputeOnRealData) {
-  for (const LayerData& L : sim().fn.layers) {
+  for (const LayerData& L : sim().data.layers()) {
     // y from SE-quantized u against the trace's fp y; out_proj input after
     // Hadamard + INT8 against the rotated trace y.
     EXPECT_GT(L.y_err.sqnr_db(), 35.0);

@@ -9,83 +9,64 @@
 
 #include <map>
 
-#include "hw/dram.hpp"
-#include "hw/functional_state.hpp"
-#include "hw/gemm_unit.hpp"
-#include "hw/hadamard_unit.hpp"
-#include "hw/interconnect.hpp"
 #include "common/error.hpp"
-#include "hw/scan_unit.hpp"
-#include "hw/soft_edge_quantizer.hpp"
-#include "hw/sram.hpp"
-#include "hw/vector_unit.hpp"
+#include "hw/accelerator.hpp"
+#include "hw/address_map.hpp"
+#include "numeric/metrics.hpp"
 
 using namespace ssmsim;
 using sc_core::sc_time;
 
 namespace {
 
+// Crafted SSM input, scale 1: vectors of 4 hold 4, 1, 0, 2 small values.
+// The quantizer asks for its regions; nothing else computes.
+struct CraftedInput : Datapath {
+  explicit CraftedInput(quant::QuantKind kind) : kind(kind) {}
+  QuantRegions quantize(const Command& c, uint8_t* regions) override {
+    const quant::ErrorStats s = quant::measure(kind, u.data(), static_cast<size_t>(c.elements),
+                                               1.0f, quant::SoftEdgeParams(), u_hat.data(), regions);
+    QuantRegions q;
+    q.source = QuantRegions::Source::kElements;
+    for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
+    return q;
+  }
+  quant::QuantKind kind;
+  std::vector<float> u = {1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127};
+  std::vector<float> u_hat = std::vector<float>(16, 0.0f);
+};
+
+// The accelerator driven by a script of hand-made commands instead of the
+// controller (bound the same way, through bind_driver).
 struct Platform : sc_core::sc_module {
-  std::vector<OpRecord> log;
-  GemmUnit gemm;
-  SoftEdgeQuantizer quant;
-  ScanUnit scan;
-  HadamardUnit had;
-  VectorUnit vec;
-  Interconnect noc;
-  Dram dram;
-  Sram sram;
+  CraftedInput input;
+  Accelerator acc;
   tlm_utils::simple_initiator_socket<Platform> drv2gemm, drv2quant, drv2scan, drv2had, drv2vec;
-  FunctionalState fn;
   std::map<std::string, uint64_t> cycles;  // measured duration per command
   std::string error;                       // from the out-of-range command
 
   SC_HAS_PROCESS(Platform);
   Platform(sc_core::sc_module_name n, const ArchConfig& c)
       : sc_module(n),
-        gemm("gemm", c, &log, nullptr),
-        quant("quant", c, &log, nullptr),
-        scan("scan", c, &log, nullptr),
-        had("had", c, &log, nullptr),
-        vec("vec", c, &log, nullptr),
-        noc("noc"),
-        dram("dram", c.dram, nullptr),
-        sram("sram", c.sram, c.clock_period_ns()),
+        input(quant::parse_kind(c.quantizer.mode, "quantizer.mode")),
+        acc("acc", c, input, nullptr),
         drv2gemm("drv2gemm"),
         drv2quant("drv2quant"),
         drv2scan("drv2scan"),
         drv2had("drv2had"),
         drv2vec("drv2vec") {
-    drv2gemm.bind(gemm.ctrl_target);
-    drv2quant.bind(quant.ctrl_target);
-    drv2scan.bind(scan.ctrl_target);
-    drv2had.bind(had.ctrl_target);
-    drv2vec.bind(vec.ctrl_target);
-    quant.quant2scan.bind(scan.quant2scan);
-    quant.quant2gemm.bind(gemm.quant2gemm);
-    for (UnitBase* u : std::vector<UnitBase*>{&gemm, &quant, &scan, &had, &vec}) {
-      u->mem_initiator.bind(noc.units2noc);
-    }
-    noc.noc2dram.bind(dram.noc2dram);
-    noc.noc2sram.bind(sram.noc2sram);
-    // Crafted SSM input, scale 1: vectors of 4 hold 4, 1, 0, 2 small values.
-    fn.have_trace = true;
-    fn.d_inner = 16;
-    fn.layers.resize(1);
-    fn.layers[0].u = {1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127};
-    fn.layers[0].u_scale = 1.0f;
-    fn.layers[0].u_hat.assign(16, 0.0f);
+    acc.bind_driver({&drv2gemm, &drv2quant, &drv2scan, &drv2had, &drv2vec});
     SC_THREAD(script);
   }
 
-  void run(tlm_utils::simple_initiator_socket<Platform>& s, TensorDesc d, const std::string& key) {
+  void run(tlm_utils::simple_initiator_socket<Platform>& s, Command d, const std::string& key) {
     tlm::tlm_generic_payload t;
     uint8_t b = 0;
     t.set_command(tlm::TLM_WRITE_COMMAND);
     t.set_data_ptr(&b);
     t.set_data_length(1);
     t.set_streaming_width(1);
-    t.set_extension(new TensorDesc(d));  // owned and freed by the payload
+    t.set_extension(new Command(d));  // owned and freed by the payload
     const sc_time t0 = sc_core::sc_time_stamp();
     sc_time delay = sc_core::SC_ZERO_TIME;
     s->b_transport(t, delay);
@@ -94,42 +75,41 @@ struct Platform : sc_core::sc_module {
   }
 
   void script() {
-    TensorDesc d;
-    d.op = "gemm";
-    d.M = 64, d.N = 64, d.K = 100;
-    d.in_addr = kSramBase, d.in_bytes = 6400;
-    d.weight_addr = 0, d.weight_bytes = 6400;
-    d.out_addr = kSramBase + 8192, d.out_bytes = 4096;
+    Command d;
+    d.op = Op::kInProj;
+    d.m = 64, d.n = 64, d.k = 100;
+    d.in = {kSramBase, 6400};
+    d.weight = {0, 6400};
+    d.out = {kSramBase + 8192, 4096};
     run(drv2gemm, d, "gemm_compute_bound");
-    d.M = 1, d.N = 64, d.K = 768;
-    d.in_bytes = 768, d.weight_bytes = 49152, d.out_bytes = 64;
+    d.m = 1, d.n = 64, d.k = 768;
+    d.in.bytes = 768, d.weight.bytes = 49152, d.out.bytes = 64;
     run(drv2gemm, d, "gemm_memory_bound");
-    d = TensorDesc();
-    d.op = "quant";
+    d = Command();
+    d.op = Op::kSsmInQuant;
     d.elements = 16;
-    d.in_addr = kSramBase, d.in_bytes = 32;
-    d.fn = &fn;
+    d.in = {kSramBase, 32};
     run(drv2quant, d, "quant");
-    d = TensorDesc();
-    d.op = "scan";
-    d.tokens = 4, d.N = 768, d.K = 16;
-    d.in_addr = kSramBase, d.in_bytes = 6272;
-    d.out_addr = kSramBase + 16384, d.out_bytes = 6144;
+    d = Command();
+    d.op = Op::kScan;
+    d.tokens = 4, d.channels = 768, d.d_state = 16;
+    d.in = {kSramBase, 6272};
+    d.out = {kSramBase + 16384, 6144};
     run(drv2scan, d, "scan");
-    d = TensorDesc();
-    d.op = "hadamard";
-    d.tokens = 2, d.N = 768, d.K = 768;
-    d.in_addr = kSramBase, d.in_bytes = 3072;
-    d.out_addr = kSramBase + 4096, d.out_bytes = 1536;
+    d = Command();
+    d.op = Op::kHadamard;
+    d.tokens = 2, d.channels = 768, d.hadamard_block = 768;
+    d.in = {kSramBase, 3072};
+    d.out = {kSramBase + 4096, 1536};
     run(drv2had, d, "hadamard");
-    d = TensorDesc();
-    d.op = "vector";
+    d = Command();
+    d.op = Op::kConv1dSilu;
     d.elements = 1000, d.passes = 5;
-    d.in_addr = kSramBase, d.in_bytes = 1000;
-    d.out_addr = kSramBase + 1024, d.out_bytes = 2000;
+    d.in = {kSramBase, 1000};
+    d.out = {kSramBase + 1024, 2000};
     run(drv2vec, d, "vector");
     // Past the SRAM's capacity: the target answers with an address error.
-    d.in_addr = kSramBase + (uint64_t(1) << 30);
+    d.in.addr = kSramBase + (uint64_t(1) << 30);
     try {
       run(drv2vec, d, "vector_bad");
     } catch (const Error& e) {
@@ -179,7 +159,7 @@ TEST(Units, GemmComputeBound) {
   // B (16x16, 8 GB/s): strips of 1600 B: 100 + 200 = 300; 4 strips of
   // 4 x 130 = 520 each, prefetch hidden: 300 + 2080 + 4 + 18.
   EXPECT_EQ(sim().b.cycles["gemm_compute_bound"], 300u + 2080 + 4 + 18);
-  const OpRecord& r = sim().a.log[0];
+  const OpRecord& r = sim().a.acc.op_log()[0];
   EXPECT_EQ(r.compute_cycles, 648u);
   EXPECT_EQ(r.busy_cycles, 652u);
   EXPECT_EQ(r.stall_cycles, 168u);
@@ -202,10 +182,10 @@ TEST(Units, QuantizerLanesAndMulticycle) {
   // B: 4 vectors of 4 lanes, + ceil(4*3/4) + ceil(1*3/4) + 0 + ceil(2*3/4)
   // = 6 multicycle cycles for the 7 flagged (small) elements.
   EXPECT_EQ(sim().b.cycles["quant"], 3u + 4 + 6 + 5);
-  const auto& regions = sim().b.quant.region_counts();
+  const auto& regions = sim().b.acc.quant.region_counts();
   EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kSmall)], 7u);
   EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kNormal)], 9u);
-  EXPECT_EQ(sim().b.fn.layers[0].u_hat[15], 127.0f);
+  EXPECT_EQ(sim().b.input.u_hat[15], 127.0f);
 }
 
 TEST(Units, ScanHadamardVector) {

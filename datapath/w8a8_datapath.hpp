@@ -1,0 +1,30 @@
+// The units compute Quamba's W8A8 pipeline (ssmsim run --pipeline w8a8):
+// every command runs its operation of a W8A8Sequence on the command's rows,
+// so the accelerator computes the same bits as ssmsim eval.
+#pragma once
+
+#include "hw/datapath.hpp"
+#include "mamba/w8a8.hpp"
+
+namespace ssmsim {
+
+class W8A8Datapath : public Datapath {
+ public:
+  explicit W8A8Datapath(W8A8Sequence& seq) : seq_(seq) {}
+  void compute(const Command& c) override {
+    seq_.run(c.op, c.layer, c.first_token, c.first_token + c.tokens);
+  }
+  QuantRegions quantize(const Command& c, uint8_t* regions) override {
+    const quant::ErrorStats s =
+        seq_.ssm_in_quant(c.layer, c.first_token, c.first_token + c.tokens, regions);
+    QuantRegions q;
+    q.source = QuantRegions::Source::kElements;
+    for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
+    return q;
+  }
+
+ private:
+  W8A8Sequence& seq_;
+};
+
+}  // namespace ssmsim

@@ -1,0 +1,57 @@
+// A command from the controller to a unit: the TLM-2.0 extension on the
+// command payload (and on the quantizer's link payloads). It says which
+// operation on which rows, its shape in the unit's own terms, and where its
+// operands lie (addresses from the AddressMap). Units time it; what it
+// computes is the Datapath's business.
+#pragma once
+
+#include <cstdint>
+#include <tlm>
+
+#include "common/ops.hpp"
+
+namespace ssmsim {
+
+// The compute units, in report order.
+enum class Unit : uint8_t { kGemm, kQuant, kScan, kHad, kVec };
+constexpr int kUnitCount = 5;
+
+inline const char* unit_name(Unit u) {
+  static constexpr const char* kNames[kUnitCount] = {"gemm", "quant", "scan", "had", "vec"};
+  return kNames[static_cast<int>(u)];
+}
+
+// A memory operand: its first byte's address and its size.
+struct Operand {
+  uint64_t addr = 0;
+  uint64_t bytes = 0;
+};
+
+struct Command : tlm::tlm_extension<Command> {
+  Op op = Op::kRmsNorm;
+  int64_t layer = 0;  // n_layer for the head (final norm, lm_head)
+  int64_t tile = 0;   // prefill tile, or decode step
+  int64_t first_token = 0;  // token index of the first row
+  int64_t tokens = 0;       // tokens (rows of one sequence)
+  // GEMM unit: C[m, n] = A[m, k] * W[k, n].
+  int64_t m = 0, n = 0, k = 0;
+  // Vector unit and quantizer: elements, and operations per element (vector).
+  int64_t elements = 0;
+  int64_t passes = 1;
+  // Scan unit: independent channels (batch x d_inner) of d_state each.
+  // Hadamard unit: channels transformed in blocks of hadamard_block.
+  int64_t channels = 0;
+  int64_t d_state = 0;
+  int64_t hadamard_block = 0;
+  int64_t priority = 0;          // lower runs first when a unit is contended
+  bool decode = false;           // decode step: state comes from and goes to memory
+  bool input_from_link = false;  // x_proj: INT8 arrives on quant2gemm
+  Operand in, weight, out, state;
+
+  tlm::tlm_extension_base* clone() const override { return new Command(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const Command&>(other);
+  }
+};
+
+}  // namespace ssmsim
