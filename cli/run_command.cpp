@@ -222,10 +222,8 @@ int run_command(const Args& args) {
       w8.scales = fmt::format("calibrated on the trace (u: p{})", num(o.percentile));
     }
     W8A8Options wo;
-    wo.ssm_input = quant::parse_kind(arch.quantizer.mode, "quantizer.mode");
-    wo.se = {static_cast<int>(arch.quantizer.se_small_shift),
-             static_cast<int>(arch.quantizer.se_large_shift),
-             static_cast<int>(arch.quantizer.se_payload_bits)};
+    wo.ssm_input = arch.quantizer.mode;
+    wo.se = arch.quantizer.se();
     pipe = std::make_unique<W8A8Mamba>(*weights, qs, wo);
     const std::vector<int32_t> all = trace->tokens();  // batch row 0: one sequence
     // Decode steps store the SSM state INT8 between tokens (the prompt is
@@ -234,7 +232,7 @@ int run_command(const Args& args) {
         *pipe,
         std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens),
         wo.ssm_input, plan.prefill_tokens);
-    w8.quantizer = arch.quantizer.mode;
+    w8.quantizer = quant::kind_name(arch.quantizer.mode);
     datapath = std::make_unique<W8A8Datapath>(*seq);
   } else if (trace) {
     auto td = std::make_unique<TraceDatapath>(*trace, ckpt.get(), arch, o.percentile, hsize);

@@ -14,18 +14,33 @@ namespace ssmsim {
 
 namespace {
 
-// One parameter: how to read, write and check it.
+using ojson = nlohmann::ordered_json;
+
+// One architecture key, declared once: its path, help, default, the
+// default's source, and how to read, check and write it. Parsing, --set,
+// validation, --help-arch, the JSON echo and the default sources all come
+// from this table.
 struct Param {
   const char* path;
   const char* help;
+  ojson default_value;
+  std::string source;
   std::function<void(ArchConfig&, const nlohmann::json&, const std::string&)> set;
-  std::function<nlohmann::ordered_json(const ArchConfig&)> get;
+  std::function<ojson(const ArchConfig&)> get;
 };
 
-template <typename T>
-Param int_param(const char* path, T ArchConfig::*unit, int64_t T::*field, int64_t lo, int64_t hi,
-                const char* help) {
-  return {path, help,
+// A key's field, from a mutable config (get() reads through it too).
+#define FIELD(member) [](ArchConfig& c) -> auto& { return c.member; }
+
+template <typename F>
+ojson read(F field, const ArchConfig& c) {
+  return ojson(field(const_cast<ArchConfig&>(c)));
+}
+
+template <typename F>
+Param integer(const char* path, F field, int64_t def, int64_t lo, int64_t hi, const char* help,
+              std::string source) {
+  return {path, help, def, std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_number_integer()) {
               throw Error(fmt::format("{}: {} = {}: expected an integer in [{}, {}]", where, path,
@@ -36,226 +51,214 @@ Param int_param(const char* path, T ArchConfig::*unit, int64_t T::*field, int64_
               throw Error(fmt::format("{}: {} = {}: out of range, expected [{}, {}]", where, path,
                                       x, lo, hi));
             }
-            c.*unit.*field = x;
+            field(c) = x;
           },
-          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+          [=](const ArchConfig& c) { return read(field, c); }};
 }
 
-template <typename T>
-Param real_param(const char* path, T ArchConfig::*unit, double T::*field, double lo, double hi,
-                 const char* help) {
-  return {path, help,
+// A real in an interval: `open_lo` excludes lo (a rate, a clock), else
+// [lo, hi] (0 switches a latency or an energy term off).
+template <typename F>
+Param real(const char* path, F field, double def, bool open_lo, double lo, double hi,
+           const char* help, std::string source) {
+  return {path, help, def, std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            const std::string range = fmt::format("{}{}, {}]", open_lo ? "(" : "[", lo, hi);
             if (!v.is_number()) {
-              throw Error(fmt::format("{}: {} = {}: expected a number in ({}, {}]", where, path,
-                                      json_text(v), lo, hi));
+              throw Error(fmt::format("{}: {} = {}: expected a number in {}", where, path,
+                                      json_text(v), range));
             }
             const auto x = v.get<double>();
-            if (!(x > lo && x <= hi)) {
-              throw Error(fmt::format("{}: {} = {}: out of range, expected ({}, {}]", where, path,
-                                      x, lo, hi));
+            if (!((open_lo ? x > lo : x >= lo) && x <= hi)) {
+              throw Error(fmt::format("{}: {} = {}: out of range, expected a number in {}", where,
+                                      path, json_text(v), range));
             }
-            c.*unit.*field = x;
+            field(c) = x;
           },
-          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+          [=](const ArchConfig& c) { return read(field, c); }};
 }
 
-// Non-negative reals (energies): 0 switches a term off.
-template <typename T>
-Param nonneg_param(const char* path, T ArchConfig::*unit, double T::*field, double hi,
-                   const char* help) {
-  return {path, help,
-          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
-            if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= hi)) {
-              throw Error(fmt::format("{}: {} = {}: out of range, expected a number in [0, {}]",
-                                      where, path, json_text(v), hi));
-            }
-            c.*unit.*field = v.get<double>();
-          },
-          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
-}
-
-template <typename T>
-Param choice_param(const char* path, T ArchConfig::*unit, std::string T::*field,
-                   std::vector<std::string> choices, const char* help) {
-  return {
-      path, help,
-      [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
-        std::string all;
-        for (const auto& ch : choices) all += (all.empty() ? "" : " | ") + ch;
-        if (!v.is_string()) {
-          throw Error(
-              fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
-        }
-        for (const auto& ch : choices) {
-          if (v.get<std::string>() == ch) {
-            c.*unit.*field = ch;
-            return;
-          }
-        }
-        throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
-      },
-      [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
-}
-
-template <typename T>
-Param bool_param(const char* path, T ArchConfig::*unit, bool T::*field, const char* help) {
-  return {path, help,
+template <typename F>
+Param boolean(const char* path, F field, bool def, const char* help, std::string source) {
+  return {path, help, def, std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_boolean()) {
               throw Error(
                   fmt::format("{}: {} = {}: expected true or false", where, path, json_text(v)));
             }
-            c.*unit.*field = v.get<bool>();
+            field(c) = v.get<bool>();
           },
-          [=](const ArchConfig& c) { return nlohmann::ordered_json(c.*unit.*field); }};
+          [=](const ArchConfig& c) { return read(field, c); }};
+}
+
+// A choice among names, stored as an enum.
+template <typename E, typename F>
+Param choice(const char* path, F field, const char* def,
+             std::vector<std::pair<const char*, E>> names, const char* help, std::string source) {
+  return {path, help, def, std::move(source),
+          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+            std::string all;
+            for (const auto& n : names) all += (all.empty() ? "" : " | ") + std::string(n.first);
+            for (const auto& n : names) {
+              if (v.is_string() && v.get<std::string>() == n.first) {
+                field(c) = n.second;
+                return;
+              }
+            }
+            throw Error(
+                fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
+          },
+          [=](const ArchConfig& c) {
+            const E e = field(const_cast<ArchConfig&>(c));
+            for (const auto& n : names) {
+              if (n.second == e) return ojson(n.first);
+            }
+            return ojson(nullptr);
+          }};
 }
 
 const std::vector<Param>& params() {
-  using A = ArchConfig;
-  static const std::vector<Param> table = [] {
-    std::vector<Param> p;
-    p.push_back({"version", "config format version (1)",
-                 [](A&, const nlohmann::json& v, const std::string& where) {
-                   if (!v.is_number_integer() || v.get<int64_t>() != 1) {
-                     throw Error(where + ": version = " + json_text(v) + ": expected 1");
-                   }
-                 },
-                 [](const A& c) { return nlohmann::ordered_json(c.version); }});
-    p.push_back({"name", "a name for this architecture (free text)",
-                 [](A& c, const nlohmann::json& v, const std::string& where) {
-                   if (!v.is_string())
-                     throw Error(where + ": name = " + json_text(v) + ": expected a string");
-                   c.name = v.get<std::string>();
-                 },
-                 [](const A& c) { return nlohmann::ordered_json(c.name); }});
-    p.push_back({"clock_mhz", "accelerator clock in MHz, (0, 10000]",
-                 [](A& c, const nlohmann::json& v, const std::string& where) {
-                   if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 10000) {
-                     throw Error(where + ": clock_mhz = " + json_text(v) +
-                                 ": out of range, expected a number in (0, 10000]");
-                   }
-                   c.clock_mhz = v.get<double>();
-                 },
-                 [](const A& c) { return nlohmann::ordered_json(c.clock_mhz); }});
-    p.push_back({"precision", "w8a8 (INT8 datapath, quantizer, Hadamard) | fp16 (baseline)",
-                 [](A& c, const nlohmann::json& v, const std::string& where) {
-                   if (v != "w8a8" && v != "fp16") {
-                     throw Error(where + ": precision = " + json_text(v) +
-                                 ": expected one of w8a8 | fp16");
-                   }
-                   c.precision = v.get<std::string>();
-                 },
-                 [](const A& c) { return nlohmann::ordered_json(c.precision); }});
-    p.push_back(
-        int_param("gemm.rows", &A::gemm, &GemmConfig::rows, 1, 4096, "systolic array rows (PE)"));
-    p.push_back(int_param("gemm.cols", &A::gemm, &GemmConfig::cols, 1, 4096,
-                          "systolic array columns (PE)"));
-    p.push_back(
-        {"gemm.dataflow", "os (output stationary) | ws (weight stationary)",
-         [](A& c, const nlohmann::json& v, const std::string& where) {
-           if (v == "os")
-             c.gemm.dataflow = Dataflow::kOutputStationary;
-           else if (v == "ws")
-             c.gemm.dataflow = Dataflow::kWeightStationary;
-           else
-             throw Error(where + ": gemm.dataflow = " + json_text(v) + ": expected one of os | ws");
-         },
-         [](const A& c) { return nlohmann::ordered_json(dataflow_name(c.gemm.dataflow)); }});
-    p.push_back(int_param("gemm.epilogue_cycles", &A::gemm, &GemmConfig::epilogue_cycles, 0, 1000,
-                          "requantizing epilogue latency per GEMM (cycles)"));
-    p.push_back(real_param("gemm.fp16_rate", &A::gemm, &GemmConfig::fp16_rate, 0.0, 1.0,
-                           "FP16 MAC rate relative to INT8, (0, 1] (precision fp16)"));
-    p.push_back(int_param("quantizer.lanes", &A::quantizer, &QuantizerConfig::lanes, 1, 65536,
-                          "quantizer elements per cycle"));
-    p.push_back(int_param("quantizer.pipeline_depth", &A::quantizer,
-                          &QuantizerConfig::pipeline_depth, 0, 1000,
-                          "quantizer pipeline latency (cycles)"));
-    p.push_back(int_param("quantizer.se_extra_latency", &A::quantizer,
-                          &QuantizerConfig::se_extra_latency, 0, 1000,
-                          "extra pipeline stages for SE classification (cycles)"));
-    p.push_back(choice_param("quantizer.mode", &A::quantizer, &QuantizerConfig::mode,
-                             {"int8", "se", "se-authors"}, "SSM-input quantizer"));
-    p.push_back(bool_param("quantizer.multicycle", &A::quantizer, &QuantizerConfig::multicycle,
-                           "special elements cost extra cycles instead of a wider datapath"));
-    p.push_back(int_param("quantizer.multicycle_extra_cycles", &A::quantizer,
-                          &QuantizerConfig::multicycle_extra_cycles, 0, 1000,
-                          "extra cycles per special element (multicycle)"));
-    p.push_back(choice_param("quantizer.multicycle_regions", &A::quantizer,
-                             &QuantizerConfig::multicycle_regions, {"flagged", "large"},
-                             "special elements: flagged (SE flag 1: small and large) | large"));
-    p.push_back(int_param("quantizer.se_small_shift", &A::quantizer,
-                          &QuantizerConfig::se_small_shift, 0, 8,
-                          "soft-edge small step s/2^shift"));
-    p.push_back(int_param("quantizer.se_large_shift", &A::quantizer,
-                          &QuantizerConfig::se_large_shift, 0, 8,
-                          "soft-edge large step s*2^shift"));
-    p.push_back(int_param("quantizer.se_payload_bits", &A::quantizer,
-                          &QuantizerConfig::se_payload_bits, 1, 6, "soft-edge payload bits"));
-    p.push_back(int_param("scan.lanes", &A::scan, &ScanConfig::lanes, 1, 1 << 20,
-                          "state updates per cycle"));
-    p.push_back(int_param("scan.softplus_latency", &A::scan, &ScanConfig::softplus_latency, 0, 1000,
-                          "softplus(dt) latency (cycles)"));
-    p.push_back(int_param("scan.exp_latency", &A::scan, &ScanConfig::exp_latency, 0, 1000,
-                          "exp(delta*A) latency (cycles)"));
-    p.push_back(int_param("scan.recurrence_latency", &A::scan, &ScanConfig::recurrence_latency, 1,
-                          1000, "h = a*h + b loop latency: minimum cycles per token"));
-    p.push_back(int_param("scan.pipeline_depth", &A::scan, &ScanConfig::pipeline_depth, 0, 1000,
-                          "output reduction latency (cycles)"));
-    p.push_back(int_param("hadamard.lanes", &A::hadamard, &HadamardConfig::lanes, 1, 65536,
-                          "butterflies per cycle"));
-    p.push_back(int_param("hadamard.pipeline_depth", &A::hadamard, &HadamardConfig::pipeline_depth,
-                          0, 1000, "Hadamard pipeline latency (cycles)"));
-    p.push_back(int_param("hadamard.size", &A::hadamard, &HadamardConfig::size, 0, 1 << 20,
-                          "transform size: 2^k, 12*2^k or 40*2^k dividing d_inner; 0 = d_inner"));
-    p.push_back(int_param("vector.lanes", &A::vector, &VectorConfig::lanes, 1, 65536,
-                          "vector operations per cycle"));
-    p.push_back(int_param("vector.pipeline_depth", &A::vector, &VectorConfig::pipeline_depth, 0,
-                          1000, "vector pipeline latency per operation (cycles)"));
-    p.push_back(real_param("dram.bandwidth_gbps", &A::dram, &DramConfig::bandwidth_gbps, 0.0, 1e6,
-                           "DRAM bandwidth in GB/s"));
-    p.push_back({"dram.latency_ns", "DRAM access latency in ns, [0, 1e6]",
-                 [](A& c, const nlohmann::json& v, const std::string& where) {
-                   if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1e6) {
-                     throw Error(where + ": dram.latency_ns = " + json_text(v) +
-                                 ": out of range, expected a number in [0, 1e6]");
-                   }
-                   c.dram.latency_ns = v.get<double>();
-                 },
-                 [](const A& c) { return nlohmann::ordered_json(c.dram.latency_ns); }});
-    p.push_back(int_param("dram.burst_bytes", &A::dram, &DramConfig::burst_bytes, 1, 1 << 20,
-                          "DRAM burst size in bytes"));
-    p.push_back(int_param("sram.bytes", &A::sram, &SramConfig::bytes, 1024, int64_t(1) << 40,
-                          "on-chip SRAM capacity in bytes"));
-    p.push_back(int_param("sram.ports", &A::sram, &SramConfig::ports, 1, 1024, "SRAM ports"));
-    p.push_back(int_param("sram.port_bytes", &A::sram, &SramConfig::port_bytes, 1, 1 << 16,
-                          "bytes per port per cycle"));
-    p.push_back(int_param("sram.latency_cycles", &A::sram, &SramConfig::latency_cycles, 0, 1000,
-                          "SRAM access latency (cycles)"));
-    p.push_back(int_param("controller.tile_tokens", &A::controller, &ControllerConfig::tile_tokens,
-                          1, 1 << 20, "tokens per tile streamed through the block (prefill)"));
-    p.push_back(nonneg_param("energy.mac_int8_pj", &A::energy, &EnergyConfig::mac_int8_pj, 1e6,
-                             "pJ per INT8 multiply-accumulate"));
-    p.push_back(nonneg_param("energy.mac_fp16_pj", &A::energy, &EnergyConfig::mac_fp16_pj, 1e6,
-                             "pJ per FP16 multiply-accumulate (precision fp16)"));
-    p.push_back(nonneg_param("energy.sram_byte_pj", &A::energy, &EnergyConfig::sram_byte_pj, 1e6,
-                             "pJ per SRAM byte read or written"));
-    p.push_back(nonneg_param("energy.dram_byte_pj", &A::energy, &EnergyConfig::dram_byte_pj, 1e6,
-                             "pJ per DRAM byte read or written"));
-    p.push_back(nonneg_param("energy.quant_op_pj", &A::energy, &EnergyConfig::quant_op_pj, 1e6,
-                             "pJ per element quantized"));
-    p.push_back(nonneg_param("energy.vector_op_pj", &A::energy, &EnergyConfig::vector_op_pj, 1e6,
-                             "pJ per vector-unit element operation"));
-    p.push_back(nonneg_param("energy.scan_update_pj", &A::energy, &EnergyConfig::scan_update_pj,
-                             1e6, "pJ per SSM state update (channel x state x token)"));
-    p.push_back(nonneg_param("energy.hadamard_op_pj", &A::energy, &EnergyConfig::hadamard_op_pj,
-                             1e6, "pJ per Hadamard addition/subtraction"));
-    p.push_back(nonneg_param("energy.static_mw", &A::energy, &EnergyConfig::static_mw, 1e9,
-                             "static power in mW, charged over the run's latency (default 0)"));
-    return p;
-  }();
+  const std::string our = "ssmsim default, our choice: ";
+  const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
+  static const std::vector<Param> table = {
+      {"version", "config format version (1)", 1, "",
+       [](ArchConfig&, const nlohmann::json& v, const std::string& where) {
+         if (!v.is_number_integer() || v.get<int64_t>() != 1) {
+           throw Error(where + ": version = " + json_text(v) + ": expected 1");
+         }
+       },
+       [](const ArchConfig& c) { return ojson(c.version); }},
+      {"name", "a name for this architecture (free text)", "default", "",
+       [](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+         if (!v.is_string()) throw Error(where + ": name = " + json_text(v) + ": expected a string");
+         c.name = v.get<std::string>();
+       },
+       [](const ArchConfig& c) { return ojson(c.name); }},
+      real("clock_mhz", FIELD(clock_mhz), 1000.0, true, 0, 10000,
+           "accelerator clock in MHz, (0, 10000]", our + "a round 1 GHz for a small edge accelerator"),
+      choice<Precision>("precision", FIELD(precision), "w8a8",
+                        {{"w8a8", Precision::kW8A8}, {"fp16", Precision::kFp16}},
+                        "w8a8 (INT8 datapath, quantizer, Hadamard) | fp16 (baseline)",
+                        "Quamba's W8A8 datapath; fp16 is the baseline it is compared with"),
+      integer("gemm.rows", FIELD(gemm.rows), 32, 1, 4096, "systolic array rows (PE)",
+              our + "32 x 32 INT8 PEs, SCALE-Sim's small-array class; see the edge and cloud "
+                    "presets for sourced arrays"),
+      integer("gemm.cols", FIELD(gemm.cols), 32, 1, 4096, "systolic array columns (PE)",
+              our + "32 x 32 INT8 PEs, SCALE-Sim's small-array class"),
+      choice<Dataflow>("gemm.dataflow", FIELD(gemm.dataflow), "os",
+                       {{"os", Dataflow::kOutputStationary}, {"ws", Dataflow::kWeightStationary}},
+                       "os (output stationary) | ws (weight stationary)",
+                       our + "output stationary, SCALE-Sim's default dataflow"),
+      integer("gemm.epilogue_cycles", FIELD(gemm.epilogue_cycles), 4, 0, 1000,
+              "requantizing epilogue latency per GEMM (cycles)",
+              our + "a 4-stage requantize (scale, round, saturate, pack)"),
+      real("gemm.fp16_rate", FIELD(gemm.fp16_rate), 0.5, true, 0, 1,
+           "FP16 MAC rate relative to INT8, (0, 1] (precision fp16)",
+           "Ampere tensor cores run dense FP16 at half the dense INT8 rate (NVIDIA A100 "
+           "whitepaper: 312 vs 624 TOPS)"),
+      integer("quantizer.lanes", FIELD(quantizer.lanes), 32, 1, 65536,
+              "quantizer elements per cycle", our + "one lane per array column"),
+      integer("quantizer.pipeline_depth", FIELD(quantizer.pipeline_depth), 3, 0, 1000,
+              "quantizer pipeline latency (cycles)", our + "scale, round, clamp: 3 stages"),
+      integer("quantizer.se_extra_latency", FIELD(quantizer.se_extra_latency), 2, 0, 1000,
+              "extra pipeline stages for SE classification (cycles)",
+              our + "2 stages to classify small / normal / large"),
+      choice<quant::QuantKind>("quantizer.mode", FIELD(quantizer.mode), "se",
+                               {{"int8", quant::QuantKind::kInt8},
+                                {"se", quant::QuantKind::kSe},
+                                {"se-authors", quant::QuantKind::kSeAuthors}},
+                               "SSM-input quantizer",
+                               "Quamba-SE: the soft-edge SSM-input quantizer"),
+      boolean("quantizer.multicycle", FIELD(quantizer.multicycle), false,
+              "special elements cost extra cycles instead of a wider datapath",
+              our + "pipelined (a wider datapath), multicycle is the what-if"),
+      integer("quantizer.multicycle_extra_cycles", FIELD(quantizer.multicycle_extra_cycles), 1, 0,
+              1000, "extra cycles per special element (multicycle)",
+              our + "one more cycle per special element"),
+      choice<MulticycleRegions>(
+          "quantizer.multicycle_regions", FIELD(quantizer.multicycle_regions), "flagged",
+          {{"flagged", MulticycleRegions::kFlagged}, {"large", MulticycleRegions::kLarge}},
+          "special elements: flagged (SE flag 1: small and large) | large",
+          our + "every flagged element is special"),
+      integer("quantizer.se_small_shift", FIELD(quantizer.se_small_shift), 2, 0, 8,
+              "soft-edge small step s/2^shift", "Quamba-SE: small step s/4 (spec/quantizers.md)"),
+      integer("quantizer.se_large_shift", FIELD(quantizer.se_large_shift), 2, 0, 8,
+              "soft-edge large step s*2^shift", "Quamba-SE: large step 4s (spec/quantizers.md)"),
+      integer("quantizer.se_payload_bits", FIELD(quantizer.se_payload_bits), 6, 1, 6,
+              "soft-edge payload bits",
+              "Quamba-SE: 8 bits + flag, 6-bit payload (spec/quantizers.md)"),
+      integer("scan.lanes", FIELD(scan.lanes), 64, 1, 1 << 20, "state updates per cycle",
+              our + "64 state updates per cycle (4 channels x 16 states)"),
+      integer("scan.softplus_latency", FIELD(scan.softplus_latency), 8, 0, 1000,
+              "softplus(dt) latency (cycles)", our + "an 8-stage softplus (exp, log1p) pipeline"),
+      integer("scan.exp_latency", FIELD(scan.exp_latency), 8, 0, 1000,
+              "exp(delta*A) latency (cycles)", our + "an 8-stage exponential pipeline"),
+      integer("scan.recurrence_latency", FIELD(scan.recurrence_latency), 4, 1, 1000,
+              "h = a*h + b loop latency: minimum cycles per token",
+              our + "a 4-cycle FP32 multiply-add loop"),
+      integer("scan.pipeline_depth", FIELD(scan.pipeline_depth), 4, 0, 1000,
+              "output reduction latency (cycles)", our + "a 4-stage C-reduction and D*u"),
+      integer("hadamard.lanes", FIELD(hadamard.lanes), 32, 1, 65536, "butterflies per cycle",
+              our + "one butterfly per array column"),
+      integer("hadamard.pipeline_depth", FIELD(hadamard.pipeline_depth), 4, 0, 1000,
+              "Hadamard pipeline latency (cycles)", our + "4 stages"),
+      integer("hadamard.size", FIELD(hadamard.size), 0, 0, 1 << 20,
+              "transform size: 2^k, 12*2^k or 40*2^k dividing d_inner; 0 = d_inner",
+              "Quamba: one transform over d_inner (0)"),
+      integer("vector.lanes", FIELD(vector.lanes), 32, 1, 65536, "vector operations per cycle",
+              our + "one lane per array column"),
+      integer("vector.pipeline_depth", FIELD(vector.pipeline_depth), 4, 0, 1000,
+              "vector pipeline latency per operation (cycles)", our + "4 stages"),
+      real("dram.bandwidth_gbps", FIELD(dram.bandwidth_gbps), 64.0, true, 0, 1e6,
+           "DRAM bandwidth in GB/s",
+           our + "64 GB/s, the LPDDR5 edge class (Orin Nano 8G: 68 GB/s)"),
+      real("dram.latency_ns", FIELD(dram.latency_ns), 100.0, false, 0, 1e6,
+           "DRAM access latency in ns, [0, 1e6]",
+           our + "100 ns, a typical DRAM load-to-use latency"),
+      integer("dram.burst_bytes", FIELD(dram.burst_bytes), 64, 1, 1 << 20,
+              "DRAM burst size in bytes", our + "64-byte bursts (LPDDR5/DDR5 BL16 x 32 bit)"),
+      integer("sram.bytes", FIELD(sram.bytes), 2 << 20, 1024, int64_t(1) << 40,
+              "on-chip SRAM capacity in bytes",
+              our + "2 MiB: one 64-token tile of the bundled model, twice, plus state"),
+      integer("sram.ports", FIELD(sram.ports), 4, 1, 1024, "SRAM ports",
+              our + "4 ports of 64 B per cycle (256 B/cycle)"),
+      integer("sram.port_bytes", FIELD(sram.port_bytes), 64, 1, 1 << 16,
+              "bytes per port per cycle", our + "see sram.ports"),
+      integer("sram.latency_cycles", FIELD(sram.latency_cycles), 2, 0, 1000,
+              "SRAM access latency (cycles)", our + "2 cycles for a banked SRAM"),
+      integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 1, 1 << 20,
+              "tokens per tile streamed through the block (prefill)",
+              our + "64 tokens per prefill tile"),
+      real("energy.mac_int8_pj", FIELD(energy.mac_int8_pj), 0.3, false, 0, 1e6,
+           "pJ per INT8 multiply-accumulate", horowitz + "8-bit multiply 0.2 + 32-bit add 0.1 pJ"),
+      real("energy.mac_fp16_pj", FIELD(energy.mac_fp16_pj), 2.0, false, 0, 1e6,
+           "pJ per FP16 multiply-accumulate (precision fp16)",
+           horowitz + "FP16 multiply 1.1 + FP32 add 0.9 pJ"),
+      real("energy.sram_byte_pj", FIELD(energy.sram_byte_pj), 2.5, false, 0, 1e6,
+           "pJ per SRAM byte read or written",
+           horowitz + "64-bit read of a 32 KB SRAM 20 pJ / 8 bytes"),
+      real("energy.dram_byte_pj", FIELD(energy.dram_byte_pj), 162.5, false, 0, 1e6,
+           "pJ per DRAM byte read or written",
+           horowitz + "DRAM 1.3 nJ per 64-bit access / 8 bytes"),
+      real("energy.quant_op_pj", FIELD(energy.quant_op_pj), 1.2, false, 0, 1e6,
+           "pJ per element quantized",
+           horowitz + "FP16 multiply 1.1 pJ + three 8-bit operations 0.1 pJ"),
+      real("energy.vector_op_pj", FIELD(energy.vector_op_pj), 1.5, false, 0, 1e6,
+           "pJ per vector-unit element operation", horowitz + "FP16 multiply 1.1 + FP16 add 0.4 pJ"),
+      real("energy.scan_update_pj", FIELD(energy.scan_update_pj), 16.6, false, 0, 1e6,
+           "pJ per SSM state update (channel x state x token)",
+           horowitz + "2 FP32 multiply-adds (4.6 pJ each) + 2 FP32 multiplies (3.7 pJ each); exp "
+                      "not counted"),
+      real("energy.hadamard_op_pj", FIELD(energy.hadamard_op_pj), 0.4, false, 0, 1e6,
+           "pJ per Hadamard addition/subtraction", horowitz + "FP16 add 0.4 pJ"),
+      real("energy.static_mw", FIELD(energy.static_mw), 0.0, false, 0, 1e9,
+           "static power in mW, charged over the run's latency (default 0)",
+           "0: depends on process and floorplan; set it for your technology"),
+  };
   return table;
 }
+
+#undef FIELD
 
 const Param* find_param(const std::string& path) {
   for (const auto& p : params()) {
@@ -313,6 +316,7 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
 }  // namespace
 
 const char* dataflow_name(Dataflow d) { return d == Dataflow::kOutputStationary ? "os" : "ws"; }
+const char* precision_name(Precision p) { return p == Precision::kFp16 ? "fp16" : "w8a8"; }
 
 void ArchConfig::load_file(const std::string& path) {
   const nlohmann::json j = read_json_file(path);
@@ -340,59 +344,11 @@ void ArchConfig::load_json(const nlohmann::json& j, const std::string& where) {
   if (j.is_object() && j.contains("sources")) apply_sources(*this, j["sources"], where);
 }
 
-std::map<std::string, std::string> ArchConfig::default_sources() {
-  const std::string choice = "ssmsim default, our choice: ";
-  const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
-  return {
-      {"clock_mhz", choice + "a round 1 GHz for a small edge accelerator"},
-      {"gemm.rows", choice + "32 x 32 INT8 PEs, SCALE-Sim's small-array class; see the edge and "
-                             "cloud presets for sourced arrays"},
-      {"gemm.cols", choice + "32 x 32 INT8 PEs, SCALE-Sim's small-array class"},
-      {"gemm.dataflow", choice + "output stationary, SCALE-Sim's default dataflow"},
-      {"gemm.epilogue_cycles", choice + "a 4-stage requantize (scale, round, saturate, pack)"},
-      {"precision", "Quamba's W8A8 datapath; fp16 is the baseline it is compared with"},
-      {"quantizer.lanes", choice + "one lane per array column"},
-      {"quantizer.pipeline_depth", choice + "scale, round, clamp: 3 stages"},
-      {"quantizer.se_extra_latency", choice + "2 stages to classify small / normal / large"},
-      {"quantizer.mode", "Quamba-SE: the soft-edge SSM-input quantizer"},
-      {"quantizer.multicycle", choice + "pipelined (a wider datapath), multicycle is the what-if"},
-      {"quantizer.multicycle_extra_cycles", choice + "one more cycle per special element"},
-      {"quantizer.multicycle_regions", choice + "every flagged element is special"},
-      {"quantizer.se_small_shift", "Quamba-SE: small step s/4 (spec/quantizers.md)"},
-      {"quantizer.se_large_shift", "Quamba-SE: large step 4s (spec/quantizers.md)"},
-      {"quantizer.se_payload_bits", "Quamba-SE: 8 bits + flag, 6-bit payload (spec/quantizers.md)"},
-      {"scan.lanes", choice + "64 state updates per cycle (4 channels x 16 states)"},
-      {"scan.softplus_latency", choice + "an 8-stage softplus (exp, log1p) pipeline"},
-      {"scan.exp_latency", choice + "an 8-stage exponential pipeline"},
-      {"scan.recurrence_latency", choice + "a 4-cycle FP32 multiply-add loop"},
-      {"scan.pipeline_depth", choice + "a 4-stage C-reduction and D*u"},
-      {"hadamard.lanes", choice + "one butterfly per array column"},
-      {"hadamard.pipeline_depth", choice + "4 stages"},
-      {"hadamard.size", "Quamba: one transform over d_inner (0)"},
-      {"vector.lanes", choice + "one lane per array column"},
-      {"vector.pipeline_depth", choice + "4 stages"},
-      {"dram.latency_ns", choice + "100 ns, a typical DRAM load-to-use latency"},
-      {"dram.burst_bytes", choice + "64-byte bursts (LPDDR5/DDR5 BL16 x 32 bit)"},
-      {"sram.ports", choice + "4 ports of 64 B per cycle (256 B/cycle)"},
-      {"sram.port_bytes", choice + "see sram.ports"},
-      {"sram.latency_cycles", choice + "2 cycles for a banked SRAM"},
-      {"controller.tile_tokens", choice + "64 tokens per prefill tile"},
-      {"gemm.fp16_rate",
-       "Ampere tensor cores run dense FP16 at half the dense INT8 rate (NVIDIA "
-       "A100 whitepaper: 312 vs 624 TOPS)"},
-      {"dram.bandwidth_gbps", choice + "64 GB/s, the LPDDR5 edge class (Orin Nano 8G: 68 GB/s)"},
-      {"sram.bytes", choice + "2 MiB: one 64-token tile of the bundled model, twice, plus state"},
-      {"energy.mac_int8_pj", horowitz + "8-bit multiply 0.2 + 32-bit add 0.1 pJ"},
-      {"energy.mac_fp16_pj", horowitz + "FP16 multiply 1.1 + FP32 add 0.9 pJ"},
-      {"energy.sram_byte_pj", horowitz + "64-bit read of a 32 KB SRAM 20 pJ / 8 bytes"},
-      {"energy.dram_byte_pj", horowitz + "DRAM 1.3 nJ per 64-bit access / 8 bytes"},
-      {"energy.quant_op_pj", horowitz + "FP16 multiply 1.1 pJ + three 8-bit operations 0.1 pJ"},
-      {"energy.vector_op_pj", horowitz + "FP16 multiply 1.1 + FP16 add 0.4 pJ"},
-      {"energy.scan_update_pj", horowitz + "2 FP32 multiply-adds (4.6 pJ each) + 2 FP32 "
-                                           "multiplies (3.7 pJ each); exp not counted"},
-      {"energy.hadamard_op_pj", horowitz + "FP16 add 0.4 pJ"},
-      {"energy.static_mw", "0: depends on process and floorplan; set it for your technology"},
-  };
+ArchConfig::ArchConfig() {
+  for (const auto& p : params()) {
+    p.set(*this, p.default_value, "default");
+    if (!p.source.empty()) sources[p.path] = p.source;
+  }
 }
 
 void ArchConfig::set(const std::string& assignment) {

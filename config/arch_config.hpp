@@ -12,93 +12,99 @@
 #include <string>
 #include <vector>
 
+#include "numeric/quantizer.hpp"
+
 namespace ssmsim {
 
 enum class Dataflow { kOutputStationary, kWeightStationary };
+enum class Precision { kW8A8, kFp16 };
+enum class MulticycleRegions { kFlagged, kLarge };  // which elements cost extra cycles
+
+// The plain config structs of the units. Every field is one architecture
+// key: its default, range, help text and source are declared once, in the
+// key table of arch_config.cpp; ArchConfig's constructor applies the
+// defaults (the zeros here are never seen).
 
 struct GemmConfig {
-  int64_t rows = 32;  // PE rows (R)
-  int64_t cols = 32;  // PE columns (C)
+  int64_t rows = 0;  // PE rows (R)
+  int64_t cols = 0;  // PE columns (C)
   Dataflow dataflow = Dataflow::kOutputStationary;
-  int64_t epilogue_cycles = 4;  // requantizing epilogue pipeline, per GEMM
-  // FP16 MACs per PE and cycle relative to INT8 (precision fp16). Tensor
-  // cores of the Orin/Ampere class run dense FP16 at half the INT8 rate.
-  double fp16_rate = 0.5;
+  int64_t epilogue_cycles = 0;  // requantizing epilogue pipeline, per GEMM
+  double fp16_rate = 0;         // FP16 MACs per PE and cycle relative to INT8
 };
 
 struct QuantizerConfig {
-  int64_t lanes = 32;            // elements per cycle
-  int64_t pipeline_depth = 3;    // cycles from first input to first output
-  int64_t se_extra_latency = 2;  // SE classification stages (se, se-authors)
-  std::string mode = "se";       // int8 | se | se-authors
-  bool multicycle = false;       // special elements cost extra cycles
-  int64_t multicycle_extra_cycles = 1;
-  std::string multicycle_regions = "flagged";  // flagged (SE flag 1) | large
-  int64_t se_small_shift = 2, se_large_shift = 2, se_payload_bits = 6;
+  int64_t lanes = 0;             // elements per cycle
+  int64_t pipeline_depth = 0;    // cycles from first input to first output
+  int64_t se_extra_latency = 0;  // SE classification stages (se, se-authors)
+  quant::QuantKind mode = quant::QuantKind::kSe;
+  bool multicycle = false;  // special elements cost extra cycles
+  int64_t multicycle_extra_cycles = 0;
+  MulticycleRegions multicycle_regions = MulticycleRegions::kFlagged;
+  int64_t se_small_shift = 0, se_large_shift = 0, se_payload_bits = 0;
+  quant::SoftEdgeParams se() const {
+    return {static_cast<int>(se_small_shift), static_cast<int>(se_large_shift),
+            static_cast<int>(se_payload_bits)};
+  }
 };
 
 struct ScanConfig {
-  int64_t lanes = 64;  // state updates (channel x state) per cycle
-  int64_t softplus_latency = 8;
-  int64_t exp_latency = 8;
-  int64_t recurrence_latency = 4;  // h_t = a*h + b: one token after the last
-  int64_t pipeline_depth = 4;      // C-reduction and D*u after the update
+  int64_t lanes = 0;  // state updates (channel x state) per cycle
+  int64_t softplus_latency = 0;
+  int64_t exp_latency = 0;
+  int64_t recurrence_latency = 0;  // h_t = a*h + b: one token after the last
+  int64_t pipeline_depth = 0;      // C-reduction and D*u after the update
 };
 
 struct HadamardConfig {
-  int64_t lanes = 32;  // butterflies (2 adders) per cycle
-  int64_t pipeline_depth = 4;
+  int64_t lanes = 0;  // butterflies (2 adders) per cycle
+  int64_t pipeline_depth = 0;
   int64_t size = 0;  // transform block size; 0 = d_inner
 };
 
 struct VectorConfig {
-  int64_t lanes = 32;  // element operations per cycle
-  int64_t pipeline_depth = 4;
+  int64_t lanes = 0;  // element operations per cycle
+  int64_t pipeline_depth = 0;
 };
 
 struct DramConfig {
-  double bandwidth_gbps = 64.0;  // GB/s = bytes per ns
-  double latency_ns = 100.0;
-  int64_t burst_bytes = 64;  // transfers are rounded up to whole bursts
+  double bandwidth_gbps = 0;  // GB/s = bytes per ns
+  double latency_ns = 0;
+  int64_t burst_bytes = 0;  // transfers are rounded up to whole bursts
 };
 
 struct SramConfig {
-  int64_t bytes = 2 << 20;  // capacity
-  int64_t ports = 4;
-  int64_t port_bytes = 64;  // bytes per port per cycle
-  int64_t latency_cycles = 2;
+  int64_t bytes = 0;  // capacity
+  int64_t ports = 0;
+  int64_t port_bytes = 0;  // bytes per port per cycle
+  int64_t latency_cycles = 0;
 };
 
 // Energy per access, in pJ (docs/energy.md gives the sources).
 struct EnergyConfig {
-  // Defaults: Horowitz, "Computing's energy problem", ISSCC 2014 (45 nm);
-  // docs/energy.md derives each one.
-  double mac_int8_pj = 0.3;      // 8-bit multiply 0.2 + 32-bit add 0.1
-  double mac_fp16_pj = 2.0;      // FP16 multiply 1.1 + FP32 add 0.9
-  double sram_byte_pj = 2.5;     // 64-bit read of a 32 KB bank: 20 pJ / 8 bytes
-  double dram_byte_pj = 162.5;   // DRAM: 1.3 nJ per 64-bit access / 8 bytes
-  double quant_op_pj = 1.2;      // per element: FP16 multiply by 1/s 1.1 + 3 8-bit ops
-  double vector_op_pj = 1.5;     // per element and pass: FP16 multiply 1.1 + add 0.4
-  double scan_update_pj = 16.6;  // per state update: 2 FP32 multiply-adds + 2 FP32 multiplies
-  double hadamard_op_pj = 0.4;   // per addition or subtraction: one FP16 add
-  // Static (leakage, clock tree) power of the whole accelerator, charged over
-  // the run's latency. 0 by default: it depends on the process and the
-  // floorplan, which no table gives; set it for latency/energy trade-offs.
-  double static_mw = 0.0;
+  double mac_int8_pj = 0, mac_fp16_pj = 0, sram_byte_pj = 0, dram_byte_pj = 0;
+  double quant_op_pj = 0;     // per element quantized
+  double vector_op_pj = 0;    // per element and pass
+  double scan_update_pj = 0;  // per state update
+  double hadamard_op_pj = 0;  // per addition or subtraction
+  double static_mw = 0;       // static power of the whole accelerator, over the run's latency
 };
 
 struct ControllerConfig {
-  int64_t tile_tokens = 64;  // tokens per tile streamed through the block
+  int64_t tile_tokens = 0;  // tokens per tile streamed through the block
 };
 
 struct ArchConfig {
+  // The defaults of the key table, with their sources.
+  ArchConfig();
+
   int64_t version = 1;
-  std::string name = "default";
-  double clock_mhz = 1000.0;
+  std::string name;
+  double clock_mhz = 0;
   // Weight/activation datapath: w8a8 (INT8 GEMMs, SSM-input quantizer,
   // Hadamard before out_proj) or fp16 (the unquantized baseline: FP16
   // weights and activations, no quantizer and no Hadamard stage).
-  std::string precision = "w8a8";
+  Precision precision = Precision::kW8A8;
   GemmConfig gemm;
   QuantizerConfig quantizer;
   ScanConfig scan;
@@ -112,10 +118,9 @@ struct ArchConfig {
   // with the built-in defaults' sources; a file or --set that changes a key
   // replaces its entry (with the file's own `sources` entry, or the file
   // name / "--set"), so no stale source describes a changed number.
-  std::map<std::string, std::string> sources = default_sources();
-  static std::map<std::string, std::string> default_sources();
+  std::map<std::string, std::string> sources;
 
-  bool fp16() const { return precision == "fp16"; }
+  bool fp16() const { return precision == Precision::kFp16; }
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 
   // Loads a JSON file over the defaults; errors name the file and key path.
@@ -131,5 +136,6 @@ struct ArchConfig {
 };
 
 const char* dataflow_name(Dataflow d);
+const char* precision_name(Precision p);
 
 }  // namespace ssmsim

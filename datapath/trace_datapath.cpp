@@ -25,10 +25,8 @@ TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const A
                              double percentile, int64_t hsize)
     : have_weights_(ckpt != nullptr),
       d_inner_(trace.dims().d_inner),
-      kind_(quant::parse_kind(arch.quantizer.mode, "quantizer.mode")),
-      se_{static_cast<int>(arch.quantizer.se_small_shift),
-          static_cast<int>(arch.quantizer.se_large_shift),
-          static_cast<int>(arch.quantizer.se_payload_bits)} {
+      kind_(arch.quantizer.mode),
+      se_(arch.quantizer.se()) {
   const ModelDims& d = trace.dims();
   const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state;
   layers_.resize(static_cast<size_t>(d.n_layer));

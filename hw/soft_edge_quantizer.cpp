@@ -13,20 +13,20 @@ SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchCon
       quant2scan("quant2scan"),
       quant2gemm("quant2gemm"),
       cfg_(cfg.quantizer),
-      kind_(quant::parse_kind(cfg.quantizer.mode, "quantizer.mode")),
+      kind_(cfg.quantizer.mode),
       small_sig_("se_small", 0),
       normal_sig_("se_normal", 0),
       large_sig_("se_large", 0),
       saturated_sig_("se_saturated", 0) {}
 
 uint64_t SoftEdgeQuantizer::latency(const QuantizerConfig& q) {
-  const bool se = q.mode != "int8";
+  const bool se = q.mode != quant::QuantKind::kInt8;
   return static_cast<uint64_t>(q.pipeline_depth + (se ? q.se_extra_latency : 0));
 }
 
 uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,
                                              const std::vector<uint8_t>& special) {
-  if (!q.multicycle || q.mode == "int8") return 0;
+  if (!q.multicycle || q.mode == quant::QuantKind::kInt8) return 0;
   const auto lanes = static_cast<size_t>(q.lanes);
   const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
   uint64_t total = 0;
@@ -62,7 +62,7 @@ double expected_vector_extra(uint64_t n, double p, uint64_t extra, uint64_t lane
 
 uint64_t SoftEdgeQuantizer::expected_multicycle_extra(const QuantizerConfig& q, uint64_t elements,
                                                       double p) {
-  if (!q.multicycle || q.mode == "int8") return 0;
+  if (!q.multicycle || q.mode == quant::QuantKind::kInt8) return 0;
   const auto lanes = static_cast<uint64_t>(q.lanes);
   const auto extra = static_cast<uint64_t>(q.multicycle_extra_cycles);
   const uint64_t full = elements / lanes, rest = elements % lanes;
@@ -75,7 +75,7 @@ double SoftEdgeQuantizer::special_probability(const QuantizerConfig& q,
                                               const std::array<double, 4>& f) {
   const double outliers = f[static_cast<size_t>(quant::SeRegion::kLarge)] +
                           f[static_cast<size_t>(quant::SeRegion::kSaturated)];
-  return q.multicycle_regions == "flagged"
+  return q.multicycle_regions == MulticycleRegions::kFlagged
              ? outliers + f[static_cast<size_t>(quant::SeRegion::kSmall)]
              : outliers;
 }
@@ -108,7 +108,7 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   }
   if (q.source == Source::kElements && cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
     // Special elements: SE flag set (small, large, saturated) or outliers.
-    const bool flagged = cfg_.multicycle_regions == "flagged";
+    const bool flagged = cfg_.multicycle_regions == MulticycleRegions::kFlagged;
     for (size_t i = 0; i < E; ++i) {
       const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
       const bool outlier = r == quant::SeRegion::kLarge || r == quant::SeRegion::kSaturated;

@@ -132,9 +132,9 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   std::cout << fmt::format(
       "ssmsim run: {}; prefill {} + decode {} token(s); arch '{}' {} at {} MHz, GEMM {}x{} {}, "
       "quantizer {}{}\n",
-      what, plan.prefill_tokens, plan.decode_tokens, arch.name, arch.precision, num(arch.clock_mhz),
+      what, plan.prefill_tokens, plan.decode_tokens, arch.name, precision_name(arch.precision), num(arch.clock_mhz),
       arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
-      arch.fp16() ? "none (fp16)" : arch.quantizer.mode,
+      arch.fp16() ? "none (fp16)" : quant::kind_name(arch.quantizer.mode),
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
   if (!mp.activations_in_sram) {
     std::cout << "note: one tile's activations do not fit twice in sram.bytes; they live in DRAM\n";
@@ -210,7 +210,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   run["prefill_tokens"] = plan.prefill_tokens;
   run["decode_tokens"] = plan.decode_tokens;
   run["batch"] = plan.batch;
-  run["precision"] = arch.precision;
+  run["precision"] = precision_name(arch.precision);
   run["functional_quantizer"] = have_data;
   run["functional_scan"] = have_data && data->have_weights();
   j["run"] = run;
@@ -284,7 +284,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
       const LayerData& L = data->layers()[static_cast<size_t>(layer)];
       ojson q;
       ojson in_q = err_json(L.u_err, true);
-      in_q["quantizer"] = arch.quantizer.mode;
+      in_q["quantizer"] = quant::kind_name(arch.quantizer.mode);
       in_q["scale"] = L.u_scale;
       q["ssm_in"] = in_q;
       if (data->have_weights()) {

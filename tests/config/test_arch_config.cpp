@@ -42,7 +42,7 @@ TEST(ArchConfig, JsonAndSetOverride) {
   c.set("quantizer.mode=se-authors");
   c.set("quantizer.multicycle=true");
   c.set("clock_mhz=1500");
-  EXPECT_EQ(c.quantizer.mode, "se-authors");
+  EXPECT_EQ(c.quantizer.mode, quant::QuantKind::kSeAuthors);
   EXPECT_TRUE(c.quantizer.multicycle);
   EXPECT_EQ(c.clock_mhz, 1500.0);
   EXPECT_EQ(c.to_json()["gemm"]["dataflow"], "ws");

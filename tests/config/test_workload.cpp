@@ -171,7 +171,7 @@ TEST(ArchPresets, EveryChangedKeyHasASource) {
 // extra = 1: a vector costs one more cycle when any of its n elements is
 // special, so E = vectors x (1 - (1 - p)^n).
 TEST(MulticycleExpectation, OneExtraCycleIsOneMinusNoneSpecial) {
-  QuantizerConfig q;
+  QuantizerConfig q = ArchConfig().quantizer;
   q.multicycle = true;
   q.multicycle_extra_cycles = 1;
   q.lanes = 32;
@@ -182,13 +182,13 @@ TEST(MulticycleExpectation, OneExtraCycleIsOneMinusNoneSpecial) {
               static_cast<uint64_t>(std::llround(expect)))
         << p;
   }
-  q.mode = "int8";
+  q.mode = quant::QuantKind::kInt8;
   EXPECT_EQ(SoftEdgeQuantizer::expected_multicycle_extra(q, 320, 0.5), 0u);
 }
 
 // extra = 3, lanes = 4: ceil(3 S / 4) is 0, 1, 2, 3, 3 for S = 0..4.
 TEST(MulticycleExpectation, ThreeExtraCyclesOnFourLanesByHand) {
-  QuantizerConfig q;
+  QuantizerConfig q = ArchConfig().quantizer;
   q.multicycle = true;
   q.multicycle_extra_cycles = 3;
   q.lanes = 4;
@@ -204,6 +204,6 @@ TEST(MulticycleExpectation, ThreeExtraCyclesOnFourLanesByHand) {
   f[static_cast<size_t>(quant::SeRegion::kLarge)] = 0.15;
   f[static_cast<size_t>(quant::SeRegion::kSaturated)] = 0.05;
   EXPECT_DOUBLE_EQ(SoftEdgeQuantizer::special_probability(q, f), 0.5);
-  q.multicycle_regions = "large";
+  q.multicycle_regions = MulticycleRegions::kLarge;
   EXPECT_DOUBLE_EQ(SoftEdgeQuantizer::special_probability(q, f), 0.2);
 }

@@ -10,7 +10,7 @@
 using namespace ssmsim;
 
 GemmConfig gemm(int64_t r, int64_t c, Dataflow df) {
-  GemmConfig g;
+  GemmConfig g = ArchConfig().gemm;
   g.rows = r;
   g.cols = c;
   g.dataflow = df;
@@ -38,7 +38,7 @@ TEST(GemmTiming, WeightStationaryMatchesScaleSim) {
 }
 
 TEST(ScanTiming, LanesAndRecurrenceBound) {
-  ScanConfig s;  // lanes 64, softplus 8, exp 8, recurrence 4, depth 4
+  ScanConfig s = ArchConfig().scan;  // lanes 64, softplus 8, exp 8, recurrence 4, depth 4
   // 768 x 16 = 12288 updates / 64 lanes = 192 per token
   EXPECT_EQ(ScanUnit::cycles_per_token(s, 768, 16), 192u);
   EXPECT_EQ(ScanUnit::op_cycles(s, 64, 768, 16), 64u * 192 + 20);
@@ -48,7 +48,7 @@ TEST(ScanTiming, LanesAndRecurrenceBound) {
 }
 
 TEST(HadamardTiming, ButterflyStagesAndSmallFactor) {
-  HadamardConfig h;  // 32 butterflies = 64 adders per cycle, depth 4
+  HadamardConfig h = ArchConfig().hadamard;  // 32 butterflies = 64 adders per cycle, depth 4
   // 768 = 12 * 2^6: 6 * ceil(768/64) + ceil(768 * 11 / 64) = 72 + 132
   EXPECT_EQ(HadamardUnit::block_cycles(h, 768), 204u);
   EXPECT_EQ(HadamardUnit::op_cycles(h, 64, 768, 768), 64u * 204 + 4);
@@ -59,16 +59,16 @@ TEST(HadamardTiming, ButterflyStagesAndSmallFactor) {
 }
 
 TEST(VectorTiming, PassesTimesVectors) {
-  VectorConfig v;  // 32 lanes, depth 4
+  VectorConfig v = ArchConfig().vector;  // 32 lanes, depth 4
   EXPECT_EQ(VectorUnit::op_cycles(v, 64 * 768, 5), 5u * 1536 + 4);
   EXPECT_EQ(VectorUnit::op_cycles(v, 1000, 2), 2u * 32 + 4);  // ceil(1000/32) = 32
 }
 
 TEST(QuantizerTiming, LatencyAndMulticycle) {
-  QuantizerConfig q;  // depth 3, SE +2
-  q.mode = "int8";
+  QuantizerConfig q = ArchConfig().quantizer;  // depth 3, SE +2
+  q.mode = quant::QuantKind::kInt8;
   EXPECT_EQ(SoftEdgeQuantizer::latency(q), 3u);
-  q.mode = "se";
+  q.mode = quant::QuantKind::kSe;
   EXPECT_EQ(SoftEdgeQuantizer::latency(q), 5u);
   q.lanes = 4;
   q.multicycle = true;
@@ -81,6 +81,6 @@ TEST(QuantizerTiming, LatencyAndMulticycle) {
   q.multicycle = false;
   EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, special), 0u);
   q.multicycle = true;
-  q.mode = "int8";  // INT8 has no special elements
+  q.mode = quant::QuantKind::kInt8;  // INT8 has no special elements
   EXPECT_EQ(SoftEdgeQuantizer::multicycle_extra(q, special), 0u);
 }

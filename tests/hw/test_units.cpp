@@ -48,7 +48,7 @@ struct Platform : sc_core::sc_module {
   SC_HAS_PROCESS(Platform);
   Platform(sc_core::sc_module_name n, const ArchConfig& c)
       : sc_module(n),
-        input(quant::parse_kind(c.quantizer.mode, "quantizer.mode")),
+        input(c.quantizer.mode),
         acc("acc", c, input, nullptr),
         drv2gemm("drv2gemm"),
         drv2quant("drv2quant"),
