@@ -240,10 +240,10 @@ int eval_command(const Args& args) {
     const auto sqnr = [&](size_t k, size_t ti) {
       return fmt::format("{:.2f}", layer_err[k][static_cast<size_t>(l) * nt + ti].sqnr_db());
     };
-    for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, w8a8 ? 3 : 0));  // ssm.u
+    for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, w8a8 ? tensor_index(Tensor::kSsmU) : 0));
     if (w8a8) {
       row.push_back(fmt::format("{:.6g}", qs.layers[static_cast<size_t>(l)].h));
-      for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, 9));  // ssm.h
+      for (size_t k = 0; k < kinds.size(); ++k) row.push_back(sqnr(k, tensor_index(Tensor::kSsmH)));
     }
     lt.add(row);
   }

@@ -396,6 +396,7 @@ std::string ArchConfig::describe() {
   std::string out = "Architecture keys (JSON file via --arch, or --set key.path=value):\n";
   for (const auto& p : params()) {
     out += fmt::format("  {:<34} {:<10} {}\n", p.path, json_text(p.get(def)), p.help);
+    if (!p.source.empty()) out += fmt::format("  {:<45} source: {}\n", "", p.source);
   }
   return out;
 }

@@ -29,6 +29,9 @@ nlohmann::ordered_json score_json(const Score& s, bool with_agreement);
 // The per-layer tensors of the W8A8 pipeline, in report order (the last,
 // ssm.h, is the SSM state where it is stored: see W8A8Sequence).
 const std::vector<std::string>& w8a8_tensor_names();
+// Their indices, by name.
+enum class Tensor : size_t { kMixerIn, kX, kZ, kSsmU, kSsmDt, kSsmB, kSsmC, kSsmY, kMixerOut, kSsmH };
+constexpr size_t tensor_index(Tensor t) { return static_cast<size_t>(t); }
 const std::vector<float>& activation(const LayerActivations& a, size_t tensor);
 // Merges, for every layer and the first `tensors` tensors, the error of
 // `got` against `ref` into err[layer * w8a8_tensor_names().size() + tensor].

@@ -21,7 +21,10 @@ constexpr int kSites = ScaleCalibrator::kSites;
 // scales.json keys; u and h have percentile observers.
 constexpr const char* kSiteNames[kSites] = {"mixer_in", "x", "z",     "u", "dt_low",
                                             "B",        "C", "y_had", "h"};
-constexpr bool percentile_site(int i) { return i == 3 || i == 8; }
+constexpr bool percentile_site(int i) {
+  return i == static_cast<int>(ScaleSite::kU) || i == static_cast<int>(ScaleSite::kH);
+}
+constexpr size_t at(ScaleSite s) { return static_cast<size_t>(s); }
 
 float* site(LayerScales& s, int i) {
   float* f[] = {&s.mixer_in, &s.x, &s.z, &s.u, &s.dt_low, &s.B, &s.C, &s.y_had, &s.h};
@@ -129,14 +132,14 @@ std::array<double, ScaleCalibrator::kSites> ScaleCalibrator::measure_layer(
     hadamard_transform(row.data(), D);
     hy.observe(row.data(), row.size());
   }
-  amax[7] = hy.amax();
+  amax[at(ScaleSite::kYHad)] = hy.amax();
   // The SSM input over the sample; the state as the cache holds it after
   // the sample (Quamba observes the last state).
   quant::PercentileObserver pu(percentile_ / 100.0), ph(percentile_ / 100.0);
   pu.observe(a.u.data(), a.u.size());
   ph.observe(a.h.data() + (a.h.size() - hn), hn);
-  amax[3] = pu.amax();
-  amax[8] = ph.amax();
+  amax[at(ScaleSite::kU)] = pu.amax();
+  amax[at(ScaleSite::kH)] = ph.amax();
   return amax;
 }
 

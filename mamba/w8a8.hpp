@@ -25,6 +25,10 @@
 
 namespace ssmsim {
 
+// The calibrated activation sites of a layer, in LayerScales' order (u and
+// h have percentile observers, the rest max).
+enum class ScaleSite : int { kMixerIn, kX, kZ, kU, kDtLow, kB, kC, kYHad, kH };
+
 // Static activation scales of one layer (scale = amax / 127).
 struct LayerScales {
   float mixer_in = 1, x = 1, z = 1, u = 1, dt_low = 1, B = 1, C = 1, y_had = 1, h = 1;

@@ -231,7 +231,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     quant::ErrorStats all;
     if (in.w8a8) {
       for (int64_t l = 0; l < n_layer; ++l)
-        all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + 3]);
+        all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + tensor_index(Tensor::kSsmU)]);
     } else {
       for (const LayerData& L : data->layers()) all.merge(L.u_err);
     }
