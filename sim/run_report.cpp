@@ -82,19 +82,24 @@ std::string db(const quant::ErrorStats& s) {
 
 }  // namespace
 
-void write_run_report(const RunReportInput& in, const std::string& out_dir) {
+std::vector<std::string> run_report_files(bool workload) {
+  std::vector<std::string> files = {"run.json", "run.csv", "run.config.json"};
+  if (workload) files.push_back("run.workload.json");
+  return files;
+}
+
+void write_run_report(const RunResult& in, const std::string& out_dir) {
   const ArchConfig& arch = in.arch;
-  const Accelerator& acc = in.acc;
   const RunPlan& plan = in.plan;
   const int64_t n_layer = plan.dims.n_layer;
-  const TraceDatapath* data = in.trace_data;
+  const TraceDatapath* data = in.trace_data.get();
   const bool have_data = data != nullptr;
   const double period_ns = arch.clock_period_ns();
   auto to_cycles = [&](sc_core::sc_time t) {
     return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / period_ns));
   };
-  const uint64_t total_cycles = to_cycles(in.controller.finish_time());
-  const uint64_t prefill_cycles = to_cycles(in.controller.prefill_end_time());
+  const uint64_t total_cycles = to_cycles(in.finish);
+  const uint64_t prefill_cycles = to_cycles(in.prefill_end);
   const uint64_t decode_cycles = total_cycles - prefill_cycles;
   const double latency_ns = static_cast<double>(total_cycles) * period_ns;
   const int64_t tokens = (plan.prefill_tokens + plan.decode_tokens) * plan.batch;
@@ -106,7 +111,7 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   std::map<int64_t, Agg> per_layer;
   std::map<std::string, Agg> per_unit;
   Energy energy;
-  for (const OpRecord& r : acc.op_log()) {
+  for (const OpRecord& r : in.ops) {
     const Energy e = op_energy(r, arch);
     per[r.layer][unit_name(r.unit)].add(r, e);
     per_layer[r.layer].add(r, e);
@@ -114,9 +119,8 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
     energy.add(e);
   }
   energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
-  const auto& qs = acc.quant;
-  const auto& dram = acc.dram.stats();
-  const auto& mp = in.controller.memory_plan();
+  const auto& dram = in.dram;
+  const auto& mp = in.memory;
   const double weight_bound_ns = static_cast<double>(mp.weight_bytes) / arch.dram.bandwidth_gbps;
 
   // Tables.
@@ -223,8 +227,8 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   total["latency_per_token_ns"] = latency_ns / static_cast<double>(tokens);
   total["dram_read_bytes"] = dram.read_bytes;
   total["dram_write_bytes"] = dram.write_bytes;
-  total["sram_read_bytes"] = acc.sram.stats().read_bytes;
-  total["sram_write_bytes"] = acc.sram.stats().write_bytes;
+  total["sram_read_bytes"] = in.sram.read_bytes;
+  total["sram_write_bytes"] = in.sram.write_bytes;
   total["weight_bytes"] = mp.weight_bytes;
   total["weight_dram_bound_ns"] = weight_bound_ns;
   if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
@@ -302,25 +306,25 @@ void write_run_report(const RunReportInput& in, const std::string& out_dir) {
   ojson units;
   for (const char* u : kUnits) units[u] = per_unit[u].json(total_cycles);
   units["quant"]["region_counts"] = {
-      {"small", qs.region_counts()[static_cast<int>(quant::SeRegion::kSmall)]},
-      {"normal", qs.region_counts()[static_cast<int>(quant::SeRegion::kNormal)]},
-      {"large", qs.region_counts()[static_cast<int>(quant::SeRegion::kLarge)]},
-      {"saturated", qs.region_counts()[static_cast<int>(quant::SeRegion::kSaturated)]}};
+      {"small", in.quant_regions[static_cast<int>(quant::SeRegion::kSmall)]},
+      {"normal", in.quant_regions[static_cast<int>(quant::SeRegion::kNormal)]},
+      {"large", in.quant_regions[static_cast<int>(quant::SeRegion::kLarge)]},
+      {"saturated", in.quant_regions[static_cast<int>(quant::SeRegion::kSaturated)]}};
   units["dram"] = {
       {"read_bytes", dram.read_bytes},
       {"write_bytes", dram.write_bytes},
       {"accesses", dram.accesses},
       {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0}};
-  units["sram"] = {{"read_bytes", acc.sram.stats().read_bytes},
-                   {"write_bytes", acc.sram.stats().write_bytes},
-                   {"accesses", acc.sram.stats().accesses}};
+  units["sram"] = {{"read_bytes", in.sram.read_bytes},
+                   {"write_bytes", in.sram.write_bytes},
+                   {"accesses", in.sram.accesses}};
   j["units"] = units;
   j["memory_plan"] = {{"activations_in", mp.activations_in_sram ? "sram" : "dram"},
                       {"state_in", mp.state_in_sram ? "sram" : "dram"},
                       {"tile_footprint_bytes", mp.tile_footprint_bytes},
                       {"state_bytes", mp.state_bytes}};
   ojson gemm_ops = ojson::array();
-  for (const OpRecord& r : acc.op_log()) {
+  for (const OpRecord& r : in.ops) {
     if (r.unit != Unit::kGemm) continue;
     ojson g;
     g["name"] = op_name(r.op);

@@ -1,0 +1,208 @@
+#include "sim/simulate.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "common/error.hpp"
+#include "datapath/rates_datapath.hpp"
+#include "datapath/w8a8_datapath.hpp"
+#include "hw/accelerator.hpp"
+#include "mamba/mamba_forward.hpp"
+#include "mamba/w8a8.hpp"
+#include "numeric/hadamard.hpp"
+#include "sim/report.hpp"
+
+namespace ssmsim {
+
+namespace {
+
+std::pair<double, double> parse_window(const std::string& w) {
+  const size_t colon = w.find(':');
+  try {
+    if (colon == std::string::npos) throw std::invalid_argument("no colon");
+    size_t p1 = 0, p2 = 0;
+    const double a = std::stod(w.substr(0, colon), &p1);
+    const double b = std::stod(w.substr(colon + 1), &p2);
+    if (p1 != colon || p2 != w.size() - colon - 1 || a < 0 || b <= a)
+      throw std::invalid_argument("");
+    return {a, b};
+  } catch (const std::exception&) {
+    throw Error("--vcd-window = '" + w + "': expected START_NS:END_NS with 0 <= START < END");
+  }
+}
+
+}  // namespace
+
+RunResult simulate(const RunRequest& r) {
+  const ArchConfig& arch = r.arch;
+  const std::optional<Workload>& workload = r.workload;
+  const bool w8a8 = r.w8a8;
+  std::unique_ptr<Trace> trace;
+  ModelDims d;
+  RunPlan plan;
+  if (workload) {
+    d = workload->dims;
+    plan.prefill_tokens = workload->prefill_tokens;
+    plan.decode_tokens = workload->decode_tokens;
+    plan.batch = workload->batch;
+  } else {
+    trace = std::make_unique<Trace>(r.trace);
+    d = trace->dims();
+    if (r.tokens < 0 || r.tokens > trace->seq_len()) {
+      throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", r.tokens,
+                              trace->seq_len()));
+    }
+    const int64_t tokens = r.tokens == 0 ? trace->seq_len() : r.tokens;
+    (r.decode ? plan.decode_tokens : plan.prefill_tokens) = tokens;
+  }
+  int64_t hsize = arch.hadamard.size == 0 ? d.d_inner : arch.hadamard.size;
+  HadamardShape hs;
+  if (!hadamard_shape(hsize, &hs) || d.d_inner % hsize != 0) {
+    throw Error(fmt::format(
+        "hadamard.size = {}: not supported for d_inner {} (expected 2^k, 12*2^k, 20*2^k or "
+        "40*2^k dividing d_inner)",
+        hsize, d.d_inner));
+  }
+
+  std::unique_ptr<Checkpoint> ckpt;
+  std::string model_dir;
+  if (trace) {
+    model_dir = r.model.empty() ? find_checkpoint(r.trace, d.name) : r.model;
+  } else if (!r.model.empty()) {
+    throw Error("--model is for --trace (a workload runs timing-only)");
+  }
+  if (!model_dir.empty()) {
+    ckpt = std::make_unique<Checkpoint>(model_dir);
+    const ModelDims& c = ckpt->dims();
+    if (c.n_layer != d.n_layer || c.d_inner != d.d_inner || c.d_state != d.d_state ||
+        c.d_model != d.d_model) {
+      throw Error(model_dir + ": checkpoint dims (n_layer " + std::to_string(c.n_layer) +
+                  ", d_inner " + std::to_string(c.d_inner) + ") differ from trace " + r.trace);
+    }
+  }
+  // What the units compute: the W8A8 pipeline, the trace's data, or (timing
+  // only) nothing but the workload's region rates.
+  std::unique_ptr<Datapath> datapath;
+  std::unique_ptr<TraceDatapath> trace_data;
+  std::unique_ptr<MambaWeights> weights;
+  std::unique_ptr<W8A8Mamba> pipe;
+  std::unique_ptr<W8A8Sequence> seq;
+  W8A8Result w8;
+  if (w8a8) {
+    if (!ckpt) {
+      throw Error(r.trace +
+                  ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
+                  "found beside the trace)");
+    }
+    if (arch.fp16()) throw Error("--pipeline w8a8 computes the W8A8 datapath: precision = fp16");
+    if (hsize != d.d_inner) {
+      throw Error(fmt::format(
+          "hadamard.size = {}: --pipeline w8a8 folds one d_inner-wide transform into out_proj; "
+          "use 0 or {}",
+          hsize, d.d_inner));
+    }
+    weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
+    QuantScales qs;
+    if (!r.scales.empty()) {
+      qs = QuantScales::load(r.scales, d.n_layer);
+      w8.scales = r.scales;
+    } else {
+      // As ssmsim eval: Quamba's observers over every sequence of the trace.
+      ScaleCalibrator cal(*weights, r.percentile);
+      const std::vector<int32_t> all = trace->tokens();
+      for (int64_t b = 0; b < trace->batch(); ++b) {
+        cal.observe(std::vector<int32_t>(all.begin() + b * trace->seq_len(),
+                                         all.begin() + (b + 1) * trace->seq_len()));
+      }
+      qs = cal.scales();
+      w8.scales = fmt::format("calibrated on the trace (u: p{})", num(r.percentile));
+    }
+    W8A8Options wo;
+    wo.ssm_input = arch.quantizer.mode;
+    wo.se = arch.quantizer.se();
+    pipe = std::make_unique<W8A8Mamba>(*weights, qs, wo);
+    const std::vector<int32_t> all = trace->tokens();  // batch row 0: one sequence
+    // Decode steps store the SSM state INT8 between tokens (the prompt is
+    // the prefill's tokens).
+    seq = std::make_unique<W8A8Sequence>(
+        *pipe,
+        std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens),
+        wo.ssm_input, plan.prefill_tokens);
+    w8.quantizer = quant::kind_name(arch.quantizer.mode);
+    datapath = std::make_unique<W8A8Datapath>(*seq);
+  } else if (trace) {
+    trace_data = std::make_unique<TraceDatapath>(*trace, ckpt.get(), arch, r.percentile, hsize);
+  } else {
+    datapath = std::make_unique<RatesDatapath>(workload->regions.frac);
+  }
+  plan.dims = d;
+  plan.hadamard_size = hsize;
+
+  TraceWindow window;
+  if (!r.vcd.empty()) {
+    window.enabled = true;
+    if (!r.vcd_window.empty()) {
+      const auto [a, b] = parse_window(r.vcd_window);
+      window.start = sc_core::sc_time(a, sc_core::SC_NS);
+      window.end = sc_core::sc_time(b, sc_core::SC_NS);
+    }
+  } else if (!r.vcd_window.empty()) {
+    throw Error("--vcd-window needs --vcd FILE");
+  }
+
+  // SystemC's informational messages (tracing time unit...) would land in
+  // the report; warnings and errors still show.
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+  const auto wall0 = std::chrono::steady_clock::now();
+  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
+  // The controller is elaborated first: SystemC runs processes of one delta
+  // cycle in creation order, and the reports' figures depend on that order.
+  Controller controller("controller", arch, plan);
+  Accelerator acc("accelerator", arch, trace_data ? *trace_data : *datapath, &window);
+  acc.bind_driver(controller.sockets());
+  if (window.enabled) {
+    std::string base = r.vcd;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0)
+      base.resize(base.size() - 4);
+    acc.open_vcd(base);
+  }
+  sc_core::sc_start();
+  acc.close_vcd();
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (!controller.finished())
+    throw Error("internal: the simulation stopped before the run ended");
+
+  if (w8a8) {
+    // The fp32 reference on the same tokens, and the figures eval reports.
+    MambaForward fwd(*weights);
+    std::vector<LayerActivations> ref_acts;
+    const std::vector<float> ref = fwd.prefill(seq->token_ids(), &ref_acts, seq->state_from());
+    score(ref, seq->token_ids(), d.vocab_size, nullptr, w8.fp32);
+    score(seq->logits(), seq->token_ids(), d.vocab_size, &ref, w8.quantized);
+    const size_t nt = w8a8_tensor_names().size();
+    w8.layer_err.assign(static_cast<size_t>(d.n_layer) * nt, {});
+    merge_layer_errors(ref_acts, seq->take_activations(), nt, w8.layer_err);
+  }
+
+  RunResult res;
+  res.trace = r.trace;
+  res.model_dir = model_dir;
+  res.workload = r.workload;
+  res.plan = plan;
+  res.arch = arch;
+  res.ops = acc.op_log();
+  res.quant_regions = acc.quant.region_counts();
+  res.dram = acc.dram.stats();
+  res.sram = acc.sram.stats();
+  res.memory = controller.memory_plan();
+  res.finish = controller.finish_time();
+  res.prefill_end = controller.prefill_end_time();
+  res.wall_s = wall_s;
+  if (w8a8) res.w8a8 = std::move(w8);
+  res.trace_data = std::move(trace_data);
+  return res;
+}
+
+}  // namespace ssmsim

@@ -1,0 +1,66 @@
+// ssmsim run as a library function: elaborate the Controller and the
+// Accelerator for a trace (real data) or a workload (timing only), simulate,
+// and return what the run measured as plain data for the report.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "config/arch_config.hpp"
+#include "config/workload.hpp"
+#include "datapath/trace_datapath.hpp"
+#include "hw/address_map.hpp"
+#include "hw/controller.hpp"
+#include "hw/dram.hpp"
+#include "hw/sram.hpp"
+#include "hw/unit_stats.hpp"
+#include "mamba/scoring.hpp"
+
+namespace ssmsim {
+
+struct RunRequest {
+  ArchConfig arch;
+  std::optional<Workload> workload;  // timing only; or a trace:
+  std::string trace;
+  std::string model;      // its checkpoint ("": beside the trace, if there)
+  bool decode = false;    // the trace's tokens as decode steps (else a prefill)
+  int64_t tokens = 0;     // 0: the whole trace
+  bool w8a8 = false;      // the units compute Quamba's W8A8 pipeline (else the trace's data)
+  std::string scales;     // w8a8: scales file ("": calibrated on the trace)
+  double percentile = 99.99;
+  std::string vcd;         // waveform file ("": none)
+  std::string vcd_window;  // "START_NS:END_NS" ("": the whole run)
+};
+
+// run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.
+struct W8A8Result {
+  std::string quantizer, scales;  // SSM-input quantizer; where the scales came from
+  Score fp32, quantized;
+  std::vector<quant::ErrorStats> layer_err;  // [layer * tensors + tensor], w8a8_tensor_names()
+};
+
+struct RunResult {
+  std::string trace, model_dir;  // trace "" for a workload run
+  std::optional<Workload> workload;
+  RunPlan plan;
+  ArchConfig arch;
+  std::vector<OpRecord> ops;  // every operation, in completion order
+  std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
+  DramStats dram;
+  SramStats sram;
+  MemoryPlan memory;
+  sc_core::sc_time finish, prefill_end;
+  std::unique_ptr<TraceDatapath> trace_data;  // --pipeline trace on a trace, else nullptr
+  std::optional<W8A8Result> w8a8;
+  double wall_s = 0;
+};
+
+// Checks the request (errors name the option, key, file or tensor) before
+// anything runs, then simulates. One per process: SystemC elaborates once.
+RunResult simulate(const RunRequest& r);
+
+}  // namespace ssmsim
