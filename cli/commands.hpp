@@ -24,6 +24,12 @@ bool parse_options(
     boost::program_options::variables_map& vm, const std::string& footer = "",
     const boost::program_options::positional_options_description* positional = nullptr);
 
+// The exit code for the exception being handled (call inside a catch
+// block): kExitUsage for a bad command line, kExitInputError for bad input,
+// kExitInternal otherwise (its text then starts with "SystemC: " or
+// "internal error: "); *message gets the text.
+int exit_code_of_current_exception(std::string* message);
+
 int quant_command(const Args& args);
 int inspect_command(const Args& args);
 int run_command(const Args& args);

@@ -2,7 +2,6 @@
 // commands that simulate elaborate the Accelerator themselves.
 #include <fmt/format.h>
 
-#include <boost/program_options/errors.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -66,18 +65,18 @@ int sc_main(int argc, char* argv[]) {
     const ssmsim::Args args(argv + 2, argv + argc);
     try {
       return c.run(args);
-    } catch (const boost::program_options::error& e) {
-      std::cerr << "ssmsim " << name << ": " << e.what() << " (see ssmsim " << name << " --help)\n";
-      return ssmsim::kExitUsage;
-    } catch (const ssmsim::Error& e) {
-      std::cerr << "ssmsim " << name << ": error: " << e.what() << "\n";
-      return ssmsim::kExitInputError;
-    } catch (const sc_core::sc_report& e) {
-      std::cerr << "ssmsim " << name << ": SystemC: " << e.what() << "\n";
-      return ssmsim::kExitInternal;
-    } catch (const std::exception& e) {
-      std::cerr << "ssmsim " << name << ": internal error: " << e.what() << "\n";
-      return ssmsim::kExitInternal;
+    } catch (...) {
+      std::string message;
+      const int code = ssmsim::exit_code_of_current_exception(&message);
+      if (code == ssmsim::kExitUsage) {
+        std::cerr << "ssmsim " << name << ": " << message << " (see ssmsim " << name
+                  << " --help)\n";
+      } else if (code == ssmsim::kExitInputError) {
+        std::cerr << "ssmsim " << name << ": error: " << message << "\n";
+      } else {
+        std::cerr << "ssmsim " << name << ": " << message << "\n";
+      }
+      return code;
     }
   }
   std::cerr << "ssmsim: unknown command '" << name << "'\n\n";

@@ -1,6 +1,8 @@
 #include <iostream>
+#include <systemc>
 
 #include "cli/commands.hpp"
+#include "common/error.hpp"
 
 namespace ssmsim {
 
@@ -18,6 +20,23 @@ bool parse_options(const Args& args, const boost::program_options::options_descr
   }
   po::notify(vm);  // required options are checked after --help
   return true;
+}
+
+int exit_code_of_current_exception(std::string* message) {
+  try {
+    throw;
+  } catch (const boost::program_options::error& e) {
+    *message = e.what();
+    return kExitUsage;
+  } catch (const Error& e) {
+    *message = e.what();
+    return kExitInputError;
+  } catch (const sc_core::sc_report& e) {
+    *message = std::string("SystemC: ") + e.what();
+  } catch (const std::exception& e) {
+    *message = std::string("internal error: ") + e.what();
+  }
+  return kExitInternal;
 }
 
 }  // namespace ssmsim
