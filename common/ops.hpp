@@ -25,13 +25,23 @@ enum class Op : uint8_t {
   kLmHead,     // head
 };
 
-constexpr int kOpCount = 13;
-
 inline const char* op_name(Op op) {
-  static constexpr const char* kNames[kOpCount] = {
-      "rmsnorm", "in_proj", "conv1d_silu", "ssm_in_quant", "x_proj",     "dt_proj", "scan",
-      "gate",    "hadamard", "out_proj",   "residual",     "final_norm", "lm_head"};
-  return kNames[static_cast<int>(op)];
+  switch (op) {
+    case Op::kRmsNorm: return "rmsnorm";
+    case Op::kInProj: return "in_proj";
+    case Op::kConv1dSilu: return "conv1d_silu";
+    case Op::kSsmInQuant: return "ssm_in_quant";
+    case Op::kXProj: return "x_proj";
+    case Op::kDtProj: return "dt_proj";
+    case Op::kScan: return "scan";
+    case Op::kGate: return "gate";
+    case Op::kHadamard: return "hadamard";
+    case Op::kOutProj: return "out_proj";
+    case Op::kResidual: return "residual";
+    case Op::kFinalNorm: return "final_norm";
+    case Op::kLmHead: return "lm_head";
+  }
+  return "?";  // not an Op value
 }
 
 // A Mamba-1 block's operations in data order (the W8A8 datapath; the fp16

@@ -1,5 +1,10 @@
 #include "mamba/w8a8.hpp"
 
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -153,6 +158,31 @@ void ScaleCalibrator::fold(const Sample& s) {
     }
   }
   ++samples_;
+}
+
+void ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples) {
+  std::vector<Sample> got(samples.size());
+  std::atomic<size_t> next{0};
+  std::exception_ptr failed;
+  std::mutex failed_mutex;
+  const auto worker = [&] {
+    for (size_t i; (i = next++) < samples.size();) {
+      try {
+        got[i] = measure(samples[i]);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failed_mutex);
+        if (!failed) failed = std::current_exception();
+        next = samples.size();
+      }
+    }
+  };
+  const size_t threads =
+      std::min<size_t>(samples.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+  for (auto& th : pool) th.join();
+  if (failed) std::rethrow_exception(failed);
+  for (const auto& g : got) fold(g);  // the EMA depends on the order
 }
 
 QuantScales ScaleCalibrator::scales() const {

@@ -62,6 +62,9 @@ class ScaleCalibrator {
   Sample measure(const std::vector<LayerActivations>& acts, int64_t tokens) const;
   void fold(const Sample& s);
   void observe(const std::vector<int32_t>& tokens) { fold(measure(tokens)); }
+  // Every sample measured on parallel threads (each takes the next sample:
+  // texts differ in length), then folded in sample order.
+  void observe_all(const std::vector<std::vector<int32_t>>& samples);
   QuantScales scales() const;
 
  private:

@@ -45,6 +45,11 @@ snap eval eval --model "$model" --trace "$trace"
 snap eval_gen eval --model "$model" --trace "$trace" --prompt-tokens 200 --quantizer se
 snap sweep sweep --workload mamba-130m --arch edge --vary gemm.rows=16,64 \
   --vary dram.bandwidth_gbps=34,68 -j 2
+# calibrate writes one file.
+mkdir -p "$dir/calibrate"
+"$bin" calibrate --model "$model" --trace "$trace" --out "$tmp/scales.json" --force \
+  | grep -v -E ' in [0-9.]+ s$|wrote ' > "$dir/calibrate/stdout.txt"
+cp "$tmp/scales.json" "$dir/calibrate/"
 # VCD: the header's date line differs between runs.
 sed -i '/^\$date/,/^\$end/d' "$dir/run_prefill/run.vcd"
 # Sweep job folders hold the same files per row.

@@ -1,0 +1,79 @@
+#include "sim/calibrate.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+#include "io/checkpoint.hpp"
+#include "io/trace.hpp"
+
+namespace ssmsim {
+
+std::vector<std::vector<int32_t>> text_samples(const std::string& path, int64_t max_tokens) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open");
+  std::vector<std::vector<int32_t>> out;
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(path + ":" + std::to_string(n) + ": not JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
+      throw Error(path + ":" + std::to_string(n) + ": expected an object with a string 'text'");
+    }
+    const std::string text = j["text"].get<std::string>();
+    std::vector<int32_t> tok;
+    for (size_t i = 0; i < text.size() && static_cast<int64_t>(i) < max_tokens; ++i) {
+      tok.push_back(static_cast<uint8_t>(text[i]));  // UTF-8 bytes
+    }
+    // A one-byte text is a sample too (the observers need no next token);
+    // an empty one has no activations.
+    if (!tok.empty()) out.push_back(std::move(tok));
+  }
+  return out;
+}
+
+CalibrateResult calibrate(const CalibrateRequest& r) {
+  const Checkpoint ckpt(r.model);
+  const MambaWeights w = load_weights(ckpt);
+  std::vector<std::vector<int32_t>> seqs;
+  if (!r.text.empty()) {
+    if (w.dims.vocab_size != 256) {
+      throw Error(r.model + ": vocab_size " + std::to_string(w.dims.vocab_size) +
+                  ": --text needs a byte-level model (256); use --trace with dumped tokens");
+    }
+    seqs = text_samples(r.text, r.max_tokens);
+  } else {
+    for (const auto& p : r.traces) {
+      const Trace t(p);
+      const std::vector<int32_t> all = t.tokens();
+      for (int64_t b = 0; b < t.batch(); ++b) {
+        const int64_t n = std::min(t.seq_len(), r.max_tokens);
+        seqs.emplace_back(all.begin() + b * t.seq_len(), all.begin() + b * t.seq_len() + n);
+      }
+    }
+  }
+  if (r.samples > 0 && static_cast<int64_t>(seqs.size()) > r.samples) seqs.resize(r.samples);
+  if (seqs.empty()) throw Error("no calibration samples");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  ScaleCalibrator cal(w, r.percentile);
+  cal.observe_all(seqs);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CalibrateResult res;
+  res.scales = cal.scales();
+  res.scales.model = w.dims.name;
+  res.samples = static_cast<int64_t>(seqs.size());
+  for (const auto& q : seqs) res.tokens += q.size();
+  res.wall_s = wall;
+  return res;
+}
+
+}  // namespace ssmsim
