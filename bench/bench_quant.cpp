@@ -3,9 +3,9 @@
 // widening, percentile calibration. Figures go to docs/performance.md.
 #include <benchmark/benchmark.h>
 
+#include "io/trace.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/metrics.hpp"
-#include "io/trace.hpp"
 
 namespace {
 

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/commands.hpp"
 #include "common/error.hpp"
 #include "common/json_text.hpp"
-#include "cli/commands.hpp"
 #include "sim/calibrate.hpp"
 #include "sim/report.hpp"
 

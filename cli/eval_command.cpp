@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "common/error.hpp"
 #include "cli/commands.hpp"
+#include "common/error.hpp"
 #include "sim/eval_report.hpp"
 #include "sim/report.hpp"
 
@@ -72,15 +72,16 @@ int eval_command(const Args& args) {
   req.scales_file = scales_file;
   req.percentile = percentile;
   req.prompt_tokens = prompt_tokens;
-  const ojson options = {{"model", model},
-                         {"trace", traces},
-                         {"quantizer", quantizer},
-                         {"percentile", percentile},
-                         {"calib", calib},
-                         {"out", out},
-                         {"pipeline", pipeline},
-                         {"scales", scales_file},
-                         {"prompt_tokens", prompt_tokens < 0 ? ojson(nullptr) : ojson(prompt_tokens)}};
+  const ojson options = {
+      {"model", model},
+      {"trace", traces},
+      {"quantizer", quantizer},
+      {"percentile", percentile},
+      {"calib", calib},
+      {"out", out},
+      {"pipeline", pipeline},
+      {"scales", scales_file},
+      {"prompt_tokens", prompt_tokens < 0 ? ojson(nullptr) : ojson(prompt_tokens)}};
   prepare_output_dir(out, {"eval.json", "eval.csv"}, force);
   write_eval_report(evaluate(req), options, out);
   return kExitOk;

@@ -5,11 +5,11 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "common/error.hpp"
 #include "cli/commands.hpp"
-#include "sim/report.hpp"
+#include "common/error.hpp"
 #include "io/checkpoint.hpp"
 #include "io/trace.hpp"
+#include "sim/report.hpp"
 
 namespace po = boost::program_options;
 

@@ -7,8 +7,8 @@
 #include <iostream>
 #include <systemc>
 
-#include "common/error.hpp"
 #include "cli/commands.hpp"
+#include "common/error.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "common/error.hpp"
 #include "cli/commands.hpp"
+#include "common/error.hpp"
 #include "sim/quant_report.hpp"
 #include "sim/report.hpp"
 

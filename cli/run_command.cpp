@@ -7,9 +7,9 @@
 #include <iostream>
 #include <optional>
 
+#include "cli/commands.hpp"
 #include "common/error.hpp"
 #include "config/workload.hpp"
-#include "cli/commands.hpp"
 #include "sim/report.hpp"
 #include "sim/run_report.hpp"
 

@@ -2,8 +2,8 @@
 // sim/sweep.hpp (-j N processes) and are merged into one CSV row each.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 

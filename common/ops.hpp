@@ -27,19 +27,32 @@ enum class Op : uint8_t {
 
 inline const char* op_name(Op op) {
   switch (op) {
-    case Op::kRmsNorm: return "rmsnorm";
-    case Op::kInProj: return "in_proj";
-    case Op::kConv1dSilu: return "conv1d_silu";
-    case Op::kSsmInQuant: return "ssm_in_quant";
-    case Op::kXProj: return "x_proj";
-    case Op::kDtProj: return "dt_proj";
-    case Op::kScan: return "scan";
-    case Op::kGate: return "gate";
-    case Op::kHadamard: return "hadamard";
-    case Op::kOutProj: return "out_proj";
-    case Op::kResidual: return "residual";
-    case Op::kFinalNorm: return "final_norm";
-    case Op::kLmHead: return "lm_head";
+    case Op::kRmsNorm:
+      return "rmsnorm";
+    case Op::kInProj:
+      return "in_proj";
+    case Op::kConv1dSilu:
+      return "conv1d_silu";
+    case Op::kSsmInQuant:
+      return "ssm_in_quant";
+    case Op::kXProj:
+      return "x_proj";
+    case Op::kDtProj:
+      return "dt_proj";
+    case Op::kScan:
+      return "scan";
+    case Op::kGate:
+      return "gate";
+    case Op::kHadamard:
+      return "hadamard";
+    case Op::kOutProj:
+      return "out_proj";
+    case Op::kResidual:
+      return "residual";
+    case Op::kFinalNorm:
+      return "final_norm";
+    case Op::kLmHead:
+      return "lm_head";
   }
   return "?";  // not an Op value
 }

@@ -30,7 +30,8 @@ struct Param {
 };
 
 // A key's field, from a mutable config (get() reads through it too).
-#define FIELD(member) [](ArchConfig& c) -> auto& { return c.member; }
+#define FIELD(member) \
+  [](ArchConfig & c) -> auto& { return c.member; }
 
 template <typename F>
 ojson read(F field, const ArchConfig& c) {
@@ -40,7 +41,10 @@ ojson read(F field, const ArchConfig& c) {
 template <typename F>
 Param integer(const char* path, F field, int64_t def, int64_t lo, int64_t hi, const char* help,
               std::string source) {
-  return {path, help, def, std::move(source),
+  return {path,
+          help,
+          def,
+          std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_number_integer()) {
               throw Error(fmt::format("{}: {} = {}: expected an integer in [{}, {}]", where, path,
@@ -61,7 +65,10 @@ Param integer(const char* path, F field, int64_t def, int64_t lo, int64_t hi, co
 template <typename F>
 Param real(const char* path, F field, double def, bool open_lo, double lo, double hi,
            const char* help, std::string source) {
-  return {path, help, def, std::move(source),
+  return {path,
+          help,
+          def,
+          std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             const std::string range = fmt::format("{}{}, {}]", open_lo ? "(" : "[", lo, hi);
             if (!v.is_number()) {
@@ -80,7 +87,10 @@ Param real(const char* path, F field, double def, bool open_lo, double lo, doubl
 
 template <typename F>
 Param boolean(const char* path, F field, bool def, const char* help, std::string source) {
-  return {path, help, def, std::move(source),
+  return {path,
+          help,
+          def,
+          std::move(source),
           [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
             if (!v.is_boolean()) {
               throw Error(
@@ -95,26 +105,29 @@ Param boolean(const char* path, F field, bool def, const char* help, std::string
 template <typename E, typename F>
 Param choice(const char* path, F field, const char* def,
              std::vector<std::pair<const char*, E>> names, const char* help, std::string source) {
-  return {path, help, def, std::move(source),
-          [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
-            std::string all;
-            for (const auto& n : names) all += (all.empty() ? "" : " | ") + std::string(n.first);
-            for (const auto& n : names) {
-              if (v.is_string() && v.get<std::string>() == n.first) {
-                field(c) = n.second;
-                return;
-              }
-            }
-            throw Error(
-                fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
-          },
-          [=](const ArchConfig& c) {
-            const E e = field(const_cast<ArchConfig&>(c));
-            for (const auto& n : names) {
-              if (n.second == e) return ojson(n.first);
-            }
-            return ojson(nullptr);
-          }};
+  return {
+      path,
+      help,
+      def,
+      std::move(source),
+      [=](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
+        std::string all;
+        for (const auto& n : names) all += (all.empty() ? "" : " | ") + std::string(n.first);
+        for (const auto& n : names) {
+          if (v.is_string() && v.get<std::string>() == n.first) {
+            field(c) = n.second;
+            return;
+          }
+        }
+        throw Error(fmt::format("{}: {} = {}: expected one of {}", where, path, json_text(v), all));
+      },
+      [=](const ArchConfig& c) {
+        const E e = field(const_cast<ArchConfig&>(c));
+        for (const auto& n : names) {
+          if (n.second == e) return ojson(n.first);
+        }
+        return ojson(nullptr);
+      }};
 }
 
 const std::vector<Param>& params() {
@@ -130,12 +143,14 @@ const std::vector<Param>& params() {
        [](const ArchConfig& c) { return ojson(c.version); }},
       {"name", "a name for this architecture (free text)", "default", "",
        [](ArchConfig& c, const nlohmann::json& v, const std::string& where) {
-         if (!v.is_string()) throw Error(where + ": name = " + json_text(v) + ": expected a string");
+         if (!v.is_string())
+           throw Error(where + ": name = " + json_text(v) + ": expected a string");
          c.name = v.get<std::string>();
        },
        [](const ArchConfig& c) { return ojson(c.name); }},
       real("clock_mhz", FIELD(clock_mhz), 1000.0, true, 0, 10000,
-           "accelerator clock in MHz, (0, 10000]", our + "a round 1 GHz for a small edge accelerator"),
+           "accelerator clock in MHz, (0, 10000]",
+           our + "a round 1 GHz for a small edge accelerator"),
       choice<Precision>("precision", FIELD(precision), "w8a8",
                         {{"w8a8", Precision::kW8A8}, {"fp16", Precision::kFp16}},
                         "w8a8 (INT8 datapath, quantizer, Hadamard) | fp16 (baseline)",
@@ -222,8 +237,8 @@ const std::vector<Param>& params() {
               our + "2 MiB: one 64-token tile of the bundled model, twice, plus state"),
       integer("sram.ports", FIELD(sram.ports), 4, 1, 1024, "SRAM ports",
               our + "4 ports of 64 B per cycle (256 B/cycle)"),
-      integer("sram.port_bytes", FIELD(sram.port_bytes), 64, 1, 1 << 16,
-              "bytes per port per cycle", our + "see sram.ports"),
+      integer("sram.port_bytes", FIELD(sram.port_bytes), 64, 1, 1 << 16, "bytes per port per cycle",
+              our + "see sram.ports"),
       integer("sram.latency_cycles", FIELD(sram.latency_cycles), 2, 0, 1000,
               "SRAM access latency (cycles)", our + "2 cycles for a banked SRAM"),
       integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 1, 1 << 20,
@@ -244,7 +259,8 @@ const std::vector<Param>& params() {
            "pJ per element quantized",
            horowitz + "FP16 multiply 1.1 pJ + three 8-bit operations 0.1 pJ"),
       real("energy.vector_op_pj", FIELD(energy.vector_op_pj), 1.5, false, 0, 1e6,
-           "pJ per vector-unit element operation", horowitz + "FP16 multiply 1.1 + FP16 add 0.4 pJ"),
+           "pJ per vector-unit element operation",
+           horowitz + "FP16 multiply 1.1 + FP16 add 0.4 pJ"),
       real("energy.scan_update_pj", FIELD(energy.scan_update_pj), 16.6, false, 0, 1e6,
            "pJ per SSM state update (channel x state x token)",
            horowitz + "2 FP32 multiply-adds (4.6 pJ each) + 2 FP32 multiplies (3.7 pJ each); exp "

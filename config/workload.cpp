@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "config/arch_config.hpp"
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "common/json_text.hpp"
+#include "config/arch_config.hpp"
 
 namespace ssmsim {
 

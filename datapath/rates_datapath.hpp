@@ -20,7 +20,8 @@ class RatesDatapath : public Datapath {
     q.source = QuantRegions::Source::kRates;
     q.rates = rates_;
     for (size_t r = 0; r < rates_.size(); ++r) {
-      q.counts[r] = static_cast<uint64_t>(std::llround(static_cast<double>(c.elements) * rates_[r]));
+      q.counts[r] =
+          static_cast<uint64_t>(std::llround(static_cast<double>(c.elements) * rates_[r]));
     }
     return q;
   }

@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "io/trace_calibration.hpp"
 #include "numeric/hadamard.hpp"
 #include "numeric/selective_scan.hpp"
-#include "io/trace_calibration.hpp"
 
 namespace ssmsim {
 
@@ -65,8 +65,9 @@ TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const A
 QuantRegions TraceDatapath::quantize(const Command& c, uint8_t* regions) {
   LayerData& L = layers_[static_cast<size_t>(c.layer)];
   const auto off = static_cast<size_t>(c.first_token * d_inner_);
-  const quant::ErrorStats s = quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements),
-                                             L.u_scale, se_, L.u_hat.data() + off, regions);
+  const quant::ErrorStats s =
+      quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements), L.u_scale, se_,
+                     L.u_hat.data() + off, regions);
   L.u_err.merge(s);
   QuantRegions q;
   q.source = QuantRegions::Source::kElements;
@@ -111,7 +112,8 @@ void TraceDatapath::compute(const Command& c) {
       }
       break;
     }
-    default: break;  // the GEMMs and the other vector operations: timing only
+    default:
+      break;  // the GEMMs and the other vector operations: timing only
   }
 }
 

@@ -45,7 +45,9 @@ class Accelerator : public sc_core::sc_module {
 
   // Every executed operation, in completion order.
   const std::vector<OpRecord>& op_log() const { return log_; }
-  std::array<const UnitBase*, kUnitCount> units() const { return {&gemm, &quant, &scan, &had, &vec}; }
+  std::array<const UnitBase*, kUnitCount> units() const {
+    return {&gemm, &quant, &scan, &had, &vec};
+  }
 
  private:
   std::vector<OpRecord> log_;  // declared before the units: they hold a pointer to it

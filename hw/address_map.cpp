@@ -16,9 +16,8 @@ constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << 38);
 
 }  // namespace
 
-MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens,
-                       int64_t decode_tokens, int64_t tile_tokens, int64_t batch,
-                       uint64_t sram_bytes) {
+MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens, int64_t decode_tokens,
+                       int64_t tile_tokens, int64_t batch, uint64_t sram_bytes) {
   MemoryPlan m;
   const uint64_t eb = fp16 ? 2 : 1;
   m.bytes = {eb, eb, eb};
@@ -60,12 +59,17 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
   const auto ul = static_cast<uint64_t>(layer);
   uint64_t base = 0;
   switch (ref.region) {
-    case Region::kNone: return {0, 0};
-    case Region::kWeights: base = kDramBase + ul * layer_weight_stride_; break;
+    case Region::kNone:
+      return {0, 0};
+    case Region::kWeights:
+      base = kDramBase + ul * layer_weight_stride_;
+      break;
     case Region::kState:
       base = state_base_ + ul * (plan_.state_bytes / static_cast<uint64_t>(dims_.n_layer));
       break;
-    case Region::kLogits: base = kDramLogits; break;
+    case Region::kLogits:
+      base = kDramLogits;
+      break;
     default: {
       // Activation slot of this tile: two slots alternate (double buffering).
       const uint64_t slot = (plan_.activations_in_sram ? kSramBase : kDramActivations) +

@@ -27,9 +27,8 @@ struct MemoryPlan {
 
 // The memory plan of a run: prefill tiles of up to `tile_tokens` tokens,
 // decode steps, `batch` sequences, in an SRAM of `sram_bytes`.
-MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens,
-                       int64_t decode_tokens, int64_t tile_tokens, int64_t batch,
-                       uint64_t sram_bytes);
+MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens, int64_t decode_tokens,
+                       int64_t tile_tokens, int64_t batch, uint64_t sram_bytes);
 
 // Offsets of a tile's activation buffers inside its slot, for `rows` rows.
 struct TileLayout {
@@ -42,7 +41,9 @@ TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b)
 class AddressMap {
  public:
   AddressMap(const ModelDims& d, const MemoryPlan& plan);
-  TileLayout tile_layout(uint64_t rows) const { return ssmsim::tile_layout(dims_, rows, plan_.bytes); }
+  TileLayout tile_layout(uint64_t rows) const {
+    return ssmsim::tile_layout(dims_, rows, plan_.bytes);
+  }
   // The operand of `ref` for a tile (slot tile % 2) and layer (n_layer: the head).
   Operand place(const RegionRef& ref, int64_t tile, int64_t layer, const TileLayout& tl) const;
 

@@ -29,8 +29,8 @@ struct Operand {
 
 struct Command : tlm::tlm_extension<Command> {
   Op op = Op::kRmsNorm;
-  int64_t layer = 0;  // n_layer for the head (final norm, lm_head)
-  int64_t tile = 0;   // prefill tile, or decode step
+  int64_t layer = 0;        // n_layer for the head (final norm, lm_head)
+  int64_t tile = 0;         // prefill tile, or decode step
   int64_t first_token = 0;  // token index of the first row
   int64_t tokens = 0;       // tokens (rows of one sequence)
   // GEMM unit: C[m, n] = A[m, k] * W[k, n].

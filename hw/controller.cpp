@@ -78,8 +78,8 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   (*sockets()[static_cast<size_t>(p.unit)])->b_transport(trans, delay);
   if (trans.is_response_error()) {
-    throw Error(std::string("controller: ") + op_name(c.op) + " of layer " +
-                std::to_string(layer) + " failed: " + trans.get_response_string());
+    throw Error(std::string("controller: ") + op_name(c.op) + " of layer " + std::to_string(layer) +
+                " failed: " + trans.get_response_string());
   }
   if (delay > sc_core::SC_ZERO_TIME) wait(delay);
   if (order != nullptr) {

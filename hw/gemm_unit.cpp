@@ -59,7 +59,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
       t = data;
     }
     if (s + 1 < strips) {  // prefetch the next strip while this one computes
-      ready = mem(tlm::TLM_READ_COMMAND, {d.weight.addr + weight_offset, strip_bytes(s + 1)}, t, rec);
+      ready =
+          mem(tlm::TLM_READ_COMMAND, {d.weight.addr + weight_offset, strip_bytes(s + 1)}, t, rec);
       weight_offset += strip_bytes(s + 1);
     }
     t += cycles(per_strip_cycles);

@@ -20,7 +20,8 @@ LayerWeights layer_weights(const ModelDims& d, uint64_t wb) {
 }
 
 uint64_t head_weight_bytes(const ModelDims& d, uint64_t wb) {
-  return static_cast<uint64_t>(d.d_model * 2) + static_cast<uint64_t>(d.vocab_size * d.d_model) * wb;
+  return static_cast<uint64_t>(d.d_model * 2) +
+         static_cast<uint64_t>(d.vocab_size * d.d_model) * wb;
 }
 
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b) {
@@ -37,17 +38,27 @@ uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows,
   const auto D = static_cast<uint64_t>(d.d_inner), dm = static_cast<uint64_t>(d.d_model),
              N = static_cast<uint64_t>(d.d_state), dr = static_cast<uint64_t>(d.dt_rank);
   switch (r) {
-    case Region::kResid: return rows * dm * 4;
-    case Region::kNorm: return rows * dm * b.act;
-    case Region::kXZ: return rows * 2 * D * b.act;
-    case Region::kU: return rows * D * 2;
-    case Region::kDtBC: return rows * (dr + 2 * N) * b.act;
-    case Region::kDt: return rows * D * 2;
-    case Region::kY: return rows * D * 2;
-    case Region::kYq: return b.act == 1 ? rows * D : 0;  // w8a8 only
-    case Region::kOut: return rows * dm * 2;
-    default: throw Error("internal: region " + std::to_string(static_cast<int>(r)) +
-                         " is not an activation buffer");
+    case Region::kResid:
+      return rows * dm * 4;
+    case Region::kNorm:
+      return rows * dm * b.act;
+    case Region::kXZ:
+      return rows * 2 * D * b.act;
+    case Region::kU:
+      return rows * D * 2;
+    case Region::kDtBC:
+      return rows * (dr + 2 * N) * b.act;
+    case Region::kDt:
+      return rows * D * 2;
+    case Region::kY:
+      return rows * D * 2;
+    case Region::kYq:
+      return b.act == 1 ? rows * D : 0;  // w8a8 only
+    case Region::kOut:
+      return rows * dm * 2;
+    default:
+      throw Error("internal: region " + std::to_string(static_cast<int>(r)) +
+                  " is not an activation buffer");
   }
 }
 

@@ -92,7 +92,8 @@ uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b);
 uint64_t ssm_state_bytes(const ModelDims& d, const ElementBytes& b);
 
 // Bytes of each activation region for `rows` rows (tokens x batch).
-uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows, const ElementBytes& b);
+uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows,
+                                 const ElementBytes& b);
 
 // A Mamba-1 block: rmsnorm -> in_proj -> conv1d+SiLU -> quantizer -> x_proj
 // -> dt_proj -> scan -> gate -> Hadamard (+INT8) -> out_proj -> residual,

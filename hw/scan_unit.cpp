@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace ssmsim {
 
 using sc_core::sc_time;

@@ -11,8 +11,8 @@
 #include <array>
 
 #include "config/arch_config.hpp"
-#include "numeric/quantizer.hpp"
 #include "hw/unit_base.hpp"
+#include "numeric/quantizer.hpp"
 
 namespace ssmsim {
 

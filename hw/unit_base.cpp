@@ -120,8 +120,9 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   sc_time t = at;
   mem_initiator->b_transport(trans, t);
   if (trans.is_response_error()) {
-    throw Error(std::string(unit_name(unit_)) + ": memory " + (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
-                std::to_string(bytes) + " bytes at 0x" +
+    throw Error(std::string(unit_name(unit_)) + ": memory " +
+                (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " + std::to_string(bytes) +
+                " bytes at 0x" +
                 [&] {
                   char b[32];
                   std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(addr));

@@ -35,8 +35,7 @@ class UnitBase : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<UnitBase> mem_initiator;  // to memory
 
   SC_HAS_PROCESS(UnitBase);
-  UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns,
-           const UnitContext& ctx);
+  UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns, const UnitContext& ctx);
 
   const UnitStats& stats() const { return stats_; }
   Unit unit() const { return unit_; }
@@ -52,8 +51,7 @@ class UnitBase : public sc_core::sc_module {
 
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).
-  sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at,
-                       OpRecord& rec);
+  sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at, OpRecord& rec);
 
   // Operations run in the callers' threads, and a signal has one driver:
   // state changes only notify, and one method per unit writes the signals

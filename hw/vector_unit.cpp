@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-
 namespace ssmsim {
 
 using sc_core::sc_time;
@@ -19,7 +18,8 @@ uint64_t VectorUnit::op_cycles(const VectorConfig& v, int64_t elements, int64_t 
 sc_time VectorUnit::execute(const Command& d, OpRecord& rec) {
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
-  ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight, zero, rec));  // conv1d weights, norm gains
+  ready = std::max(ready,
+                   mem(tlm::TLM_READ_COMMAND, d.weight, zero, rec));  // conv1d weights, norm gains
   if (d.decode && d.state.bytes > 0) {  // conv1d state of a decode step
     ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
   }
@@ -27,7 +27,8 @@ sc_time VectorUnit::execute(const Command& d, OpRecord& rec) {
   const uint64_t busy = op_cycles(cfg_, d.elements, d.passes);
   const sc_time t = ready + cycles(busy);
   sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
-  if (d.decode && d.state.bytes > 0) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
+  if (d.decode && d.state.bytes > 0)
+    done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(d.elements);

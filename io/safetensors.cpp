@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
-#include "numeric/half.hpp"
 #include "common/json_text.hpp"
+#include "numeric/half.hpp"
 
 namespace ssmsim {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "numeric/calibration.hpp"
 #include "io/trace.hpp"
+#include "numeric/calibration.hpp"
 
 namespace ssmsim {
 

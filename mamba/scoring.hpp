@@ -4,12 +4,12 @@
 // tensor against the fp32 model's activations.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "numeric/metrics.hpp"
 #include "mamba/mamba_forward.hpp"
-#include <nlohmann/json.hpp>
+#include "numeric/metrics.hpp"
 
 namespace ssmsim {
 
@@ -30,7 +30,18 @@ nlohmann::ordered_json score_json(const Score& s, bool with_agreement);
 // ssm.h, is the SSM state where it is stored: see W8A8Sequence).
 const std::vector<std::string>& w8a8_tensor_names();
 // Their indices, by name.
-enum class Tensor : size_t { kMixerIn, kX, kZ, kSsmU, kSsmDt, kSsmB, kSsmC, kSsmY, kMixerOut, kSsmH };
+enum class Tensor : size_t {
+  kMixerIn,
+  kX,
+  kZ,
+  kSsmU,
+  kSsmDt,
+  kSsmB,
+  kSsmC,
+  kSsmY,
+  kMixerOut,
+  kSsmH
+};
 constexpr size_t tensor_index(Tensor t) { return static_cast<size_t>(t); }
 const std::vector<float>& activation(const LayerActivations& a, size_t tensor);
 // Merges, for every layer and the first `tensors` tensors, the error of

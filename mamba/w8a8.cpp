@@ -1,20 +1,19 @@
 #include "mamba/w8a8.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <cmath>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
-#include <algorithm>
-#include <array>
-#include <cmath>
-#include <fstream>
-
-#include "numeric/calibration.hpp"
 #include "common/error.hpp"
+#include "common/json_file.hpp"
+#include "numeric/calibration.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/hadamard.hpp"
-#include "common/json_file.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/selective_scan.hpp"
 
@@ -348,9 +347,10 @@ void W8A8Sequence::check(Op op, int64_t layer, int64_t t0, int64_t t1) const {
   const int64_t n = m_.w_.dims.n_layer;
   const bool head = is_head(op);
   if (t0 < 0 || t1 > L_ || t0 >= t1 || (head ? layer != n : (layer < 0 || layer >= n))) {
-    throw Error(std::string("W8A8: ") + op_name(op) + " of layer " + std::to_string(layer) + " on rows [" +
-                std::to_string(t0) + ", " + std::to_string(t1) + "): outside the sequence of " +
-                std::to_string(L_) + " tokens and " + std::to_string(n) + " layers");
+    throw Error(std::string("W8A8: ") + op_name(op) + " of layer " + std::to_string(layer) +
+                " on rows [" + std::to_string(t0) + ", " + std::to_string(t1) +
+                "): outside the sequence of " + std::to_string(L_) + " tokens and " +
+                std::to_string(n) + " layers");
   }
 }
 

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "common/ops.hpp"
+#include "mamba/mamba_forward.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
-#include "mamba/mamba_forward.hpp"
 
 namespace ssmsim {
 

@@ -30,14 +30,16 @@ void write_eval_report(const EvalResult& res, const nlohmann::ordered_json& opti
           : fmt::format("calibrated on {} trace(s) (u: p{})", r.calib.size(), num(r.percentile)));
   TextTable t({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity", "delta_ce_nats",
                "top1_agreement_%"});
-  t.add({"fp32", fmt::format("{:.5f}", res.fp32.ce()), fmt::format("{:.5f}", res.fp32.ce() / std::log(2.0)),
+  t.add({"fp32", fmt::format("{:.5f}", res.fp32.ce()),
+         fmt::format("{:.5f}", res.fp32.ce() / std::log(2.0)),
          fmt::format("{:.4f}", std::exp(res.fp32.ce())), "0", "100"});
   for (size_t k = 0; k < r.kinds.size(); ++k) {
     t.add({quant::kind_name(r.kinds[k]), fmt::format("{:.5f}", res.quantized[k].ce()),
            fmt::format("{:.5f}", res.quantized[k].ce() / std::log(2.0)),
            fmt::format("{:.4f}", std::exp(res.quantized[k].ce())),
            fmt::format("{:+.5f}", res.quantized[k].ce() - res.fp32.ce()),
-           fmt::format("{:.2f}", 100.0 * res.quantized[k].agree / std::max<uint64_t>(1, res.quantized[k].predictions))});
+           fmt::format("{:.2f}", 100.0 * res.quantized[k].agree /
+                                     std::max<uint64_t>(1, res.quantized[k].predictions))});
   }
   std::cout << t.str() << "\n";
   std::vector<std::string> lh = {"layer", "scale"};
@@ -53,10 +55,12 @@ void write_eval_report(const EvalResult& res, const nlohmann::ordered_json& opti
     const auto sqnr = [&](size_t k, size_t ti) {
       return fmt::format("{:.2f}", res.layer_err[k][static_cast<size_t>(l) * nt + ti].sqnr_db());
     };
-    for (size_t k = 0; k < r.kinds.size(); ++k) row.push_back(sqnr(k, r.w8a8 ? tensor_index(Tensor::kSsmU) : 0));
+    for (size_t k = 0; k < r.kinds.size(); ++k)
+      row.push_back(sqnr(k, r.w8a8 ? tensor_index(Tensor::kSsmU) : 0));
     if (r.w8a8) {
       row.push_back(fmt::format("{:.6g}", res.scales.layers[static_cast<size_t>(l)].h));
-      for (size_t k = 0; k < r.kinds.size(); ++k) row.push_back(sqnr(k, tensor_index(Tensor::kSsmH)));
+      for (size_t k = 0; k < r.kinds.size(); ++k)
+        row.push_back(sqnr(k, tensor_index(Tensor::kSsmH)));
     }
     lt.add(row);
   }
@@ -68,17 +72,19 @@ void write_eval_report(const EvalResult& res, const nlohmann::ordered_json& opti
   j["sequences"] = res.sequences;
   ojson qj;
   qj["fp32"] = score_json(res.fp32, false);
-  for (size_t k = 0; k < r.kinds.size(); ++k) qj[quant::kind_name(r.kinds[k])] = score_json(res.quantized[k], true);
+  for (size_t k = 0; k < r.kinds.size(); ++k)
+    qj[quant::kind_name(r.kinds[k])] = score_json(res.quantized[k], true);
   j["quantizers"] = qj;
   ojson layers = ojson::array();
   CsvWriter csv({"row", "layer", "quantizer", "tensor", "scale", "sqnr_db", "mse",
                  "cross_entropy_nats", "bits_per_token", "perplexity", "top1_agreement"});
-  csv.add({"model", "", "fp32", "", "", "", "", num(res.fp32.ce()), num(res.fp32.ce() / std::log(2.0)),
-           num(std::exp(res.fp32.ce())), ""});
+  csv.add({"model", "", "fp32", "", "", "", "", num(res.fp32.ce()),
+           num(res.fp32.ce() / std::log(2.0)), num(std::exp(res.fp32.ce())), ""});
   for (size_t k = 0; k < r.kinds.size(); ++k) {
     csv.add({"model", "", quant::kind_name(r.kinds[k]), "", "", "", "", num(res.quantized[k].ce()),
              num(res.quantized[k].ce() / std::log(2.0)), num(std::exp(res.quantized[k].ce())),
-             num(static_cast<double>(res.quantized[k].agree) / std::max<uint64_t>(1, res.quantized[k].predictions))});
+             num(static_cast<double>(res.quantized[k].agree) /
+                 std::max<uint64_t>(1, res.quantized[k].predictions))});
   }
   for (int64_t l = 0; l < res.n_layer; ++l) {
     for (size_t ti = 0; ti < res.tensors.size(); ++ti) {
@@ -94,8 +100,8 @@ void write_eval_report(const EvalResult& res, const nlohmann::ordered_json& opti
       for (size_t k = 0; k < r.kinds.size(); ++k) {
         const quant::ErrorStats& e = res.layer_err[k][static_cast<size_t>(l) * nt + ti];
         lq[quant::kind_name(r.kinds[k])] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
-                                          {"mse", e.mse()},
-                                          {"max_abs_err", e.max_abs_error}};
+                                            {"mse", e.mse()},
+                                            {"max_abs_err", e.max_abs_error}};
         csv.add({"layer", std::to_string(l), quant::kind_name(r.kinds[k]), res.tensors[ti], scale,
                  num(e.sqnr_db()), num(e.mse()), "", "", "", ""});
       }

@@ -36,7 +36,8 @@ EvalResult evaluate(const EvalRequest& r) {
   for (const auto& c : (cals.empty() ? evals : cals)) sources.push_back(c.get());
   std::vector<float> scales;
   for (int64_t l = 0; l < d.n_layer; ++l) {
-    scales.push_back(static_cast<float>(calibrate_layer(sources, l, "ssm.u", r.percentile).scale()));
+    scales.push_back(
+        static_cast<float>(calibrate_layer(sources, l, "ssm.u", r.percentile).scale()));
     if (!(scales.back() > 0)) throw Error("layer " + std::to_string(l) + ": u scale is 0");
   }
 

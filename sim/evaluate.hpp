@@ -20,10 +20,10 @@ struct EvalRequest {
   std::vector<std::string> traces;  // evaluated tokens
   std::vector<std::string> calib;   // calibration traces (empty: the evaluated ones)
   std::vector<quant::QuantKind> kinds;
-  bool w8a8 = true;                 // else only u quantized, the rest fp32
-  std::string scales_file;          // w8a8: scales from ssmsim calibrate ("": calibrate)
+  bool w8a8 = true;         // else only u quantized, the rest fp32
+  std::string scales_file;  // w8a8: scales from ssmsim calibrate ("": calibrate)
   double percentile = 99.99;
-  int64_t prompt_tokens = -1;       // w8a8: prompt length, the rest decode steps (-1: all prompt)
+  int64_t prompt_tokens = -1;  // w8a8: prompt length, the rest decode steps (-1: all prompt)
 };
 
 struct EvalResult {

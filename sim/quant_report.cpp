@@ -82,10 +82,9 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
   }
   std::cout << fmt::format(
       "ssmsim quant: {} ({}, {} layers, {} x {} tokens), tensor {}, scale = p{} of |x| / 127{}\n\n",
-      q.trace, res.model, res.n_layer, res.batch, res.seq_len, q.tensor,
-      num(q.percentile),
+      q.trace, res.model, res.n_layer, res.batch, res.seq_len, q.tensor, num(q.percentile),
       q.calib.empty() ? " over the trace itself"
-                    : fmt::format(" calibrated on {} file(s)", q.calib.size()));
+                      : fmt::format(" calibrated on {} file(s)", q.calib.size()));
   std::cout << table.str();
 
   // JSON and CSV.

@@ -45,8 +45,6 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
-double json_number(double v) { return std::isfinite(v) ? v : 0.0; }
-
 ojson json_number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
 
 std::string num(double v) {

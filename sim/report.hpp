@@ -20,7 +20,6 @@ void prepare_output_dir(const std::string& dir, const std::vector<std::string>& 
 void write_file_atomic(const std::string& path, const std::string& content);
 
 // JSON cannot hold infinities: they are written as null.
-double json_number(double v);
 ojson json_number_or_null(double v);
 
 class TextTable {

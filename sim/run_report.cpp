@@ -6,8 +6,8 @@
 #include <iostream>
 #include <map>
 
-#include "hw/energy.hpp"
 #include "common/json_text.hpp"
+#include "hw/energy.hpp"
 #include "sim/report.hpp"
 
 namespace ssmsim {
@@ -136,8 +136,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   std::cout << fmt::format(
       "ssmsim run: {}; prefill {} + decode {} token(s); arch '{}' {} at {} MHz, GEMM {}x{} {}, "
       "quantizer {}{}\n",
-      what, plan.prefill_tokens, plan.decode_tokens, arch.name, precision_name(arch.precision), num(arch.clock_mhz),
-      arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
+      what, plan.prefill_tokens, plan.decode_tokens, arch.name, precision_name(arch.precision),
+      num(arch.clock_mhz), arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
       arch.fp16() ? "none (fp16)" : quant::kind_name(arch.quantizer.mode),
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
   if (!mp.activations_in_sram) {

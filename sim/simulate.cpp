@@ -171,8 +171,7 @@ RunResult simulate(const RunRequest& r) {
   acc.close_vcd();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  if (!controller.finished())
-    throw Error("internal: the simulation stopped before the run ended");
+  if (!controller.finished()) throw Error("internal: the simulation stopped before the run ended");
 
   if (w8a8) {
     // The fp32 reference on the same tokens, and the figures eval reports.

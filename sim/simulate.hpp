@@ -26,11 +26,11 @@ struct RunRequest {
   ArchConfig arch;
   std::optional<Workload> workload;  // timing only; or a trace:
   std::string trace;
-  std::string model;      // its checkpoint ("": beside the trace, if there)
-  bool decode = false;    // the trace's tokens as decode steps (else a prefill)
-  int64_t tokens = 0;     // 0: the whole trace
-  bool w8a8 = false;      // the units compute Quamba's W8A8 pipeline (else the trace's data)
-  std::string scales;     // w8a8: scales file ("": calibrated on the trace)
+  std::string model;    // its checkpoint ("": beside the trace, if there)
+  bool decode = false;  // the trace's tokens as decode steps (else a prefill)
+  int64_t tokens = 0;   // 0: the whole trace
+  bool w8a8 = false;    // the units compute Quamba's W8A8 pipeline (else the trace's data)
+  std::string scales;   // w8a8: scales file ("": calibrated on the trace)
   double percentile = 99.99;
   std::string vcd;         // waveform file ("": none)
   std::string vcd_window;  // "START_NS:END_NS" ("": the whole run)
@@ -48,7 +48,7 @@ struct RunResult {
   std::optional<Workload> workload;
   RunPlan plan;
   ArchConfig arch;
-  std::vector<OpRecord> ops;  // every operation, in completion order
+  std::vector<OpRecord> ops;                // every operation, in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
   DramStats dram;
   SramStats sram;

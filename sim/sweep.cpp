@@ -293,7 +293,6 @@ int64_t merge_dir(const std::string& dir, const std::string& csv_out, bool print
   return not_done;
 }
 
-
 bool run_jobs(const std::string& out, const std::vector<int64_t>& todo, int64_t jobs_n) {
   const std::string exe = self_exe();
   const std::string adir = fs::absolute(out).lexically_normal().string();

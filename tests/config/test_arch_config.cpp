@@ -5,9 +5,9 @@
 
 #include <fstream>
 
-#include "config/arch_config.hpp"
 #include "common/error.hpp"
 #include "common/json_text.hpp"
+#include "config/arch_config.hpp"
 
 using namespace ssmsim;
 using ::testing::HasSubstr;

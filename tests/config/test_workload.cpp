@@ -7,10 +7,10 @@
 #include <cmath>
 #include <fstream>
 
-#include "config/arch_config.hpp"
 #include "common/error.hpp"
-#include "hw/soft_edge_quantizer.hpp"
+#include "config/arch_config.hpp"
 #include "config/workload.hpp"
+#include "hw/soft_edge_quantizer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ssmsim;

@@ -69,15 +69,15 @@ TEST(Accelerator, EveryOperationFollowsItsFormula) {
       const int64_t elements = (r.op == Op::kConv1dSilu || r.op == Op::kGate) ? 64 * 768 : 64 * 384;
       expect = VectorUnit::op_cycles(a.vector, elements, passes);
     }
-    EXPECT_EQ(r.busy_cycles, expect) << unit_name(r.unit) << " " << op_name(r.op) << " layer "
-                                     << r.layer;
+    EXPECT_EQ(r.busy_cycles, expect)
+        << unit_name(r.unit) << " " << op_name(r.op) << " layer " << r.layer;
     EXPECT_EQ(r.end_cycle - r.start_cycle, r.busy_cycles + r.stall_cycles) << op_name(r.op);
   }
 }
 
 TEST(Accelerator, SharedUnitsBoundTheTotal) {
-  const uint64_t total = static_cast<uint64_t>(sim().controller->finish_time() /
-                                               sc_core::sc_time(1, sc_core::SC_NS));
+  const uint64_t total =
+      static_cast<uint64_t>(sim().controller->finish_time() / sc_core::sc_time(1, sc_core::SC_NS));
   for (const UnitBase* u : sim().acc->units()) {
     EXPECT_LE(u->stats().busy_cycles + u->stats().stall_cycles, total) << unit_name(u->unit());
   }

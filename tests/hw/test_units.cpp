@@ -24,8 +24,9 @@ namespace {
 struct CraftedInput : Datapath {
   explicit CraftedInput(quant::QuantKind kind) : kind(kind) {}
   QuantRegions quantize(const Command& c, uint8_t* regions) override {
-    const quant::ErrorStats s = quant::measure(kind, u.data(), static_cast<size_t>(c.elements),
-                                               1.0f, quant::SoftEdgeParams(), u_hat.data(), regions);
+    const quant::ErrorStats s =
+        quant::measure(kind, u.data(), static_cast<size_t>(c.elements), 1.0f,
+                       quant::SoftEdgeParams(), u_hat.data(), regions);
     QuantRegions q;
     q.source = QuantRegions::Source::kElements;
     for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
+#include "io/checkpoint.hpp"
 #include "tests/support/craft.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "io/checkpoint.hpp"
 
 using namespace ssmsim;
 using namespace ssmsim::test;

@@ -7,9 +7,9 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "io/safetensors.hpp"
 #include "tests/support/craft.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "io/safetensors.hpp"
 
 using namespace ssmsim;
 using namespace ssmsim::test;

@@ -2,9 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "io/trace.hpp"
 #include "tests/support/craft.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "io/trace.hpp"
 
 using namespace ssmsim;
 using namespace ssmsim::test;

@@ -8,8 +8,8 @@
 #include <filesystem>
 
 #include "common/error.hpp"
-#include "mamba/mamba_forward.hpp"
 #include "io/trace.hpp"
+#include "mamba/mamba_forward.hpp"
 
 using namespace ssmsim;
 

@@ -8,8 +8,8 @@
 #include <cmath>
 
 #include "common/error.hpp"
-#include "mamba/w8a8.hpp"
 #include "io/trace.hpp"
+#include "mamba/w8a8.hpp"
 
 using namespace ssmsim;
 using ::testing::HasSubstr;

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "numeric/calibration.hpp"
 #include "common/error.hpp"
+#include "numeric/calibration.hpp"
 
 using namespace ssmsim::quant;
 

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <fstream>
 
+#include "io/trace.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/metrics.hpp"
-#include "io/trace.hpp"
 
 using namespace ssmsim;
 using namespace ssmsim::quant;

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <random>
 
-#include "numeric/metrics.hpp"
-#include "numeric/selective_scan.hpp"
 #include "io/checkpoint.hpp"
 #include "io/trace.hpp"
+#include "numeric/metrics.hpp"
+#include "numeric/selective_scan.hpp"
 
 using namespace ssmsim;
 
