@@ -18,10 +18,13 @@ namespace po = boost::program_options;
 namespace ssmsim {
 
 int calibrate_command(const Args& args) {
-  std::string model, text, out = "scales.json";
-  std::vector<std::string> traces;
-  int64_t samples = 0, max_tokens = 512;
-  double percentile = 99.99;
+  CalibrateRequest req;  // the options bind to its fields
+  std::string& model = req.model;
+  std::string& text = req.text;
+  std::vector<std::string>& traces = req.traces;
+  int64_t &samples = req.samples, &max_tokens = req.max_tokens;
+  double& percentile = req.percentile;
+  std::string out = "scales.json";
   bool force = false;
   po::options_description desc(
       "ssmsim calibrate: static activation scales for the W8A8 pipeline (Quamba's observers:\n"
@@ -47,13 +50,6 @@ int calibrate_command(const Args& args) {
   if (std::ifstream(out).good() && !force) throw Error(out + ": exists; pass --force to overwrite");
   const std::filesystem::path parent = std::filesystem::path(out).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  CalibrateRequest req;
-  req.model = model;
-  req.text = text;
-  req.traces = traces;
-  req.samples = samples;
-  req.max_tokens = max_tokens;
-  req.percentile = percentile;
   const CalibrateResult res = calibrate(req);
   const QuantScales& s = res.scales;
   TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had", "h"});

@@ -15,10 +15,12 @@ namespace po = boost::program_options;
 namespace ssmsim {
 
 int eval_command(const Args& args) {
-  std::string model, quantizer = "all", out = "out", pipeline = "w8a8", scales_file;
-  std::vector<std::string> traces, calib;
-  double percentile = 99.99;
-  int64_t prompt_tokens = -1;
+  EvalRequest req;  // the options bind to its fields
+  std::string &model = req.model, &scales_file = req.scales_file;
+  std::vector<std::string>&traces = req.traces, &calib = req.calib;
+  double& percentile = req.percentile;
+  int64_t& prompt_tokens = req.prompt_tokens;
+  std::string quantizer = "all", out = "out", pipeline = "w8a8";
   bool force = false;
   po::options_description desc(
       "ssmsim eval: cost of quantization at the model's output, fp32 vs each SSM-input\n"
@@ -63,15 +65,8 @@ int eval_command(const Args& args) {
                       : "--prompt-tokens = " + std::to_string(prompt_tokens) + ": expected >= 0");
   }
 
-  EvalRequest req;
-  req.model = model;
-  req.traces = traces;
-  req.calib = calib;
   req.kinds = kinds;
   req.w8a8 = w8a8;
-  req.scales_file = scales_file;
-  req.percentile = percentile;
-  req.prompt_tokens = prompt_tokens;
   const ojson options = {
       {"model", model},
       {"trace", traces},
