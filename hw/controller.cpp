@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "hw/switch_count.hpp"
 
 namespace ssmsim {
 
@@ -53,8 +54,12 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
                                 : p.order == StateOrder::kScan ? &next_scan_
                                                                : nullptr;
   const auto l = static_cast<size_t>(layer);
-  if (order != nullptr) {
-    while ((*order)[l] != tile) wait(order_ev_);
+  if (order != nullptr && (*order)[l] != tile) {
+    sc_core::sc_event mine;
+    const auto key = std::make_tuple(static_cast<int>(p.order), layer, tile);
+    order_waiters_[key] = &mine;
+    while ((*order)[l] != tile) counted_wait(mine);
+    order_waiters_.erase(key);
   }
   Command c = p.cmd;
   c.layer = layer;
@@ -81,10 +86,12 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
     throw Error(std::string("controller: ") + op_name(c.op) + " of layer " + std::to_string(layer) +
                 " failed: " + trans.get_response_string());
   }
-  if (delay > sc_core::SC_ZERO_TIME) wait(delay);
+  if (delay > sc_core::SC_ZERO_TIME) counted_wait(delay);
   if (order != nullptr) {
     ++(*order)[l];
-    order_ev_.notify(sc_core::SC_ZERO_TIME);
+    const auto next =
+        order_waiters_.find(std::make_tuple(static_cast<int>(p.order), layer, (*order)[l]));
+    if (next != order_waiters_.end()) next->second->notify(sc_core::SC_ZERO_TIME);
   }
 }
 
@@ -108,7 +115,7 @@ void Controller::run() {
       tile_done_ev_.notify();
     });
   }
-  while (tiles_done_ < n_tiles_) wait(tile_done_ev_);
+  while (tiles_done_ < n_tiles_) counted_wait(tile_done_ev_);
   prefill_end_ = sc_core::sc_time_stamp();
   // Decode steps follow the prefill's tokens, one after another (the state
   // handoff at the phase boundary is not charged: docs/timing.md).

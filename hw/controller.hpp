@@ -14,6 +14,7 @@
 #include <map>
 #include <systemc>
 #include <tlm>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -68,7 +69,10 @@ class Controller : public sc_core::sc_module {
   std::map<std::pair<int64_t, bool>, BlockProgram> programs_;  // by tile tokens, decode
   int64_t n_tiles_ = 1;
   std::vector<int64_t> next_conv_, next_scan_;
-  sc_core::sc_event order_ev_, tile_done_ev_;
+  // A tile waiting for its turn at a stateful operation: (order, layer,
+  // tile) -> its own event, so finishing a tile wakes only its successor.
+  std::map<std::tuple<int, int64_t, int64_t>, sc_core::sc_event*> order_waiters_;
+  sc_core::sc_event tile_done_ev_;
   int64_t tiles_done_ = 0;
   sc_core::sc_time finish_, prefill_end_;
   bool finished_ = false;

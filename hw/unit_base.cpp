@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "hw/address_map.hpp"
+#include "hw/switch_count.hpp"
 
 namespace ssmsim {
 
@@ -45,20 +46,21 @@ void UnitBase::trace(sc_core::sc_trace_file* tf) const {
 }
 
 void UnitBase::acquire(int64_t priority) {
-  if (!busy_ && (waiting_.empty() || priority <= *waiting_.begin())) {
+  if (!busy_ && (waiting_.empty() || priority <= waiting_.begin()->first)) {
     busy_ = true;
     return;
   }
-  waiting_.insert(priority);
+  sc_core::sc_event mine;
+  const auto it = waiting_.emplace(priority, &mine);
   touch_signals();
-  while (busy_ || priority > *waiting_.begin()) wait(released_);
-  waiting_.erase(waiting_.find(priority));
+  while (busy_ || waiting_.begin() != it) counted_wait(mine);
+  waiting_.erase(it);
   busy_ = true;
 }
 
 void UnitBase::release() {
   busy_ = false;
-  released_.notify();
+  if (!waiting_.empty()) waiting_.begin()->second->notify();  // the lowest priority's turn
   touch_signals();
 }
 
@@ -70,7 +72,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     return;
   }
   // Commands are synchronised: which unit runs what first depends on time.
-  wait(delay);
+  counted_wait(delay);
   delay = sc_core::SC_ZERO_TIME;
   acquire(d->priority);
   OpRecord rec;
@@ -83,12 +85,15 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.K = d->k;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
   touch_signals();
-  // Inside an operation the unit runs ahead of the kernel in local time
-  // (memory requests carry their offset); it synchronises once, at the end.
-  qk_.reset();
+  // Inside an operation the unit runs ahead of the kernel in local time:
+  // its memory requests carry their offset as the annotated delay and the
+  // targets place them in their reservation tables at once, answering when
+  // the data is there; the unit synchronises once, at the operation's end.
+  // No quantum keeper: nothing in the operation needs the kernel's time, and
+  // placing requests when they are simulated (not in time order) is the
+  // memory arbitration docs/timing.md describes.
   const sc_time done = execute(*d, rec);
-  qk_.inc(done);
-  qk_.sync();
+  counted_wait(done);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
   stats_.ops += 1;
   stats_.busy_cycles += rec.busy_cycles;

@@ -1,15 +1,14 @@
 // What every compute unit shares: a target socket for commands from the
 // controller, an initiator socket to memory, in-order priority arbitration,
-// a quantum keeper for the operation's local time, stats and an op log, and
+// local time within an operation, stats and an op log, and
 // signals mirrored for VCD tracing (TLM payloads do not show in waveforms).
 // A unit is a timing model: what its operation computes is the Datapath's.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
-#include <tlm_utils/tlm_quantumkeeper.h>
 
-#include <set>
+#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -64,7 +63,6 @@ class UnitBase : public sc_core::sc_module {
 
   sc_core::sc_time period_;
   UnitStats stats_;
-  tlm_utils::tlm_quantumkeeper qk_;
   sc_core::sc_signal<bool> busy_sig_;
   sc_core::sc_signal<int> queued_sig_;
   const TraceWindow* window_;
@@ -79,8 +77,10 @@ class UnitBase : public sc_core::sc_module {
   Unit unit_;
   std::vector<OpRecord>* log_;
   bool busy_ = false;
-  std::multiset<int64_t> waiting_;
-  sc_core::sc_event released_;
+  // Commands waiting for the unit, by priority, each with its own event:
+  // a release wakes only the one that may proceed, so a switch costs the
+  // same whatever the queue's length.
+  std::multimap<int64_t, sc_core::sc_event*> waiting_;
   sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
 };

@@ -382,7 +382,13 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
               << et.str();
   }
   j["config"] = arch.to_json();
-  j["host"] = {{"wall_s", in.wall_s}};  // the one non-deterministic field
+  // How the simulation ran, not what it simulated: wall time (the one
+  // non-deterministic field) and the simulator's cost per operation.
+  j["host"] = {{"wall_s", in.wall_s},
+               {"process_switches", in.process_switches},
+               {"switches_per_op", in.ops.empty() ? 0.0
+                                                  : static_cast<double>(in.process_switches) /
+                                                        static_cast<double>(in.ops.size())}};
 
   CsvWriter csv({"layer", "unit", "ops", "busy_cycles", "busy_pct", "stall_cycles",
                  "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",

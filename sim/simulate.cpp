@@ -8,6 +8,7 @@
 #include "datapath/rates_datapath.hpp"
 #include "datapath/w8a8_datapath.hpp"
 #include "hw/accelerator.hpp"
+#include "hw/switch_count.hpp"
 #include "mamba/mamba_forward.hpp"
 #include "mamba/w8a8.hpp"
 #include "numeric/hadamard.hpp"
@@ -155,7 +156,6 @@ RunResult simulate(const RunRequest& r) {
   // the report; warnings and errors still show.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   const auto wall0 = std::chrono::steady_clock::now();
-  tlm::tlm_global_quantum::instance().set(sc_core::sc_time(1, sc_core::SC_US));
   // The controller is elaborated first: SystemC runs processes of one delta
   // cycle in creation order, and the reports' figures depend on that order.
   Controller controller("controller", arch, plan);
@@ -199,6 +199,7 @@ RunResult simulate(const RunRequest& r) {
   res.finish = controller.finish_time();
   res.prefill_end = controller.prefill_end_time();
   res.wall_s = wall_s;
+  res.process_switches = switch_count();
   if (w8a8) res.w8a8 = std::move(w8);
   res.trace_data = std::move(trace_data);
   return res;

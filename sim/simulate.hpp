@@ -57,6 +57,7 @@ struct RunResult {
   std::unique_ptr<TraceDatapath> trace_data;  // --pipeline trace on a trace, else nullptr
   std::optional<W8A8Result> w8a8;
   double wall_s = 0;
+  uint64_t process_switches = 0;  // SystemC thread switches the model asked for
 };
 
 // Checks the request (errors name the option, key, file or tensor) before

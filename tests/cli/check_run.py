@@ -18,6 +18,9 @@
   check_run.py same-eval R.json E.json     run --pipeline w8a8's model-output figures equal
                                            eval.json's exactly, for run's quantizer and fp32:
                                            cross-entropy, perplexity, top-1, every layer's error
+  check_run.py switches BOUND A.json ...   host.switches_per_op <= BOUND in every run (the
+                                           simulator's cost per operation does not grow with
+                                           the tile count)
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -38,6 +41,13 @@ def get(doc, path):
 
 def main(argv):
     mode = argv[1]
+    if mode == "switches":
+        bound = float(argv[2])
+        for path in argv[3:]:
+            per_op = load(path)["host"]["switches_per_op"]
+            print(f"{path}: {per_op:.3f} switches per operation")
+            assert 0 < per_op <= bound, f"{path}: {per_op} switches per operation > {bound}"
+        return 0
     if mode == "clock":
         a, b, ratio = load(argv[2]), load(argv[3]), float(argv[4])
         ca, cb = a["total"]["cycles"], b["total"]["cycles"]
