@@ -3,13 +3,13 @@
 namespace ssmsim {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
-                         const TraceWindow* window)
+                         const TraceWindow* window, OpSink* sink)
     : sc_module(name),
-      gemm("gemm", cfg, UnitContext{&log_, window, &datapath}),
-      quant("quant", cfg, UnitContext{&log_, window, &datapath}),
-      scan("scan", cfg, UnitContext{&log_, window, &datapath}),
-      had("hadamard", cfg, UnitContext{&log_, window, &datapath}),
-      vec("vector", cfg, UnitContext{&log_, window, &datapath}),
+      gemm("gemm", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
+      quant("quant", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
+      scan("scan", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
+      had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
+      vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
       noc("noc"),
       dram("dram", cfg.dram, window),
       sram("sram", cfg.sram, cfg.clock_period_ns()) {

@@ -30,9 +30,10 @@ namespace ssmsim {
 
 class Accelerator : public sc_core::sc_module {
  public:
-  // datapath: what the units compute (a plain Datapath: timing only).
+  // datapath: what the units compute (a plain Datapath: timing only);
+  // sink: where executed operations go (nullptr: kept in op_log()).
   Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
-              const TraceWindow* window);
+              const TraceWindow* window, OpSink* sink = nullptr);
   ~Accelerator() override;
 
   // Binds a driver's command sockets, one per Unit in Unit order.
@@ -43,14 +44,14 @@ class Accelerator : public sc_core::sc_module {
   void open_vcd(const std::string& path_without_ext);
   void close_vcd();
 
-  // Every executed operation, in completion order.
-  const std::vector<OpRecord>& op_log() const { return log_; }
+  // Every executed operation, in completion order (without an OpSink).
+  const std::vector<OpRecord>& op_log() const { return log_.ops; }
   std::array<const UnitBase*, kUnitCount> units() const {
     return {&gemm, &quant, &scan, &had, &vec};
   }
 
  private:
-  std::vector<OpRecord> log_;  // declared before the units: they hold a pointer to it
+  OpLog log_;  // declared before the units: they may hold a pointer to it
 
  public:
   GemmUnit gemm;

@@ -21,7 +21,7 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       window_(ctx.window),
       datapath_(*ctx.datapath),
       unit_(unit),
-      log_(ctx.log),
+      sink_(ctx.sink),
       scratch_(1) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
@@ -104,7 +104,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   stats_.sram_read_bytes += rec.sram_read_bytes;
   stats_.sram_write_bytes += rec.sram_write_bytes;
   release();
-  log_->push_back(rec);
+  sink_->add(rec);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -23,9 +23,9 @@ namespace ssmsim {
 
 // What every unit is built with besides its own configuration.
 struct UnitContext {
-  std::vector<OpRecord>* log;  // executed operations, appended in completion order
-  const TraceWindow* window;   // VCD window (nullptr: no tracing)
-  Datapath* datapath;          // computes each operation's data
+  OpSink* sink;               // executed operations, in completion order
+  const TraceWindow* window;  // VCD window (nullptr: no tracing)
+  Datapath* datapath;         // computes each operation's data
 };
 
 class UnitBase : public sc_core::sc_module {
@@ -75,7 +75,7 @@ class UnitBase : public sc_core::sc_module {
   void signals_method();
 
   Unit unit_;
-  std::vector<OpRecord>* log_;
+  OpSink* sink_;
   bool busy_ = false;
   // Commands waiting for the unit, by priority, each with its own event:
   // a release wakes only the one that may proceed, so a switch costs the

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "hw/command.hpp"
 
@@ -34,6 +35,21 @@ struct OpRecord {
   uint64_t arith_ops = 0;
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
   uint64_t sram_read_bytes = 0, sram_write_bytes = 0;
+};
+
+// Where units hand their executed operations, in completion order. A run
+// aggregates them as they come (its memory does not grow with the run's
+// length); OpLog keeps them all (tests).
+class OpSink {
+ public:
+  virtual ~OpSink() = default;
+  virtual void add(const OpRecord& r) = 0;
+};
+
+class OpLog : public OpSink {
+ public:
+  void add(const OpRecord& r) override { ops.push_back(r); }
+  std::vector<OpRecord> ops;
 };
 
 }  // namespace ssmsim

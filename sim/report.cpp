@@ -30,19 +30,34 @@ void prepare_output_dir(const std::string& dir, const std::vector<std::string>& 
   }
 }
 
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!out_) throw Error(tmp_ + ": cannot open for writing");
+}
+
+AtomicFile::~AtomicFile() {
+  if (!committed_) {
+    out_.close();
+    std::remove(tmp_.c_str());
+  }
+}
+
+void AtomicFile::commit() {
+  out_.flush();
+  if (!out_) throw Error(tmp_ + ": write failed");
+  out_.close();
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp_.c_str());
+    throw Error(path_ + ": cannot rename the temporary file into place");
+  }
+  committed_ = true;
+}
+
 void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(tmp + ": cannot open for writing");
-    out << content;
-    out.flush();
-    if (!out) throw Error(tmp + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the temporary file into place");
-  }
+  AtomicFile f(path);
+  f.out() << content;
+  f.commit();
 }
 
 ojson json_number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }

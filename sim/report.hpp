@@ -4,6 +4,7 @@
 // existing results are only replaced when the user passes --force.
 #pragma once
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,6 +19,23 @@ void prepare_output_dir(const std::string& dir, const std::vector<std::string>& 
 
 // Writes content to path atomically (temporary file + rename).
 void write_file_atomic(const std::string& path, const std::string& content);
+
+// The same, streamed: write to out(), then commit() renames the temporary
+// file into place; without commit() (an exception) it is removed.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  std::ostream& out() { return out_; }
+  void commit();
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 // JSON cannot hold infinities: they are written as null.
 ojson json_number_or_null(double v);

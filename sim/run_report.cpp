@@ -18,39 +18,52 @@ const char* const kUnits[kUnitCount] = {unit_name(Unit::kGemm), unit_name(Unit::
                                         unit_name(Unit::kScan), unit_name(Unit::kHad),
                                         unit_name(Unit::kVec)};
 
-struct Agg {
-  uint64_t ops = 0, busy = 0, stall = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
-  uint64_t arith = 0;
-  uint64_t start = UINT64_MAX, end = 0;
-  Energy energy;
-  void add(const OpRecord& r, const Energy& e) {
-    ++ops;
-    arith += r.arith_ops;
-    energy.add(e);
-    busy += r.busy_cycles;
-    stall += r.stall_cycles;
-    dram_r += r.dram_read_bytes;
-    dram_w += r.dram_write_bytes;
-    sram_r += r.sram_read_bytes;
-    sram_w += r.sram_write_bytes;
-    start = std::min(start, r.start_cycle);
-    end = std::max(end, r.end_cycle);
-  }
-  ojson json(uint64_t total_cycles) const {
-    ojson j;
-    j["ops"] = ops;
-    j["busy_cycles"] = busy;
-    j["busy_pct"] = total_cycles ? 100.0 * static_cast<double>(busy) / total_cycles : 0.0;
-    j["stall_cycles"] = stall;
-    j["dram_read_bytes"] = dram_r;
-    j["dram_write_bytes"] = dram_w;
-    j["sram_read_bytes"] = sram_r;
-    j["sram_write_bytes"] = sram_w;
-    j["arith_ops"] = arith;
-    j["energy_pj"] = energy.total_pj();
-    return j;
-  }
-};
+// Units in alphabetical order: how per-layer unit objects were always listed.
+constexpr Unit kUnitsByName[kUnitCount] = {Unit::kGemm, Unit::kHad, Unit::kQuant, Unit::kScan,
+                                           Unit::kVec};
+
+ojson agg_json(const Agg& a, uint64_t total_cycles) {
+  ojson j;
+  j["ops"] = a.ops;
+  j["busy_cycles"] = a.busy;
+  j["busy_pct"] = total_cycles ? 100.0 * static_cast<double>(a.busy) / total_cycles : 0.0;
+  j["stall_cycles"] = a.stall;
+  j["dram_read_bytes"] = a.dram_r;
+  j["dram_write_bytes"] = a.dram_w;
+  j["sram_read_bytes"] = a.sram_r;
+  j["sram_write_bytes"] = a.sram_w;
+  j["arith_ops"] = a.arith;
+  j["energy_pj"] = a.energy.total_pj();
+  return j;
+}
+
+// One gemm_ops entry, as nlohmann's dump(2) writes it inside run.json's
+// array (8 spaces before a key); written directly, so run.json streams
+// without a JSON tree of every GEMM.
+void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, const ArchConfig& a) {
+  const std::string layer = g.layer < n_layer ? std::to_string(g.layer) : "\"head\"";
+  o << fmt::format(
+      "    {{\n"
+      "      \"name\": \"{}\",\n"
+      "      \"layer\": {},\n"
+      "      \"tile\": {},\n"
+      "      \"M\": {},\n"
+      "      \"N\": {},\n"
+      "      \"K\": {},\n"
+      "      \"dataflow\": \"{}\",\n"
+      "      \"array\": [\n"
+      "        {},\n"
+      "        {}\n"
+      "      ],\n"
+      "      \"compute_cycles\": {},\n"
+      "      \"busy_cycles\": {},\n"
+      "      \"stall_cycles\": {},\n"
+      "      \"start_cycle\": {},\n"
+      "      \"end_cycle\": {}\n"
+      "    }}",
+      op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow), a.gemm.rows,
+      a.gemm.cols, g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle);
+}
 
 ojson energy_json(const Energy& e) {
   return {{"compute_pj", e.compute_pj},
@@ -106,18 +119,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   const double tokens_per_s = latency_ns > 0 ? tokens / (latency_ns * 1e-9) : 0.0;
   const std::string source = in.workload ? "workload " + in.workload->name : in.trace;
 
-  // Aggregate the op log per layer (n_layer = the head) and unit.
-  std::map<int64_t, std::map<std::string, Agg>> per;
-  std::map<int64_t, Agg> per_layer;
-  std::map<std::string, Agg> per_unit;
-  Energy energy;
-  for (const OpRecord& r : in.ops) {
-    const Energy e = op_energy(r, arch);
-    per[r.layer][unit_name(r.unit)].add(r, e);
-    per_layer[r.layer].add(r, e);
-    per_unit[unit_name(r.unit)].add(r, e);
-    energy.add(e);
-  }
+  const RunAggregate& agg = in.ops;
+  Energy energy = agg.energy();
   energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
   const auto& dram = in.dram;
   const auto& mp = in.memory;
@@ -149,16 +152,17 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   head.insert(head.end(), {"stall_cycles", "dram_read_bytes", "energy_nj"});
   if (have_data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
   TextTable lt(head);
-  for (const auto& [layer, agg] : per_layer) {
+  for (int64_t layer = 0; layer < agg.layers(); ++layer) {
+    const Agg& la = agg.layer(layer);
+    if (la.ops == 0) continue;
     std::vector<std::string> row = {layer < n_layer ? std::to_string(layer) : "head",
-                                    std::to_string(agg.end - agg.start)};
-    for (const char* u : kUnits) {
-      auto it = per[layer].find(u);
-      row.push_back(it == per[layer].end() ? "0" : std::to_string(it->second.busy));
+                                    std::to_string(la.end - la.start)};
+    for (int u = 0; u < kUnitCount; ++u) {
+      row.push_back(std::to_string(agg.at(layer, static_cast<Unit>(u)).busy));
     }
-    row.push_back(std::to_string(agg.stall));
-    row.push_back(std::to_string(agg.dram_r));
-    row.push_back(fmt::format("{:.1f}", agg.energy.total_pj() * 1e-3));
+    row.push_back(std::to_string(la.stall));
+    row.push_back(std::to_string(la.dram_r));
+    row.push_back(fmt::format("{:.1f}", la.energy.total_pj() * 1e-3));
     if (have_data && layer < n_layer) {
       const LayerData& L = data->layers()[static_cast<size_t>(layer)];
       row.insert(row.end(), {db(L.u_err), db(L.y_err), db(L.had_err)});
@@ -170,9 +174,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   std::cout << lt.str() << "\n";
   TextTable ut({"unit", "ops", "busy_cycles", "busy_%", "stall_cycles", "dram_read_bytes",
                 "dram_write_bytes", "sram_read_bytes", "sram_write_bytes", "energy_nj"});
-  for (const char* u : kUnits) {
-    const Agg& a = per_unit[u];
-    ut.add({u, std::to_string(a.ops), std::to_string(a.busy),
+  for (int u = 0; u < kUnitCount; ++u) {
+    const Agg& a = agg.unit(static_cast<Unit>(u));
+    ut.add({kUnits[u], std::to_string(a.ops), std::to_string(a.busy),
             fmt::format("{:.1f}", total_cycles ? 100.0 * a.busy / total_cycles : 0.0),
             std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
             std::to_string(a.sram_r), std::to_string(a.sram_w),
@@ -261,7 +265,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   }
   j["phases"] = phases;
   ojson ej = energy_json(energy);
-  for (const char* u : kUnits) ej["units"][u] = energy_json(per_unit[u].energy);
+  for (int u = 0; u < kUnitCount; ++u) {
+    ej["units"][kUnits[u]] = energy_json(agg.unit(static_cast<Unit>(u)).energy);
+  }
   ojson table;
   for (int u = 0; u < kUnitCount; ++u) {
     table[std::string(kUnits[u]) + "_op_pj"] = op_energy_pj(static_cast<Unit>(u), arch);
@@ -271,18 +277,23 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   ej["per_access_pj"] = table;
   j["energy"] = ej;
   ojson layers = ojson::array();
-  for (const auto& [layer, agg] : per_layer) {
+  for (int64_t layer = 0; layer < agg.layers(); ++layer) {
+    const Agg& la = agg.layer(layer);
+    if (la.ops == 0) continue;
     ojson lj;
     lj["layer"] = layer < n_layer ? ojson(layer) : ojson("head");
-    lj["start_cycle"] = agg.start;
-    lj["end_cycle"] = agg.end;
-    lj["span_cycles"] = agg.end - agg.start;
-    lj["stall_cycles"] = agg.stall;
-    lj["dram_read_bytes"] = agg.dram_r;
-    lj["dram_write_bytes"] = agg.dram_w;
-    lj["energy"] = energy_json(agg.energy);
+    lj["start_cycle"] = la.start;
+    lj["end_cycle"] = la.end;
+    lj["span_cycles"] = la.end - la.start;
+    lj["stall_cycles"] = la.stall;
+    lj["dram_read_bytes"] = la.dram_r;
+    lj["dram_write_bytes"] = la.dram_w;
+    lj["energy"] = energy_json(la.energy);
     ojson uj;
-    for (const auto& [unit, a] : per[layer]) uj[unit] = a.json(total_cycles);
+    for (Unit u : kUnitsByName) {
+      const Agg& a = agg.at(layer, u);
+      if (a.ops > 0) uj[unit_name(u)] = agg_json(a, total_cycles);
+    }
     lj["units"] = uj;
     if (have_data && layer < n_layer) {
       const LayerData& L = data->layers()[static_cast<size_t>(layer)];
@@ -304,7 +315,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   }
   j["layers"] = layers;
   ojson units;
-  for (const char* u : kUnits) units[u] = per_unit[u].json(total_cycles);
+  for (int u = 0; u < kUnitCount; ++u) {
+    units[kUnits[u]] = agg_json(agg.unit(static_cast<Unit>(u)), total_cycles);
+  }
   units["quant"]["region_counts"] = {
       {"small", in.quant_regions[static_cast<int>(quant::SeRegion::kSmall)]},
       {"normal", in.quant_regions[static_cast<int>(quant::SeRegion::kNormal)]},
@@ -323,26 +336,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                       {"state_in", mp.state_in_sram ? "sram" : "dram"},
                       {"tile_footprint_bytes", mp.tile_footprint_bytes},
                       {"state_bytes", mp.state_bytes}};
-  ojson gemm_ops = ojson::array();
-  for (const OpRecord& r : in.ops) {
-    if (r.unit != Unit::kGemm) continue;
-    ojson g;
-    g["name"] = op_name(r.op);
-    g["layer"] = r.layer < n_layer ? ojson(r.layer) : ojson("head");
-    g["tile"] = r.tile;
-    g["M"] = r.M;
-    g["N"] = r.N;
-    g["K"] = r.K;
-    g["dataflow"] = dataflow_name(arch.gemm.dataflow);
-    g["array"] = {arch.gemm.rows, arch.gemm.cols};
-    g["compute_cycles"] = r.compute_cycles;
-    g["busy_cycles"] = r.busy_cycles;
-    g["stall_cycles"] = r.stall_cycles;
-    g["start_cycle"] = r.start_cycle;
-    g["end_cycle"] = r.end_cycle;
-    gemm_ops.push_back(g);
-  }
-  j["gemm_ops"] = gemm_ops;
+  // gemm_ops streams between the keys before it and those after it.
+  ojson tail;
   if (in.w8a8) {
     // The same fields as eval.json, for this run's quantizer.
     const W8A8Result& w = *in.w8a8;
@@ -364,7 +359,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       }
     }
     ev["layers"] = ls;
-    j["eval"] = ev;
+    tail["eval"] = ev;
     TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity",
                   "delta_ce_nats", "top1_agreement_%"});
     et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
@@ -381,31 +376,48 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
               << w.scales << "):\n"
               << et.str();
   }
-  j["config"] = arch.to_json();
+  tail["config"] = arch.to_json();
   // How the simulation ran, not what it simulated: wall time (the one
   // non-deterministic field) and the simulator's cost per operation.
-  j["host"] = {{"wall_s", in.wall_s},
-               {"process_switches", in.process_switches},
-               {"switches_per_op", in.ops.empty() ? 0.0
-                                                  : static_cast<double>(in.process_switches) /
-                                                        static_cast<double>(in.ops.size())}};
+  tail["host"] = {{"wall_s", in.wall_s},
+                  {"process_switches", in.process_switches},
+                  {"switches_per_op", agg.ops() == 0 ? 0.0
+                                                     : static_cast<double>(in.process_switches) /
+                                                           static_cast<double>(agg.ops())}};
 
   CsvWriter csv({"layer", "unit", "ops", "busy_cycles", "busy_pct", "stall_cycles",
                  "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
                  "arith_ops", "energy_pj", "layer_span_cycles", "total_cycles", "latency_ns"});
-  for (const auto& [layer, units_of] : per) {
-    for (const auto& [unit, a] : units_of) {
-      csv.add({layer < n_layer ? std::to_string(layer) : "head", unit, std::to_string(a.ops),
-               std::to_string(a.busy),
+  for (int64_t layer = 0; layer < agg.layers(); ++layer) {
+    for (Unit u : kUnitsByName) {
+      const Agg& a = agg.at(layer, u);
+      if (a.ops == 0) continue;
+      csv.add({layer < n_layer ? std::to_string(layer) : "head", unit_name(u),
+               std::to_string(a.ops), std::to_string(a.busy),
                num(total_cycles ? 100.0 * static_cast<double>(a.busy) / total_cycles : 0.0),
                std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
                std::to_string(a.sram_r), std::to_string(a.sram_w), std::to_string(a.arith),
                num(a.energy.total_pj()),
-               std::to_string(per_layer[layer].end - per_layer[layer].start),
+               std::to_string(agg.layer(layer).end - agg.layer(layer).start),
                std::to_string(total_cycles), num(latency_ns)});
     }
   }
-  write_file_atomic(out_dir + "/run.json", json_text(j, 2) + "\n");
+  {
+    // run.json: the keys before gemm_ops, the GEMMs one by one, the rest.
+    AtomicFile f(out_dir + "/run.json");
+    std::string head = json_text(j, 2);
+    head.resize(head.size() - 2);  // "\n}"
+    f.out() << head << ",\n  \"gemm_ops\": [";
+    const auto& gemms = agg.gemm_ops();
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      f.out() << (i ? ",\n" : "\n");
+      write_gemm_op(f.out(), gemms[i], n_layer, arch);
+    }
+    f.out() << (gemms.empty() ? "]" : "\n  ]");
+    const std::string rest = json_text(tail, 2);  // "{\n  ...\n}"
+    f.out() << ",\n" << rest.substr(2) << "\n";
+    f.commit();
+  }
   write_file_atomic(out_dir + "/run.csv", csv.str());
   write_file_atomic(out_dir + "/run.config.json", json_text(arch.to_json(), 2) + "\n");
   if (in.workload) {

@@ -159,7 +159,8 @@ RunResult simulate(const RunRequest& r) {
   // The controller is elaborated first: SystemC runs processes of one delta
   // cycle in creation order, and the reports' figures depend on that order.
   Controller controller("controller", arch, plan);
-  Accelerator acc("accelerator", arch, trace_data ? *trace_data : *datapath, &window);
+  RunAggregate ops(arch, d.n_layer);
+  Accelerator acc("accelerator", arch, trace_data ? *trace_data : *datapath, &window, &ops);
   acc.bind_driver(controller.sockets());
   if (window.enabled) {
     std::string base = r.vcd;
@@ -191,7 +192,7 @@ RunResult simulate(const RunRequest& r) {
   res.workload = r.workload;
   res.plan = plan;
   res.arch = arch;
-  res.ops = acc.op_log();
+  res.ops = std::move(ops);
   res.quant_regions = acc.quant.region_counts();
   res.dram = acc.dram.stats();
   res.sram = acc.sram.stats();

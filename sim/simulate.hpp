@@ -19,6 +19,7 @@
 #include "hw/sram.hpp"
 #include "hw/unit_stats.hpp"
 #include "mamba/scoring.hpp"
+#include "sim/run_aggregate.hpp"
 
 namespace ssmsim {
 
@@ -48,7 +49,7 @@ struct RunResult {
   std::optional<Workload> workload;
   RunPlan plan;
   ArchConfig arch;
-  std::vector<OpRecord> ops;                // every operation, in completion order
+  RunAggregate ops;                         // every operation, aggregated in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
   DramStats dram;
   SramStats sram;

@@ -1,0 +1,72 @@
+// A run's operations, aggregated as the units complete them (an OpSink): per
+// layer and unit, per layer, per unit, energy, and the GEMM operations for
+// run.json's gemm_ops. Sums accumulate in completion order, the order the
+// report always used.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "config/arch_config.hpp"
+#include "hw/energy.hpp"
+#include "hw/unit_stats.hpp"
+
+namespace ssmsim {
+
+struct Agg {
+  uint64_t ops = 0, busy = 0, stall = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
+  uint64_t arith = 0;
+  uint64_t start = UINT64_MAX, end = 0;
+  Energy energy;
+  void add(const OpRecord& r, const Energy& e) {
+    ++ops;
+    arith += r.arith_ops;
+    energy.add(e);
+    busy += r.busy_cycles;
+    stall += r.stall_cycles;
+    dram_r += r.dram_read_bytes;
+    dram_w += r.dram_write_bytes;
+    sram_r += r.sram_read_bytes;
+    sram_w += r.sram_write_bytes;
+    start = std::min(start, r.start_cycle);
+    end = std::max(end, r.end_cycle);
+  }
+};
+
+// What gemm_ops reports of one GEMM (array and dataflow are the run's).
+struct GemmOpRecord {
+  Op op;
+  int64_t layer, tile, M, N, K;
+  uint64_t compute_cycles, busy_cycles, stall_cycles, start_cycle, end_cycle;
+};
+
+class RunAggregate : public OpSink {
+ public:
+  // n_layer: layers of the model; the head aggregates as layer n_layer.
+  RunAggregate() = default;
+  RunAggregate(const ArchConfig& arch, int64_t n_layer);
+  void add(const OpRecord& r) override;
+
+  uint64_t ops() const { return ops_; }
+  const Energy& energy() const { return energy_; }  // without static energy
+  // Layer (n_layer: the head) and unit; ops == 0 where none ran.
+  const Agg& at(int64_t layer, Unit u) const {
+    return per_[static_cast<size_t>(layer)][static_cast<size_t>(u)];
+  }
+  const Agg& layer(int64_t layer) const { return per_layer_[static_cast<size_t>(layer)]; }
+  const Agg& unit(Unit u) const { return per_unit_[static_cast<size_t>(u)]; }
+  int64_t layers() const { return static_cast<int64_t>(per_layer_.size()); }  // n_layer + 1
+  const std::vector<GemmOpRecord>& gemm_ops() const { return gemm_; }
+
+ private:
+  ArchConfig arch_;
+  uint64_t ops_ = 0;
+  Energy energy_;
+  std::vector<std::array<Agg, kUnitCount>> per_;
+  std::vector<Agg> per_layer_;
+  std::array<Agg, kUnitCount> per_unit_{};
+  std::vector<GemmOpRecord> gemm_;
+};
+
+}  // namespace ssmsim
