@@ -3,11 +3,17 @@
 // arrive out of time order; each gets the earliest gap that fits at or after
 // its own request time, instead of queueing behind a reservation made for a
 // later time (which a single busy-until time would do).
+//
+// The table is a sorted vector of integer times (SystemC time units): most
+// reservations land at its end and expired ones leave from its front, so a
+// reservation allocates nothing in the steady state.
 #pragma once
 
-#include <iterator>
-#include <map>
+#include <algorithm>
+#include <cstdint>
 #include <systemc>
+#include <utility>
+#include <vector>
 
 namespace ssmsim {
 
@@ -15,29 +21,45 @@ class ChannelSchedule {
  public:
   // Reserves `duration` at or after `request`; returns the start time.
   sc_core::sc_time reserve(const sc_core::sc_time& request, const sc_core::sc_time& duration) {
-    prune(sc_core::sc_time_stamp());
-    sc_core::sc_time start = request;
+    return sc_core::sc_time::from_value(reserve(request.value(), duration.value()));
+  }
+
+  uint64_t reserve(uint64_t request, uint64_t duration) {
+    prune(sc_core::sc_time_stamp().value());
+    const auto first = busy_.begin() + static_cast<std::ptrdiff_t>(head_);
+    const auto by_start = [](uint64_t t, const Interval& i) { return t < i.first; };
+    uint64_t start = request;
     // The interval starting at or before `request` may still cover it.
-    auto it = busy_.upper_bound(start);
-    if (it != busy_.begin()) {
-      auto prev = std::prev(it);
-      if (prev->second > start) start = prev->second;
-    }
+    auto it = std::upper_bound(first, busy_.end(), start, by_start);
+    if (it != first && std::prev(it)->second > start) start = std::prev(it)->second;
     // Walk forward until the gap before the next interval is wide enough.
-    for (it = busy_.lower_bound(start); it != busy_.end(); ++it) {
+    it = std::lower_bound(first, busy_.end(), start,
+                          [](const Interval& i, uint64_t t) { return i.first < t; });
+    for (; it != busy_.end(); ++it) {
       if (it->first >= start + duration) break;
       if (it->second > start) start = it->second;
     }
-    if (duration > sc_core::SC_ZERO_TIME) busy_.emplace(start, start + duration);
+    if (duration > 0) {
+      // After any interval with the same start, as a multimap inserts.
+      const auto at = std::upper_bound(busy_.begin() + static_cast<std::ptrdiff_t>(head_),
+                                       busy_.end(), start, by_start);
+      busy_.insert(at, Interval(start, start + duration));
+    }
     return start;
   }
 
  private:
+  using Interval = std::pair<uint64_t, uint64_t>;  // [start, end)
   // Intervals that ended before `now` can never matter again.
-  void prune(const sc_core::sc_time& now) {
-    while (!busy_.empty() && busy_.begin()->second <= now) busy_.erase(busy_.begin());
+  void prune(uint64_t now) {
+    while (head_ < busy_.size() && busy_[head_].second <= now) ++head_;
+    if (head_ > 64 && head_ * 2 > busy_.size()) {
+      busy_.erase(busy_.begin(), busy_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
   }
-  std::multimap<sc_core::sc_time, sc_core::sc_time> busy_;  // start -> end
+  std::vector<Interval> busy_;  // sorted by start; [head_, end) live
+  size_t head_ = 0;
 };
 
 }  // namespace ssmsim

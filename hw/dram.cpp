@@ -11,6 +11,7 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
       noc2dram("noc2dram"),
       cfg_(cfg),
       window_(window),
+      latency_(cfg.latency_ns, sc_core::SC_NS),
       in_flight_sig_("dram_in_flight", 0) {
   noc2dram.register_b_transport(this, &Dram::b_transport);
   // One process drives the signal (a signal has one driver).
@@ -32,7 +33,7 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const sc_time request = now + delay;
   const sc_time transfer = transfer_time(bytes);
   const sc_time start = channel_.reserve(request, transfer);
-  const sc_time done = start + sc_time(cfg_.latency_ns, sc_core::SC_NS) + transfer;
+  const sc_time done = start + latency_ + transfer;
   stats_.busy_time += transfer;
   stats_.accesses += 1;
   stats_.bursts += (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;

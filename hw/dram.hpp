@@ -38,6 +38,7 @@ class Dram : public sc_core::sc_module {
 
   DramConfig cfg_;
   const TraceWindow* window_;
+  sc_core::sc_time latency_;
   DramStats stats_;
   ChannelSchedule channel_;
   int in_flight_ = 0;

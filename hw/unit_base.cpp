@@ -111,7 +111,9 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpRecord& rec) {
   const uint64_t addr = o.addr, bytes = o.bytes;
   if (bytes == 0) return at;
-  tlm::tlm_generic_payload trans;
+  // One payload per unit, reused: a unit runs one operation at a time and a
+  // memory call returns before the next (constructing one allocates).
+  tlm::tlm_generic_payload& trans = mem_trans_;
   trans.set_command(cmd);
   trans.set_address(addr);
   // Performance model: targets account bytes and time, they do not touch

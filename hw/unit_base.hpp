@@ -83,6 +83,7 @@ class UnitBase : public sc_core::sc_module {
   std::multimap<int64_t, sc_core::sc_event*> waiting_;
   sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
+  tlm::tlm_generic_payload mem_trans_;
 };
 
 }  // namespace ssmsim
