@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "numeric/gemm.hpp"
+#include "bench/machine_context.hpp"
 
 namespace {
 
@@ -58,6 +59,34 @@ void BM_Gemm(benchmark::State& state) {
     benchmark::DoNotOptimize(y.data());
   }
   set_counters(state, M, K, N);
+}
+
+// The INT8 kernel on one instruction-set path (args: M, K, N, GemmIsa).
+void BM_GemmS8Path(benchmark::State& state) {
+  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  const auto isa = static_cast<GemmIsa>(state.range(3));
+  if (!gemm_isa_available(isa)) return state.SkipWithError("path not available on this CPU");
+  state.SetLabel(gemm_isa_name(isa));
+  const auto x = random_vec<int8_t>(static_cast<size_t>(M * K), 1);
+  const auto w = random_vec<int8_t>(static_cast<size_t>(N * K), 2);
+  std::vector<float> y(static_cast<size_t>(M * N));
+  for (auto _ : state) {
+    gemm_s8_with(isa, x.data(), M, K, w.data(), N, 0.01f, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_counters(state, M, K, N);
+}
+
+// AVX2 INT8 roof: vpmaddwd (16 int16 products summed in pairs) + vpaddd.
+__attribute__((target("avx2"), noinline)) int32_t roof_madd_avx2(int64_t n, int x) {
+  __m256i a = _mm256_set1_epi16(static_cast<int16_t>(x)), b = _mm256_set1_epi16(1), acc[12];
+  for (auto& v : acc) v = _mm256_setzero_si256();
+  for (int64_t i = 0; i < n; ++i) {
+    asm volatile("" : "+x"(a));
+    for (int j = 0; j < 12; ++j) acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(a, b));
+  }
+  for (int j = 1; j < 12; ++j) acc[0] = _mm256_add_epi32(acc[0], acc[j]);
+  return _mm256_extract_epi32(acc[0], 0);
 }
 
 // Roofs: register-only loops, 12 independent accumulators, no loads.
@@ -162,6 +191,19 @@ void BM_RoofVnni512(benchmark::State& state) {
   roof_counters(state, static_cast<double>(kRoofIters) * 12 * 64);
 }
 
+void BM_RoofMaddAvx2(benchmark::State& state) {
+  if (!__builtin_cpu_supports("avx2")) return state.SkipWithError("no AVX2");
+  for (auto _ : state) benchmark::DoNotOptimize(roof_madd_avx2(kRoofIters, 1));
+  roof_counters(state, static_cast<double>(kRoofIters) * 12 * 16);
+}
+
+void shapes_by_path(benchmark::internal::Benchmark* b) {
+  for (int isa = 0; isa < 3; ++isa) {
+    for (const auto& s : kShapes) b->Args({s[0], s[1], s[2], isa});
+  }
+  b->ArgNames({"M", "K", "N", "isa"});
+}
+
 void shapes(benchmark::internal::Benchmark* b) {
   for (const auto& s : kShapes) b->Args(s);
   b->ArgNames({"M", "K", "N"});
@@ -171,10 +213,12 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_Gemm<float>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Gemm<int8_t>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GemmS8Path)->Apply(shapes_by_path)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RoofMaddAvx2)->Name("BM_Roof_s16_avx2_madd_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8f>)->Name("BM_Roof_f32_avx2_mul_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8i>)->Name("BM_Roof_s32_avx2_mullo_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd512)->Name("BM_Roof_f32_avx512_mul_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofFma512)->Name("BM_Roof_f32_avx512_fma")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofVnni512)->Name("BM_Roof_s8_avx512_vnni")->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_MAIN();
+SSMSIM_BENCHMARK_MAIN()

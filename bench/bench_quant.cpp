@@ -6,6 +6,7 @@
 #include "io/trace.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/metrics.hpp"
+#include "bench/machine_context.hpp"
 
 namespace {
 
@@ -69,4 +70,4 @@ BENCHMARK(BM_PercentileObserve)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+SSMSIM_BENCHMARK_MAIN()

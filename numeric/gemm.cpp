@@ -1,6 +1,9 @@
 #include "numeric/gemm.hpp"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 // AVX2 and baseline clones chosen at load time (GCC, x86-64, glibc). Lane
 // arithmetic is identical in both (-ffp-contract=off: no FMA), so the clone
@@ -8,6 +11,7 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define SSMSIM_CLONES __attribute__((target_clones("avx2", "default")))
 #define SSMSIM_AVX512 1
+#include <immintrin.h>
 #else
 #define SSMSIM_CLONES
 #define SSMSIM_AVX512 0
@@ -44,6 +48,15 @@ inline float reduce(const v8f& a) {
 
 inline int32_t reduce(const v8i& a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+// Weight panels: all rows of x against a panel of NB weight rows that stays
+// in the first-level caches, then the next panel. Each output is computed
+// by the same tile code in the same order whatever the panel, so panels
+// change the speed, not a bit.
+inline int64_t panel_rows(int64_t K, int64_t elem_bytes) {
+  const int64_t nb = (int64_t(24) << 10) / std::max<int64_t>(1, K * elem_bytes);
+  return std::max<int64_t>(4, nb & ~int64_t(3));
 }
 
 // MR rows of x times NR rows of w: MR x NR outputs, each an 8-lane sum.
@@ -125,32 +138,40 @@ inline __attribute__((always_inline)) void tile_f32_x2(const float* x, int64_t K
 
 __attribute__((target("avx512f"))) void gemm_f32_avx512(const float* x, int64_t M, int64_t K,
                                                         const float* w, int64_t N, float* y) {
-  int64_t m = 0;
-  for (; m + 8 <= M; m += 8) {
-    int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile_f32_x2<8>(x + m * K, K, w + n * K, N, y + m * N + n);
-    for (; n < N; ++n) tile_f32<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
-  }
-  for (; m < M; ++m) {
-    int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile_f32_x2<1>(x + m * K, K, w + n * K, N, y + m * N + n);
-    for (; n < N; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+  const int64_t NB = panel_rows(K, sizeof(float));
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t n1 = std::min(N, n0 + NB);
+    int64_t m = 0;
+    for (; m + 8 <= M; m += 8) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2) tile_f32_x2<8>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+    }
+    for (; m < M; ++m) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2) tile_f32_x2<1>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+    }
   }
 }
 #endif
 
 SSMSIM_CLONES void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N,
                                   float* y) {
-  int64_t m = 0;
-  for (; m + 4 <= M; m += 4) {
-    int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile_f32<4, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
-    for (; n < N; ++n) tile_f32<4, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
-  }
-  for (; m < M; ++m) {
-    int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile_f32<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
-    for (; n < N; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+  const int64_t NB = panel_rows(K, sizeof(float));
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t n1 = std::min(N, n0 + NB);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2) tile_f32<4, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<4, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+    }
+    for (; m < M; ++m) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2) tile_f32<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+    }
   }
 }
 
@@ -170,23 +191,220 @@ template <typename T>
 inline __attribute__((always_inline)) void gemm_int(const T* x, int64_t M, int64_t K,
                                                     const int8_t* w, int64_t N, float scale,
                                                     float* y) {
-  int64_t m = 0;
-  for (; m + 4 <= M; m += 4) {
-    int64_t n = 0;
-    for (; n + 2 <= N; n += 2) tile_int<4, 2>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
-    for (; n < N; ++n) tile_int<4, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
-  }
-  for (; m < M; ++m) {
-    for (int64_t n = 0; n < N; ++n)
-      tile_int<1, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+  const int64_t NB = panel_rows(K, sizeof(int8_t));
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t n1 = std::min(N, n0 + NB);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2) tile_int<4, 2>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+      for (; n < n1; ++n) tile_int<4, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
+    for (; m < M; ++m) {
+      for (int64_t n = n0; n < n1; ++n)
+        tile_int<1, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
   }
 }
 
 }  // namespace
 
-SSMSIM_CLONES void gemm_s8(const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,
-                           float scale, float* out) {
+namespace {
+
+SSMSIM_CLONES void gemm_s8_portable(const int8_t* x, int64_t M, int64_t K, const int8_t* w,
+                                    int64_t N, float scale, float* out) {
   gemm_int(x, M, K, w, N, scale, out);
+}
+
+#if SSMSIM_AVX512
+// Row r of x times weight row c from k0 on, in plain integers (the tails).
+inline int32_t dot_tail(const int8_t* x, const int8_t* w, int64_t k0, int64_t K) {
+  int32_t s = 0;
+  for (int64_t k = k0; k < K; ++k) s += static_cast<int32_t>(x[k]) * w[k];
+  return s;
+}
+
+// AVX2: 16 int8 widened to int16, vpmaddwd multiplies and adds pairs into
+// int32: exact for every int8 value (a pair sums to at most 2 * 128 * 128).
+template <int MR, int NR>
+__attribute__((target("avx2"), always_inline)) inline void tile_s8_avx2(const int8_t* x, int64_t K,
+                                                                        const int8_t* w, int64_t N,
+                                                                        float scale, float* y) {
+  __m256i acc[MR][NR];
+  for (int r = 0; r < MR; ++r)
+    for (int c = 0; c < NR; ++c) acc[r][c] = _mm256_setzero_si256();
+  const int64_t K16 = K & ~int64_t(15);
+  for (int64_t k = 0; k < K16; k += 16) {
+    __m256i wv[NR];
+    for (int c = 0; c < NR; ++c) {
+      wv[c] =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + c * K + k)));
+    }
+    for (int r = 0; r < MR; ++r) {
+      const __m256i xv =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + r * K + k)));
+      for (int c = 0; c < NR; ++c) {
+        acc[r][c] = _mm256_add_epi32(acc[r][c], _mm256_madd_epi16(xv, wv[c]));
+      }
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    for (int c = 0; c < NR; ++c) {
+      const __m128i h =
+          _mm_add_epi32(_mm256_castsi256_si128(acc[r][c]), _mm256_extracti128_si256(acc[r][c], 1));
+      const __m128i q = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
+      const __m128i o = _mm_add_epi32(q, _mm_shuffle_epi32(q, 0xb1));
+      const int32_t s = _mm_cvtsi128_si32(o) + dot_tail(x + r * K, w + c * K, K16, K);
+      y[r * N + c] = static_cast<float>(s) * scale;
+    }
+  }
+}
+
+__attribute__((target("avx2"))) void gemm_s8_avx2(const int8_t* x, int64_t M, int64_t K,
+                                                  const int8_t* w, int64_t N, float scale,
+                                                  float* y) {
+  const int64_t NB = panel_rows(K, sizeof(int8_t));
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t n1 = std::min(N, n0 + NB);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+      int64_t n = n0;
+      for (; n + 2 <= n1; n += 2)
+        tile_s8_avx2<4, 2>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+      for (; n < n1; ++n) tile_s8_avx2<4, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
+    for (; m < M; ++m) {
+      int64_t n = n0;
+      for (; n + 4 <= n1; n += 4)
+        tile_s8_avx2<1, 4>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+      for (; n < n1; ++n) tile_s8_avx2<1, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
+  }
+}
+
+// AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes and adds groups
+// of four into int32 without saturation. x + 128 is unsigned (x ^ 0x80), so
+// the sum is sum(x w) + 128 sum(w): the weight sum (the same instruction
+// with ones) is subtracted. Exact for every int8 value; the K tail is a
+// masked load (zero bytes add nothing to either sum).
+// Sum of 16 int32 lanes. GCC 12 warns that the reduction's intrinsics read
+// their own undefined upper halves (they do not: a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f"), always_inline)) inline int32_t sum16(__m512i v) {
+  return _mm512_reduce_add_epi32(v);
+}
+
+template <int MR, int NR>
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline void tile_s8_vnni(
+    const int8_t* x, int64_t K, const int8_t* w, int64_t N, float scale, float* y) {
+  __m512i acc[MR][NR], wsum[NR];
+  for (int c = 0; c < NR; ++c) {
+    wsum[c] = _mm512_setzero_si512();
+    for (int r = 0; r < MR; ++r) acc[r][c] = _mm512_setzero_si512();
+  }
+  const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i ones = _mm512_set1_epi8(1);
+  for (int64_t k = 0; k < K; k += 64) {
+    const __mmask64 m = K - k >= 64 ? ~__mmask64(0) : (__mmask64(1) << (K - k)) - 1;
+    __m512i wv[NR];
+    for (int c = 0; c < NR; ++c) {
+      wv[c] = _mm512_maskz_loadu_epi8(m, w + c * K + k);
+      wsum[c] = _mm512_dpbusd_epi32(wsum[c], ones, wv[c]);
+    }
+    for (int r = 0; r < MR; ++r) {
+      // Masked-off bytes stay 0 (then 0x80 after the xor: their weight is 0).
+      const __m512i xu = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, x + r * K + k), bias);
+      for (int c = 0; c < NR; ++c) acc[r][c] = _mm512_dpbusd_epi32(acc[r][c], xu, wv[c]);
+    }
+  }
+  for (int c = 0; c < NR; ++c) {
+    const int32_t ws = sum16(wsum[c]);
+    for (int r = 0; r < MR; ++r) {
+      const int32_t s = sum16(acc[r][c]) - 128 * ws;
+      y[r * N + c] = static_cast<float>(s) * scale;
+    }
+  }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni(const int8_t* x, int64_t M,
+                                                                         int64_t K, const int8_t* w,
+                                                                         int64_t N, float scale,
+                                                                         float* y) {
+  const int64_t NB = panel_rows(K, sizeof(int8_t));
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t n1 = std::min(N, n0 + NB);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+      int64_t n = n0;
+      for (; n + 4 <= n1; n += 4)
+        tile_s8_vnni<4, 4>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+      for (; n < n1; ++n) tile_s8_vnni<4, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
+    for (; m < M; ++m) {
+      int64_t n = n0;
+      for (; n + 4 <= n1; n += 4)
+        tile_s8_vnni<1, 4>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+      for (; n < n1; ++n) tile_s8_vnni<1, 1>(x + m * K, K, w + n * K, N, scale, y + m * N + n);
+    }
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
+}  // namespace
+
+const char* gemm_isa_name(GemmIsa isa) {
+  switch (isa) {
+    case GemmIsa::kAvx2:
+      return "avx2";
+    case GemmIsa::kAvx512Vnni:
+      return "avx512-vnni";
+    case GemmIsa::kPortable:
+      break;
+  }
+  return "portable";
+}
+
+bool gemm_isa_available(GemmIsa isa) {
+#if SSMSIM_AVX512
+  if (isa == GemmIsa::kAvx2) return __builtin_cpu_supports("avx2");
+  if (isa == GemmIsa::kAvx512Vnni) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vnni");
+  }
+#endif
+  return isa == GemmIsa::kPortable;
+}
+
+GemmIsa gemm_s8_isa() {
+  static const GemmIsa chosen = [] {
+    if (const char* e = std::getenv("SSMSIM_GEMM_ISA")) {
+      for (GemmIsa i : {GemmIsa::kPortable, GemmIsa::kAvx2, GemmIsa::kAvx512Vnni}) {
+        if (std::string(e) == gemm_isa_name(i) && gemm_isa_available(i)) return i;
+      }
+    }
+    for (GemmIsa i : {GemmIsa::kAvx512Vnni, GemmIsa::kAvx2}) {
+      if (gemm_isa_available(i)) return i;
+    }
+    return GemmIsa::kPortable;
+  }();
+  return chosen;
+}
+
+void gemm_s8_with(GemmIsa isa, const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,
+                  float scale, float* out) {
+#if SSMSIM_AVX512
+  if (isa == GemmIsa::kAvx512Vnni) return gemm_s8_vnni(x, M, K, w, N, scale, out);
+  if (isa == GemmIsa::kAvx2) return gemm_s8_avx2(x, M, K, w, N, scale, out);
+#endif
+  (void)isa;
+  gemm_s8_portable(x, M, K, w, N, scale, out);
+}
+
+void gemm_s8(const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
+             float* out) {
+  gemm_s8_with(gemm_s8_isa(), x, M, K, w, N, scale, out);
 }
 
 SSMSIM_CLONES void gemm_s32(const int32_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,

@@ -13,9 +13,22 @@
 namespace ssmsim {
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
-// INT8 x INT8 with INT32 accumulation (exact), out = scale * acc.
+// INT8 x INT8 with INT32 accumulation (exact), out = scale * acc. Integer
+// sums are exact in any order, so the instruction set changes only the
+// speed: AVX-512 VNNI (vpdpbusd on x + 128, less 128 * sum(w)), AVX2
+// (int8 widened to int16, vpmaddwd), or a portable 8-lane loop.
 void gemm_s8(const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
              float* out);
+
+// The INT8 kernel's instruction-set paths, for tests and benchmarks.
+enum class GemmIsa { kPortable, kAvx2, kAvx512Vnni };
+const char* gemm_isa_name(GemmIsa isa);
+bool gemm_isa_available(GemmIsa isa);
+// What gemm_s8 runs: the best available path, or SSMSIM_GEMM_ISA
+// (portable | avx2 | avx512-vnni) when set and available.
+GemmIsa gemm_s8_isa();
+void gemm_s8_with(GemmIsa isa, const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,
+                  float scale, float* out);
 // INT32 activations (codes that may pass 127) x INT8 weights, INT32 sums.
 void gemm_s32(const int32_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
               float* out);

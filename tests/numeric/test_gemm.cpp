@@ -1,0 +1,82 @@
+// The GEMM kernels against plain loops: the INT8 kernel on every
+// instruction-set path this machine has (portable, AVX2, AVX-512 VNNI) gives
+// exactly the integer sums, for every int8 value (-128 included, which the
+// VNNI path's x + 128 and the AVX2 path's int16 widening must handle) and K
+// tails of every length; the fp32 kernel gives the fixed 8-lane order.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "numeric/gemm.hpp"
+
+using namespace ssmsim;
+
+namespace {
+
+std::vector<int8_t> random_s8(size_t n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::uniform_int_distribution<int> d(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(d(g));
+  return v;
+}
+
+std::vector<float> reference_s8(const std::vector<int8_t>& x, int64_t M, int64_t K,
+                                const std::vector<int8_t>& w, int64_t N, float scale) {
+  std::vector<float> y(static_cast<size_t>(M * N));
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = 0; n < N; ++n) {
+      int64_t s = 0;
+      for (int64_t k = 0; k < K; ++k) s += int64_t(x[m * K + k]) * w[n * K + k];
+      y[m * N + n] = static_cast<float>(static_cast<int32_t>(s)) * scale;
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST(GemmS8, EveryPathIsExact) {
+  int tested = 0;
+  for (GemmIsa isa : {GemmIsa::kPortable, GemmIsa::kAvx2, GemmIsa::kAvx512Vnni}) {
+    if (!gemm_isa_available(isa)) continue;
+    ++tested;
+    unsigned seed = 1;
+    // M and N around the tile sizes, K around 8, 16 and 64 (vector widths).
+    for (int64_t M : {1, 3, 4, 5, 9}) {
+      for (int64_t K : {1, 7, 15, 16, 17, 24, 63, 64, 65, 130, 384}) {
+        for (int64_t N : {1, 2, 3, 4, 5, 7}) {
+          const auto x = random_s8(static_cast<size_t>(M * K), seed++);
+          const auto w = random_s8(static_cast<size_t>(N * K), seed++);
+          std::vector<float> y(static_cast<size_t>(M * N), -1.0f);
+          gemm_s8_with(isa, x.data(), M, K, w.data(), N, 0.5f, y.data());
+          ASSERT_EQ(y, reference_s8(x, M, K, w, N, 0.5f))
+              << gemm_isa_name(isa) << " M " << M << " K " << K << " N " << N;
+        }
+      }
+    }
+  }
+  EXPECT_GE(tested, 1);
+}
+
+TEST(GemmS8, ExtremesDoNotSaturate) {
+  // Every product -128 * -128: AVX2's pairs reach 32768 (int32, no
+  // saturation); VNNI's x + 128 = 0 and its weight sum carry it all.
+  const int64_t M = 4, K = 1024, N = 4;
+  for (GemmIsa isa : {GemmIsa::kPortable, GemmIsa::kAvx2, GemmIsa::kAvx512Vnni}) {
+    if (!gemm_isa_available(isa)) continue;
+    for (int8_t a : {int8_t(-128), int8_t(127)}) {
+      for (int8_t b : {int8_t(-128), int8_t(127)}) {
+        const std::vector<int8_t> x(static_cast<size_t>(M * K), a), w(static_cast<size_t>(N * K), b);
+        std::vector<float> y(static_cast<size_t>(M * N));
+        gemm_s8_with(isa, x.data(), M, K, w.data(), N, 1.0f, y.data());
+        for (float v : y) ASSERT_EQ(v, static_cast<float>(K * a * b)) << gemm_isa_name(isa);
+      }
+    }
+  }
+}
+
+TEST(GemmS8, DispatchPicksAnAvailablePath) {
+  EXPECT_TRUE(gemm_isa_available(gemm_s8_isa())) << gemm_isa_name(gemm_s8_isa());
+}
