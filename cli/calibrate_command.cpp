@@ -47,9 +47,7 @@ int calibrate_command(const Args& args) {
   }
   if (samples < 0 || max_tokens < 1) throw Error("--samples >= 0 and --max-tokens >= 1 expected");
   // The output is checked (and its folder made) before minutes of work.
-  if (std::ifstream(out).good() && !force) throw Error(out + ": exists; pass --force to overwrite");
-  const std::filesystem::path parent = std::filesystem::path(out).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  prepare_output_file(out, force);
   const CalibrateResult res = calibrate(req);
   const QuantScales& s = res.scales;
   TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had", "h"});

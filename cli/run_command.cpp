@@ -88,6 +88,9 @@ int run_command(const Args& args) {
   std::optional<Workload> workload;
   if (!o.workload.empty()) workload = Workload::load(o.workload);
   for (const auto& s : o.sets) apply_assignment(s, arch, workload ? &*workload : nullptr);
+  // The whole workload, once every --set is applied: region rates can be
+  // changed one key at a time, only their sum must come out 1.
+  if (workload) workload->validate(o.workload + (o.sets.empty() ? "" : " with --set"));
   if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer);
   if (o.mode != "prefill" && o.mode != "decode") {
     throw Error("--mode = '" + o.mode + "': expected prefill or decode");
@@ -119,11 +122,17 @@ int run_command(const Args& args) {
   req.percentile = o.percentile;
   req.vcd = o.vcd;
   req.vcd_window = o.vcd_window;
-  // Outputs are checked before any work.
-  prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force);
-  if (!o.vcd.empty() && fs::exists(o.vcd) && !o.force) {
-    throw Error(o.vcd + ": exists; pass --force to overwrite");
+  // Outputs are checked (and their folders made) before any work; --force
+  // replaces the folder's run results as a set, so no earlier run's
+  // waveform or workload stays beside the new results.
+  std::vector<std::string> stale = {"run.workload.json", "run.vcd"};
+  if (!o.vcd.empty() && fs::path(o.vcd).lexically_normal() ==
+                            (fs::path(o.out) / "run.vcd").lexically_normal()) {
+    stale.pop_back();
   }
+  if (workload) stale.erase(stale.begin());
+  prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);
+  if (!o.vcd.empty()) prepare_output_file(o.vcd, o.force);
   const RunResult result = simulate(req);
   write_run_report(result, o.out);
   if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";

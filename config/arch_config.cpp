@@ -148,8 +148,8 @@ const std::vector<Param>& params() {
          c.name = v.get<std::string>();
        },
        [](const ArchConfig& c) { return ojson(c.name); }},
-      real("clock_mhz", FIELD(clock_mhz), 1000.0, true, 0, 10000,
-           "accelerator clock in MHz, (0, 10000]",
+      real("clock_mhz", FIELD(clock_mhz), 1000.0, false, 1, 10000,
+           "accelerator clock in MHz, [1, 10000] (slower clocks overflow simulated time)",
            our + "a round 1 GHz for a small edge accelerator"),
       choice<Precision>("precision", FIELD(precision), "w8a8",
                         {{"w8a8", Precision::kW8A8}, {"fp16", Precision::kFp16}},
@@ -224,8 +224,8 @@ const std::vector<Param>& params() {
               our + "one lane per array column"),
       integer("vector.pipeline_depth", FIELD(vector.pipeline_depth), 4, 0, 1000,
               "vector pipeline latency per operation (cycles)", our + "4 stages"),
-      real("dram.bandwidth_gbps", FIELD(dram.bandwidth_gbps), 64.0, true, 0, 1e6,
-           "DRAM bandwidth in GB/s",
+      real("dram.bandwidth_gbps", FIELD(dram.bandwidth_gbps), 64.0, false, 0.001, 1e6,
+           "DRAM bandwidth in GB/s, [0.001, 1e6] (less overflows simulated time)",
            our + "64 GB/s, the LPDDR5 edge class (Orin Nano 8G: 68 GB/s)"),
       real("dram.latency_ns", FIELD(dram.latency_ns), 100.0, false, 0, 1e6,
            "DRAM access latency in ns, [0, 1e6]",
@@ -367,15 +367,17 @@ ArchConfig::ArchConfig() {
   }
 }
 
-void ArchConfig::set(const std::string& assignment) {
+void ArchConfig::set(const std::string& assignment, const std::string& option) {
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw Error("--set " + assignment + ": expected key.path=value");
+    throw Error(option + " " + assignment + ": expected key.path=value");
   }
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   const Param* p = find_param(key);
-  if (!p) throw Error("--set: unknown key '" + key + "' (ssmsim run --help-arch lists the keys)");
+  if (!p) {
+    throw Error(option + ": unknown key '" + key + "' (ssmsim run --help-arch lists the keys)");
+  }
   nlohmann::json v;
   try {
     v = nlohmann::json::parse(text);
@@ -383,8 +385,8 @@ void ArchConfig::set(const std::string& assignment) {
     v = text;  // bare strings: --set gemm.dataflow=ws
   }
   const nlohmann::ordered_json before = p->get(*this);
-  p->set(*this, v, "--set");
-  if (p->get(*this) != before) sources[key] = "--set on the command line";
+  p->set(*this, v, option);
+  if (p->get(*this) != before) sources[key] = option + " on the command line";
 }
 
 nlohmann::ordered_json ArchConfig::to_json() const {

@@ -129,7 +129,8 @@ struct ArchConfig {
   void load(const std::string& name_or_file);
   void load_json(const nlohmann::json& j, const std::string& where);
   // "key.path=value"; value is JSON (numbers, true/false) or a bare string.
-  void set(const std::string& assignment);
+  // `option` names where it came from in errors and sources (--set, --vary).
+  void set(const std::string& assignment, const std::string& option = "--set");
   nlohmann::ordered_json to_json() const;
   // Text for --help: every key with its default and meaning.
   static std::string describe();

@@ -218,10 +218,10 @@ void Workload::set_value(const std::string& key, const nlohmann::json& v,
   }
 }
 
-void Workload::set(const std::string& assignment) {
+void Workload::set(const std::string& assignment, const std::string& option) {
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw Error("--set " + assignment + ": expected workload.key=value");
+    throw Error(option + " " + assignment + ": expected workload.key=value");
   }
   std::string key = assignment.substr(0, eq);
   if (key.rfind("workload.", 0) == 0) key = key.substr(9);
@@ -231,7 +231,7 @@ void Workload::set(const std::string& assignment) {
     try {
       dims = load_model_preset(text);
     } catch (const Error& e) {
-      throw Error("--set workload.model: " + std::string(e.what()));
+      throw Error(option + " workload.model: " + std::string(e.what()));
     }
     return;
   }
@@ -241,17 +241,17 @@ void Workload::set(const std::string& assignment) {
   } catch (const nlohmann::json::exception&) {
     v = text;
   }
-  set_value(key, v, "--set");
-  validate("--set " + assignment);
+  set_value(key, v, option);
 }
 
-void apply_assignment(const std::string& a, ArchConfig& arch, Workload* workload) {
+void apply_assignment(const std::string& a, ArchConfig& arch, Workload* workload,
+                      const std::string& option) {
   if (a.rfind("workload.", 0) != 0) {
-    arch.set(a);
+    arch.set(a, option);
     return;
   }
-  if (!workload) throw Error("--set " + a + ": workload keys need --workload");
-  workload->set(a);
+  if (!workload) throw Error(option + " " + a + ": workload keys need --workload");
+  workload->set(a, option);
 }
 
 void Workload::validate(const std::string& where) const {

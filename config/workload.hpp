@@ -35,7 +35,9 @@ struct Workload {
   static Workload load(const std::string& name_or_file);
   void load_json(const nlohmann::json& j, const std::string& where, const std::string& base_dir);
   // "workload.key=value" (the prefix is optional here).
-  void set(const std::string& assignment);
+  // One "workload.key=value" (option: --set or --vary, for errors). The whole
+  // workload is checked by validate() once every assignment is applied.
+  void set(const std::string& assignment, const std::string& option = "--set");
   nlohmann::ordered_json to_json() const;
   void validate(const std::string& where) const;
 
@@ -47,7 +49,8 @@ struct ArchConfig;
 
 // One --set assignment: workload.KEY=VALUE goes to the workload (an error
 // without one), anything else to the architecture.
-void apply_assignment(const std::string& assignment, ArchConfig& arch, Workload* workload);
+void apply_assignment(const std::string& assignment, ArchConfig& arch, Workload* workload,
+                      const std::string& option = "--set");
 
 // Mamba-1 shape from a model preset (name or file): d_model, n_layer,
 // d_state, d_conv, expand, dt_rank ("auto" = ceil(d_model / 16)), vocab_size.

@@ -14,20 +14,45 @@ namespace ssmsim {
 
 namespace fs = std::filesystem;
 
-void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force) {
+void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force,
+                        const std::vector<std::string>& stale) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw Error(dir + ": output path exists and is not a directory");
   }
   fs::create_directories(dir, ec);
   if (ec) throw Error(dir + ": cannot create output directory: " + ec.message());
-  if (force) return;
+  if (force) {
+    for (const auto& f : stale) {
+      fs::remove(fs::path(dir) / f, ec);
+      if (ec) throw Error((fs::path(dir) / f).string() + ": cannot remove: " + ec.message());
+    }
+    return;
+  }
   for (const auto& f : files) {
     const fs::path p = fs::path(dir) / f;
     if (fs::exists(p, ec)) {
       throw Error(p.string() + ": exists; pass --force to overwrite, or choose another --out");
     }
   }
+}
+
+void prepare_output_file(const std::string& path, bool force) {
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::is_directory(p, ec)) throw Error(path + ": is a directory; expected a file name");
+  if (fs::exists(p, ec) && !force) throw Error(path + ": exists; pass --force to overwrite");
+  if (!p.parent_path().empty()) {
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) throw Error(path + ": cannot create its folder: " + ec.message());
+  }
+  // Writable now, not after minutes of work (nothing is left behind).
+  const bool existed = fs::exists(p, ec);
+  {
+    std::ofstream probe(path, std::ios::app);
+    if (!probe) throw Error(path + ": cannot be written");
+  }
+  if (!existed) fs::remove(p, ec);
 }
 
 AtomicFile::AtomicFile(std::string path)

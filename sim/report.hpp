@@ -14,8 +14,16 @@ namespace ssmsim {
 using ojson = nlohmann::ordered_json;
 
 // Creates dir (and parents). Refuses when one of `files` already exists in
-// it and force is false, naming the file.
-void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force);
+// it and force is false, naming the file. With force, `stale` files (results
+// of the same command that this run will not write) are removed, so the
+// folder holds one run's results.
+void prepare_output_dir(const std::string& dir, const std::vector<std::string>& files, bool force,
+                        const std::vector<std::string>& stale = {});
+
+// One output file outside a results folder (a VCD, a scales file): creates
+// its folder, refuses an existing file without force, and checks that it can
+// be written, before any work.
+void prepare_output_file(const std::string& path, bool force);
 
 // Writes content to path atomically (temporary file + rename).
 void write_file_atomic(const std::string& path, const std::string& content);

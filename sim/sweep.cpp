@@ -56,6 +56,22 @@ std::string cell(const ojson& v) {
 
 }  // namespace
 
+void check_distinct_keys(const std::vector<Vary>& vary) {
+  std::map<std::string, std::string> seen;  // key -> its --vary argument
+  for (const Vary& v : vary) {
+    std::string arg;
+    for (const auto& k : v.keys) arg += (arg.empty() ? "" : "+") + k;
+    for (const auto& k : v.keys) {
+      const auto it = seen.find(k);
+      if (it != seen.end()) {
+        throw Error("--vary " + it->second + " and --vary " + arg + " both vary " + k +
+                    ": a key takes one value per configuration (tie keys with KEY1+KEY2=...)");
+      }
+      seen[k] = arg;
+    }
+  }
+}
+
 Vary parse_vary(const std::string& arg) {
   const size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
@@ -145,8 +161,7 @@ std::vector<std::vector<std::string>> cross(const std::vector<Vary>& vary) {
 void validate_assignment(const std::string& a) {
   ArchConfig c;
   Workload w;
-  w.decode_tokens = 1;  // so that prefill_tokens=0 alone is valid
-  apply_assignment(a, c, &w);
+  apply_assignment(a, c, &w, "--vary");  // its type and range (the sum of rates: per row)
 }
 
 JobStatus job_status(const std::string& jd) {

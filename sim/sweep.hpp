@@ -21,6 +21,8 @@ struct Vary {
   std::vector<std::string> values;
 };
 Vary parse_vary(const std::string& arg);
+// Throws Error naming both --vary arguments when a key is varied twice.
+void check_distinct_keys(const std::vector<Vary>& vary);
 
 struct Manifest {
   std::vector<std::string> base;  // ssmsim run arguments shared by every job
