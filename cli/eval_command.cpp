@@ -44,6 +44,8 @@ int eval_command(const Args& args) {
       "steps with the SSM state stored INT8 between them (default: all prompt)")(
       "calib", po::value(&calib)->multitoken(), "calibration traces (default: the --trace files)")(
       "out", po::value(&out)->default_value(out), "output folder for eval.json and eval.csv")(
+      "allow-mismatch", po::bool_switch(&req.allow_mismatch),
+      "use a --model whose fp32 logits differ from the traces' act.logits (warns)")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
   if (!parse_options(args, desc, vm, "\nWrites: OUT/eval.json, OUT/eval.csv.\n")) return kExitOk;

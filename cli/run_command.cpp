@@ -27,6 +27,7 @@ struct RunOptions {
   double percentile = 99.99;
   std::vector<std::string> sets;
   bool force = false;
+  bool allow_mismatch = false;
 };
 
 }  // namespace
@@ -66,8 +67,10 @@ int run_command(const Args& args) {
       "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
       "vcd-window", po::value(&o.vcd_window), "START_NS:END_NS: signals change only inside")(
       "out", po::value(&o.out)->default_value(o.out),
-      "output folder for run.json, run.csv, run.config.json")("force", po::bool_switch(&o.force),
-                                                              "overwrite existing results and VCD");
+      "output folder for run.json, run.csv, run.config.json")(
+      "allow-mismatch", po::bool_switch(&o.allow_mismatch),
+      "use a --model whose fp32 logits differ from the trace's act.logits (warns)")(
+      "force", po::bool_switch(&o.force), "overwrite existing results and VCD");
   po::variables_map vm;
   const std::string footer =
       "\nPresets: --workload " + preset_names("workload") + "\n         --arch " +
@@ -121,13 +124,14 @@ int run_command(const Args& args) {
   req.scales = o.scales;
   req.percentile = o.percentile;
   req.vcd = o.vcd;
+  req.allow_mismatch = o.allow_mismatch;
   req.vcd_window = o.vcd_window;
   // Outputs are checked (and their folders made) before any work; --force
   // replaces the folder's run results as a set, so no earlier run's
   // waveform or workload stays beside the new results.
   std::vector<std::string> stale = {"run.workload.json", "run.vcd"};
-  if (!o.vcd.empty() && fs::path(o.vcd).lexically_normal() ==
-                            (fs::path(o.out) / "run.vcd").lexically_normal()) {
+  if (!o.vcd.empty() &&
+      fs::path(o.vcd).lexically_normal() == (fs::path(o.out) / "run.vcd").lexically_normal()) {
     stale.pop_back();
   }
   if (workload) stale.erase(stale.begin());

@@ -7,6 +7,7 @@
 #include "io/checkpoint.hpp"
 #include "io/trace.hpp"
 #include "io/trace_calibration.hpp"
+#include "mamba/checkpoint_match.hpp"
 #include "mamba/mamba_forward.hpp"
 
 namespace ssmsim {
@@ -25,6 +26,7 @@ EvalResult evaluate(const EvalRequest& r) {
       throw Error(t + ": trace shape (n_layer " + std::to_string(td.n_layer) + ", d_inner " +
                   std::to_string(td.d_inner) + ") differs from the checkpoint " + r.model);
     }
+    check_checkpoint_matches(w, r.model, *evals.back(), r.allow_mismatch);
   }
   for (const auto& c : r.calib) {
     cals.push_back(std::make_unique<Trace>(c));

@@ -23,7 +23,8 @@ struct EvalRequest {
   bool w8a8 = true;         // else only u quantized, the rest fp32
   std::string scales_file;  // w8a8: scales from ssmsim calibrate ("": calibrate)
   double percentile = 99.99;
-  int64_t prompt_tokens = -1;  // w8a8: prompt length, the rest decode steps (-1: all prompt)
+  int64_t prompt_tokens = -1;   // w8a8: prompt length, the rest decode steps (-1: all prompt)
+  bool allow_mismatch = false;  // a checkpoint whose logits differ from the traces': warn only
 };
 
 struct EvalResult {

@@ -9,6 +9,7 @@
 #include "datapath/w8a8_datapath.hpp"
 #include "hw/accelerator.hpp"
 #include "hw/switch_count.hpp"
+#include "mamba/checkpoint_match.hpp"
 #include "mamba/mamba_forward.hpp"
 #include "mamba/w8a8.hpp"
 #include "numeric/hadamard.hpp"
@@ -67,6 +68,7 @@ RunResult simulate(const RunRequest& r) {
   }
 
   std::unique_ptr<Checkpoint> ckpt;
+  std::unique_ptr<MambaWeights> weights;
   std::string model_dir;
   if (trace) {
     model_dir = r.model.empty() ? find_checkpoint(r.trace, d.name) : r.model;
@@ -81,12 +83,13 @@ RunResult simulate(const RunRequest& r) {
       throw Error(model_dir + ": checkpoint dims (n_layer " + std::to_string(c.n_layer) +
                   ", d_inner " + std::to_string(c.d_inner) + ") differ from trace " + r.trace);
     }
+    weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
+    check_checkpoint_matches(*weights, model_dir, *trace, r.allow_mismatch);
   }
   // What the units compute: the W8A8 pipeline, the trace's data, or (timing
   // only) nothing but the workload's region rates.
   std::unique_ptr<Datapath> datapath;
   std::unique_ptr<TraceDatapath> trace_data;
-  std::unique_ptr<MambaWeights> weights;
   std::unique_ptr<W8A8Mamba> pipe;
   std::unique_ptr<W8A8Sequence> seq;
   W8A8Result w8;
@@ -103,7 +106,6 @@ RunResult simulate(const RunRequest& r) {
           "use 0 or {}",
           hsize, d.d_inner));
     }
-    weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
     QuantScales qs;
     if (!r.scales.empty()) {
       qs = QuantScales::load(r.scales, d.n_layer);

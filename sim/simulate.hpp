@@ -33,8 +33,9 @@ struct RunRequest {
   bool w8a8 = false;    // the units compute Quamba's W8A8 pipeline (else the trace's data)
   std::string scales;   // w8a8: scales file ("": calibrated on the trace)
   double percentile = 99.99;
-  std::string vcd;         // waveform file ("": none)
-  std::string vcd_window;  // "START_NS:END_NS" ("": the whole run)
+  bool allow_mismatch = false;  // a checkpoint whose logits differ from the trace's: warn only
+  std::string vcd;              // waveform file ("": none)
+  std::string vcd_window;       // "START_NS:END_NS" ("": the whole run)
 };
 
 // run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.

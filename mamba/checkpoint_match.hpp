@@ -1,0 +1,28 @@
+// Does a checkpoint belong to a trace? A checkpoint of another model with
+// the same shapes loads without complaint and gives silently wrong answers,
+// so its fp32 forward is compared with the logits the trace recorded.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "io/trace.hpp"
+#include "mamba/mamba_forward.hpp"
+
+namespace ssmsim {
+
+// Relative RMS difference between the checkpoint's fp32 logits and the
+// trace's act.logits over the first `tokens` tokens of batch row 0
+// (a model's own trace: about 1e-3, its F16 rounding); nullopt when the
+// trace has no logits.
+std::optional<double> logits_mismatch(const MambaWeights& w, const Trace& trace,
+                                      int64_t tokens = 32);
+
+// Throws Error naming both unless they agree (relative RMS below
+// kMaxLogitsMismatch); with allow, prints the measured disagreement to
+// stderr instead and returns.
+constexpr double kMaxLogitsMismatch = 0.05;
+void check_checkpoint_matches(const MambaWeights& w, const std::string& model_dir,
+                              const Trace& trace, bool allow);
+
+}  // namespace ssmsim
