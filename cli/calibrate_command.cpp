@@ -24,7 +24,7 @@ int calibrate_command(const Args& args) {
   std::vector<std::string>& traces = req.traces;
   int64_t &samples = req.samples, &max_tokens = req.max_tokens;
   double& percentile = req.percentile;
-  std::string out = "scales.json";
+  std::string out = "out/scales.json";  // beside every other result (README: out/)
   bool force = false;
   po::options_description desc(
       "ssmsim calibrate: static activation scales for the W8A8 pipeline (Quamba's observers:\n"

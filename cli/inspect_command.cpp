@@ -62,6 +62,10 @@ int inspect_command(const Args& args) {
     const Checkpoint c(model);
     std::cout << model << ": checkpoint, " << c.shard_count() << " shard(s)\n";
     print_dims(c.dims());
+    for (const auto& shard : c.shards()) {
+      std::cout << "\n" << shard->path() << ":\n";
+      print_tensors(*shard, true);
+    }
   }
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
+#include "common/suggest.hpp"
 
 namespace {
 
@@ -79,7 +80,10 @@ int sc_main(int argc, char* argv[]) {
       return code;
     }
   }
-  std::cerr << "ssmsim: unknown command '" << name << "'\n\n";
+  std::vector<std::string> names;
+  for (const auto& c : kCommands) names.push_back(c.name);
+  std::cerr << "ssmsim: unknown command '" << name << "'" << ssmsim::did_you_mean(name, names)
+            << "\n\n";
   usage(std::cerr);
   return ssmsim::kExitUsage;
 }

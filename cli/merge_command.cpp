@@ -28,11 +28,9 @@ int merge_command(const Args& args) {
   if (!parse_options(args, desc, vm, "\nusage: ssmsim merge DIR [--out FILE.csv]\n", &pos)) {
     return kExitOk;
   }
-  if (out.empty()) {
-    out = dir + "/sweep.csv";  // derived from the jobs: always regenerated
-  } else if (fs::exists(out) && !force) {
-    throw Error(out + ": exists; pass --force to overwrite");
-  }
+  if (out.empty()) out = dir + "/sweep.csv";
+  // Nothing is overwritten without being asked, the default CSV included.
+  if (fs::exists(out) && !force) throw Error(out + ": exists; pass --force to overwrite");
   return merge_dir(dir, out, true) == 0 ? kExitOk : kExitInputError;
 }
 

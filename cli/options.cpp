@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
+#include "common/suggest.hpp"
 
 namespace ssmsim {
 
@@ -13,7 +14,13 @@ bool parse_options(const Args& args, const boost::program_options::options_descr
   po::command_line_parser parser(args);
   parser.options(desc);
   if (positional) parser.positional(*positional);
-  po::store(parser.run(), vm);
+  try {
+    po::store(parser.run(), vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& o : desc.options()) names.push_back("--" + o->long_name());
+    throw po::error(std::string(e.what()) + did_you_mean(e.get_option_name(), names));
+  }
   if (vm.count("help")) {
     std::cout << desc << footer;
     return false;

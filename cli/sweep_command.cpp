@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace ssmsim {
 
 int sweep_command(const Args& args) {
-  std::string workload, trace, model, arch, mode, out = "sweep", emit;
+  std::string workload, trace, model, arch, mode, out = "out/sweep", emit;
   std::vector<std::string> sets, varies;
   int64_t tokens = 0, jobs_n = 1;
   bool force = false;

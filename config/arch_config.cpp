@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "common/json_text.hpp"
+#include "common/suggest.hpp"
 #include "config/workload.hpp"
 
 namespace ssmsim {
@@ -276,6 +277,12 @@ const std::vector<Param>& params() {
 
 #undef FIELD
 
+std::vector<std::string> key_paths() {
+  std::vector<std::string> out;
+  for (const auto& p : params()) out.push_back(p.path);
+  return out;
+}
+
 const Param* find_param(const std::string& path) {
   for (const auto& p : params()) {
     if (path == p.path) return &p;
@@ -324,7 +331,8 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
       if (!known_group) throw Error(where + ": unknown key '" + path + "'");
       apply(c, it.value(), path, where);
     } else {
-      throw Error(where + ": unknown key '" + path + "' (ssmsim run --help-arch lists the keys)");
+      throw Error(where + ": unknown key '" + path + "'" + did_you_mean(path, key_paths()) +
+                  " (ssmsim run --help-arch lists the keys)");
     }
   }
 }
@@ -376,7 +384,8 @@ void ArchConfig::set(const std::string& assignment, const std::string& option) {
   const std::string text = assignment.substr(eq + 1);
   const Param* p = find_param(key);
   if (!p) {
-    throw Error(option + ": unknown key '" + key + "' (ssmsim run --help-arch lists the keys)");
+    throw Error(option + ": unknown key '" + key + "'" + did_you_mean(key, key_paths()) +
+                " (ssmsim run --help-arch lists the keys)");
   }
   nlohmann::json v;
   try {

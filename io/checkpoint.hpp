@@ -29,6 +29,7 @@ class Checkpoint {
   const TensorView& layer(int64_t layer, const std::string& param) const;
   // Shards that were opened (one for unsharded checkpoints).
   size_t shard_count() const { return shards_.size(); }
+  const std::vector<std::unique_ptr<SafetensorsFile>>& shards() const { return shards_; }
 
  private:
   void check_shapes() const;

@@ -77,13 +77,13 @@ void write_eval_report(const EvalResult& res, const nlohmann::ordered_json& opti
   j["quantizers"] = qj;
   ojson layers = ojson::array();
   CsvWriter csv({"row", "layer", "quantizer", "tensor", "scale", "sqnr_db", "mse",
-                 "cross_entropy_nats", "bits_per_token", "perplexity", "top1_agreement"});
+                 "cross_entropy_nats", "bits_per_token", "perplexity", "top1_agreement_pct"});
   csv.add({"model", "", "fp32", "", "", "", "", num(res.fp32.ce()),
            num(res.fp32.ce() / std::log(2.0)), num(std::exp(res.fp32.ce())), ""});
   for (size_t k = 0; k < r.kinds.size(); ++k) {
     csv.add({"model", "", quant::kind_name(r.kinds[k]), "", "", "", "", num(res.quantized[k].ce()),
              num(res.quantized[k].ce() / std::log(2.0)), num(std::exp(res.quantized[k].ce())),
-             num(static_cast<double>(res.quantized[k].agree) /
+             num(100.0 * static_cast<double>(res.quantized[k].agree) /
                  std::max<uint64_t>(1, res.quantized[k].predictions))});
   }
   for (int64_t l = 0; l < res.n_layer; ++l) {

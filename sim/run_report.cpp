@@ -250,18 +250,28 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   j["total"] = total;
   ojson phases;
   if (plan.prefill_tokens > 0) {
-    phases["prefill"] = {{"tokens", plan.prefill_tokens},
-                         {"cycles", prefill_cycles},
-                         {"latency_ns", prefill_cycles * period_ns}};
+    const double prefill_ns = static_cast<double>(prefill_cycles) * period_ns;
+    phases["prefill"] = {
+        {"tokens", plan.prefill_tokens},
+        {"cycles", prefill_cycles},
+        {"latency_ns", prefill_ns},
+        {"tokens_per_s", prefill_ns > 0 ? static_cast<double>(plan.prefill_tokens * plan.batch) /
+                                              (prefill_ns * 1e-9)
+                                        : 0.0}};
   }
   if (plan.decode_tokens > 0) {
+    // A step produces one token of each of the batch's sequences: per step
+    // is the latency a sequence sees, per token the time each token costs.
     const double per = static_cast<double>(decode_cycles) / static_cast<double>(plan.decode_tokens);
+    const auto B = static_cast<double>(plan.batch);
     phases["decode"] = {{"tokens", plan.decode_tokens},
                         {"cycles", decode_cycles},
                         {"latency_ns", decode_cycles * period_ns},
-                        {"cycles_per_token", per},
-                        {"latency_per_token_ns", per * period_ns},
-                        {"tokens_per_s", per > 0 ? plan.batch / (per * period_ns * 1e-9) : 0.0}};
+                        {"cycles_per_step", per},
+                        {"latency_per_step_ns", per * period_ns},
+                        {"cycles_per_token", per / B},
+                        {"latency_per_token_ns", per * period_ns / B},
+                        {"tokens_per_s", per > 0 ? B / (per * period_ns * 1e-9) : 0.0}};
   }
   j["phases"] = phases;
   ojson ej = energy_json(energy);

@@ -203,13 +203,27 @@ const std::vector<std::pair<const char*, std::vector<const char*>>>& result_colu
       {"latency_ns", {"total", "latency_ns"}},
       {"prefill_latency_ns", {"phases", "prefill", "latency_ns"}},
       {"decode_latency_per_token_ns", {"phases", "decode", "latency_per_token_ns"}},
+      {"decode_latency_per_step_ns", {"phases", "decode", "latency_per_step_ns"}},
       {"tokens_per_s", {"total", "tokens_per_s"}},
+      {"prefill_tokens_per_s", {"phases", "prefill", "tokens_per_s"}},
+      {"decode_tokens_per_s", {"phases", "decode", "tokens_per_s"}},
       {"energy_pj", {"total", "energy_pj"}},
       {"energy_per_token_pj", {"total", "energy_per_token_pj"}},
       {"dram_read_bytes", {"total", "dram_read_bytes"}},
       {"dram_write_bytes", {"total", "dram_write_bytes"}},
       {"weight_bytes", {"total", "weight_bytes"}},
       {"ssm_in_sqnr_db", {"total", "ssm_in_sqnr_db"}},
+      {"gemm_busy_pct", {"units", "gemm", "busy_pct"}},
+      {"quant_busy_pct", {"units", "quant", "busy_pct"}},
+      {"scan_busy_pct", {"units", "scan", "busy_pct"}},
+      {"had_busy_pct", {"units", "had", "busy_pct"}},
+      {"vec_busy_pct", {"units", "vec", "busy_pct"}},
+      {"dram_busy_pct", {"units", "dram", "busy_pct"}},
+      {"gemm_stall_cycles", {"units", "gemm", "stall_cycles"}},
+      {"quant_stall_cycles", {"units", "quant", "stall_cycles"}},
+      {"scan_stall_cycles", {"units", "scan", "stall_cycles"}},
+      {"had_stall_cycles", {"units", "had", "stall_cycles"}},
+      {"vec_stall_cycles", {"units", "vec", "stall_cycles"}},
   };
   return cols;
 }
@@ -227,7 +241,8 @@ int64_t merge_dir(const std::string& dir, const std::string& csv_out, bool print
   head.insert(head.end(), {"status", "error"});
   for (const auto& [name, path] : result_columns()) head.push_back(name);
   CsvWriter csv(head);
-  TextTable table({"job", "varied", "status", "latency_ns", "decode_ns_per_token", "energy_pj"});
+  TextTable table({"job", "varied", "status", "latency_ns", "decode_ns_per_step", "energy_uj",
+                   "ssm_in_sqnr_db"});
   ojson rows = ojson::array();
   int64_t not_done = 0, failed = 0;
   for (size_t i = 0; i < m.jobs.size(); ++i) {
@@ -283,8 +298,15 @@ int64_t merge_dir(const std::string& dir, const std::string& csv_out, bool print
     std::string vtext;
     for (size_t k = 0; k < values.size(); ++k)
       vtext += (k ? " " : "") + head[k + 1] + "=" + values[k];
-    table.add({std::to_string(i), vtext, status_name(st), cell(results["latency_ns"]),
-               cell(results["decode_latency_per_token_ns"]), cell(results["energy_pj"])});
+    // The table rounds for reading (the CSV keeps every digit).
+    const auto fixed = [&](const char* key, double scale, int digits) {
+      const ojson& v = results[key];
+      return v.is_number() ? fmt::format("{:.{}f}", v.get<double>() * scale, digits)
+                           : std::string(v.is_null() ? "" : cell(v));
+    };
+    table.add({std::to_string(i), vtext, status_name(st), fixed("latency_ns", 1, 1),
+               fixed("decode_latency_per_step_ns", 1, 1), fixed("energy_pj", 1e-6, 3),
+               fixed("ssm_in_sqnr_db", 1, 2)});
     rows.push_back(rj);
   }
   ojson j;

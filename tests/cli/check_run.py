@@ -18,6 +18,8 @@
   check_run.py same-eval R.json E.json     run --pipeline w8a8's model-output figures equal
                                            eval.json's exactly, for run's quantizer and fp32:
                                            cross-entropy, perplexity, top-1, every layer's error
+  check_run.py steps R.json                decode: latency_per_step_ns == batch x
+                                           latency_per_token_ns, tokens/s per phase present
   check_run.py switches BOUND A.json ...   host.switches_per_op <= BOUND in every run (the
                                            simulator's cost per operation does not grow with
                                            the tile count)
@@ -41,6 +43,14 @@ def get(doc, path):
 
 def main(argv):
     mode = argv[1]
+    if mode == "steps":
+        r = load(argv[2])
+        d, b = r["phases"]["decode"], r["run"]["batch"]
+        assert b > 1, "use a batch > 1"
+        assert abs(d["latency_per_step_ns"] - b * d["latency_per_token_ns"]) <= 1e-9 * d["latency_per_step_ns"], d
+        assert d["tokens_per_s"] > 0 and r["phases"]["prefill"]["tokens_per_s"] > 0
+        print(f"ok: a decode step of batch {b} is {b} tokens")
+        return 0
     if mode == "switches":
         bound = float(argv[2])
         for path in argv[3:]:
