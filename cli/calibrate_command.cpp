@@ -1,11 +1,13 @@
 // ssmsim calibrate: the options; calibrate() (sim/calibrate.hpp) computes the
 // scales, which are printed and written here (one file).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -48,7 +50,15 @@ int calibrate_command(const Args& args) {
   if (samples < 0 || max_tokens < 1) throw Error("--samples >= 0 and --max-tokens >= 1 expected");
   // The output is checked (and its folder made) before minutes of work.
   prepare_output_file(out, force);
+  // Progress on a terminal only (samples, rate, time left), redrawn at most
+  // five times a second; logs and pipes stay clean.
+  std::unique_ptr<ProgressLine> progress;
+  if (::isatty(STDERR_FILENO)) {
+    progress = std::make_unique<ProgressLine>("calibrate", "samples");
+    req.progress = [&](size_t done, size_t total) { progress->update(done, total); };
+  }
   const CalibrateResult res = calibrate(req);
+  if (progress) progress->finish();
   const QuantScales& s = res.scales;
   TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had", "h"});
   for (size_t l = 0; l < s.layers.size(); ++l) {

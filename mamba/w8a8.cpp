@@ -159,15 +159,21 @@ void ScaleCalibrator::fold(const Sample& s) {
   ++samples_;
 }
 
-void ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples) {
+void ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples,
+                                  const std::function<void(size_t done)>& progress) {
   std::vector<Sample> got(samples.size());
   std::atomic<size_t> next{0};
+  size_t done = 0;
   std::exception_ptr failed;
-  std::mutex failed_mutex;
+  std::mutex failed_mutex, progress_mutex;
   const auto worker = [&] {
     for (size_t i; (i = next++) < samples.size();) {
       try {
         got[i] = measure(samples[i]);
+        if (progress) {
+          const std::lock_guard<std::mutex> lock(progress_mutex);
+          progress(++done);
+        }
       } catch (...) {
         const std::lock_guard<std::mutex> lock(failed_mutex);
         if (!failed) failed = std::current_exception();

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -63,8 +64,11 @@ class ScaleCalibrator {
   void fold(const Sample& s);
   void observe(const std::vector<int32_t>& tokens) { fold(measure(tokens)); }
   // Every sample measured on parallel threads (each takes the next sample:
-  // texts differ in length), then folded in sample order.
-  void observe_all(const std::vector<std::vector<int32_t>>& samples);
+  // texts differ in length), then folded in sample order. `progress`, if
+  // set, is called with the count of samples measured so far (from the
+  // measuring threads, one call at a time).
+  void observe_all(const std::vector<std::vector<int32_t>>& samples,
+                   const std::function<void(size_t done)>& progress = nullptr);
   QuantScales scales() const;
 
  private:

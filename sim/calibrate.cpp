@@ -65,7 +65,10 @@ CalibrateResult calibrate(const CalibrateRequest& r) {
 
   const auto t0 = std::chrono::steady_clock::now();
   ScaleCalibrator cal(w, r.percentile);
-  cal.observe_all(seqs);
+  const size_t total = seqs.size();
+  cal.observe_all(
+      seqs, r.progress ? std::function<void(size_t)>([&](size_t done) { r.progress(done, total); })
+                       : nullptr);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CalibrateResult res;
   res.scales = cal.scales();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct CalibrateRequest {
   int64_t samples = 0;              // the first N samples; 0 = all
   int64_t max_tokens = 512;         // tokens per sample
   double percentile = 99.99;        // of |u| and |h|
+  // Called as samples finish: (done, total), one call at a time.
+  std::function<void(size_t done, size_t total)> progress;
 };
 
 struct CalibrateResult {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -83,6 +84,37 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   AtomicFile f(path);
   f.out() << content;
   f.commit();
+}
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+ProgressLine::ProgressLine(std::string what, std::string unit)
+    : what_(std::move(what)), unit_(std::move(unit)), start_s_(now_seconds()) {}
+
+void ProgressLine::update(size_t done, size_t total) {
+  done_ = done, total_ = total;
+  const double now = now_seconds();
+  if (done >= total || now - last_s_ < 0.2) return;  // finish() draws the last
+  draw(now);
+}
+
+void ProgressLine::draw(double now) {
+  last_s_ = now;
+  const double elapsed = now - start_s_;
+  const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
+  const double left = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0.0;
+  std::fprintf(stderr, "\r%s: %zu/%zu %s, %.1f %s/s, %.0f s left   ", what_.c_str(), done_, total_,
+               unit_.c_str(), rate, unit_.c_str(), left);
+  std::fflush(stderr);
+}
+
+void ProgressLine::finish() {
+  draw(now_seconds());
+  std::fprintf(stderr, "\n");
 }
 
 ojson json_number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }

@@ -70,6 +70,21 @@ class CsvWriter {
   std::string out_;
 };
 
+// A progress line on a terminal: "what: 120/512 samples, 9.8 samples/s,
+// 40 s left", redrawn in place on stderr at most five times a second.
+class ProgressLine {
+ public:
+  ProgressLine(std::string what, std::string unit);
+  void update(size_t done, size_t total);
+  void finish();  // the last count, then a newline
+
+ private:
+  std::string what_, unit_;
+  double start_s_, last_s_ = -1;
+  size_t done_ = 0, total_ = 0;
+  void draw(double now_s);
+};
+
 // Shortest round-trip text of a double ("inf" for infinity).
 std::string num(double v);
 
