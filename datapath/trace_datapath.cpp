@@ -69,10 +69,7 @@ QuantRegions TraceDatapath::quantize(const Command& c, uint8_t* regions) {
       quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements), L.u_scale, se_,
                      L.u_hat.data() + off, regions);
   L.u_err.merge(s);
-  QuantRegions q;
-  q.source = QuantRegions::Source::kElements;
-  for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
-  return q;
+  return QuantRegions::elements(s.regions);
 }
 
 void TraceDatapath::compute(const Command& c) {

@@ -17,10 +17,7 @@ class W8A8Datapath : public Datapath {
   QuantRegions quantize(const Command& c, uint8_t* regions) override {
     const quant::ErrorStats s =
         seq_.ssm_in_quant(c.layer, c.first_token, c.first_token + c.tokens, regions);
-    QuantRegions q;
-    q.source = QuantRegions::Source::kElements;
-    for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
-    return q;
+    return QuantRegions::elements(s.regions);
   }
 
  private:

@@ -24,6 +24,14 @@ struct QuantRegions {
   Source source = Source::kNone;
   std::array<uint64_t, 4> counts{};  // elements per region (kRates: rounded expectation)
   std::array<double, 4> rates{};     // kRates: fraction of elements per region
+
+  // Computed regions (kElements) with their counts.
+  static QuantRegions elements(const std::array<uint64_t, 4>& counts) {
+    QuantRegions q;
+    q.source = Source::kElements;
+    q.counts = counts;
+    return q;
+  }
 };
 
 class Datapath {

@@ -27,10 +27,7 @@ struct CraftedInput : Datapath {
     const quant::ErrorStats s =
         quant::measure(kind, u.data(), static_cast<size_t>(c.elements), 1.0f,
                        quant::SoftEdgeParams(), u_hat.data(), regions);
-    QuantRegions q;
-    q.source = QuantRegions::Source::kElements;
-    for (int r = 0; r < quant::kSeRegionCount; ++r) q.counts[static_cast<size_t>(r)] = s.regions[r];
-    return q;
+    return QuantRegions::elements(s.regions);
   }
   quant::QuantKind kind;
   std::vector<float> u = {1, 2, 3, 4, 20, 30, 1, 40, 20, 30, 40, 50, 1, 2, 60, 127};
