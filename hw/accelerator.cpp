@@ -15,7 +15,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
       sram("sram", cfg.sram, cfg.clock_period_ns()) {
   quant.quant2scan.bind(scan.quant2scan);
   quant.quant2gemm.bind(gemm.quant2gemm);
-  for (UnitBase* u : std::array<UnitBase*, kUnitCount>{&gemm, &quant, &scan, &had, &vec}) {
+  for (UnitBase* u : units()) {
     u->mem_initiator.bind(noc.units2noc);
   }
   noc.noc2dram.bind(dram.noc2dram);
@@ -25,8 +25,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
 Accelerator::~Accelerator() { close_vcd(); }
 
 void Accelerator::bind_driver(const std::array<tlm::tlm_initiator_socket<>*, kUnitCount>& s) {
-  UnitBase* targets[kUnitCount] = {&gemm, &quant, &scan, &had, &vec};  // Unit order
-  for (int u = 0; u < kUnitCount; ++u) s[static_cast<size_t>(u)]->bind(targets[u]->ctrl_target);
+  const auto targets = units();  // Unit order, as the sockets
+  for (size_t u = 0; u < targets.size(); ++u) s[u]->bind(targets[u]->ctrl_target);
 }
 
 void Accelerator::open_vcd(const std::string& path_without_ext) {

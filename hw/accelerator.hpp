@@ -46,9 +46,8 @@ class Accelerator : public sc_core::sc_module {
 
   // Every executed operation, in completion order (without an OpSink).
   const std::vector<OpRecord>& op_log() const { return log_.ops; }
-  std::array<const UnitBase*, kUnitCount> units() const {
-    return {&gemm, &quant, &scan, &had, &vec};
-  }
+  // The compute units in Unit order (the one list of them).
+  std::array<UnitBase*, kUnitCount> units() { return {&gemm, &quant, &scan, &had, &vec}; }
 
  private:
   OpLog log_;  // declared before the units: they may hold a pointer to it
