@@ -245,6 +245,24 @@ const std::vector<Param>& params() {
       integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 1, 1 << 20,
               "tokens per tile streamed through the block (prefill)",
               our + "64 tokens per prefill tile"),
+      integer("controller.activation_slots", FIELD(controller.activation_slots), 2, 1, 64,
+              "tile activation buffers: a prefill tile starts when one is free",
+              our + "2: double buffering (one tile computes while the next starts)"),
+      choice<WeightPlacement>(
+          "mapping.weights", FIELD(mapping.weights), "auto",
+          {{"auto", WeightPlacement::kAuto},
+           {"resident", WeightPlacement::kResident},
+           {"stream", WeightPlacement::kStream}},
+          "auto (in SRAM when all fit beside the activations and state, else streamed) | "
+          "resident | stream (from DRAM at every use)",
+          our + "weights that fit stay on chip, read from DRAM once"),
+      choice<HeadTokens>(
+          "mapping.lm_head", FIELD(mapping.lm_head), "auto",
+          {{"auto", HeadTokens::kAuto}, {"last", HeadTokens::kLast}, {"all", HeadTokens::kAll}},
+          "prompt tokens the head runs on: last | all | auto (all when the run "
+          "scores the model, --pipeline w8a8; else last)",
+          our + "the first generated token needs only the last prompt token's "
+                "logits"),
       real("energy.mac_int8_pj", FIELD(energy.mac_int8_pj), 0.3, false, 0, 1e6,
            "pJ per INT8 multiply-accumulate", horowitz + "8-bit multiply 0.2 + 32-bit add 0.1 pJ"),
       real("energy.mac_fp16_pj", FIELD(energy.mac_fp16_pj), 2.0, false, 0, 1e6,

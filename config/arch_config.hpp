@@ -19,6 +19,13 @@ namespace ssmsim {
 enum class Dataflow { kOutputStationary, kWeightStationary };
 enum class Precision { kW8A8, kFp16 };
 enum class MulticycleRegions { kFlagged, kLarge };  // which elements cost extra cycles
+// Where the weights are read from: SRAM when all of them fit (auto), always
+// SRAM (an error if they do not fit), or streamed from DRAM by every use.
+enum class WeightPlacement { kAuto, kResident, kStream };
+// Which prompt tokens the head (final norm, lm_head) runs on: the last one
+// (what the first generated token needs), every one (scoring), or auto:
+// every one when the run scores the model (--pipeline w8a8), else the last.
+enum class HeadTokens { kAuto, kLast, kAll };
 
 // The plain config structs of the units. Every field is one architecture
 // key: its default, range, help text and source are declared once, in the
@@ -91,7 +98,14 @@ struct EnergyConfig {
 };
 
 struct ControllerConfig {
-  int64_t tile_tokens = 0;  // tokens per tile streamed through the block
+  int64_t tile_tokens = 0;       // tokens per tile streamed through the block
+  int64_t activation_slots = 0;  // tile buffers; a tile waits for a free one
+};
+
+// Mapping choices: how the program uses the memories.
+struct MappingConfig {
+  WeightPlacement weights = WeightPlacement::kAuto;
+  HeadTokens lm_head = HeadTokens::kAuto;
 };
 
 struct ArchConfig {
@@ -113,6 +127,7 @@ struct ArchConfig {
   DramConfig dram;
   SramConfig sram;
   ControllerConfig controller;
+  MappingConfig mapping;
   EnergyConfig energy;
   // Where each number comes from: key path -> source (free text). Starts
   // with the built-in defaults' sources; a file or --set that changes a key

@@ -8,39 +8,84 @@ namespace ssmsim {
 
 namespace {
 
-// Activation slots live in DRAM above the weights when they do not fit;
-// the decode state and the logits have their own DRAM windows.
+// DRAM windows above the weights: logits, spilled activation slots, state.
+constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << 38);
 constexpr uint64_t kDramActivations = kDramBase + (uint64_t(1) << 39);
 constexpr uint64_t kDramState = kDramBase + (uint64_t(3) << 38);
-constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << 38);
+
+std::string bytes_text(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 }  // namespace
 
-MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens, int64_t decode_tokens,
-                       int64_t tile_tokens, int64_t batch, uint64_t sram_bytes) {
+const char* dram_window_name(DramWindow w) {
+  static constexpr const char* kNames[kDramWindows] = {"weights", "logits", "activations", "state"};
+  return kNames[static_cast<int>(w)];
+}
+
+DramWindow dram_window(uint64_t addr) {
+  if (addr >= kDramState) return DramWindow::kState;
+  if (addr >= kDramActivations) return DramWindow::kActivations;
+  if (addr >= kDramLogits) return DramWindow::kLogits;
+  return DramWindow::kWeights;
+}
+
+MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
+                       int64_t decode_tokens, int64_t batch) {
   MemoryPlan m;
-  const uint64_t eb = fp16 ? 2 : 1;
+  const uint64_t eb = arch.fp16() ? 2 : 1;
   m.bytes = {eb, eb, eb};
+  m.activation_slots = arch.controller.activation_slots;
   const auto B = static_cast<uint64_t>(batch);
   const uint64_t T =
-      prefill_tokens > 0 ? static_cast<uint64_t>(std::min(prefill_tokens, tile_tokens)) : 1;
+      prefill_tokens > 0
+          ? static_cast<uint64_t>(std::min(prefill_tokens, arch.controller.tile_tokens))
+          : 1;
+  // The largest tile sets every slot's size (a partial last tile is smaller).
   m.tile_footprint_bytes = tile_layout(d, T * B, m.bytes).end;
   m.state_bytes = B * static_cast<uint64_t>(d.n_layer) *
                   (conv_state_bytes(d, m.bytes) + ssm_state_bytes(d, m.bytes));
   m.weight_bytes = static_cast<uint64_t>(d.n_layer) * layer_weights(d, m.bytes.weight).total() +
                    head_weight_bytes(d, m.bytes.weight);
-  // Two tile slots (double buffering), then the decode state if it fits.
-  m.activations_in_sram = 2 * m.tile_footprint_bytes <= sram_bytes;
-  const uint64_t used = m.activations_in_sram ? 2 * m.tile_footprint_bytes : 0;
-  m.state_in_sram = decode_tokens == 0 || used + m.state_bytes <= sram_bytes;
+  const auto sram = static_cast<uint64_t>(arch.sram.bytes);
+  const uint64_t slots = static_cast<uint64_t>(m.activation_slots) * m.tile_footprint_bytes;
+  m.activations_in_sram = slots <= sram;
+  uint64_t used = m.activations_in_sram ? slots : 0;
+  const uint64_t state = decode_tokens > 0 ? m.state_bytes : 0;
+  m.state_in_sram = used + state <= sram;
+  if (m.state_in_sram) used += state;
+  const bool fit = used + m.weight_bytes <= sram;
+  switch (arch.mapping.weights) {
+    case WeightPlacement::kStream:
+      m.weights_in_sram = false;
+      break;
+    case WeightPlacement::kAuto:
+      m.weights_in_sram = fit;
+      break;
+    case WeightPlacement::kResident:
+      if (!fit) {
+        throw Error("mapping.weights = resident: the weights (" + bytes_text(m.weight_bytes) +
+                    ") do not fit in sram.bytes = " + bytes_text(sram) + " beside " +
+                    bytes_text(used) +
+                    " of activation slots and state; use auto or stream, or a larger SRAM");
+      }
+      m.weights_in_sram = true;
+      break;
+  }
+  if (m.weights_in_sram) used += m.weight_bytes;
+  m.sram_used_bytes = used;
   return m;
 }
 
 AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan)
     : dims_(d), plan_(plan), layer_weight_stride_(layer_weights(d, plan.bytes.weight).total()) {
-  // In SRAM the state sits after the tile slots, if those are in SRAM too.
-  const uint64_t slots = plan_.activations_in_sram ? 2 * plan_.tile_footprint_bytes : 0;
-  state_base_ = plan_.state_in_sram ? kSramBase + slots : kDramState;
+  // In SRAM: the slots, then the state, then the weights (as far as placed).
+  uint64_t sram = kSramBase;
+  if (plan_.activations_in_sram) {
+    sram += static_cast<uint64_t>(plan_.activation_slots) * plan_.tile_footprint_bytes;
+  }
+  state_base_ = plan_.state_in_sram ? sram : kDramState;
+  if (plan_.state_in_sram) sram += plan_.state_bytes;
+  sram_weight_base_ = sram;
 }
 
 TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b) {
@@ -50,6 +95,7 @@ TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b)
     t.offset[static_cast<size_t>(r)] = o;
     o += activation_region_bytes(static_cast<Region>(r), d, rows, b);
   }
+  t.offset[kActivationRegions + 1] = o;
   t.end = o;
   return t;
 }
@@ -57,27 +103,52 @@ TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b)
 Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
                           const TileLayout& tl) const {
   const auto ul = static_cast<uint64_t>(layer);
-  uint64_t base = 0;
+  uint64_t base = 0, size = 0;
   switch (ref.region) {
     case Region::kNone:
       return {0, 0};
     case Region::kWeights:
-      base = kDramBase + ul * layer_weight_stride_;
-      break;
+      return place_weights(ref, layer, false).read;
     case Region::kState:
-      base = state_base_ + ul * (plan_.state_bytes / static_cast<uint64_t>(dims_.n_layer));
+      size = plan_.state_bytes / static_cast<uint64_t>(dims_.n_layer);
+      base = state_base_ + ul * size;
       break;
     case Region::kLogits:
       base = kDramLogits;
+      size = kDramActivations - kDramLogits;
       break;
     default: {
-      // Activation slot of this tile: two slots alternate (double buffering).
-      const uint64_t slot = (plan_.activations_in_sram ? kSramBase : kDramActivations) +
-                            static_cast<uint64_t>(tile % 2) * tl.end;
-      base = slot + tl.offset[static_cast<size_t>(ref.region)];
+      // The tile's slot: slots rotate, each as large as the largest tile.
+      const auto r = static_cast<size_t>(ref.region);
+      const uint64_t slot = static_cast<uint64_t>(tile % plan_.activation_slots);
+      base = (plan_.activations_in_sram ? kSramBase : kDramActivations) +
+             slot * plan_.tile_footprint_bytes + tl.offset[r];
+      size = tl.offset[r + 1] - tl.offset[r];
     }
   }
+  if (ref.offset + ref.bytes > size) {
+    throw Error("internal: an operand of " + std::to_string(ref.bytes) + " bytes at offset " +
+                std::to_string(ref.offset) + " leaves its region of " + std::to_string(size) +
+                " bytes (region " + std::to_string(static_cast<int>(ref.region)) + ")");
+  }
   return {base + ref.offset, ref.bytes};
+}
+
+WeightOperands AddressMap::place_weights(const RegionRef& ref, int64_t layer,
+                                         bool first_use) const {
+  const uint64_t offset = static_cast<uint64_t>(layer) * layer_weight_stride_ + ref.offset;
+  const uint64_t limit = layer < dims_.n_layer
+                             ? static_cast<uint64_t>(layer + 1) * layer_weight_stride_
+                             : plan_.weight_bytes;
+  if (offset + ref.bytes > limit) {
+    throw Error("internal: a weight operand of layer " + std::to_string(layer) +
+                " leaves the layer's weights");
+  }
+  const Operand dram{kDramBase + offset, ref.bytes};
+  if (!plan_.weights_in_sram) return {dram, {}};
+  const Operand sram{sram_weight_base_ + offset, ref.bytes};
+  if (first_use) return {dram, sram};
+  return {sram, {}};
 }
 
 }  // namespace ssmsim

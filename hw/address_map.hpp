@@ -1,13 +1,21 @@
 // Where every region of the layer program lies, decided once before the
 // run: DRAM at 0, SRAM at kSramBase (the interconnect routes by address).
-// Weights stay in DRAM, layer after layer, then the head's. A tile's
-// activation buffers fill one of two slots (double buffering), in SRAM when
-// two fit; the decode state follows the slots in SRAM if it fits too.
+// One place derives every operand's address: a region's parts (x and z of
+// in_proj's output, dt and B/C of x_proj's) are offsets inside it, and an
+// operand that leaves its region is an error, not a read of a neighbour.
+//
+// SRAM holds, in this order and as far as each fits: the tile activation
+// slots (controller.activation_slots of the largest tile's footprint), the
+// decode state, and the weights (mapping.weights). What does not fit lives
+// in DRAM: weights layer after layer, then the head's; activation slots,
+// state and logits in windows of their own.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <string>
 
+#include "config/arch_config.hpp"
 #include "hw/program.hpp"
 
 namespace ssmsim {
@@ -15,28 +23,46 @@ namespace ssmsim {
 constexpr uint64_t kDramBase = 0;
 constexpr uint64_t kSramBase = uint64_t(1) << 40;
 
+// DRAM windows (what a DRAM byte was: weights, activations spilled from
+// SRAM, decode state, logits).
+enum class DramWindow : uint8_t { kWeights, kLogits, kActivations, kState };
+constexpr int kDramWindows = 4;
+const char* dram_window_name(DramWindow w);
+DramWindow dram_window(uint64_t addr);
+
 // What a run keeps where, and how big it is.
 struct MemoryPlan {
+  int64_t activation_slots = 2;
   bool activations_in_sram = true;
   bool state_in_sram = true;
-  uint64_t tile_footprint_bytes = 0;  // one tile's activation buffers
+  bool weights_in_sram = false;       // resident: read from DRAM once, at first use
+  uint64_t tile_footprint_bytes = 0;  // one slot: the largest tile's activation buffers
   uint64_t state_bytes = 0;           // conv + SSM state of all layers (decode)
-  uint64_t weight_bytes = 0;          // all weights, in DRAM
+  uint64_t weight_bytes = 0;          // all weights (layers and head)
+  uint64_t sram_used_bytes = 0;       // what the plan places in SRAM
   ElementBytes bytes;                 // element sizes of the precision
 };
 
-// The memory plan of a run: prefill tiles of up to `tile_tokens` tokens,
-// decode steps, `batch` sequences, in an SRAM of `sram_bytes`.
-MemoryPlan plan_memory(const ModelDims& d, bool fp16, int64_t prefill_tokens, int64_t decode_tokens,
-                       int64_t tile_tokens, int64_t batch, uint64_t sram_bytes);
+// The memory plan of a run: prefill tiles of up to controller.tile_tokens
+// tokens, decode steps, `batch` sequences, in the architecture's SRAM.
+// mapping.weights = resident that does not fit is an error naming the sizes.
+MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
+                       int64_t decode_tokens, int64_t batch);
 
 // Offsets of a tile's activation buffers inside its slot, for `rows` rows.
 struct TileLayout {
-  std::array<uint64_t, kActivationRegions + 1> offset{};  // by Region (kResid = 1)
-  uint64_t end = 0;                                       // the slot's size
+  std::array<uint64_t, kActivationRegions + 2>
+      offset{};      // by Region (kResid = 1); [kOut + 1] = end
+  uint64_t end = 0;  // the buffers' size
 };
 
 TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b);
+
+// Where a weight operand is read from, and where the first use also writes
+// it (its SRAM copy, resident weights only; 0 bytes otherwise).
+struct WeightOperands {
+  Operand read, fill;
+};
 
 class AddressMap {
  public:
@@ -44,14 +70,18 @@ class AddressMap {
   TileLayout tile_layout(uint64_t rows) const {
     return ssmsim::tile_layout(dims_, rows, plan_.bytes);
   }
-  // The operand of `ref` for a tile (slot tile % 2) and layer (n_layer: the head).
+  // The operand of `ref` for a tile (slot tile % activation_slots) and layer
+  // (n_layer: the head). Throws if the operand leaves its region.
   Operand place(const RegionRef& ref, int64_t tile, int64_t layer, const TileLayout& tl) const;
+  // A weight operand; `first_use` fills the SRAM copy of resident weights.
+  WeightOperands place_weights(const RegionRef& ref, int64_t layer, bool first_use) const;
 
  private:
   ModelDims dims_;
   MemoryPlan plan_;
   uint64_t layer_weight_stride_ = 0;
   uint64_t state_base_ = 0;
+  uint64_t sram_weight_base_ = 0;
 };
 
 }  // namespace ssmsim

@@ -5,6 +5,7 @@
 // computes is the Datapath's business.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <tlm>
 
@@ -27,6 +28,10 @@ struct Operand {
   uint64_t bytes = 0;
 };
 
+// An operation reads up to this many separate inputs (the gate reads y and
+// z, the residual out and resid, the scan dt, B/C and, in fp16, u).
+constexpr int kMaxInputs = 3;
+
 struct Command : tlm::tlm_extension<Command> {
   Op op = Op::kRmsNorm;
   int64_t layer = 0;        // n_layer for the head (final norm, lm_head)
@@ -43,10 +48,12 @@ struct Command : tlm::tlm_extension<Command> {
   int64_t channels = 0;
   int64_t d_state = 0;
   int64_t hadamard_block = 0;
-  int64_t priority = 0;          // lower runs first when a unit is contended
-  bool decode = false;           // decode step: state comes from and goes to memory
-  bool input_from_link = false;  // x_proj: INT8 arrives on quant2gemm
-  Operand in, weight, out, state;
+  int64_t priority = 0;                  // lower runs first when a unit is contended
+  bool decode = false;                   // decode step: state comes from and goes to memory
+  bool input_from_link = false;          // x_proj: INT8 arrives on quant2gemm
+  std::array<Operand, kMaxInputs> in{};  // unused inputs have 0 bytes
+  Operand weight, out, state;
+  Operand weight_fill;  // resident weights' first use: their SRAM copy, written as read
 
   tlm::tlm_extension_base* clone() const override { return new Command(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -18,11 +18,18 @@ Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, cons
       ctrl2vec("ctrl2vec"),
       cfg_(cfg),
       plan_(plan),
-      mem_(plan_memory(plan.dims, cfg.fp16(), plan.prefill_tokens, plan.decode_tokens,
-                       cfg.controller.tile_tokens, plan.batch,
-                       static_cast<uint64_t>(cfg.sram.bytes))),
+      mem_(plan_memory(plan.dims, cfg, plan.prefill_tokens, plan.decode_tokens, plan.batch)),
       map_(plan.dims, mem_) {
+  if (cfg_.mapping.lm_head == HeadTokens::kLast && plan_.scores_every_token) {
+    throw Error(
+        "mapping.lm_head = last: this run scores every token's logits (--pipeline w8a8); "
+        "use auto or all");
+  }
+  head_all_ = cfg_.mapping.lm_head == HeadTokens::kAll ||
+              (cfg_.mapping.lm_head == HeadTokens::kAuto && plan_.scores_every_token);
   n_tiles_ = (plan_.prefill_tokens + cfg_.controller.tile_tokens - 1) / cfg_.controller.tile_tokens;
+  tile_done_.assign(static_cast<size_t>(n_tiles_), false);
+  weights_claimed_.assign(static_cast<size_t>(plan_.dims.n_layer + 1), false);
   next_conv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
   next_scan_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
   SC_THREAD(run);
@@ -32,8 +39,8 @@ std::array<tlm::tlm_initiator_socket<>*, kUnitCount> Controller::sockets() {
   return {&ctrl2gemm, &ctrl2quant, &ctrl2scan, &ctrl2had, &ctrl2vec};
 }
 
-const BlockProgram& Controller::program(int64_t tokens, bool decode) {
-  const auto key = std::make_pair(tokens, decode);
+const BlockProgram& Controller::program(int64_t tokens, bool decode, int64_t head_tokens) {
+  const auto key = std::make_tuple(tokens, decode, head_tokens);
   auto it = programs_.find(key);
   if (it == programs_.end()) {
     ProgramShape s;
@@ -42,6 +49,7 @@ const BlockProgram& Controller::program(int64_t tokens, bool decode) {
     s.decode = decode;
     s.fp16 = cfg_.fp16();
     s.hadamard_size = plan_.hadamard_size;
+    s.head_tokens = head_tokens;
     s.bytes = mem_.bytes;
     it = programs_.emplace(key, build_mamba1_program(plan_.dims, s)).first;
   }
@@ -49,7 +57,7 @@ const BlockProgram& Controller::program(int64_t tokens, bool decode) {
 }
 
 void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first,
-                       const TileLayout& tl) {
+                       int64_t tokens, bool fill, const TileLayout& tl) {
   std::vector<int64_t>* order = p.order == StateOrder::kConv   ? &next_conv_
                                 : p.order == StateOrder::kScan ? &next_scan_
                                                                : nullptr;
@@ -64,10 +72,12 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   Command c = p.cmd;
   c.layer = layer;
   c.tile = tile;
-  c.first_token = first;
+  c.first_token = first + (tokens - p.cmd.tokens);  // the head runs on the tile's last tokens
   c.priority = layer * n_tiles_ + tile;
-  c.in = map_.place(p.in, tile, layer, tl);
-  c.weight = map_.place(p.weight, tile, layer, tl);
+  for (size_t i = 0; i < c.in.size(); ++i) c.in[i] = map_.place(p.in[i], tile, layer, tl);
+  const WeightOperands w = map_.place_weights(p.weight, layer, fill);
+  c.weight = w.read;
+  c.weight_fill = w.fill;
   c.out = map_.place(p.out, tile, layer, tl);
   c.state = map_.place(p.state, tile, layer, tl);
 
@@ -96,26 +106,48 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
 }
 
 void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) {
-  const BlockProgram& prog = program(T, decode);
+  // The head: every step of decode; in prefill every token, or the last
+  // token of the prompt (its last tile).
+  const bool last_tile = decode || first + T == plan_.prefill_tokens;
+  const int64_t head_tokens = decode ? 1 : head_all_ ? T : last_tile ? 1 : 0;
+  const BlockProgram& prog = program(T, decode, head_tokens);
   const TileLayout tl = map_.tile_layout(static_cast<uint64_t>(T * plan_.batch));
+  // Resident weights are filled by the first tile (or decode step) that
+  // starts their layer; later ones read the SRAM copy.
+  auto claim = [&](int64_t l) {
+    const bool first_use = !weights_claimed_[static_cast<size_t>(l)];
+    weights_claimed_[static_cast<size_t>(l)] = true;
+    return first_use;
+  };
   for (int64_t l = 0; l < plan_.dims.n_layer; ++l) {
-    for (const ProgramOp& p : prog.layer) issue(p, l, tile, first, tl);
+    const bool fill = claim(l);
+    for (const ProgramOp& p : prog.layer) issue(p, l, tile, first, T, fill, tl);
   }
-  for (const ProgramOp& p : prog.head) issue(p, plan_.dims.n_layer, tile, first, tl);
+  if (!prog.head.empty()) {
+    const bool fill = claim(plan_.dims.n_layer);
+    for (const ProgramOp& p : prog.head) issue(p, plan_.dims.n_layer, tile, first, T, fill, tl);
+  }
 }
 
 void Controller::run() {
   const int64_t tt = cfg_.controller.tile_tokens;
+  const int64_t slots = mem_.activation_slots;
   for (int64_t i = 0; i < n_tiles_; ++i) {
+    // Tile i takes slot i % slots: wait until its last user is done.
+    if (i >= slots) {
+      while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);
+    }
     const int64_t first = i * tt;
     const int64_t T = std::min(tt, plan_.prefill_tokens - first);
     sc_core::sc_spawn([this, i, first, T] {
       walk_tile(i, first, T, false);
-      ++tiles_done_;
+      tile_done_[static_cast<size_t>(i)] = true;
       tile_done_ev_.notify();
     });
   }
-  while (tiles_done_ < n_tiles_) counted_wait(tile_done_ev_);
+  for (int64_t i = 0; i < n_tiles_; ++i) {
+    while (!tile_done_[static_cast<size_t>(i)]) counted_wait(tile_done_ev_);
+  }
   prefill_end_ = sc_core::sc_time_stamp();
   // Decode steps follow the prefill's tokens, one after another (the state
   // handoff at the phase boundary is not charged: docs/timing.md).

@@ -2,10 +2,12 @@
 // every layer's operations for every tile, then the head's. Prefill
 // streams the sequence in tiles of `controller.tile_tokens`: one thread per
 // tile issues that tile's operations in order, so different tiles occupy
-// different units at the same time (tile streaming). Units serve the lowest
-// (layer, tile) first; operations that carry state (conv1d, the scan) run
-// their tiles in token order. Decode runs one token at a time through
-// every layer, state from memory.
+// different units at the same time (tile streaming). A tile holds one of
+// controller.activation_slots activation buffers from its start to its
+// end, so a tile starts only when the tile that last used its slot is done.
+// Units serve the lowest (layer, tile) first; operations that carry state
+// (conv1d, the scan) run their tiles in token order. Decode runs one token
+// at a time through every layer, state from memory.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -34,6 +36,9 @@ struct RunPlan {
   int64_t decode_tokens = 0;
   int64_t batch = 1;
   int64_t hadamard_size = 0;  // resolved block size
+  // The run scores every token's logits (--pipeline w8a8): mapping.lm_head
+  // auto runs the head on every prompt token.
+  bool scores_every_token = false;
 };
 
 class Controller : public sc_core::sc_module {
@@ -51,6 +56,8 @@ class Controller : public sc_core::sc_module {
   std::array<tlm::tlm_initiator_socket<>*, kUnitCount> sockets();
 
   const MemoryPlan& memory_plan() const { return mem_; }
+  // The head runs on every prompt token (else on the last one).
+  bool head_on_every_token() const { return head_all_; }
   sc_core::sc_time finish_time() const { return finish_; }
   // When the prefill phase ended (= start of decode); zero without prefill.
   sc_core::sc_time prefill_end_time() const { return prefill_end_; }
@@ -59,21 +66,27 @@ class Controller : public sc_core::sc_module {
  private:
   void run();
   void walk_tile(int64_t tile, int64_t first, int64_t tokens, bool decode);
-  void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, const TileLayout& tl);
-  const BlockProgram& program(int64_t tokens, bool decode);
+  void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, int64_t tokens,
+             bool fill, const TileLayout& tl);
+  const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
 
   ArchConfig cfg_;
   RunPlan plan_;
   MemoryPlan mem_;
   AddressMap map_;
-  std::map<std::pair<int64_t, bool>, BlockProgram> programs_;  // by tile tokens, decode
+  // By tile tokens, decode, head tokens.
+  std::map<std::tuple<int64_t, bool, int64_t>, BlockProgram> programs_;
+  bool head_all_ = false;
   int64_t n_tiles_ = 1;
+  std::vector<bool> tile_done_;
+  // Per layer (n_layer: the head): a tile has started it, so resident
+  // weights are in (or on their way to) SRAM.
+  std::vector<bool> weights_claimed_;
   std::vector<int64_t> next_conv_, next_scan_;
   // A tile waiting for its turn at a stateful operation: (order, layer,
   // tile) -> its own event, so finishing a tile wakes only its successor.
   std::map<std::tuple<int, int64_t, int64_t>, sc_core::sc_event*> order_waiters_;
   sc_core::sc_event tile_done_ev_;
-  int64_t tiles_done_ = 0;
   sc_core::sc_time finish_, prefill_end_;
   bool finished_ = false;
 };

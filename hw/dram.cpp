@@ -38,6 +38,8 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   stats_.accesses += 1;
   stats_.bursts += (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
   (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;
+  const auto w = static_cast<size_t>(dram_window(trans.get_address()));
+  (trans.is_read() ? stats_.window_read_bytes[w] : stats_.window_write_bytes[w]) += bytes;
   if (window_ && window_->enabled) {
     start_q_.notify(start - now);
     end_q_.notify(done - now);

@@ -7,10 +7,12 @@
 
 #include <tlm_utils/simple_target_socket.h>
 
+#include <array>
 #include <systemc>
 #include <tlm>
 
 #include "config/arch_config.hpp"
+#include "hw/address_map.hpp"
 #include "hw/channel_schedule.hpp"
 #include "hw/trace_window.hpp"
 
@@ -18,6 +20,8 @@ namespace ssmsim {
 
 struct DramStats {
   uint64_t read_bytes = 0, write_bytes = 0, accesses = 0, bursts = 0;
+  // Bytes by what they were (weights, logits, spilled activations, state).
+  std::array<uint64_t, kDramWindows> window_read_bytes{}, window_write_bytes{};
   sc_core::sc_time busy_time = sc_core::SC_ZERO_TIME;
 };
 

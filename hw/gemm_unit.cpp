@@ -47,8 +47,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   };
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time in_ready = zero;
-  if (!d.input_from_link) in_ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
-  sc_time ready = mem(tlm::TLM_READ_COMMAND, {d.weight.addr, strip_bytes(0)}, zero, rec);
+  if (!d.input_from_link) in_ready = read_inputs(d, zero, rec);
+  sc_time ready = read_weights(d, 0, strip_bytes(0), zero, rec);
   uint64_t weight_offset = strip_bytes(0);
   sc_time t = zero;
   sc_time stall = zero;
@@ -59,8 +59,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
       t = data;
     }
     if (s + 1 < strips) {  // prefetch the next strip while this one computes
-      ready =
-          mem(tlm::TLM_READ_COMMAND, {d.weight.addr + weight_offset, strip_bytes(s + 1)}, t, rec);
+      ready = read_weights(d, weight_offset, strip_bytes(s + 1), t, rec);
       weight_offset += strip_bytes(s + 1);
     }
     t += cycles(per_strip_cycles);

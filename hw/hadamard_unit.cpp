@@ -40,7 +40,7 @@ uint64_t HadamardUnit::op_cycles(const HadamardConfig& h, int64_t tokens, int64_
 sc_time HadamardUnit::execute(const Command& d, OpRecord& rec) {
   const int64_t D = d.channels;  // batch x d_inner
   const int64_t n = d.hadamard_block;
-  const sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in, sc_core::SC_ZERO_TIME, rec);
+  const sc_time ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
   datapath_.compute(d);
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, n);
   const sc_time t = ready + cycles(busy);

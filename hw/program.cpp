@@ -70,7 +70,22 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
              uN = static_cast<uint64_t>(N), ur = static_cast<uint64_t>(r);
   const uint64_t ab = s.bytes.act;
   const LayerWeights w = layer_weights(d, s.bytes.weight);
-  auto act = [](Region reg, uint64_t bytes) { return RegionRef{reg, 0, bytes}; };
+  // Every operand is a part of one region (region_parts in address_map.cpp
+  // lays the parts out): in_proj writes x then z, x_proj dt then B and C.
+  auto act = [](Region reg, uint64_t offset, uint64_t bytes) {
+    return RegionRef{reg, offset, bytes};
+  };
+  const RegionRef resid = act(Region::kResid, 0, uR * udm * 4);
+  const RegionRef norm = act(Region::kNorm, 0, uR * udm * ab);
+  const RegionRef x = act(Region::kXZ, 0, uR * uD * ab);
+  const RegionRef z = act(Region::kXZ, uR * uD * ab, uR * uD * ab);
+  const RegionRef u = act(Region::kU, 0, uR * uD * 2);
+  const RegionRef dt_low = act(Region::kDtBC, 0, uR * ur * ab);
+  const RegionRef bc = act(Region::kDtBC, uR * ur * ab, uR * 2 * uN * ab);
+  const RegionRef dt = act(Region::kDt, 0, uR * uD * 2);
+  const RegionRef y = act(Region::kY, 0, uR * uD * 2);
+  const RegionRef yq = act(Region::kYq, 0, uR * uD);
+  const RegionRef out = act(Region::kOut, 0, uR * udm * 2);
   auto op = [&](Unit unit, Op o) {
     ProgramOp p;
     p.unit = unit;
@@ -100,21 +115,21 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   BlockProgram prog;
   std::vector<ProgramOp>& L = prog.layer;
   ProgramOp p = vec(Op::kRmsNorm, R * dm, 2);
-  p.in = act(Region::kResid, uR * udm * 4);
+  p.in = {resid};
   p.weight = weight(w.norm);
-  p.out = act(Region::kNorm, uR * udm * ab);
+  p.out = norm;
   L.push_back(p);
 
   p = gemm(Op::kInProj, dm, 2 * D);
-  p.in = act(Region::kNorm, uR * udm * ab);
+  p.in = {norm};
   p.weight = weight(w.in_proj);
-  p.out = act(Region::kXZ, uR * 2 * uD * ab);
+  p.out = act(Region::kXZ, 0, uR * 2 * uD * ab);
   L.push_back(p);
 
   p = vec(Op::kConv1dSilu, R * D, d.d_conv + 1);  // d_conv MACs, then SiLU
-  p.in = act(Region::kXZ, uR * uD * ab);
+  p.in = {x};
   p.weight = weight(w.conv);
-  p.out = act(Region::kU, uR * uD * 2);
+  p.out = u;
   if (s.decode) p.state = {Region::kState, 0, uB * conv_state_bytes(d, s.bytes)};
   p.order = StateOrder::kConv;
   L.push_back(p);
@@ -122,75 +137,84 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   if (!s.fp16) {  // the fp16 baseline feeds x_proj and the scan with fp16 u
     p = op(Unit::kQuant, Op::kSsmInQuant);
     p.cmd.elements = R * D;
-    p.in = act(Region::kU, uR * uD * 2);
+    p.in = {u};
     L.push_back(p);
   }
 
   p = gemm(Op::kXProj, D, r + 2 * N);
   if (s.fp16) {
-    p.in = act(Region::kU, uR * uD * 2);
+    p.in = {u};
   } else {
     p.cmd.input_from_link = true;
   }
   p.weight = weight(w.x_proj);
-  p.out = act(Region::kDtBC, uR * (ur + 2 * uN) * ab);
+  p.out = act(Region::kDtBC, 0, uR * (ur + 2 * uN) * ab);
   L.push_back(p);
 
   p = gemm(Op::kDtProj, r, D);
-  p.in = act(Region::kDtBC, uR * ur * ab);
+  p.in = {dt_low};
   p.weight = weight(w.dt_proj);
-  p.out = act(Region::kDt, uR * uD * 2);
+  p.out = dt;
   L.push_back(p);
 
-  // The scan: B * d_inner independent channels of d_state each.
+  // The scan: B * d_inner independent channels of d_state each; u comes on
+  // the quantizer's link (w8a8) or from memory (fp16).
   p = op(Unit::kScan, Op::kScan);
   p.cmd.channels = B * D, p.cmd.d_state = N;
-  p.in = act(Region::kDt, uR * uD * 2 + uR * 2 * uN * ab);
-  if (s.fp16) p.in.bytes += uR * uD * 2;  // u from memory, not from the quantizer link
+  p.in = {dt, bc};
+  if (s.fp16) p.in[2] = u;
   p.weight = weight(w.scan_params);
-  p.out = act(Region::kY, uR * uD * 2);
+  p.out = y;
   if (s.decode) {
     p.state = {Region::kState, uB * conv_state_bytes(d, s.bytes), uB * ssm_state_bytes(d, s.bytes)};
   }
   p.order = StateOrder::kScan;
   L.push_back(p);
 
-  p = vec(Op::kGate, R * D, 2);  // SiLU(z), multiply
-  p.in = act(Region::kY, uR * uD * 2 + uR * uD * ab);
-  p.out = act(Region::kY, uR * uD * 2);
+  p = vec(Op::kGate, R * D, 2);  // y * SiLU(z), in place
+  p.in = {y, z};
+  p.out = y;
   L.push_back(p);
 
   if (!s.fp16) {
     p = op(Unit::kHad, Op::kHadamard);
     p.cmd.channels = B * D, p.cmd.hadamard_block = s.hadamard_size;
-    p.in = act(Region::kY, uR * uD * 2);
-    p.out = act(Region::kYq, uR * uD);
+    p.in = {y};
+    p.out = yq;
     L.push_back(p);
   }
 
   p = gemm(Op::kOutProj, D, dm);
-  p.in = act(s.fp16 ? Region::kY : Region::kYq, uR * uD * ab);
+  p.in = {s.fp16 ? y : yq};
   p.weight = weight(w.out_proj);
-  p.out = act(Region::kOut, uR * udm * 2);
+  p.out = out;
   L.push_back(p);
 
   p = vec(Op::kResidual, R * dm, 1);
-  p.in = act(Region::kOut, uR * udm * 2 + uR * udm * 4);
-  p.out = act(Region::kResid, uR * udm * 4);
+  p.in = {out, resid};
+  p.out = resid;
   L.push_back(p);
 
-  // Head: final RMSNorm and lm_head (the embedding lookup is a gather).
-  wo = 0;
-  p = vec(Op::kFinalNorm, R * dm, 2);
-  p.in = act(Region::kResid, uR * udm * 4);
-  p.weight = weight(udm * 2);
-  p.out = act(Region::kNorm, uR * udm * ab);
-  prog.head.push_back(p);
-  p = gemm(Op::kLmHead, dm, d.vocab_size);
-  p.in = act(Region::kNorm, uR * udm * ab);
-  p.weight = weight(static_cast<uint64_t>(d.vocab_size) * udm * s.bytes.weight);
-  p.out = {Region::kLogits, 0, uR * static_cast<uint64_t>(d.vocab_size) * 2};  // fp16, off chip
-  prog.head.push_back(p);
+  // Head: final RMSNorm and lm_head on the tile's last head_tokens tokens
+  // of every sequence (the embedding lookup is a gather).
+  if (s.head_tokens > 0) {
+    const int64_t H = s.head_tokens * B;
+    const auto uH = static_cast<uint64_t>(H);
+    wo = 0;
+    p = vec(Op::kFinalNorm, H * dm, 2);
+    p.cmd.tokens = s.head_tokens;
+    p.in = {act(Region::kResid, (uR - uH) * udm * 4, uH * udm * 4)};
+    p.weight = weight(udm * 2);
+    p.out = act(Region::kNorm, 0, uH * udm * ab);
+    prog.head.push_back(p);
+    p = gemm(Op::kLmHead, dm, d.vocab_size);
+    p.cmd.tokens = s.head_tokens;
+    p.cmd.m = H;
+    p.in = {act(Region::kNorm, 0, uH * udm * ab)};
+    p.weight = weight(static_cast<uint64_t>(d.vocab_size) * udm * s.bytes.weight);
+    p.out = {Region::kLogits, 0, uH * static_cast<uint64_t>(d.vocab_size) * 2};  // fp16, off chip
+    prog.head.push_back(p);
+  }
   return prog;
 }
 

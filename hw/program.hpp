@@ -7,6 +7,7 @@
 // issues. Adding a layer kind means adding a builder.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -49,7 +50,8 @@ enum class StateOrder : uint8_t { kNone, kConv, kScan };
 struct ProgramOp {
   Unit unit = Unit::kVec;
   Command cmd;  // the shape fields; layer, tile, rows and addresses are set at issue
-  RegionRef in, weight, out, state;
+  std::array<RegionRef, kMaxInputs> in{};
+  RegionRef weight, out, state;
   StateOrder order = StateOrder::kNone;
 };
 
@@ -72,6 +74,10 @@ struct ProgramShape {
   bool decode = false;
   bool fp16 = false;  // the unquantized baseline: no quantizer, no Hadamard
   int64_t hadamard_size = 0;
+  // Tokens per sequence the head (final norm, lm_head) runs on: the tile's
+  // last ones. 0: no head in this tile (mapping.lm_head = last, a tile
+  // before the prompt's last).
+  int64_t head_tokens = 1;
   ElementBytes bytes;
 };
 

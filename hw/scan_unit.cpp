@@ -46,8 +46,8 @@ void ScanUnit::on_token() {
 sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
   const int64_t D = d.channels, N = d.d_state;  // channels: batch x d_inner
   const sc_time zero = sc_core::SC_ZERO_TIME;
-  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
-  ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.weight, zero, rec));  // A and D
+  sc_time ready = read_inputs(d, zero, rec);
+  ready = std::max(ready, read_weights(d, 0, d.weight.bytes, zero, rec));  // A and D
   if (d.decode) ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
   datapath_.compute(d);
   const uint64_t per_token = cycles_per_token(cfg_, D, N);

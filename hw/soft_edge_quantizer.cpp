@@ -96,7 +96,7 @@ void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantize
 
 sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   const auto E = static_cast<size_t>(d.elements);
-  const sc_time in_ready = mem(tlm::TLM_READ_COMMAND, d.in, sc_core::SC_ZERO_TIME, rec);
+  const sc_time in_ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
   special_.assign(E, 0);
   element_regions_.resize(E);
   const QuantRegions q = datapath_.quantize(d, element_regions_.data());

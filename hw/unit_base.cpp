@@ -1,5 +1,6 @@
 #include "hw/unit_base.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
@@ -92,7 +93,8 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   // No quantum keeper: nothing in the operation needs the kernel's time, and
   // placing requests when they are simulated (not in time order) is the
   // memory arbitration docs/timing.md describes.
-  const sc_time done = execute(*d, rec);
+  fill_done_ = sc_core::SC_ZERO_TIME;
+  const sc_time done = std::max(execute(*d, rec), fill_done_);
   counted_wait(done);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
   stats_.ops += 1;
@@ -106,6 +108,22 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   release();
   sink_->add(rec);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time UnitBase::read_inputs(const Command& d, sc_time at, OpRecord& rec) {
+  sc_time ready = at;
+  for (const Operand& o : d.in) ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, o, at, rec));
+  return ready;
+}
+
+sc_time UnitBase::read_weights(const Command& d, uint64_t offset, uint64_t bytes, sc_time at,
+                               OpRecord& rec) {
+  const sc_time arrived = mem(tlm::TLM_READ_COMMAND, {d.weight.addr + offset, bytes}, at, rec);
+  if (d.weight_fill.bytes > 0) {
+    fill_done_ = std::max(fill_done_, mem(tlm::TLM_WRITE_COMMAND,
+                                          {d.weight_fill.addr + offset, bytes}, arrived, rec));
+  }
+  return arrived;
 }
 
 sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpRecord& rec) {

@@ -51,6 +51,13 @@ class UnitBase : public sc_core::sc_module {
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).
   sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at, OpRecord& rec);
+  // Reads every input operand from `at`; returns when the last has arrived.
+  sc_core::sc_time read_inputs(const Command& d, sc_core::sc_time at, OpRecord& rec);
+  // Reads `bytes` of the weights from `offset` inside d.weight at `at`;
+  // returns their arrival. The first use of resident weights also writes
+  // them to their SRAM copy as they arrive (the operation ends after that).
+  sc_core::sc_time read_weights(const Command& d, uint64_t offset, uint64_t bytes,
+                                sc_core::sc_time at, OpRecord& rec);
 
   // Operations run in the callers' threads, and a signal has one driver:
   // state changes only notify, and one method per unit writes the signals
@@ -83,6 +90,7 @@ class UnitBase : public sc_core::sc_module {
   std::multimap<int64_t, sc_core::sc_event*> waiting_;
   sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
+  sc_core::sc_time fill_done_;  // the current operation's SRAM weight fill has landed
   tlm::tlm_generic_payload mem_trans_;
 };
 

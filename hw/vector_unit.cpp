@@ -17,9 +17,8 @@ uint64_t VectorUnit::op_cycles(const VectorConfig& v, int64_t elements, int64_t 
 
 sc_time VectorUnit::execute(const Command& d, OpRecord& rec) {
   const sc_time zero = sc_core::SC_ZERO_TIME;
-  sc_time ready = mem(tlm::TLM_READ_COMMAND, d.in, zero, rec);
-  ready = std::max(ready,
-                   mem(tlm::TLM_READ_COMMAND, d.weight, zero, rec));  // conv1d weights, norm gains
+  sc_time ready = read_inputs(d, zero, rec);
+  ready = std::max(ready, read_weights(d, 0, d.weight.bytes, zero, rec));  // conv1d, norm gains
   if (d.decode && d.state.bytes > 0) {  // conv1d state of a decode step
     ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
   }

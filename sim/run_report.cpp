@@ -107,7 +107,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   const int64_t n_layer = plan.dims.n_layer;
   const TraceDatapath* data = in.trace_data.get();
   const bool have_data = data != nullptr;
-  const double period_ns = arch.clock_period_ns();
+  // The simulated period (the units count cycles of it), not 1000 / clock_mhz.
+  const double period_ns = in.clock_period_ns;
   auto to_cycles = [&](sc_core::sc_time t) {
     return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / period_ns));
   };
@@ -143,9 +144,13 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       num(arch.clock_mhz), arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
       arch.fp16() ? "none (fp16)" : quant::kind_name(arch.quantizer.mode),
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
-  if (!mp.activations_in_sram) {
-    std::cout << "note: one tile's activations do not fit twice in sram.bytes; they live in DRAM\n";
-  }
+  std::cout << fmt::format(
+      "mapping: weights {}; activations in {} ({} slot(s) of {} bytes); decode state in {}; "
+      "lm_head on {} prompt token\n",
+      mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM",
+      mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
+      mp.tile_footprint_bytes, mp.state_in_sram ? "SRAM" : "DRAM",
+      in.head_on_every_token ? "every" : "the last");
   std::cout << "\n";
   std::vector<std::string> head = {"layer", "span_cycles"};
   for (const char* u : kUnits) head.push_back(std::string(u) + "_busy_cycles");
@@ -192,10 +197,25 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
         decode_cycles * period_ns / static_cast<double>(plan.decode_tokens));
   }
   std::cout << fmt::format(
-      "total: {} cycles = {:.1f} ns at {} MHz; {:.1f} tokens/s; DRAM {} bytes read, {} written "
+      "total: {} cycles = {:.1f} ns at {} MHz{}; {:.1f} tokens/s; DRAM {} bytes read, {} written "
       "(weights {} bytes: >= {:.1f} ns at {} GB/s)\n",
-      total_cycles, latency_ns, num(arch.clock_mhz), tokens_per_s, dram.read_bytes,
-      dram.write_bytes, mp.weight_bytes, weight_bound_ns, num(arch.dram.bandwidth_gbps));
+      total_cycles, latency_ns, num(arch.clock_mhz),
+      period_ns == arch.clock_period_ns()
+          ? ""
+          : fmt::format(" (simulated period {} ns, the 1 ps time resolution)", num(period_ns)),
+      tokens_per_s, dram.read_bytes, dram.write_bytes, mp.weight_bytes, weight_bound_ns,
+      num(arch.dram.bandwidth_gbps));
+  {
+    std::string kinds;
+    for (int w = 0; w < kDramWindows; ++w) {
+      const auto i = static_cast<size_t>(w);
+      if (dram.window_read_bytes[i] + dram.window_write_bytes[i] == 0) continue;
+      kinds += fmt::format("{}{} {} read, {} written", kinds.empty() ? "" : "; ",
+                           dram_window_name(static_cast<DramWindow>(w)), dram.window_read_bytes[i],
+                           dram.window_write_bytes[i]);
+    }
+    if (!kinds.empty()) std::cout << "DRAM bytes by kind: " << kinds << "\n";
+  }
   std::cout << fmt::format(
       "energy: {:.3f} uJ (compute {:.3f}, SRAM {:.3f}, DRAM {:.3f}, static {:.3f}); {:.1f} nJ per "
       "token\n",
@@ -226,6 +246,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   total["cycles"] = total_cycles;
   total["latency_ns"] = latency_ns;
   total["clock_mhz"] = arch.clock_mhz;
+  total["clock_period_ns"] = period_ns;
   total["tokens"] = tokens;
   total["tokens_per_s"] = tokens_per_s;
   total["latency_per_token_ns"] = latency_ns / static_cast<double>(tokens);
@@ -337,15 +358,31 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       {"read_bytes", dram.read_bytes},
       {"write_bytes", dram.write_bytes},
       {"accesses", dram.accesses},
+      {"by_kind",
+       [&] {
+         ojson k;
+         for (int w = 0; w < kDramWindows; ++w) {
+           const auto i = static_cast<size_t>(w);
+           k[dram_window_name(static_cast<DramWindow>(w))] = {
+               {"read_bytes", dram.window_read_bytes[i]},
+               {"write_bytes", dram.window_write_bytes[i]}};
+         }
+         return k;
+       }()},
       {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0}};
   units["sram"] = {{"read_bytes", in.sram.read_bytes},
                    {"write_bytes", in.sram.write_bytes},
                    {"accesses", in.sram.accesses}};
   j["units"] = units;
-  j["memory_plan"] = {{"activations_in", mp.activations_in_sram ? "sram" : "dram"},
-                      {"state_in", mp.state_in_sram ? "sram" : "dram"},
+  j["memory_plan"] = {{"weights_in", mp.weights_in_sram ? "sram" : "dram"},
+                      {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
+                      {"activation_slots", mp.activation_slots},
                       {"tile_footprint_bytes", mp.tile_footprint_bytes},
-                      {"state_bytes", mp.state_bytes}};
+                      {"state_in", mp.state_in_sram ? "sram" : "dram"},
+                      {"state_bytes", mp.state_bytes},
+                      {"weight_bytes", mp.weight_bytes},
+                      {"sram_used_bytes", mp.sram_used_bytes},
+                      {"lm_head_tokens", in.head_on_every_token ? "all" : "last"}};
   // gemm_ops streams between the keys before it and those after it.
   ojson tail;
   if (in.w8a8) {

@@ -141,6 +141,7 @@ RunResult simulate(const RunRequest& r) {
   }
   plan.dims = d;
   plan.hadamard_size = hsize;
+  plan.scores_every_token = w8a8;
 
   TraceWindow window;
   if (!r.vcd.empty()) {
@@ -199,6 +200,8 @@ RunResult simulate(const RunRequest& r) {
   res.dram = acc.dram.stats();
   res.sram = acc.sram.stats();
   res.memory = controller.memory_plan();
+  res.head_on_every_token = controller.head_on_every_token();
+  res.clock_period_ns = sc_core::sc_time(arch.clock_period_ns(), sc_core::SC_NS).to_seconds() * 1e9;
   res.finish = controller.finish_time();
   res.prefill_end = controller.prefill_end_time();
   res.wall_s = wall_s;

@@ -55,6 +55,10 @@ struct RunResult {
   DramStats dram;
   SramStats sram;
   MemoryPlan memory;
+  bool head_on_every_token = false;  // mapping.lm_head resolved
+  // The clock period SystemC simulates (1000 / clock_mhz rounded to its
+  // 1 ps resolution): every cycle figure is a time divided by it.
+  double clock_period_ns = 1;
   sc_core::sc_time finish, prefill_end;
   std::unique_ptr<TraceDatapath> trace_data;  // --pipeline trace on a trace, else nullptr
   std::optional<W8A8Result> w8a8;

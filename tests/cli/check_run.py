@@ -7,9 +7,14 @@
   check_run.py ratio A.json B.json PATH R   B[PATH] == R * A[PATH] exactly
   check_run.py close A.json B.json PATH REL |B[PATH] - A[PATH]| <= REL * |A[PATH]|
   check_run.py macs R.json                 units.gemm.arith_ops == hand-derived MACs of the
-                                           workload (every token once through every GEMM)
+                                           workload (every token once through every layer's
+                                           GEMMs; lm_head on the last or every prompt token)
   check_run.py weights R.json              total.weight_bytes == hand-derived bytes (INT8 or
                                            fp16 GEMM weights, fp16 conv/norm, fp32 A and D)
+  check_run.py weights-once R.json         resident weights: DRAM weight reads == the model's
+                                           weight bytes, and the same bytes written to SRAM
+  check_run.py ends-within R.json          every GEMM operation ends by the run's total cycles
+                                           (one clock period for the units and the report)
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
                                            + bytes x pJ + static mW x latency
   check_run.py regions Q.json              quant.json error by region: the regions' squared
@@ -92,8 +97,10 @@ def main(argv):
         # in_proj dm->2D, x_proj D->dt_rank+2N, dt_proj dt_rank->D, out_proj D->dm
         gemm_per_layer = dm * 2 * D + D * (dtr + 2 * N) + dtr * D + D * dm
         if mode == "macs":
-            rows = (r["run"]["prefill_tokens"] + r["run"]["decode_tokens"]) * r["run"]["batch"]
-            want = rows * (L * gemm_per_layer + dm * V)
+            P, Dc, B = r["run"]["prefill_tokens"], r["run"]["decode_tokens"], r["run"]["batch"]
+            # lm_head: every decode step, and every prompt token or the last one
+            head_p = P if r["memory_plan"]["lm_head_tokens"] == "all" else min(P, 1)
+            want = (P + Dc) * B * L * gemm_per_layer + (head_p + Dc) * B * dm * V
             got = r["units"]["gemm"]["arith_ops"]
         else:
             wb = 2 if r["config"]["precision"] == "fp16" else 1
@@ -103,6 +110,19 @@ def main(argv):
             got = r["total"]["weight_bytes"]
         assert got == want, f"{mode}: {got} != hand-derived {want}"
         print(f"ok: {mode} {got} == {want}")
+    elif mode == "ends-within":
+        r = load(argv[2])
+        total = r["total"]["cycles"]
+        last = max(op["end_cycle"] for op in r["gemm_ops"])
+        assert last <= total, f"a GEMM ends at cycle {last}, after the total {total}"
+        print(f"ok: the last GEMM ends at cycle {last} <= {total}")
+    elif mode == "weights-once":
+        r = load(argv[2])
+        assert r["memory_plan"]["weights_in"] == "sram", r["memory_plan"]
+        w = r["units"]["dram"]["by_kind"]["weights"]
+        want = r["total"]["weight_bytes"]
+        assert w["read_bytes"] == want and w["write_bytes"] == 0, f"{w} != {want} read once"
+        print(f"ok: {want} weight bytes read from DRAM once")
     elif mode == "energy":
         r = load(argv[2])
         e = r["energy"]

@@ -46,8 +46,15 @@ Sim& sim() {
 
 TEST(Accelerator, RunsEveryOperationOfEveryLayer) {
   const auto& log = sim().acc->op_log();
-  // 4 tiles x (6 layers x 11 operations + final norm + lm_head).
-  EXPECT_EQ(log.size(), 4u * (6 * 11 + 2));
+  // 4 tiles x 6 layers x 11 operations, then final norm + lm_head on the
+  // last prompt token (mapping.lm_head auto, nothing scored).
+  EXPECT_EQ(log.size(), 4u * 6 * 11 + 2);
+  EXPECT_FALSE(sim().controller->head_on_every_token());
+  uint64_t head_rows = 0;
+  for (const OpRecord& r : log) {
+    if (r.op == Op::kLmHead) head_rows += static_cast<uint64_t>(r.M);
+  }
+  EXPECT_EQ(head_rows, 1u);
   EXPECT_TRUE(sim().controller->finished());
 }
 
@@ -66,7 +73,9 @@ TEST(Accelerator, EveryOperationFollowsItsFormula) {
       expect = (64u * 768 + 31) / 32 + SoftEdgeQuantizer::latency(a.quantizer);
     } else {
       const int64_t passes = r.op == Op::kConv1dSilu ? 5 : (r.op == Op::kResidual ? 1 : 2);
-      const int64_t elements = (r.op == Op::kConv1dSilu || r.op == Op::kGate) ? 64 * 768 : 64 * 384;
+      const int64_t elements = (r.op == Op::kConv1dSilu || r.op == Op::kGate) ? 64 * 768
+                               : r.op == Op::kFinalNorm                       ? 384
+                                                                              : 64 * 384;
       expect = VectorUnit::op_cycles(a.vector, elements, passes);
     }
     EXPECT_EQ(r.busy_cycles, expect)

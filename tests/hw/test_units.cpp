@@ -76,38 +76,38 @@ struct Platform : sc_core::sc_module {
     Command d;
     d.op = Op::kInProj;
     d.m = 64, d.n = 64, d.k = 100;
-    d.in = {kSramBase, 6400};
+    d.in[0] = {kSramBase, 6400};
     d.weight = {0, 6400};
     d.out = {kSramBase + 8192, 4096};
     run(drv2gemm, d, "gemm_compute_bound");
     d.m = 1, d.n = 64, d.k = 768;
-    d.in.bytes = 768, d.weight.bytes = 49152, d.out.bytes = 64;
+    d.in[0].bytes = 768, d.weight.bytes = 49152, d.out.bytes = 64;
     run(drv2gemm, d, "gemm_memory_bound");
     d = Command();
     d.op = Op::kSsmInQuant;
     d.elements = 16;
-    d.in = {kSramBase, 32};
+    d.in[0] = {kSramBase, 32};
     run(drv2quant, d, "quant");
     d = Command();
     d.op = Op::kScan;
     d.tokens = 4, d.channels = 768, d.d_state = 16;
-    d.in = {kSramBase, 6272};
+    d.in[0] = {kSramBase, 6272};
     d.out = {kSramBase + 16384, 6144};
     run(drv2scan, d, "scan");
     d = Command();
     d.op = Op::kHadamard;
     d.tokens = 2, d.channels = 768, d.hadamard_block = 768;
-    d.in = {kSramBase, 3072};
+    d.in[0] = {kSramBase, 3072};
     d.out = {kSramBase + 4096, 1536};
     run(drv2had, d, "hadamard");
     d = Command();
     d.op = Op::kConv1dSilu;
     d.elements = 1000, d.passes = 5;
-    d.in = {kSramBase, 1000};
+    d.in[0] = {kSramBase, 1000};
     d.out = {kSramBase + 1024, 2000};
     run(drv2vec, d, "vector");
     // Past the SRAM's capacity: the target answers with an address error.
-    d.in.addr = kSramBase + (uint64_t(1) << 30);
+    d.in[0].addr = kSramBase + (uint64_t(1) << 30);
     try {
       run(drv2vec, d, "vector_bad");
     } catch (const Error& e) {

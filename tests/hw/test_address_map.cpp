@@ -1,0 +1,136 @@
+// The address map: every operand of every operation of every preset model
+// lies inside its own region (gate's z in in_proj's output, the residual's
+// resid in the residual stream, the scan's B/C in x_proj's output), slots
+// do not overlap, and the SRAM plan counts what it places.
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "config/workload.hpp"
+#include "hw/address_map.hpp"
+
+using namespace ssmsim;
+
+namespace {
+
+const char* kModels[] = {"mamba-bytes-a", "mamba-130m", "mamba-370m",
+                         "mamba-790m",    "mamba-1.4b", "mamba-2.8b"};
+
+// Operand [addr, addr + bytes) of `ref` must lie in region `want`'s bytes of
+// the tile's slot.
+void expect_inside(const AddressMap& map, const TileLayout& tl, const RegionRef& ref, int64_t tile,
+                   const char* what) {
+  if (ref.region == Region::kNone || ref.region == Region::kWeights ||
+      ref.region == Region::kState || ref.region == Region::kLogits)
+    return;
+  const Operand o = map.place(ref, tile, 0, tl);
+  const Operand whole = map.place({ref.region, 0, 0}, tile, 0, tl);
+  const auto r = static_cast<size_t>(ref.region);
+  EXPECT_GE(o.addr, whole.addr) << what;
+  EXPECT_LE(o.addr + o.bytes, whole.addr + (tl.offset[r + 1] - tl.offset[r])) << what;
+}
+
+}  // namespace
+
+TEST(AddressMap, EveryOperandStaysInItsRegion) {
+  for (const char* name : kModels) {
+    const ModelDims d = load_model_preset(name);
+    for (const char* arch_name : {"default", "edge", "cloud"}) {
+      ArchConfig arch;
+      arch.load(arch_name);
+      for (int64_t batch : {1, 3, 32}) {
+        for (bool decode : {false, true}) {
+          const int64_t prefill = decode ? 0 : 100;  // a partial last tile
+          const MemoryPlan mp = plan_memory(d, arch, prefill, decode ? 4 : 0, batch);
+          const AddressMap map(d, mp);
+          ProgramShape s;
+          s.batch = batch;
+          s.decode = decode;
+          s.tokens = decode ? 1 : 36;  // the last tile of 100 tokens by 64
+          s.hadamard_size = d.d_inner;
+          s.bytes = mp.bytes;
+          const BlockProgram prog = build_mamba1_program(d, s);
+          const TileLayout tl = map.tile_layout(static_cast<uint64_t>(s.tokens * batch));
+          EXPECT_LE(tl.end, mp.tile_footprint_bytes) << name;
+          for (const auto* ops : {&prog.layer, &prog.head}) {
+            const int64_t layer = ops == &prog.head ? d.n_layer : 0;  // the head's weights
+            for (const ProgramOp& p : *ops) {
+              const std::string what =
+                  std::string(name) + " " + arch_name + " " + op_name(p.cmd.op);
+              for (const RegionRef& in : p.in) {
+                EXPECT_NO_THROW(expect_inside(map, tl, in, 1, what.c_str())) << what;
+              }
+              EXPECT_NO_THROW(expect_inside(map, tl, p.out, 1, what.c_str())) << what;
+              EXPECT_NO_THROW(map.place(p.state, 0, d.n_layer - 1, tl)) << what;
+              EXPECT_NO_THROW(map.place_weights(p.weight, layer, true)) << what;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(AddressMap, GateAndResidualReadTheirOwnRegions) {
+  const ModelDims d = load_model_preset("mamba-bytes-a");
+  ProgramShape s;
+  s.tokens = 64;
+  s.hadamard_size = d.d_inner;
+  const BlockProgram prog = build_mamba1_program(d, s);
+  for (const ProgramOp& p : prog.layer) {
+    if (p.cmd.op == Op::kGate) {
+      EXPECT_EQ(p.in[0].region, Region::kY);
+      EXPECT_EQ(p.in[1].region, Region::kXZ);
+      EXPECT_EQ(p.in[1].offset, 64u * static_cast<uint64_t>(d.d_inner));  // z after x
+    }
+    if (p.cmd.op == Op::kResidual) {
+      EXPECT_EQ(p.in[0].region, Region::kOut);
+      EXPECT_EQ(p.in[1].region, Region::kResid);
+    }
+  }
+}
+
+TEST(AddressMap, SlotsDoNotOverlapAndALeavingOperandIsAnError) {
+  const ModelDims d = load_model_preset("mamba-bytes-a");
+  ArchConfig arch;
+  arch.controller.activation_slots = 3;
+  arch.sram.bytes = int64_t(1) << 30;
+  const MemoryPlan mp = plan_memory(d, arch, 256, 0, 1);
+  const AddressMap map(d, mp);
+  const TileLayout tl = map.tile_layout(64);
+  const RegionRef resid{Region::kResid, 0, 64u * 384 * 4};
+  for (int64_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(map.place(resid, t, 0, tl).addr,
+              kSramBase + static_cast<uint64_t>(t) * mp.tile_footprint_bytes);
+  }
+  EXPECT_EQ(map.place(resid, 3, 0, tl).addr, kSramBase);  // slot 0 again
+  EXPECT_THROW(map.place({Region::kResid, 1, 64u * 384 * 4}, 0, 0, tl), Error);
+}
+
+TEST(AddressMap, ResidentWeightsCountAgainstSramAndFillOnFirstUse) {
+  const ModelDims d = load_model_preset("mamba-bytes-a");
+  ArchConfig arch;
+  arch.load("cloud");  // 16 MiB: the bundled model's 6.1 MB of weights fit
+  MemoryPlan mp = plan_memory(d, arch, 256, 8, 1);
+  EXPECT_TRUE(mp.weights_in_sram);
+  EXPECT_EQ(mp.sram_used_bytes, 2 * mp.tile_footprint_bytes + mp.state_bytes + mp.weight_bytes);
+  const AddressMap map(d, mp);
+  const RegionRef w{Region::kWeights, 16, 32};
+  const WeightOperands first = map.place_weights(w, 2, true);
+  const WeightOperands later = map.place_weights(w, 2, false);
+  EXPECT_LT(first.read.addr, kSramBase);  // from DRAM
+  EXPECT_EQ(first.fill.addr, later.read.addr);
+  EXPECT_GE(later.read.addr, kSramBase);
+  EXPECT_EQ(later.fill.bytes, 0u);
+
+  arch.mapping.weights = WeightPlacement::kStream;
+  EXPECT_FALSE(plan_memory(d, arch, 256, 8, 1).weights_in_sram);
+  arch.load("default");  // 2 MiB
+  arch.mapping.weights = WeightPlacement::kResident;
+  try {
+    plan_memory(d, arch, 256, 8, 1);
+    FAIL() << "resident weights that do not fit must be an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mapping.weights = resident"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("sram.bytes"), std::string::npos);
+  }
+}
