@@ -130,34 +130,36 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
 }
 
 void Controller::run() {
-  const int64_t tt = cfg_.controller.tile_tokens;
-  const int64_t slots = mem_.activation_slots;
-  for (int64_t i = 0; i < n_tiles_; ++i) {
-    // Tile i takes slot i % slots: wait until its last user is done.
-    if (i >= slots) {
-      while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);
+  guarded([this] {
+    const int64_t tt = cfg_.controller.tile_tokens;
+    const int64_t slots = mem_.activation_slots;
+    for (int64_t i = 0; i < n_tiles_; ++i) {
+      // Tile i takes slot i % slots: wait until its last user is done.
+      if (i >= slots) {
+        while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);
+      }
+      const int64_t first = i * tt;
+      const int64_t T = std::min(tt, plan_.prefill_tokens - first);
+      sc_core::sc_spawn([this, i, first, T] {
+        guarded([&] { walk_tile(i, first, T, false); });
+        tile_done_[static_cast<size_t>(i)] = true;
+        tile_done_ev_.notify();
+      });
     }
-    const int64_t first = i * tt;
-    const int64_t T = std::min(tt, plan_.prefill_tokens - first);
-    sc_core::sc_spawn([this, i, first, T] {
-      walk_tile(i, first, T, false);
-      tile_done_[static_cast<size_t>(i)] = true;
-      tile_done_ev_.notify();
-    });
-  }
-  for (int64_t i = 0; i < n_tiles_; ++i) {
-    while (!tile_done_[static_cast<size_t>(i)]) counted_wait(tile_done_ev_);
-  }
-  prefill_end_ = sc_core::sc_time_stamp();
-  // Decode steps follow the prefill's tokens, one after another (the state
-  // handoff at the phase boundary is not charged: docs/timing.md).
-  for (int64_t s = 0; s < plan_.decode_tokens; ++s) {
-    next_conv_.assign(next_conv_.size(), s);
-    next_scan_.assign(next_scan_.size(), s);
-    walk_tile(s, plan_.prefill_tokens + s, 1, true);
-  }
-  finish_ = sc_core::sc_time_stamp();
-  finished_ = true;  // no events remain: sc_start() returns by itself
+    for (int64_t i = 0; i < n_tiles_; ++i) {
+      while (!tile_done_[static_cast<size_t>(i)]) counted_wait(tile_done_ev_);
+    }
+    prefill_end_ = sc_core::sc_time_stamp();
+    // Decode steps follow the prefill's tokens, one after another (the
+    // state handoff at the phase boundary is not charged: docs/timing.md).
+    for (int64_t s = 0; s < plan_.decode_tokens; ++s) {
+      next_conv_.assign(next_conv_.size(), s);
+      next_scan_.assign(next_scan_.size(), s);
+      walk_tile(s, plan_.prefill_tokens + s, 1, true);
+    }
+    finish_ = sc_core::sc_time_stamp();
+    finished_ = error_.empty();  // no events remain: sc_start() returns by itself
+  });
 }
 
 }  // namespace ssmsim

@@ -14,12 +14,14 @@
 
 #include <array>
 #include <map>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "common/error.hpp"
 #include "config/arch_config.hpp"
 #include "hw/address_map.hpp"
 #include "hw/program.hpp"
@@ -62,10 +64,23 @@ class Controller : public sc_core::sc_module {
   // When the prefill phase ended (= start of decode); zero without prefill.
   sc_core::sc_time prefill_end_time() const { return prefill_end_; }
   bool finished() const { return finished_; }
+  // The first error an operation raised (the run stopped there); empty if none.
+  const std::string& error() const { return error_; }
 
  private:
   void run();
   void walk_tile(int64_t tile, int64_t first, int64_t tokens, bool decode);
+  // Runs f; an Error stops the simulation and is kept for the caller of
+  // sc_start (an exception leaving a process would lose its type).
+  template <typename F>
+  void guarded(F f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      if (error_.empty()) error_ = e.what();
+      sc_core::sc_stop();
+    }
+  }
   void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, int64_t tokens,
              bool fill, const TileLayout& tl);
   const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
@@ -89,6 +104,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_event tile_done_ev_;
   sc_core::sc_time finish_, prefill_end_;
   bool finished_ = false;
+  std::string error_;
 };
 
 }  // namespace ssmsim

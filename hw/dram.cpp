@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hw/time_limit.hpp"
+
 namespace ssmsim {
 
 using sc_core::sc_time;
@@ -31,9 +33,9 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const uint64_t bytes = trans.get_data_length();
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time request = now + delay;
-  const sc_time transfer = transfer_time(bytes);
+  const sc_time transfer = check_time(transfer_time(bytes), name());
   const sc_time start = channel_.reserve(request, transfer);
-  const sc_time done = start + latency_ + transfer;
+  const sc_time done = check_time(start + latency_ + transfer, name());
   stats_.busy_time += transfer;
   stats_.accesses += 1;
   stats_.bursts += (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;

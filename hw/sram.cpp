@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/address_map.hpp"
+#include "hw/time_limit.hpp"
 
 namespace ssmsim {
 
@@ -28,7 +29,9 @@ void Sram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time transfer = period_ * static_cast<double>(transfer_cycles(bytes));
   const sc_time start = ports_.reserve(now + delay, transfer);
-  delay = start + period_ * static_cast<double>(cfg_.latency_cycles) + transfer - now;
+  delay =
+      check_time(start + period_ * static_cast<double>(cfg_.latency_cycles) + transfer, name()) -
+      now;
   stats_.accesses += 1;
   (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -94,7 +94,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   // placing requests when they are simulated (not in time order) is the
   // memory arbitration docs/timing.md describes.
   fill_done_ = sc_core::SC_ZERO_TIME;
-  const sc_time done = std::max(execute(*d, rec), fill_done_);
+  const sc_time done = check_time(std::max(execute(*d, rec), fill_done_), name());
   counted_wait(done);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
   stats_.ops += 1;
@@ -155,6 +155,7 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
                 }() +
                 " failed: " + trans.get_response_string());
   }
+  check_time(t, name());
   ++stats_.accesses;
   const bool sram = addr >= kSramBase;
   const bool read = cmd == tlm::TLM_READ_COMMAND;

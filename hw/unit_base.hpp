@@ -16,6 +16,7 @@
 
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"
+#include "hw/time_limit.hpp"
 #include "hw/trace_window.hpp"
 #include "hw/unit_stats.hpp"
 
@@ -38,7 +39,9 @@ class UnitBase : public sc_core::sc_module {
 
   const UnitStats& stats() const { return stats_; }
   Unit unit() const { return unit_; }
-  sc_core::sc_time cycles(uint64_t n) const { return period_ * static_cast<double>(n); }
+  sc_core::sc_time cycles(uint64_t n) const {
+    return check_time(period_ * static_cast<double>(n), name());
+  }
   uint64_t to_cycles(const sc_core::sc_time& t) const;
   void trace(sc_core::sc_trace_file* tf) const;
 

@@ -1,5 +1,9 @@
 #include "sim/run_aggregate.hpp"
 
+#include <algorithm>
+#include <set>
+#include <tuple>
+
 #include "common/error.hpp"
 
 namespace ssmsim {
@@ -20,10 +24,60 @@ void RunAggregate::add(const OpRecord& r) {
   per_unit_[static_cast<size_t>(r.unit)].add(r, e);
   energy_.add(e);
   ++ops_;
+  spans_.push_back({r.start_cycle, r.end_cycle, r.tile, static_cast<int32_t>(r.layer), r.unit});
   if (r.unit == Unit::kGemm) {
     gemm_.push_back({r.op, r.layer, r.tile, r.M, r.N, r.K, r.compute_cycles, r.busy_cycles,
                      r.stall_cycles, r.start_cycle, r.end_cycle});
   }
+}
+
+Attribution RunAggregate::attribute(uint64_t total_cycles) const {
+  Attribution a;
+  a.layer_cycles.assign(per_layer_.size(), 0);
+  // Sweep the start and end events in time order; the running operations
+  // are kept ordered by (tile, layer, their index).
+  struct Event {
+    uint64_t t;
+    bool start;
+    uint32_t span;
+  };
+  std::vector<Event> ev;
+  ev.reserve(2 * spans_.size());
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    if (spans_[i].end == spans_[i].start) continue;
+    ev.push_back({spans_[i].start, true, static_cast<uint32_t>(i)});
+    ev.push_back({spans_[i].end, false, static_cast<uint32_t>(i)});
+  }
+  std::sort(ev.begin(), ev.end(), [](const Event& x, const Event& y) {
+    return x.t != y.t ? x.t < y.t : x.start < y.start;  // ends before starts
+  });
+  using Key = std::tuple<int64_t, int32_t, uint32_t>;
+  std::set<Key> running;
+  uint64_t t = 0;
+  auto give = [&](uint64_t until) {
+    until = std::min(until, total_cycles);
+    if (until <= t) return;
+    if (running.empty()) {
+      a.idle_cycles += until - t;
+    } else {
+      const Span& s = spans_[std::get<2>(*running.begin())];
+      a.layer_cycles[static_cast<size_t>(s.layer)] += until - t;
+      a.unit_cycles[static_cast<size_t>(s.unit)] += until - t;
+    }
+    t = until;
+  };
+  for (const Event& e : ev) {
+    give(e.t);
+    const Span& s = spans_[e.span];
+    const Key k{s.tile, s.layer, e.span};
+    if (e.start) {
+      running.insert(k);
+    } else {
+      running.erase(k);
+    }
+  }
+  give(total_cycles);
+  return a;
 }
 
 }  // namespace ssmsim

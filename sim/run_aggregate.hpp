@@ -41,6 +41,17 @@ struct GemmOpRecord {
   uint64_t compute_cycles, busy_cycles, stall_cycles, start_cycle, end_cycle;
 };
 
+// Every cycle of the run given to one operation, so that layers and units
+// add up to the total (a layer's span overlaps other layers' in a pipelined
+// prefill): of the operations running in a cycle, the one of the oldest
+// tile, then the lowest layer, gets it (the work the pipeline completes in
+// order); a cycle with none running is idle.
+struct Attribution {
+  std::vector<uint64_t> layer_cycles;  // by layer; [n_layer]: the head
+  std::array<uint64_t, kUnitCount> unit_cycles{};
+  uint64_t idle_cycles = 0;
+};
+
 class RunAggregate : public OpSink {
  public:
   // n_layer: layers of the model; the head aggregates as layer n_layer.
@@ -58,6 +69,8 @@ class RunAggregate : public OpSink {
   const Agg& unit(Unit u) const { return per_unit_[static_cast<size_t>(u)]; }
   int64_t layers() const { return static_cast<int64_t>(per_layer_.size()); }  // n_layer + 1
   const std::vector<GemmOpRecord>& gemm_ops() const { return gemm_; }
+  // The attribution of [0, total_cycles).
+  Attribution attribute(uint64_t total_cycles) const;
 
  private:
   ArchConfig arch_;
@@ -67,6 +80,13 @@ class RunAggregate : public OpSink {
   std::vector<Agg> per_layer_;
   std::array<Agg, kUnitCount> per_unit_{};
   std::vector<GemmOpRecord> gemm_;
+  struct Span {
+    uint64_t start, end;
+    int64_t tile;
+    int32_t layer;
+    Unit unit;
+  };
+  std::vector<Span> spans_;
 };
 
 }  // namespace ssmsim

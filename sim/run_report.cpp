@@ -152,7 +152,12 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       mp.tile_footprint_bytes, mp.state_in_sram ? "SRAM" : "DRAM",
       in.head_on_every_token ? "every" : "the last");
   std::cout << "\n";
-  std::vector<std::string> head = {"layer", "span_cycles"};
+  const Attribution attr = agg.attribute(total_cycles);
+  auto pct = [&](uint64_t c) {
+    return fmt::format("{:.1f}",
+                       total_cycles ? 100.0 * static_cast<double>(c) / total_cycles : 0.0);
+  };
+  std::vector<std::string> head = {"layer", "attributed_cycles", "attributed_%"};
   for (const char* u : kUnits) head.push_back(std::string(u) + "_busy_cycles");
   head.insert(head.end(), {"stall_cycles", "dram_read_bytes", "energy_nj"});
   if (have_data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
@@ -160,8 +165,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   for (int64_t layer = 0; layer < agg.layers(); ++layer) {
     const Agg& la = agg.layer(layer);
     if (la.ops == 0) continue;
+    const uint64_t mine = attr.layer_cycles[static_cast<size_t>(layer)];
     std::vector<std::string> row = {layer < n_layer ? std::to_string(layer) : "head",
-                                    std::to_string(la.end - la.start)};
+                                    std::to_string(mine), pct(mine)};
     for (int u = 0; u < kUnitCount; ++u) {
       row.push_back(std::to_string(agg.at(layer, static_cast<Unit>(u)).busy));
     }
@@ -177,11 +183,19 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     lt.add(row);
   }
   std::cout << lt.str() << "\n";
-  TextTable ut({"unit", "ops", "busy_cycles", "busy_%", "stall_cycles", "dram_read_bytes",
-                "dram_write_bytes", "sram_read_bytes", "sram_write_bytes", "energy_nj"});
+  if (attr.idle_cycles > 0) {
+    std::vector<std::string> row = {"idle", std::to_string(attr.idle_cycles),
+                                    pct(attr.idle_cycles)};
+    row.resize(head.size());
+    lt.add(row);
+  }
+  TextTable ut({"unit", "ops", "attributed_cycles", "busy_cycles", "busy_%", "stall_cycles",
+                "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
+                "energy_nj"});
   for (int u = 0; u < kUnitCount; ++u) {
     const Agg& a = agg.unit(static_cast<Unit>(u));
-    ut.add({kUnits[u], std::to_string(a.ops), std::to_string(a.busy),
+    ut.add({kUnits[u], std::to_string(a.ops),
+            std::to_string(attr.unit_cycles[static_cast<size_t>(u)]), std::to_string(a.busy),
             fmt::format("{:.1f}", total_cycles ? 100.0 * a.busy / total_cycles : 0.0),
             std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
             std::to_string(a.sram_r), std::to_string(a.sram_w),
@@ -247,6 +261,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   total["latency_ns"] = latency_ns;
   total["clock_mhz"] = arch.clock_mhz;
   total["clock_period_ns"] = period_ns;
+  // Layers' and units' attributed cycles + idle_cycles = cycles.
+  total["idle_cycles"] = attr.idle_cycles;
   total["tokens"] = tokens;
   total["tokens_per_s"] = tokens_per_s;
   total["latency_per_token_ns"] = latency_ns / static_cast<double>(tokens);
@@ -315,7 +331,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     lj["layer"] = layer < n_layer ? ojson(layer) : ojson("head");
     lj["start_cycle"] = la.start;
     lj["end_cycle"] = la.end;
-    lj["span_cycles"] = la.end - la.start;
+    lj["span_cycles"] = la.end - la.start;  // overlaps other layers' spans in prefill
+    lj["attributed_cycles"] = attr.layer_cycles[static_cast<size_t>(layer)];
     lj["stall_cycles"] = la.stall;
     lj["dram_read_bytes"] = la.dram_r;
     lj["dram_write_bytes"] = la.dram_w;
@@ -348,6 +365,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   ojson units;
   for (int u = 0; u < kUnitCount; ++u) {
     units[kUnits[u]] = agg_json(agg.unit(static_cast<Unit>(u)), total_cycles);
+    units[kUnits[u]]["attributed_cycles"] = attr.unit_cycles[static_cast<size_t>(u)];
   }
   units["quant"]["region_counts"] = {
       {"small", in.quant_regions[static_cast<int>(quant::SeRegion::kSmall)]},
@@ -434,7 +452,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
 
   CsvWriter csv({"layer", "unit", "ops", "busy_cycles", "busy_pct", "stall_cycles",
                  "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
-                 "arith_ops", "energy_pj", "layer_span_cycles", "total_cycles", "latency_ns"});
+                 "arith_ops", "energy_pj", "layer_span_cycles", "layer_attributed_cycles",
+                 "total_cycles", "latency_ns"});
   for (int64_t layer = 0; layer < agg.layers(); ++layer) {
     for (Unit u : kUnitsByName) {
       const Agg& a = agg.at(layer, u);
@@ -446,6 +465,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                std::to_string(a.sram_r), std::to_string(a.sram_w), std::to_string(a.arith),
                num(a.energy.total_pj()),
                std::to_string(agg.layer(layer).end - agg.layer(layer).start),
+               std::to_string(attr.layer_cycles[static_cast<size_t>(layer)]),
                std::to_string(total_cycles), num(latency_ns)});
     }
   }

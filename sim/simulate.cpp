@@ -175,6 +175,7 @@ RunResult simulate(const RunRequest& r) {
   acc.close_vcd();
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (!controller.error().empty()) throw Error(controller.error());
   if (!controller.finished()) throw Error("internal: the simulation stopped before the run ended");
 
   if (w8a8) {
@@ -201,7 +202,8 @@ RunResult simulate(const RunRequest& r) {
   res.sram = acc.sram.stats();
   res.memory = controller.memory_plan();
   res.head_on_every_token = controller.head_on_every_token();
-  res.clock_period_ns = sc_core::sc_time(arch.clock_period_ns(), sc_core::SC_NS).to_seconds() * 1e9;
+  res.clock_period_ns = sc_core::sc_time(arch.clock_period_ns(), sc_core::SC_NS) /
+                        sc_core::sc_time(1, sc_core::SC_NS);
   res.finish = controller.finish_time();
   res.prefill_end = controller.prefill_end_time();
   res.wall_s = wall_s;

@@ -15,6 +15,8 @@
                                            weight bytes, and the same bytes written to SRAM
   check_run.py ends-within R.json          every GEMM operation ends by the run's total cycles
                                            (one clock period for the units and the report)
+  check_run.py adds-up R.json ...          the layers' attributed cycles + idle == total cycles,
+                                           and the units' likewise (exactly)
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
                                            + bytes x pJ + static mW x latency
   check_run.py regions Q.json              quant.json error by region: the regions' squared
@@ -110,6 +112,16 @@ def main(argv):
             got = r["total"]["weight_bytes"]
         assert got == want, f"{mode}: {got} != hand-derived {want}"
         print(f"ok: {mode} {got} == {want}")
+    elif mode == "adds-up":
+        for path in argv[2:]:
+            r = load(path)
+            total, idle = r["total"]["cycles"], r["total"]["idle_cycles"]
+            layers = sum(x["attributed_cycles"] for x in r["layers"])
+            units = sum(u["attributed_cycles"] for n, u in r["units"].items()
+                        if n not in ("dram", "sram"))
+            assert layers + idle == total, f"{path}: layers {layers} + idle {idle} != {total}"
+            assert units + idle == total, f"{path}: units {units} + idle {idle} != {total}"
+            print(f"ok: {path}: layers and units add up to {total} cycles (idle {idle})")
     elif mode == "ends-within":
         r = load(argv[2])
         total = r["total"]["cycles"]

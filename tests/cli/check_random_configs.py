@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Randomized and metamorphic timing tests (CTest helper); runs ssmsim itself.
+
+  check_random_configs.py random SSMSIM WORK SEED COUNT
+      COUNT seeded configurations drawn across every architecture key's valid
+      range x every workload preset x prefill/decode/batch: each run exits 0
+      (or fails with the clear error of a mapping that cannot fit), and its
+      run.json has no NaN, no negative time or count, and per-phase cycles
+      that add up to the total.
+  check_random_configs.py metamorphic SSMSIM WORK SEED COUNT
+      COUNT seeded base configurations, each with its variants: more DRAM
+      bandwidth or a faster clock never slower; more lanes or a larger array
+      never slower by more than LANES_TOLERANCE (see there); more prefill or
+      decode tokens or a bigger batch never faster; the clock and the DRAM
+      (bandwidth up, latency down by the same factor) scaled together scale
+      the latency exactly.
+
+Every key listed by `ssmsim run --help-arch` must have a range here, so a new
+key cannot escape the randomized test.
+"""
+import concurrent.futures
+import json
+import math
+import os
+import random
+import re
+import subprocess
+import sys
+
+PRESETS = ["mamba-bytes-a", "mamba-130m", "mamba-370m", "mamba-790m", "mamba-1.4b", "mamba-2.8b"]
+
+# key -> sampler(rng). Ranges are the key table's valid ranges (log-uniform
+# where they span decades); a few upper ends are cut where the run would take
+# minutes without exercising anything new (noted).
+def log_int(lo, hi):
+    return lambda r: int(round(math.exp(r.uniform(math.log(lo), math.log(hi)))))
+
+
+def log_real(lo, hi):
+    return lambda r: float(f"{math.exp(r.uniform(math.log(lo), math.log(hi))):.6g}")
+
+
+def pick(*values):
+    return lambda r: r.choice(values)
+
+
+KEYS = {
+    "clock_mhz": log_real(1, 10000),
+    "precision": pick("w8a8", "fp16"),
+    "gemm.rows": log_int(1, 4096),
+    "gemm.cols": log_int(2, 4096),  # 1 column: one DRAM transaction per weight column (slow)
+    "gemm.dataflow": pick("os", "ws"),
+    "gemm.epilogue_cycles": log_int(1, 1000),
+    "gemm.fp16_rate": log_real(0.01, 1),
+    "quantizer.lanes": log_int(1, 65536),
+    "quantizer.pipeline_depth": log_int(1, 1000),
+    "quantizer.se_extra_latency": log_int(1, 1000),
+    "quantizer.mode": pick("int8", "se", "se-authors"),
+    "quantizer.multicycle": pick(True, False),
+    "quantizer.multicycle_extra_cycles": log_int(1, 1000),
+    "quantizer.multicycle_regions": pick("flagged", "large"),
+    "quantizer.se_small_shift": lambda r: r.randint(0, 8),
+    "quantizer.se_large_shift": lambda r: r.randint(0, 8),
+    "quantizer.se_payload_bits": lambda r: r.randint(1, 6),
+    "scan.lanes": log_int(1, 1 << 20),
+    "scan.softplus_latency": log_int(1, 1000),
+    "scan.exp_latency": log_int(1, 1000),
+    "scan.recurrence_latency": log_int(1, 1000),
+    "scan.pipeline_depth": log_int(1, 1000),
+    "hadamard.lanes": log_int(1, 65536),
+    "hadamard.pipeline_depth": log_int(1, 1000),
+    "hadamard.size": pick(0),  # model-dependent divisors: 0 (= d_inner) is valid for all
+    "vector.lanes": log_int(1, 65536),
+    "vector.pipeline_depth": log_int(1, 1000),
+    "dram.bandwidth_gbps": log_real(0.001, 1e6),
+    "dram.latency_ns": log_real(0.001, 1e6),
+    "dram.burst_bytes": log_int(1, 1 << 20),
+    "sram.bytes": log_int(1024, 1 << 40),
+    "sram.ports": log_int(1, 1024),
+    "sram.port_bytes": log_int(1, 1 << 16),
+    "sram.latency_cycles": log_int(1, 1000),
+    "controller.tile_tokens": log_int(1, 1 << 20),
+    "controller.activation_slots": log_int(1, 64),
+    "mapping.weights": pick("auto", "stream", "auto", "resident"),
+    "mapping.lm_head": pick("auto", "last", "all"),
+    "energy.mac_int8_pj": log_real(0.001, 1e6),
+    "energy.mac_fp16_pj": log_real(0.001, 1e6),
+    "energy.sram_byte_pj": log_real(0.001, 1e6),
+    "energy.dram_byte_pj": log_real(0.001, 1e6),
+    "energy.quant_op_pj": log_real(0.001, 1e6),
+    "energy.vector_op_pj": log_real(0.001, 1e6),
+    "energy.scan_update_pj": log_real(0.001, 1e6),
+    "energy.hadamard_op_pj": log_real(0.001, 1e6),
+    "energy.static_mw": log_real(0.001, 1e9),
+}
+NOT_SAMPLED = {"version", "name"}
+# Errors a valid configuration may still end in, with their clear message.
+EXPECTED_ERRORS = [r"mapping\.weights = resident: the weights \(\d+ bytes\) do not fit",
+                   r"simulated time would pass"]
+
+
+def arch_keys(exe):
+    out = subprocess.run([exe, "run", "--help-arch"], capture_output=True, text=True).stdout
+    return [m.group(1) for m in re.finditer(r"^  ([a-z_0-9.]+)\s", out, re.M)]
+
+
+def workload(r):
+    preset = r.choice(PRESETS)
+    big = preset in ("mamba-1.4b", "mamba-2.8b")
+    prefill = r.choice([0, 1, r.randint(2, 96 if big else 300)])
+    decode = r.choice([0, 1, r.randint(2, 3 if big else 6)])
+    if prefill == 0 and decode == 0:
+        decode = 1
+    batch = r.choice([1, 1, r.randint(2, 4 if big else 12)])
+    return preset, {"workload.prefill_tokens": prefill, "workload.decode_tokens": decode,
+                    "workload.batch": batch}
+
+
+def run(exe, out, preset, sets):
+    cmd = [exe, "run", "--workload", preset, "--out", out, "--force"]
+    for k, v in sets.items():
+        v = json.dumps(v) if isinstance(v, bool) else v
+        cmd += ["--set", f"{k}={v}"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return cmd, None, "timed out after 120 s"
+    return cmd, p, None
+
+
+def walk(doc, path=""):
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from walk(v, f"{path}.{k}" if path else k)
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from walk(v, f"{path}[{i}]")
+    else:
+        yield path, doc
+
+
+def check_result(out):
+    with open(os.path.join(out, "run.json")) as f:
+        r = json.load(f)  # Python reads NaN and Infinity: they are checked below
+    for path, v in walk(r):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        assert math.isfinite(v), f"{path} = {v}"
+        assert v >= 0, f"{path} = {v} < 0"
+    t = r["total"]
+    assert t["cycles"] > 0, "zero cycles"
+    ph = r["phases"] or {}
+    assert sum(p["cycles"] for p in ph.values()) == t["cycles"], ph
+    return r
+
+
+def mode_random(exe, work, seed, count):
+    keys = arch_keys(exe)
+    missing = [k for k in keys if k not in KEYS and k not in NOT_SAMPLED]
+    assert not missing, f"keys without a range in this test: {missing}"
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        preset, sets = workload(rng)
+        for k in rng.sample(sorted(KEYS), rng.randint(1, 12)):
+            sets[k] = KEYS[k](rng)
+        cases.append((i, preset, sets))
+
+    def one(case):
+        i, preset, sets = case
+        out = os.path.join(work, f"r{i % 8}-{i}")
+        cmd, p, err = run(exe, out, preset, sets)
+        if err:
+            return f"case {i}: {err}: {' '.join(cmd)}"
+        if p.returncode != 0 and any(re.search(e, p.stderr) for e in EXPECTED_ERRORS):
+            return None
+        if p.returncode != 0:
+            return f"case {i}: exit {p.returncode}: {p.stderr.strip()[-400:]}\n  {' '.join(cmd)}"
+        try:
+            check_result(out)
+        except (AssertionError, KeyError, ValueError, OSError) as e:
+            return f"case {i}: {type(e).__name__} {e}\n  {' '.join(cmd)}"
+        finally:
+            for f in os.listdir(out):
+                os.remove(os.path.join(out, f))
+            os.rmdir(out)
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        failures = [f for f in pool.map(one, cases) if f]
+    for f in failures:
+        print(f)
+    assert not failures, f"{len(failures)} of {count} configurations failed"
+    print(f"ok: {count} random configurations (seed {seed}) ran clean")
+
+
+def latency(exe, out, preset, sets):
+    cmd, p, err = run(exe, out, preset, sets)
+    assert err is None and p.returncode == 0, f"{' '.join(cmd)}: {err or p.stderr[-400:]}"
+    r = check_result(out)
+    return r["total"]["latency_ns"], r["total"]["cycles"], cmd
+
+
+# More lanes are never slower than this fraction, not exactly never slower:
+# DRAM requests are placed in the order operations are simulated, so an
+# operation that finishes sooner can take a later place in the channel
+# (measured: up to 1.5 %), and a larger systolic array drains longer after
+# its last weights arrive. Fair, time-ordered arbitration (issue 13) makes
+# the relation exact; until then the bound is what is tested.
+LANES_TOLERANCE = 0.02
+
+
+def mode_metamorphic(exe, work, seed, count):
+    rng = random.Random(seed)
+    failures = []
+    worst = {}
+    for i in range(count):
+        preset = rng.choice(PRESETS[:4])
+        base = {
+            "workload.prefill_tokens": rng.choice([0, rng.randint(1, 200)]),
+            "workload.decode_tokens": rng.randint(1, 4),
+            "workload.batch": rng.choice([1, rng.randint(2, 8)]),
+            "clock_mhz": rng.choice([250, 500, 1000]),
+            "gemm.rows": rng.choice([8, 16, 32, 64]),
+            "gemm.cols": rng.choice([8, 16, 32, 64]),
+            "dram.bandwidth_gbps": rng.choice([4, 8, 16, 32, 64]),
+            "dram.latency_ns": rng.choice([0, 50, 100, 200]),
+            "sram.bytes": rng.choice([1 << 20, 2 << 20, 16 << 20]),
+            "controller.tile_tokens": rng.choice([16, 32, 64, 128]),
+            "precision": rng.choice(["w8a8", "w8a8", "fp16"]),
+        }
+        out = os.path.join(work, f"m{i}")
+        lat, cyc, cmd0 = latency(exe, out, preset, base)
+
+        def variant(name, change, relation):
+            v = dict(base, **change)
+            l2, c2, cmd = latency(exe, out, preset, v)
+            ok = relation(l2, c2)
+            d = (l2 - lat) / lat if lat else 0.0
+            lo, hi = worst.get(name, (d, d))
+            worst[name] = (min(lo, d), max(hi, d))
+            if not ok:
+                failures.append(f"case {i} {name}: {lat} ns -> {l2} ns\n  {' '.join(cmd)}")
+
+        variant("bandwidth x2", {"dram.bandwidth_gbps": base["dram.bandwidth_gbps"] * 2},
+                lambda l2, c2: l2 <= lat)
+        variant("clock x2", {"clock_mhz": base["clock_mhz"] * 2}, lambda l2, c2: l2 <= lat)
+        within = lambda l2, c2: l2 <= lat * (1 + LANES_TOLERANCE)
+        variant("array x2", {"gemm.rows": base["gemm.rows"] * 2, "gemm.cols": base["gemm.cols"] * 2},
+                within)
+        variant("scan lanes x2", {"scan.lanes": 128}, within)
+        variant("vector lanes x2", {"vector.lanes": 64}, within)
+        variant("prefill +16", {"workload.prefill_tokens": base["workload.prefill_tokens"] + 16},
+                lambda l2, c2: l2 >= lat)
+        variant("decode +1", {"workload.decode_tokens": base["workload.decode_tokens"] + 1},
+                lambda l2, c2: l2 >= lat)
+        variant("batch +1", {"workload.batch": base["workload.batch"] + 1}, lambda l2, c2: l2 >= lat)
+        # Everything twice as fast: the same cycles, half the nanoseconds.
+        variant("clock and DRAM x2",
+                {"clock_mhz": base["clock_mhz"] * 2,
+                 "dram.bandwidth_gbps": base["dram.bandwidth_gbps"] * 2,
+                 "dram.latency_ns": base["dram.latency_ns"] / 2},
+                lambda l2, c2: c2 == cyc and abs(2 * l2 - lat) <= 1e-9 * lat)
+    for name, (lo, hi) in worst.items():
+        print(f"{name}: latency changed by {100 * lo:+.3f} % to {100 * hi:+.3f} %")
+    for f in failures:
+        print(f)
+    assert not failures, f"{len(failures)} metamorphic relations broken"
+    print(f"ok: {count} base configurations x 9 relations (seed {seed}) hold")
+
+
+def main(argv):
+    mode, exe, work, seed, count = argv[1], argv[2], argv[3], int(argv[4]), int(argv[5])
+    os.makedirs(work, exist_ok=True)
+    if mode == "random":
+        mode_random(exe, work, seed, count)
+    elif mode == "metamorphic":
+        mode_metamorphic(exe, work, seed, count)
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
