@@ -48,9 +48,13 @@ struct Command : tlm::tlm_extension<Command> {
   int64_t channels = 0;
   int64_t d_state = 0;
   int64_t hadamard_block = 0;
-  int64_t priority = 0;                  // lower runs first when a unit is contended
-  bool decode = false;                   // decode step: state comes from and goes to memory
-  bool input_from_link = false;          // x_proj: INT8 arrives on quant2gemm
+  int64_t priority = 0;          // lower runs first when a unit is contended
+  bool decode = false;           // decode step: state comes from and goes to memory
+  bool input_from_link = false;  // x_proj: INT8 arrives on quant2gemm
+  // Other operations may run meanwhile (prefill tiles in flight): the unit
+  // sends each memory request at its own time, to be arbitrated with those
+  // of the same time. Alone, it places its requests ahead at once.
+  bool concurrent = false;
   std::array<Operand, kMaxInputs> in{};  // unused inputs have 0 bytes
   Operand weight, out, state;
   Operand weight_fill;  // resident weights' first use: their SRAM copy, written as read

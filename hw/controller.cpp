@@ -3,6 +3,7 @@
 #include <sysc/kernel/sc_spawn.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/error.hpp"
 #include "hw/switch_count.hpp"
@@ -74,6 +75,7 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   c.tile = tile;
   c.first_token = first + (tokens - p.cmd.tokens);  // the head runs on the tile's last tokens
   c.priority = layer * n_tiles_ + tile;
+  c.concurrent = concurrent_;
   for (size_t i = 0; i < c.in.size(); ++i) c.in[i] = map_.place(p.in[i], tile, layer, tl);
   const WeightOperands w = map_.place_weights(p.weight, layer, fill);
   c.weight = w.read;
@@ -133,11 +135,10 @@ void Controller::run() {
   guarded([this] {
     const int64_t tt = cfg_.controller.tile_tokens;
     const int64_t slots = mem_.activation_slots;
-    for (int64_t i = 0; i < n_tiles_; ++i) {
-      // Tile i takes slot i % slots: wait until its last user is done.
-      if (i >= slots) {
-        while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);
-      }
+    // Prefill tiles run at once when there are several and room for more
+    // than one; decode steps run one after another.
+    concurrent_ = n_tiles_ > 1 && slots > 1;
+    auto spawn = [&](int64_t i) {
       const int64_t first = i * tt;
       const int64_t T = std::min(tt, plan_.prefill_tokens - first);
       sc_core::sc_spawn([this, i, first, T] {
@@ -145,11 +146,22 @@ void Controller::run() {
         tile_done_[static_cast<size_t>(i)] = true;
         tile_done_ev_.notify();
       });
+    };
+    // The first tiles start together. A test hook creates their processes
+    // in reverse order: the results must not change (hw/arbiter.hpp).
+    const int64_t together = std::min(slots, n_tiles_);
+    const char* order = std::getenv("SSMSIM_TEST_REVERSE_SPAWN");
+    for (int64_t k = 0; k < together; ++k) spawn(order != nullptr ? together - 1 - k : k);
+    for (int64_t i = together; i < n_tiles_; ++i) {
+      // Tile i takes slot i % slots: wait until its last user is done.
+      while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);
+      spawn(i);
     }
     for (int64_t i = 0; i < n_tiles_; ++i) {
       while (!tile_done_[static_cast<size_t>(i)]) counted_wait(tile_done_ev_);
     }
     prefill_end_ = sc_core::sc_time_stamp();
+    concurrent_ = false;
     // Decode steps follow the prefill's tokens, one after another (the
     // state handoff at the phase boundary is not charged: docs/timing.md).
     for (int64_t s = 0; s < plan_.decode_tokens; ++s) {

@@ -92,6 +92,7 @@ class Controller : public sc_core::sc_module {
   // By tile tokens, decode, head tokens.
   std::map<std::tuple<int64_t, bool, int64_t>, BlockProgram> programs_;
   bool head_all_ = false;
+  bool concurrent_ = false;  // operations of several tiles may run at once
   int64_t n_tiles_ = 1;
   std::vector<bool> tile_done_;
   // Per layer (n_layer: the head): a tile has started it, so resident

@@ -20,6 +20,9 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
   SC_METHOD(on_change);
   sensitive << start_q_ << end_q_;
   dont_initialize();
+  SC_METHOD(arbitrate);
+  sensitive << arbiter_.event();
+  dont_initialize();
 }
 
 sc_time Dram::transfer_time(uint64_t bytes) const {
@@ -30,9 +33,26 @@ sc_time Dram::transfer_time(uint64_t bytes) const {
 }
 
 void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  MemRequester* who = nullptr;
+  trans.get_extension(who);
+  if (who != nullptr && who->arbitrated) {
+    // Other operations run: wait for every request of this time, then
+    // take this one's place in the fixed order (hw/arbiter.hpp).
+    SameTimeArbiter::Entry e;
+    e.priority = who->priority;
+    e.unit = who->unit;
+    e.trans = &trans;
+    arbiter_.submit(e);
+    delay = e.done - sc_core::sc_time_stamp();
+  } else {
+    delay = place(trans, sc_core::sc_time_stamp() + delay) - sc_core::sc_time_stamp();
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
   const uint64_t bytes = trans.get_data_length();
   const sc_time now = sc_core::sc_time_stamp();
-  const sc_time request = now + delay;
   const sc_time transfer = check_time(transfer_time(bytes), name());
   const sc_time start = channel_.reserve(request, transfer);
   const sc_time done = check_time(start + latency_ + transfer, name());
@@ -46,8 +66,12 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     start_q_.notify(start - now);
     end_q_.notify(done - now);
   }
-  delay = done - now;
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return done;
+}
+
+void Dram::arbitrate() {
+  arbiter_.decide(
+      [this](tlm::tlm_generic_payload& t) { return place(t, sc_core::sc_time_stamp()); });
 }
 
 void Dram::on_change() {

@@ -1,8 +1,10 @@
 // DRAM: one channel of `bandwidth_gbps` with a fixed access latency.
 // Transfers are rounded up to whole bursts and serialised on the channel
-// (earliest free gap at or after the request), so
-// concurrent requesters share the bandwidth and a decode step whose weights
-// exceed what compute hides becomes memory-bound.
+// (earliest free gap at or after the request), so concurrent requesters
+// share the bandwidth and a decode step whose weights exceed what compute
+// hides becomes memory-bound. While several operations run, requests come
+// at their own time and those of one time are placed in a fixed order
+// (hw/arbiter.hpp): first come, first served, independent of process order.
 #pragma once
 
 #include <tlm_utils/simple_target_socket.h>
@@ -13,6 +15,7 @@
 
 #include "config/arch_config.hpp"
 #include "hw/address_map.hpp"
+#include "hw/arbiter.hpp"
 #include "hw/channel_schedule.hpp"
 #include "hw/trace_window.hpp"
 
@@ -38,6 +41,10 @@ class Dram : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Reserves the channel for a request at `request`; returns when its data
+  // has arrived (read) or landed (write).
+  sc_core::sc_time place(tlm::tlm_generic_payload& trans, const sc_core::sc_time& request);
+  void arbitrate();
   void on_change();
 
   DramConfig cfg_;
@@ -45,6 +52,7 @@ class Dram : public sc_core::sc_module {
   sc_core::sc_time latency_;
   DramStats stats_;
   ChannelSchedule channel_;
+  SameTimeArbiter arbiter_;
   int in_flight_ = 0;
   sc_core::sc_event_queue start_q_, end_q_;
   sc_core::sc_signal<int> in_flight_sig_;

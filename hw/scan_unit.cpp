@@ -57,7 +57,8 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
     touch_signals();
     for (int64_t i = 0; i < d.tokens; ++i) {
       token_values_.push_back(static_cast<int>(d.first_token + i));
-      token_q_.notify(ready + cycles(per_token * static_cast<uint64_t>(i)));
+      const sc_time at = ready + cycles(per_token * static_cast<uint64_t>(i));
+      token_q_.notify(at > local_now() ? at - local_now() : sc_core::SC_ZERO_TIME);
     }
   }
   sc_time t = ready + cycles(busy);

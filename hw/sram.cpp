@@ -12,6 +12,9 @@ using sc_core::sc_time;
 Sram::Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns)
     : sc_module(name), noc2sram("noc2sram"), cfg_(cfg), period_(clock_period_ns, sc_core::SC_NS) {
   noc2sram.register_b_transport(this, &Sram::b_transport);
+  SC_METHOD(arbitrate);
+  sensitive << arbiter_.event();
+  dont_initialize();
 }
 
 uint64_t Sram::transfer_cycles(uint64_t bytes) const {
@@ -26,15 +29,33 @@ void Sram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  const sc_time now = sc_core::sc_time_stamp();
+  MemRequester* who = nullptr;
+  trans.get_extension(who);
+  if (who != nullptr && who->arbitrated) {
+    SameTimeArbiter::Entry e;  // as the DRAM: hw/arbiter.hpp
+    e.priority = who->priority;
+    e.unit = who->unit;
+    e.trans = &trans;
+    arbiter_.submit(e);
+    delay = e.done - sc_core::sc_time_stamp();
+  } else {
+    delay = place(trans, sc_core::sc_time_stamp() + delay) - sc_core::sc_time_stamp();
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time Sram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
+  const uint64_t bytes = trans.get_data_length();
   const sc_time transfer = period_ * static_cast<double>(transfer_cycles(bytes));
-  const sc_time start = ports_.reserve(now + delay, transfer);
-  delay =
-      check_time(start + period_ * static_cast<double>(cfg_.latency_cycles) + transfer, name()) -
-      now;
+  const sc_time start = ports_.reserve(request, transfer);
   stats_.accesses += 1;
   (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  return check_time(start + period_ * static_cast<double>(cfg_.latency_cycles) + transfer, name());
+}
+
+void Sram::arbitrate() {
+  arbiter_.decide(
+      [this](tlm::tlm_generic_payload& t) { return place(t, sc_core::sc_time_stamp()); });
 }
 
 }  // namespace ssmsim

@@ -8,6 +8,7 @@
 #include <tlm>
 
 #include "config/arch_config.hpp"
+#include "hw/arbiter.hpp"
 #include "hw/channel_schedule.hpp"
 
 namespace ssmsim {
@@ -21,6 +22,7 @@ class Sram : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Sram> noc2sram;
 
+  SC_HAS_PROCESS(Sram);
   Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns);
   const SramStats& stats() const { return stats_; }
   // Cycles to move `bytes` through all ports, without the latency.
@@ -28,11 +30,14 @@ class Sram : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  sc_core::sc_time place(tlm::tlm_generic_payload& trans, const sc_core::sc_time& request);
+  void arbitrate();
 
   SramConfig cfg_;
   sc_core::sc_time period_;
   SramStats stats_;
   ChannelSchedule ports_;  // all ports together, one transfer at a time
+  SameTimeArbiter arbiter_;
 };
 
 }  // namespace ssmsim

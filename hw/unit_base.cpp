@@ -28,6 +28,13 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
   SC_METHOD(signals_method);
   sensitive << signals_ev_;
   dont_initialize();
+  SC_METHOD(grant);
+  sensitive << grant_ev_;
+  dont_initialize();
+  // The payload owns its extensions; this one says who asks (hw/arbiter.hpp).
+  requester_ = new MemRequester;
+  requester_->unit = static_cast<uint8_t>(unit);
+  mem_trans_.set_extension(requester_);
 }
 
 void UnitBase::signals_method() {
@@ -47,21 +54,27 @@ void UnitBase::trace(sc_core::sc_trace_file* tf) const {
 }
 
 void UnitBase::acquire(int64_t priority) {
-  if (!busy_ && (waiting_.empty() || priority <= waiting_.begin()->first)) {
-    busy_ = true;
-    return;
-  }
-  sc_core::sc_event mine;
+  // Every request waits one delta: of those that arrive at one time, the
+  // lowest priority gets the unit, whichever process ran first.
+  Waiter mine;
   const auto it = waiting_.emplace(priority, &mine);
   touch_signals();
-  while (busy_ || waiting_.begin() != it) counted_wait(mine);
+  if (!busy_) grant_ev_.notify(sc_core::SC_ZERO_TIME);
+  while (!mine.granted) counted_wait(mine.ev);
   waiting_.erase(it);
+}
+
+void UnitBase::grant() {
+  if (busy_ || waiting_.empty()) return;
   busy_ = true;
+  Waiter* w = waiting_.begin()->second;  // the lowest priority's turn
+  w->granted = true;
+  w->ev.notify();
 }
 
 void UnitBase::release() {
   busy_ = false;
-  if (!waiting_.empty()) waiting_.begin()->second->notify();  // the lowest priority's turn
+  if (!waiting_.empty()) grant_ev_.notify(sc_core::SC_ZERO_TIME);
   touch_signals();
 }
 
@@ -86,16 +99,21 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.K = d->k;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
   touch_signals();
-  // Inside an operation the unit runs ahead of the kernel in local time:
-  // its memory requests carry their offset as the annotated delay and the
-  // targets place them in their reservation tables at once, answering when
-  // the data is there; the unit synchronises once, at the operation's end.
-  // No quantum keeper: nothing in the operation needs the kernel's time, and
-  // placing requests when they are simulated (not in time order) is the
-  // memory arbitration docs/timing.md describes.
+  // Inside an operation the unit computes in local time (from op_start_).
+  // Alone, it runs ahead: its memory requests carry their offset as the
+  // annotated delay and the targets place them at once; it synchronises
+  // once, at the operation's end. With other operations running, mem()
+  // waits until each request's time so that the memory serves requests in
+  // time order (docs/timing.md). No quantum keeper: nothing else needs the
+  // kernel's time.
+  op_start_ = sc_core::sc_time_stamp();
+  requester_->priority = d->priority;
+  requester_->arbitrated = d->concurrent;
+  concurrent_ = d->concurrent;
   fill_done_ = sc_core::SC_ZERO_TIME;
   const sc_time done = check_time(std::max(execute(*d, rec), fill_done_), name());
-  counted_wait(done);
+  const sc_time elapsed = local_now();
+  if (done > elapsed) counted_wait(done - elapsed);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
   stats_.ops += 1;
   stats_.busy_cycles += rec.busy_cycles;
@@ -129,6 +147,11 @@ sc_time UnitBase::read_weights(const Command& d, uint64_t offset, uint64_t bytes
 sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpRecord& rec) {
   const uint64_t addr = o.addr, bytes = o.bytes;
   if (bytes == 0) return at;
+  sc_time elapsed = local_now();
+  if (concurrent_ && at > elapsed) {
+    counted_wait(at - elapsed);  // the request leaves at its time
+    elapsed = at;
+  }
   // One payload per unit, reused: a unit runs one operation at a time and a
   // memory call returns before the next (constructing one allocates).
   tlm::tlm_generic_payload& trans = mem_trans_;
@@ -142,8 +165,9 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   trans.set_byte_enable_ptr(nullptr);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time t = at;
+  sc_time t = at > elapsed ? at - elapsed : sc_core::SC_ZERO_TIME;
   mem_initiator->b_transport(trans, t);
+  t += elapsed;  // local time of arrival
   if (trans.is_response_error()) {
     throw Error(std::string(unit_name(unit_)) + ": memory " +
                 (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " + std::to_string(bytes) +

@@ -14,6 +14,7 @@
 #include <tlm>
 #include <vector>
 
+#include "hw/arbiter.hpp"
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"
 #include "hw/time_limit.hpp"
@@ -54,6 +55,8 @@ class UnitBase : public sc_core::sc_module {
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).
   sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at, OpRecord& rec);
+  // Local time now: how far the kernel has advanced in this operation.
+  sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() - op_start_; }
   // Reads every input operand from `at`; returns when the last has arrived.
   sc_core::sc_time read_inputs(const Command& d, sc_core::sc_time at, OpRecord& rec);
   // Reads `bytes` of the weights from `offset` inside d.weight at `at`;
@@ -81,6 +84,7 @@ class UnitBase : public sc_core::sc_module {
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void acquire(int64_t priority);
+  void grant();
   void release();
   void signals_method();
 
@@ -90,11 +94,19 @@ class UnitBase : public sc_core::sc_module {
   // Commands waiting for the unit, by priority, each with its own event:
   // a release wakes only the one that may proceed, so a switch costs the
   // same whatever the queue's length.
-  std::multimap<int64_t, sc_core::sc_event*> waiting_;
+  struct Waiter {
+    sc_core::sc_event ev;
+    bool granted = false;
+  };
+  std::multimap<int64_t, Waiter*> waiting_;
+  sc_core::sc_event grant_ev_;
   sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
-  sc_core::sc_time fill_done_;  // the current operation's SRAM weight fill has landed
+  sc_core::sc_time fill_done_;
+  sc_core::sc_time op_start_;  // kernel time at which the current operation started
+  bool concurrent_ = false;    // the current operation's SRAM weight fill has landed
   tlm::tlm_generic_payload mem_trans_;
+  MemRequester* requester_ = nullptr;  // owned by mem_trans_
 };
 
 }  // namespace ssmsim

@@ -17,6 +17,7 @@
                                            (one clock period for the units and the report)
   check_run.py adds-up R.json ...          the layers' attributed cycles + idle == total cycles,
                                            and the units' likewise (exactly)
+  check_run.py same-json A.json B.json      the two run.json are equal, less the host block
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
                                            + bytes x pJ + static mW x latency
   check_run.py regions Q.json              quant.json error by region: the regions' squared
@@ -27,9 +28,9 @@
                                            cross-entropy, perplexity, top-1, every layer's error
   check_run.py steps R.json                decode: latency_per_step_ns == batch x
                                            latency_per_token_ns, tokens/s per phase present
-  check_run.py switches BOUND A.json ...   host.switches_per_op <= BOUND in every run (the
-                                           simulator's cost per operation does not grow with
-                                           the tile count)
+  check_run.py switches REL A.json ...     host.switches_per_op of every run within REL of
+                                           the first's (the simulator's cost per operation
+                                           does not grow with the tile count)
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -59,11 +60,14 @@ def main(argv):
         print(f"ok: a decode step of batch {b} is {b} tokens")
         return 0
     if mode == "switches":
-        bound = float(argv[2])
+        rel = float(argv[2])
+        first = None
         for path in argv[3:]:
             per_op = load(path)["host"]["switches_per_op"]
             print(f"{path}: {per_op:.3f} switches per operation")
-            assert 0 < per_op <= bound, f"{path}: {per_op} switches per operation > {bound}"
+            first = first or per_op
+            assert 0 < per_op and abs(per_op - first) <= rel * first, \
+                f"{path}: {per_op} switches per operation, {first} in the first run"
         return 0
     if mode == "clock":
         a, b, ratio = load(argv[2]), load(argv[3]), float(argv[4])
@@ -122,6 +126,12 @@ def main(argv):
             assert layers + idle == total, f"{path}: layers {layers} + idle {idle} != {total}"
             assert units + idle == total, f"{path}: units {units} + idle {idle} != {total}"
             print(f"ok: {path}: layers and units add up to {total} cycles (idle {idle})")
+    elif mode == "same-json":
+        a, b = load(argv[2]), load(argv[3])
+        a.pop("host", None)
+        b.pop("host", None)
+        assert a == b, f"{argv[2]} and {argv[3]} differ"
+        print(f"ok: {argv[2]} == {argv[3]} (less host)")
     elif mode == "ends-within":
         r = load(argv[2])
         total = r["total"]["cycles"]
