@@ -172,6 +172,12 @@ const std::vector<Param>& params() {
            "FP16 MAC rate relative to INT8, (0, 1] (precision fp16)",
            "Ampere tensor cores run dense FP16 at half the dense INT8 rate (NVIDIA A100 "
            "whitepaper: 312 vs 624 TOPS)"),
+      integer("gemm.prefetch_strips", FIELD(gemm.prefetch_strips), 2, 1, 1024,
+              "weight strips requested ahead of the one computing (the array's weight "
+              "buffer holds this many + 1); the last ones of a GEMM running alone fetch "
+              "the next GEMM's first strips",
+              our + "2 ahead (triple buffering): the next strip's transfer starts before "
+                    "the DRAM latency of the one after is due"),
       integer("quantizer.lanes", FIELD(quantizer.lanes), 32, 1, 65536,
               "quantizer elements per cycle", our + "one lane per array column"),
       integer("quantizer.pipeline_depth", FIELD(quantizer.pipeline_depth), 3, 0, 1000,

@@ -38,6 +38,7 @@ struct GemmConfig {
   Dataflow dataflow = Dataflow::kOutputStationary;
   int64_t epilogue_cycles = 0;  // requantizing epilogue pipeline, per GEMM
   double fp16_rate = 0;         // FP16 MACs per PE and cycle relative to INT8
+  int64_t prefetch_strips = 0;  // weight strips requested ahead of the one computing
 };
 
 struct QuantizerConfig {

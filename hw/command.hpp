@@ -58,6 +58,10 @@ struct Command : tlm::tlm_extension<Command> {
   std::array<Operand, kMaxInputs> in{};  // unused inputs have 0 bytes
   Operand weight, out, state;
   Operand weight_fill;  // resident weights' first use: their SRAM copy, written as read
+  // GEMM alone on the accelerator: the weights of the next GEMM of the
+  // program, whose first strips it prefetches while its last ones compute.
+  Operand next_weight;
+  int64_t n_next = 0;  // its columns (N)
 
   tlm::tlm_extension_base* clone() const override { return new Command(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -58,7 +58,8 @@ const BlockProgram& Controller::program(int64_t tokens, bool decode, int64_t hea
 }
 
 void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first,
-                       int64_t tokens, bool fill, const TileLayout& tl) {
+                       int64_t tokens, bool fill, const TileLayout& tl, const ProgramOp* next,
+                       int64_t next_layer) {
   std::vector<int64_t>* order = p.order == StateOrder::kConv   ? &next_conv_
                                 : p.order == StateOrder::kScan ? &next_scan_
                                                                : nullptr;
@@ -80,6 +81,13 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   const WeightOperands w = map_.place_weights(p.weight, layer, fill);
   c.weight = w.read;
   c.weight_fill = w.fill;
+  // Alone, a GEMM fetches the next GEMM's first strips at its end, unless
+  // those are resident weights not yet in SRAM (their first use fills them).
+  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr &&
+      (!mem_.weights_in_sram || weights_claimed_[static_cast<size_t>(next_layer)])) {
+    c.next_weight = map_.place_weights(next->weight, next_layer, false).read;
+    c.n_next = next->cmd.n;
+  }
   c.out = map_.place(p.out, tile, layer, tl);
   c.state = map_.place(p.state, tile, layer, tl);
 
@@ -121,13 +129,32 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     weights_claimed_[static_cast<size_t>(l)] = true;
     return first_use;
   };
-  for (int64_t l = 0; l < plan_.dims.n_layer; ++l) {
+  const int64_t L = plan_.dims.n_layer;
+  // The GEMM after op i of layer l: later in the layer, else the next
+  // layer's first, else the head's.
+  auto first_gemm = [](const std::vector<ProgramOp>& ops, size_t from) -> const ProgramOp* {
+    for (size_t j = from; j < ops.size(); ++j) {
+      if (ops[j].unit == Unit::kGemm) return &ops[j];
+    }
+    return nullptr;
+  };
+  for (int64_t l = 0; l < L; ++l) {
     const bool fill = claim(l);
-    for (const ProgramOp& p : prog.layer) issue(p, l, tile, first, T, fill, tl);
+    for (size_t i = 0; i < prog.layer.size(); ++i) {
+      const ProgramOp* next = first_gemm(prog.layer, i + 1);
+      int64_t next_layer = l;
+      if (next == nullptr) {
+        next = l + 1 < L ? first_gemm(prog.layer, 0) : first_gemm(prog.head, 0);
+        next_layer = l + 1;
+      }
+      issue(prog.layer[i], l, tile, first, T, fill, tl, next, next_layer);
+    }
   }
   if (!prog.head.empty()) {
-    const bool fill = claim(plan_.dims.n_layer);
-    for (const ProgramOp& p : prog.head) issue(p, plan_.dims.n_layer, tile, first, T, fill, tl);
+    const bool fill = claim(L);
+    for (size_t i = 0; i < prog.head.size(); ++i) {
+      issue(prog.head[i], L, tile, first, T, fill, tl, first_gemm(prog.head, i + 1), L);
+    }
   }
 }
 

@@ -81,8 +81,10 @@ class Controller : public sc_core::sc_module {
       sc_core::sc_stop();
     }
   }
+  // `next`: the program's next GEMM after p (in layer next_layer), whose
+  // weights a GEMM running alone prefetches; nullptr if none.
   void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, int64_t tokens,
-             bool fill, const TileLayout& tl);
+             bool fill, const TileLayout& tl, const ProgramOp* next, int64_t next_layer);
   const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
 
   ArchConfig cfg_;

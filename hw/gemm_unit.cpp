@@ -41,29 +41,61 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   // Column strips: each needs K x (its columns) weight bytes.
   const int64_t strips = f.col_folds;
   const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
-  auto strip_bytes = [&](int64_t s) {
-    const int64_t cols = std::min(cfg_.cols, d.n - s * cfg_.cols);
-    return d.weight.bytes / static_cast<uint64_t>(d.n) * static_cast<uint64_t>(cols);
+  auto strip_bytes = [&](const Operand& w, int64_t n, int64_t s) {
+    const int64_t cols = std::min(cfg_.cols, n - s * cfg_.cols);
+    return w.bytes / static_cast<uint64_t>(n) * static_cast<uint64_t>(cols);
   };
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time in_ready = zero;
   if (!d.input_from_link) in_ready = read_inputs(d, zero, rec);
-  sc_time ready = read_weights(d, 0, strip_bytes(0), zero, rec);
-  uint64_t weight_offset = strip_bytes(0);
+  // Strip s's data arrives at ready[s]. Strips 0..depth-1 are requested at
+  // the start (or were prefetched by the previous GEMM), strip s + depth when
+  // strip s starts computing; the weight buffer holds depth + 1 strips.
+  const auto depth = static_cast<int64_t>(cfg_.prefetch_strips);
+  std::vector<sc_time>& ready = ready_;
+  ready.assign(static_cast<size_t>(strips), zero);
+  std::vector<uint64_t> offset(static_cast<size_t>(strips) + 1, 0);
+  for (int64_t s = 0; s < strips; ++s) {
+    offset[static_cast<size_t>(s) + 1] =
+        offset[static_cast<size_t>(s)] + strip_bytes(d.weight, d.n, s);
+  }
+  auto request = [&](int64_t s, sc_time at) {
+    const auto us = static_cast<size_t>(s);
+    if (us < prefetched_.size() && prefetched_addr_ == d.weight.addr) {
+      // Fetched during the previous GEMM: its bytes are counted there.
+      const sc_time op_start = sc_core::sc_time_stamp() - local_now();
+      ready[us] = prefetched_[us] > op_start ? prefetched_[us] - op_start : zero;
+      return;
+    }
+    ready[us] = read_weights(d, offset[us], offset[us + 1] - offset[us], at, rec);
+  };
+  for (int64_t s = 0; s < std::min(depth, strips); ++s) request(s, zero);
+  // The next GEMM's first strips, fetched with this one's last buffer slots.
+  const int64_t next_n = d.next_weight.bytes > 0 ? d.n_next : 0;
+  std::vector<sc_time> next_ready;
+  uint64_t next_offset = 0;
   sc_time t = zero;
   sc_time stall = zero;
   for (int64_t s = 0; s < strips; ++s) {
-    const sc_time data = std::max(ready, s == 0 ? in_ready : zero);
+    const sc_time data = std::max(ready[static_cast<size_t>(s)], s == 0 ? in_ready : zero);
     if (data > t) {
       stall += data - t;
       t = data;
     }
-    if (s + 1 < strips) {  // prefetch the next strip while this one computes
-      ready = read_weights(d, weight_offset, strip_bytes(s + 1), t, rec);
-      weight_offset += strip_bytes(s + 1);
+    const int64_t ahead = s + depth;
+    if (ahead < strips) {
+      request(ahead, t);
+    } else if (next_n > 0 && ahead - strips < (next_n + cfg_.cols - 1) / cfg_.cols) {
+      const uint64_t b = strip_bytes(d.next_weight, next_n, ahead - strips);
+      const sc_time arrived =
+          mem(tlm::TLM_READ_COMMAND, {d.next_weight.addr + next_offset, b}, t, rec);
+      next_ready.push_back(arrived + sc_core::sc_time_stamp() - local_now());  // absolute
+      next_offset += b;
     }
     t += cycles(per_strip_cycles);
   }
+  prefetched_ = std::move(next_ready);
+  prefetched_addr_ = d.next_weight.addr;
   t += cycles(static_cast<uint64_t>(cfg_.epilogue_cycles));
   const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (written > t) {

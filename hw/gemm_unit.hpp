@@ -4,9 +4,14 @@
 //   os: Sr = M, Sc = N, T = K; per fold R + C + T - 2 (fill, stream, drain)
 //   ws: Sr = K, Sc = N, T = M; per fold 2R + C + T - 2 (plus weight load)
 //   compute = ceil(Sr / R) * ceil(Sc / C) * per fold
-// Weights stream from memory one column strip (Sc chunk of C) at a time,
-// double-buffered: strip f+1 is requested when strip f starts computing.
+// Weights stream from memory one column strip (Sc chunk of C) at a time:
+// gemm.prefetch_strips strips ahead of the one computing. A GEMM running
+// alone (decode) uses its last buffer slots for the next GEMM's first strips
+// (Command::next_weight), so the DRAM latency and the first strip's transfer
+// are not exposed at every operation.
 #pragma once
+
+#include <vector>
 
 #include "config/arch_config.hpp"
 #include "hw/unit_base.hpp"
@@ -36,6 +41,9 @@ class GemmUnit : public UnitBase {
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   GemmConfig cfg_;
   bool fp16_;
+  std::vector<sc_core::sc_time> ready_;       // per strip of the current GEMM
+  std::vector<sc_core::sc_time> prefetched_;  // the next GEMM's first strips: arrival (absolute)
+  uint64_t prefetched_addr_ = 0;              // ... of the weights at this address
 };
 
 }  // namespace ssmsim

@@ -52,6 +52,7 @@ KEYS = {
     "gemm.dataflow": pick("os", "ws"),
     "gemm.epilogue_cycles": log_int(1, 1000),
     "gemm.fp16_rate": log_real(0.01, 1),
+    "gemm.prefetch_strips": log_int(1, 1024),
     "quantizer.lanes": log_int(1, 65536),
     "quantizer.pipeline_depth": log_int(1, 1000),
     "quantizer.se_extra_latency": log_int(1, 1000),
