@@ -248,9 +248,11 @@ const std::vector<Param>& params() {
               our + "see sram.ports"),
       integer("sram.latency_cycles", FIELD(sram.latency_cycles), 2, 0, 1000,
               "SRAM access latency (cycles)", our + "2 cycles for a banked SRAM"),
-      integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 1, 1 << 20,
-              "tokens per tile streamed through the block (prefill)",
-              our + "64 tokens per prefill tile"),
+      integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 0, 1 << 20,
+              "tokens per prefill tile streamed through the block; 0 = auto: the largest "
+              "tile whose activation slots fit in SRAM, or the whole prompt with activations "
+              "in DRAM when that moves fewer DRAM bytes (fewest bytes, not least time)",
+              our + "64 tokens per prefill tile: tiles overlap on the units"),
       integer("controller.activation_slots", FIELD(controller.activation_slots), 2, 1, 64,
               "tile activation buffers: a prefill tile starts when one is free",
               our + "2: double buffering (one tile computes while the next starts)"),

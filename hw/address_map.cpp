@@ -1,6 +1,7 @@
 #include "hw/address_map.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.hpp"
 
@@ -29,17 +30,18 @@ DramWindow dram_window(uint64_t addr) {
   return DramWindow::kWeights;
 }
 
-MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
-                       int64_t decode_tokens, int64_t batch) {
+namespace {
+
+MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t tile_tokens,
+                         int64_t prefill_tokens, int64_t decode_tokens, int64_t batch) {
   MemoryPlan m;
   const uint64_t eb = arch.fp16() ? 2 : 1;
   m.bytes = {eb, eb, eb};
+  m.tile_tokens = tile_tokens;
   m.activation_slots = arch.controller.activation_slots;
   const auto B = static_cast<uint64_t>(batch);
   const uint64_t T =
-      prefill_tokens > 0
-          ? static_cast<uint64_t>(std::min(prefill_tokens, arch.controller.tile_tokens))
-          : 1;
+      prefill_tokens > 0 ? static_cast<uint64_t>(std::min(prefill_tokens, tile_tokens)) : 1;
   // The largest tile sets every slot's size (a partial last tile is smaller).
   m.tile_footprint_bytes = tile_layout(d, T * B, m.bytes).end;
   m.state_bytes = B * static_cast<uint64_t>(d.n_layer) *
@@ -74,6 +76,56 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
   if (m.weights_in_sram) used += m.weight_bytes;
   m.sram_used_bytes = used;
   return m;
+}
+
+// The prefill's DRAM bytes a plan implies, as far as the tile decides them:
+// weights once per tile (once if resident), and, for activations in DRAM,
+// every tile's buffers written and read once per layer.
+double prefill_dram_bytes(const MemoryPlan& m, const ModelDims& d, int64_t prefill_tokens) {
+  const double tiles = std::ceil(static_cast<double>(prefill_tokens) / m.tile_tokens);
+  double bytes = static_cast<double>(m.weight_bytes) * (m.weights_in_sram ? 1.0 : tiles);
+  if (!m.activations_in_sram) {
+    bytes += 2.0 * static_cast<double>(m.tile_footprint_bytes) * tiles * d.n_layer;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
+                       int64_t decode_tokens, int64_t batch) {
+  if (arch.controller.tile_tokens > 0 || prefill_tokens == 0) {
+    return plan_for_tile(d, arch, std::max<int64_t>(1, arch.controller.tile_tokens), prefill_tokens,
+                         decode_tokens, batch);
+  }
+  // Auto: the largest tile whose slots fit (binary search: the footprint
+  // grows with the tile), rounded down to whole array rows, against the
+  // whole prompt in one tile.
+  const ElementBytes eb = arch.fp16() ? ElementBytes{2, 2, 2} : ElementBytes{1, 1, 1};
+  const auto fits = [&](int64_t t) {
+    return static_cast<uint64_t>(arch.controller.activation_slots) *
+               tile_layout(d, static_cast<uint64_t>(t * batch), eb).end <=
+           static_cast<uint64_t>(arch.sram.bytes);
+  };
+  int64_t lo = 0, hi = prefill_tokens;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi + 1) / 2;
+    if (fits(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  const int64_t rows = arch.gemm.rows / std::max<int64_t>(1, batch);
+  if (lo > rows && rows > 0) lo = lo / rows * rows;
+  MemoryPlan whole = plan_for_tile(d, arch, prefill_tokens, prefill_tokens, decode_tokens, batch);
+  whole.tile_chosen = true;
+  if (lo == 0 || lo >= prefill_tokens) return whole;
+  MemoryPlan fit = plan_for_tile(d, arch, lo, prefill_tokens, decode_tokens, batch);
+  fit.tile_chosen = true;
+  return prefill_dram_bytes(whole, d, prefill_tokens) < prefill_dram_bytes(fit, d, prefill_tokens)
+             ? whole
+             : fit;
 }
 
 AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan)

@@ -32,6 +32,8 @@ DramWindow dram_window(uint64_t addr);
 
 // What a run keeps where, and how big it is.
 struct MemoryPlan {
+  int64_t tile_tokens = 1;   // prefill tile (controller.tile_tokens, or chosen: auto)
+  bool tile_chosen = false;  // controller.tile_tokens = 0: the plan chose it
   int64_t activation_slots = 2;
   bool activations_in_sram = true;
   bool state_in_sram = true;
@@ -46,6 +48,11 @@ struct MemoryPlan {
 // The memory plan of a run: prefill tiles of up to controller.tile_tokens
 // tokens, decode steps, `batch` sequences, in the architecture's SRAM.
 // mapping.weights = resident that does not fit is an error naming the sizes.
+// controller.tile_tokens = 0 chooses the tile that moves the fewest DRAM
+// bytes: the largest whose slots fit in SRAM (a multiple of the array's
+// rows when it can be), or the whole prompt with activations in DRAM when
+// re-reading the streamed weights for every tile would cost more than
+// spilling the activations (docs/timing.md).
 MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
                        int64_t decode_tokens, int64_t batch);
 

@@ -28,7 +28,7 @@ Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, cons
   }
   head_all_ = cfg_.mapping.lm_head == HeadTokens::kAll ||
               (cfg_.mapping.lm_head == HeadTokens::kAuto && plan_.scores_every_token);
-  n_tiles_ = (plan_.prefill_tokens + cfg_.controller.tile_tokens - 1) / cfg_.controller.tile_tokens;
+  n_tiles_ = (plan_.prefill_tokens + mem_.tile_tokens - 1) / mem_.tile_tokens;
   tile_done_.assign(static_cast<size_t>(n_tiles_), false);
   weights_claimed_.assign(static_cast<size_t>(plan_.dims.n_layer + 1), false);
   next_conv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
@@ -160,7 +160,7 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
 
 void Controller::run() {
   guarded([this] {
-    const int64_t tt = cfg_.controller.tile_tokens;
+    const int64_t tt = mem_.tile_tokens;
     const int64_t slots = mem_.activation_slots;
     // Prefill tiles run at once when there are several and room for more
     // than one; decode steps run one after another.

@@ -1,6 +1,7 @@
 // The controller schedules and issues the layer program (hw/program.hpp):
 // every layer's operations for every tile, then the head's. Prefill
-// streams the sequence in tiles of `controller.tile_tokens`: one thread per
+// streams the sequence in tiles (controller.tile_tokens; MemoryPlan chooses
+// it when that is 0): one thread per
 // tile issues that tile's operations in order, so different tiles occupy
 // different units at the same time (tile streaming). A tile holds one of
 // controller.activation_slots activation buffers from its start to its

@@ -145,8 +145,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       arch.fp16() ? "none (fp16)" : quant::kind_name(arch.quantizer.mode),
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
   std::cout << fmt::format(
-      "mapping: weights {}; activations in {} ({} slot(s) of {} bytes); decode state in {}; "
-      "lm_head on {} prompt token\n",
+      "mapping: prefill tiles of {} token(s){}; weights {}; activations in {} ({} slot(s) of {} "
+      "bytes); decode state in {}; lm_head on {} prompt token\n",
+      mp.tile_tokens, mp.tile_chosen ? " (auto: fewest DRAM bytes)" : "",
       mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM",
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
       mp.tile_footprint_bytes, mp.state_in_sram ? "SRAM" : "DRAM",
@@ -392,7 +393,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                    {"write_bytes", in.sram.write_bytes},
                    {"accesses", in.sram.accesses}};
   j["units"] = units;
-  j["memory_plan"] = {{"weights_in", mp.weights_in_sram ? "sram" : "dram"},
+  j["memory_plan"] = {{"tile_tokens", mp.tile_tokens},
+                      {"tile_chosen", mp.tile_chosen},
+                      {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
                       {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
                       {"activation_slots", mp.activation_slots},
                       {"tile_footprint_bytes", mp.tile_footprint_bytes},

@@ -45,7 +45,8 @@ TEST(AddressMap, EveryOperandStaysInItsRegion) {
           ProgramShape s;
           s.batch = batch;
           s.decode = decode;
-          s.tokens = decode ? 1 : 36;  // the last tile of 100 tokens by 64
+          // The last, partial tile of the 100 prompt tokens.
+          s.tokens = decode ? 1 : prefill - (prefill - 1) / mp.tile_tokens * mp.tile_tokens;
           s.hadamard_size = d.d_inner;
           s.bytes = mp.bytes;
           const BlockProgram prog = build_mamba1_program(d, s);
@@ -133,4 +134,27 @@ TEST(AddressMap, ResidentWeightsCountAgainstSramAndFillOnFirstUse) {
     EXPECT_NE(std::string(e.what()).find("mapping.weights = resident"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("sram.bytes"), std::string::npos);
   }
+}
+
+TEST(AddressMap, AutoTileMovesTheFewestDramBytes) {
+  ArchConfig arch;  // default: 2 MiB SRAM, 32 array rows
+  arch.controller.tile_tokens = 0;
+  const ModelDims small = load_model_preset("mamba-bytes-a");
+  // Two slots of t tokens fit while 2 x t x 9656 <= 2 MiB: t <= 108, rounded
+  // down to whole array rows: 96. Three tiles re-read 3 x 6.1 MB of weights;
+  // one tile of 256 would spill 2 x 2.47 MB x 6 layers of activations.
+  const MemoryPlan m = plan_memory(small, arch, 256, 0, 1);
+  EXPECT_TRUE(m.tile_chosen);
+  EXPECT_EQ(m.tile_tokens, 96);
+  EXPECT_TRUE(m.activations_in_sram);
+  // Mamba-2.8B on edge: 2 slots of 32 tokens fit in 4 MiB, but 16 tiles of
+  // 2.79 GB of weights cost more than one tile with 4.2 GB of activations.
+  arch.load("edge");
+  const MemoryPlan big = plan_memory(load_model_preset("mamba-2.8b"), arch, 512, 0, 1);
+  EXPECT_EQ(big.tile_tokens, 512);
+  EXPECT_FALSE(big.activations_in_sram);
+  // A number is taken as given.
+  arch.controller.tile_tokens = 48;
+  EXPECT_EQ(plan_memory(small, arch, 256, 0, 1).tile_tokens, 48);
+  EXPECT_FALSE(plan_memory(small, arch, 256, 0, 1).tile_chosen);
 }
