@@ -48,10 +48,16 @@ MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t til
                   (conv_state_bytes(d, m.bytes) + ssm_state_bytes(d, m.bytes));
   m.weight_bytes = static_cast<uint64_t>(d.n_layer) * layer_weights(d, m.bytes.weight).total() +
                    head_weight_bytes(d, m.bytes.weight);
+  m.decode_footprint_bytes = tile_layout(d, B, m.bytes).end;
   const auto sram = static_cast<uint64_t>(arch.sram.bytes);
-  const uint64_t slots = static_cast<uint64_t>(m.activation_slots) * m.tile_footprint_bytes;
-  m.activations_in_sram = slots <= sram;
-  uint64_t used = m.activations_in_sram ? slots : 0;
+  const auto n = static_cast<uint64_t>(m.activation_slots);
+  m.activations_in_sram = n * m.tile_footprint_bytes <= sram;
+  m.decode_activations_in_sram = n * m.decode_footprint_bytes <= sram;
+  // The phases run one after the other: their slots share the SRAM.
+  m.slot_area_bytes = std::max(
+      m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0,
+      m.decode_activations_in_sram && decode_tokens > 0 ? n * m.decode_footprint_bytes : 0);
+  uint64_t used = m.slot_area_bytes;
   const uint64_t state = decode_tokens > 0 ? m.state_bytes : 0;
   m.state_in_sram = used + state <= sram;
   if (m.state_in_sram) used += state;
@@ -131,13 +137,18 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
 AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan)
     : dims_(d), plan_(plan), layer_weight_stride_(layer_weights(d, plan.bytes.weight).total()) {
   // In SRAM: the slots, then the state, then the weights (as far as placed).
-  uint64_t sram = kSramBase;
-  if (plan_.activations_in_sram) {
-    sram += static_cast<uint64_t>(plan_.activation_slots) * plan_.tile_footprint_bytes;
-  }
+  uint64_t sram = kSramBase + plan_.slot_area_bytes;
   state_base_ = plan_.state_in_sram ? sram : kDramState;
   if (plan_.state_in_sram) sram += plan_.state_bytes;
   sram_weight_base_ = sram;
+}
+
+TileLayout AddressMap::tile_layout(uint64_t rows, bool decode) const {
+  TileLayout t = ssmsim::tile_layout(dims_, rows, plan_.bytes);
+  const bool sram = decode ? plan_.decode_activations_in_sram : plan_.activations_in_sram;
+  t.slot_base = sram ? kSramBase : kDramActivations;
+  t.slot_stride = decode ? plan_.decode_footprint_bytes : plan_.tile_footprint_bytes;
+  return t;
 }
 
 TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b) {
@@ -173,8 +184,7 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
       // The tile's slot: slots rotate, each as large as the largest tile.
       const auto r = static_cast<size_t>(ref.region);
       const uint64_t slot = static_cast<uint64_t>(tile % plan_.activation_slots);
-      base = (plan_.activations_in_sram ? kSramBase : kDramActivations) +
-             slot * plan_.tile_footprint_bytes + tl.offset[r];
+      base = tl.slot_base + slot * tl.slot_stride + tl.offset[r];
       size = tl.offset[r + 1] - tl.offset[r];
     }
   }

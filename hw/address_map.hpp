@@ -39,10 +39,15 @@ struct MemoryPlan {
   bool state_in_sram = true;
   bool weights_in_sram = false;       // resident: read from DRAM once, at first use
   uint64_t tile_footprint_bytes = 0;  // one slot: the largest tile's activation buffers
-  uint64_t state_bytes = 0;           // conv + SSM state of all layers (decode)
-  uint64_t weight_bytes = 0;          // all weights (layers and head)
-  uint64_t sram_used_bytes = 0;       // what the plan places in SRAM
-  ElementBytes bytes;                 // element sizes of the precision
+  // Decode steps (one token per sequence) use slots of their own size, in
+  // SRAM when they fit even if the prefill's spill to DRAM.
+  bool decode_activations_in_sram = true;
+  uint64_t decode_footprint_bytes = 0;
+  uint64_t slot_area_bytes = 0;  // SRAM taken by the slots of either phase
+  uint64_t state_bytes = 0;      // conv + SSM state of all layers (decode)
+  uint64_t weight_bytes = 0;     // all weights (layers and head)
+  uint64_t sram_used_bytes = 0;  // what the plan places in SRAM
+  ElementBytes bytes;            // element sizes of the precision
 };
 
 // The memory plan of a run: prefill tiles of up to controller.tile_tokens
@@ -58,9 +63,10 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
 
 // Offsets of a tile's activation buffers inside its slot, for `rows` rows.
 struct TileLayout {
-  std::array<uint64_t, kActivationRegions + 2>
-      offset{};      // by Region (kResid = 1); [kOut + 1] = end
-  uint64_t end = 0;  // the buffers' size
+  // By Region (kResid = 1); offset[kOut + 1] = end.
+  std::array<uint64_t, kActivationRegions + 2> offset{};
+  uint64_t end = 0;                         // the buffers' size
+  uint64_t slot_base = 0, slot_stride = 0;  // where the phase's slots lie
 };
 
 TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b);
@@ -74,9 +80,8 @@ struct WeightOperands {
 class AddressMap {
  public:
   AddressMap(const ModelDims& d, const MemoryPlan& plan);
-  TileLayout tile_layout(uint64_t rows) const {
-    return ssmsim::tile_layout(dims_, rows, plan_.bytes);
-  }
+  // A prefill tile's or a decode step's layout, in its phase's slots.
+  TileLayout tile_layout(uint64_t rows, bool decode) const;
   // The operand of `ref` for a tile (slot tile % activation_slots) and layer
   // (n_layer: the head). Throws if the operand leaves its region.
   Operand place(const RegionRef& ref, int64_t tile, int64_t layer, const TileLayout& tl) const;

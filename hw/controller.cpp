@@ -121,7 +121,7 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   const bool last_tile = decode || first + T == plan_.prefill_tokens;
   const int64_t head_tokens = decode ? 1 : head_all_ ? T : last_tile ? 1 : 0;
   const BlockProgram& prog = program(T, decode, head_tokens);
-  const TileLayout tl = map_.tile_layout(static_cast<uint64_t>(T * plan_.batch));
+  const TileLayout tl = map_.tile_layout(static_cast<uint64_t>(T * plan_.batch), decode);
   // Resident weights are filled by the first tile (or decode step) that
   // starts their layer; later ones read the SRAM copy.
   auto claim = [&](int64_t l) {

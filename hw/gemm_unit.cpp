@@ -59,9 +59,14 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     offset[static_cast<size_t>(s) + 1] =
         offset[static_cast<size_t>(s)] + strip_bytes(d.weight, d.n, s);
   }
+  // Bytes the previous GEMM prefetched for this one are this one's.
+  const bool was_prefetched = !prefetched_.empty() && prefetched_addr_ == d.weight.addr;
+  rec.dram_read_bytes += prefetched_bytes_.dram_read_bytes;
+  rec.sram_read_bytes += prefetched_bytes_.sram_read_bytes;
+  prefetched_bytes_ = OpRecord();
   auto request = [&](int64_t s, sc_time at) {
     const auto us = static_cast<size_t>(s);
-    if (us < prefetched_.size() && prefetched_addr_ == d.weight.addr) {
+    if (was_prefetched && us < prefetched_.size()) {
       // Fetched during the previous GEMM: its bytes are counted there.
       const sc_time op_start = sc_core::sc_time_stamp() - local_now();
       ready[us] = prefetched_[us] > op_start ? prefetched_[us] - op_start : zero;
@@ -88,7 +93,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     } else if (next_n > 0 && ahead - strips < (next_n + cfg_.cols - 1) / cfg_.cols) {
       const uint64_t b = strip_bytes(d.next_weight, next_n, ahead - strips);
       const sc_time arrived =
-          mem(tlm::TLM_READ_COMMAND, {d.next_weight.addr + next_offset, b}, t, rec);
+          mem(tlm::TLM_READ_COMMAND, {d.next_weight.addr + next_offset, b}, t, prefetched_bytes_);
       next_ready.push_back(arrived + sc_core::sc_time_stamp() - local_now());  // absolute
       next_offset += b;
     }

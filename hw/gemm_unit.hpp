@@ -44,6 +44,7 @@ class GemmUnit : public UnitBase {
   std::vector<sc_core::sc_time> ready_;       // per strip of the current GEMM
   std::vector<sc_core::sc_time> prefetched_;  // the next GEMM's first strips: arrival (absolute)
   uint64_t prefetched_addr_ = 0;              // ... of the weights at this address
+  OpRecord prefetched_bytes_;                 // ... their bytes, counted by the GEMM using them
 };
 
 }  // namespace ssmsim

@@ -37,11 +37,40 @@ ojson agg_json(const Agg& a, uint64_t total_cycles) {
   return j;
 }
 
+// What bounds a GEMM: the largest of its compute cycles and the cycles its
+// DRAM and SRAM bytes take at full bandwidth; if it took more than 1.5x
+// that, the rest went to waiting (DRAM latency, contention, dependencies).
+struct GemmBound {
+  const char* bound;
+  double dram_cycles, sram_cycles;
+};
+
+GemmBound gemm_bound(const GemmOpRecord& g, const ArchConfig& a, double period_ns) {
+  const double dram = static_cast<double>(g.dram_bytes) / (a.dram.bandwidth_gbps * period_ns);
+  const double sram =
+      static_cast<double>(g.sram_bytes) / static_cast<double>(a.sram.ports * a.sram.port_bytes);
+  const auto compute = static_cast<double>(g.compute_cycles);
+  const double most = std::max({compute, dram, sram});
+  const auto took = static_cast<double>(g.end_cycle - g.start_cycle);
+  const char* b = took > 1.5 * most ? "latency"
+                  : most == compute ? "compute"
+                  : most == dram    ? "dram"
+                                    : "sram";
+  return {b, dram, sram};
+}
+
 // One gemm_ops entry, as nlohmann's dump(2) writes it inside run.json's
 // array (8 spaces before a key); written directly, so run.json streams
 // without a JSON tree of every GEMM.
-void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, const ArchConfig& a) {
+void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, const ArchConfig& a,
+                   double period_ns) {
   const std::string layer = g.layer < n_layer ? std::to_string(g.layer) : "\"head\"";
+  const auto macs = static_cast<double>(g.M) * static_cast<double>(g.N) * static_cast<double>(g.K);
+  const auto took = static_cast<double>(g.end_cycle - g.start_cycle);
+  const GemmBound b = gemm_bound(g, a, period_ns);
+  // MACs per DRAM byte; null when nothing came from DRAM (resident weights).
+  const std::string intensity =
+      g.dram_bytes > 0 ? num(macs / static_cast<double>(g.dram_bytes)) : std::string("null");
   o << fmt::format(
       "    {{\n"
       "      \"name\": \"{}\",\n"
@@ -59,10 +88,18 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"busy_cycles\": {},\n"
       "      \"stall_cycles\": {},\n"
       "      \"start_cycle\": {},\n"
-      "      \"end_cycle\": {}\n"
+      "      \"end_cycle\": {},\n"
+      "      \"dram_bytes\": {},\n"
+      "      \"sram_bytes\": {},\n"
+      "      \"macs_per_dram_byte\": {},\n"
+      "      \"mac_utilization_pct\": {},\n"
+      "      \"bound\": \"{}\"\n"
       "    }}",
       op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow), a.gemm.rows,
-      a.gemm.cols, g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle);
+      a.gemm.cols, g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle,
+      g.dram_bytes, g.sram_bytes, intensity,
+      num(took > 0 ? 100.0 * macs / (static_cast<double>(a.gemm.rows * a.gemm.cols) * took) : 0.0),
+      b.bound);
 }
 
 ojson energy_json(const Energy& e) {
@@ -146,12 +183,12 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
   std::cout << fmt::format(
       "mapping: prefill tiles of {} token(s){}; weights {}; activations in {} ({} slot(s) of {} "
-      "bytes); decode state in {}; lm_head on {} prompt token\n",
+      "bytes), a decode step's in {}; decode state in {}; lm_head on {} prompt token\n",
       mp.tile_tokens, mp.tile_chosen ? " (auto: fewest DRAM bytes)" : "",
       mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM",
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
-      mp.tile_footprint_bytes, mp.state_in_sram ? "SRAM" : "DRAM",
-      in.head_on_every_token ? "every" : "the last");
+      mp.tile_footprint_bytes, mp.decode_activations_in_sram ? "SRAM" : "DRAM",
+      mp.state_in_sram ? "SRAM" : "DRAM", in.head_on_every_token ? "every" : "the last");
   std::cout << "\n";
   const Attribution attr = agg.attribute(total_cycles);
   auto pct = [&](uint64_t c) {
@@ -203,6 +240,25 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
             fmt::format("{:.1f}", a.energy.total_pj() * 1e-3)});
   }
   std::cout << ut.str() << "\n";
+  {
+    // What bounds the GEMMs (per operation in run.json's gemm_ops).
+    std::map<std::string, std::pair<uint64_t, uint64_t>> by;  // bound -> ops, cycles
+    for (const GemmOpRecord& g : agg.gemm_ops()) {
+      auto& e = by[gemm_bound(g, arch, period_ns).bound];
+      e.first += 1;
+      e.second += g.end_cycle - g.start_cycle;
+    }
+    if (!by.empty()) {
+      TextTable bt({"gemm_bound", "ops", "op_cycles"});
+      for (const char* b : {"compute", "dram", "sram", "latency"}) {
+        const auto it = by.find(b);
+        if (it != by.end()) {
+          bt.add({b, std::to_string(it->second.first), std::to_string(it->second.second)});
+        }
+      }
+      std::cout << bt.str() << "\n";
+    }
+  }
   if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
     std::cout << fmt::format(
         "prefill: {} cycles = {:.1f} ns for {} token(s); decode: {} cycles = {:.1f} ns for {} "
@@ -397,6 +453,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                       {"tile_chosen", mp.tile_chosen},
                       {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
                       {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
+                      {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},
                       {"activation_slots", mp.activation_slots},
                       {"tile_footprint_bytes", mp.tile_footprint_bytes},
                       {"state_in", mp.state_in_sram ? "sram" : "dram"},
@@ -481,7 +538,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     const auto& gemms = agg.gemm_ops();
     for (size_t i = 0; i < gemms.size(); ++i) {
       f.out() << (i ? ",\n" : "\n");
-      write_gemm_op(f.out(), gemms[i], n_layer, arch);
+      write_gemm_op(f.out(), gemms[i], n_layer, arch, period_ns);
     }
     f.out() << (gemms.empty() ? "]" : "\n  ]");
     const std::string rest = json_text(tail, 2);  // "{\n  ...\n}"

@@ -5,6 +5,11 @@
       busy cycles per unit and layer (stacked), and energy per unit
   plot.py regions OUT/quant.json [-o FILE.png]
       quantization error by soft-edge region, per layer and quantizer
+  plot.py roofline OUT/run.json [-o FILE.png]
+      every GEMM operation on the array's roofline: MACs per DRAM byte against
+      achieved GMAC/s, under the compute roof (rows x cols x clock) and the DRAM
+      roof (bandwidth x intensity); operations with no DRAM bytes (resident
+      weights, inputs in SRAM) sit at the right edge
   plot.py sweep DIR/sweep.csv [--x COL] [--y COL] [--color COL] [--maximize-y] [-o FILE.png]
       one point per configuration, the Pareto front (lower x, lower y; or higher y) marked
 
@@ -80,6 +85,48 @@ def breakdown(args):
     ax2.set_ylabel("energy (uJ)")
     ax2.set_title(f"energy {e['total_pj'] * 1e-6:,.1f} uJ")
     save(fig, args.output or os.path.join(os.path.dirname(args.input), "run.breakdown.png"),
+         args.force)
+
+
+def roofline(args):
+    run = load_json(args.input, "run")
+    cfg, total = run["config"], run["total"]
+    ops = run.get("gemm_ops") or []
+    if not ops:
+        fail(f"{args.input}: no GEMM operations")
+    period_ns = total["clock_period_ns"]
+    rate = cfg["gemm"]["fp16_rate"] if cfg["precision"] == "fp16" else 1.0
+    peak = cfg["gemm"]["rows"] * cfg["gemm"]["cols"] * rate / period_ns  # GMAC/s
+    bw = cfg["dram"]["bandwidth_gbps"]  # GB/s: GMAC/s per (MAC/byte)
+    xs = [o["macs_per_dram_byte"] for o in ops if o["macs_per_dram_byte"] is not None]
+    right = max(xs + [peak / bw]) * 4
+    left = min(xs + [peak / bw]) / 4
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ridge = peak / bw
+    ax.plot([left, ridge, right], [bw * left, peak, peak], color="black", linewidth=1.2)
+    ax.annotate(f"compute roof {peak:.0f} GMAC/s", (right, peak), ha="right", va="bottom")
+    ax.annotate(f"DRAM roof {bw:g} GB/s", (left, bw * left), ha="left", va="bottom", rotation=0)
+    by_name = {}
+    for o in ops:
+        x = o["macs_per_dram_byte"]
+        took_ns = (o["end_cycle"] - o["start_cycle"]) * period_ns
+        if took_ns <= 0:
+            continue
+        y = o["M"] * o["N"] * o["K"] / took_ns
+        by_name.setdefault(o["name"], []).append((right if x is None else x, y, x is None))
+    for name, pts in sorted(by_name.items()):
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, alpha=0.6,
+                   label=f"{name} ({len(pts)})",
+                   marker="x" if all(p[2] for p in pts) else "o")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("arithmetic intensity (MACs per DRAM byte)")
+    ax.set_ylabel("achieved GMAC/s")
+    ax.set_title(args.title or f"GEMM roofline: {cfg['name']}, {cfg['gemm']['rows']}x"
+                 f"{cfg['gemm']['cols']} at {cfg['clock_mhz']:g} MHz, {bw:g} GB/s")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, which="both", alpha=0.2)
+    save(fig, args.output or os.path.join(os.path.dirname(args.input), "run.roofline.png"),
          args.force)
 
 
@@ -176,11 +223,13 @@ def sweep(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
-    for name in ("breakdown", "regions", "sweep"):
+    for name in ("breakdown", "regions", "roofline", "sweep"):
         s = sub.add_parser(name)
         s.add_argument("input")
         s.add_argument("-o", "--output")
         s.add_argument("--force", action="store_true")
+        if name == "roofline":
+            s.add_argument("--title")
         if name == "sweep":
             s.add_argument("--x", default="latency_ns")
             s.add_argument("--y", default="energy_pj")
@@ -191,7 +240,8 @@ def main():
             s.add_argument("--no-front", action="store_true", help="do not mark a Pareto front")
             s.add_argument("--title")
     args = p.parse_args()
-    {"breakdown": breakdown, "regions": regions, "sweep": sweep}[args.what](args)
+    {"breakdown": breakdown, "regions": regions, "roofline": roofline,
+     "sweep": sweep}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@
   check_run.py adds-up R.json ...          the layers' attributed cycles + idle == total cycles,
                                            and the units' likewise (exactly)
   check_run.py same-json A.json B.json      the two run.json are equal, less the host block
+  check_run.py bounds R.json               every GEMM's bound re-derived from its fields: the
+                                           largest of compute cycles and DRAM/SRAM bytes at
+                                           full bandwidth, or latency past 1.5x that; its MAC
+                                           utilisation and MACs per DRAM byte recomputed
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
                                            + bytes x pJ + static mW x latency
   check_run.py regions Q.json              quant.json error by region: the regions' squared
@@ -132,6 +136,27 @@ def main(argv):
         b.pop("host", None)
         assert a == b, f"{argv[2]} and {argv[3]} differ"
         print(f"ok: {argv[2]} == {argv[3]} (less host)")
+    elif mode == "bounds":
+        r = load(argv[2])
+        c = r["config"]
+        period = r["total"]["clock_period_ns"]
+        seen = set()
+        for o in r["gemm_ops"]:
+            dram = o["dram_bytes"] / (c["dram"]["bandwidth_gbps"] * period)
+            sram = o["sram_bytes"] / (c["sram"]["ports"] * c["sram"]["port_bytes"])
+            took = o["end_cycle"] - o["start_cycle"]
+            most = max(o["compute_cycles"], dram, sram)
+            want = ("latency" if took > 1.5 * most else "compute" if most == o["compute_cycles"]
+                    else "dram" if most == dram else "sram")
+            assert o["bound"] == want, f"{o['name']} layer {o['layer']}: {o['bound']} != {want}"
+            macs = o["M"] * o["N"] * o["K"]
+            util = 100 * macs / (o["array"][0] * o["array"][1] * took)
+            assert abs(o["mac_utilization_pct"] - util) <= 1e-6 * util, (o, util)
+            if o["dram_bytes"]:
+                ai = macs / o["dram_bytes"]
+                assert abs(o["macs_per_dram_byte"] - ai) <= 1e-6 * ai, (o, ai)
+            seen.add(want)
+        print(f"ok: {len(r['gemm_ops'])} GEMM bounds re-derived ({', '.join(sorted(seen))})")
     elif mode == "ends-within":
         r = load(argv[2])
         total = r["total"]["cycles"]

@@ -50,8 +50,8 @@ TEST(AddressMap, EveryOperandStaysInItsRegion) {
           s.hadamard_size = d.d_inner;
           s.bytes = mp.bytes;
           const BlockProgram prog = build_mamba1_program(d, s);
-          const TileLayout tl = map.tile_layout(static_cast<uint64_t>(s.tokens * batch));
-          EXPECT_LE(tl.end, mp.tile_footprint_bytes) << name;
+          const TileLayout tl = map.tile_layout(static_cast<uint64_t>(s.tokens * batch), decode);
+          EXPECT_LE(tl.end, tl.slot_stride) << name;
           for (const auto* ops : {&prog.layer, &prog.head}) {
             const int64_t layer = ops == &prog.head ? d.n_layer : 0;  // the head's weights
             for (const ProgramOp& p : *ops) {
@@ -97,7 +97,7 @@ TEST(AddressMap, SlotsDoNotOverlapAndALeavingOperandIsAnError) {
   arch.sram.bytes = int64_t(1) << 30;
   const MemoryPlan mp = plan_memory(d, arch, 256, 0, 1);
   const AddressMap map(d, mp);
-  const TileLayout tl = map.tile_layout(64);
+  const TileLayout tl = map.tile_layout(64, false);
   const RegionRef resid{Region::kResid, 0, 64u * 384 * 4};
   for (int64_t t = 0; t < 3; ++t) {
     EXPECT_EQ(map.place(resid, t, 0, tl).addr,
@@ -114,6 +114,7 @@ TEST(AddressMap, ResidentWeightsCountAgainstSramAndFillOnFirstUse) {
   MemoryPlan mp = plan_memory(d, arch, 256, 8, 1);
   EXPECT_TRUE(mp.weights_in_sram);
   EXPECT_EQ(mp.sram_used_bytes, 2 * mp.tile_footprint_bytes + mp.state_bytes + mp.weight_bytes);
+  EXPECT_EQ(mp.slot_area_bytes, 2 * mp.tile_footprint_bytes);
   const AddressMap map(d, mp);
   const RegionRef w{Region::kWeights, 16, 32};
   const WeightOperands first = map.place_weights(w, 2, true);
@@ -153,6 +154,7 @@ TEST(AddressMap, AutoTileMovesTheFewestDramBytes) {
   const MemoryPlan big = plan_memory(load_model_preset("mamba-2.8b"), arch, 512, 0, 1);
   EXPECT_EQ(big.tile_tokens, 512);
   EXPECT_FALSE(big.activations_in_sram);
+  EXPECT_TRUE(big.decode_activations_in_sram);  // a decode step's slots fit
   // A number is taken as given.
   arch.controller.tile_tokens = 48;
   EXPECT_EQ(plan_memory(small, arch, 256, 0, 1).tile_tokens, 48);
