@@ -172,6 +172,15 @@ const std::vector<Param>& params() {
            "FP16 MAC rate relative to INT8, (0, 1] (precision fp16)",
            "Ampere tensor cores run dense FP16 at half the dense INT8 rate (NVIDIA A100 "
            "whitepaper: 312 vs 624 TOPS)"),
+      choice<GemvMapping>(
+          "gemm.gemv", FIELD(gemm.gemv), "auto",
+          {{"auto", GemvMapping::kAuto}, {"off", GemvMapping::kOff}},
+          "auto: a GEMM of fewer rows than the array (decode) runs as a weight-stationary "
+          "GEMV (K across rows, N across columns, column adder trees; a tile of R x C "
+          "weights loads a row of C per cycle while its M input vectors stream) when that "
+          "takes fewer cycles than gemm.dataflow | off",
+          our + "weight-stationary GEMV as the TPU v1's weight FIFO loads its array "
+                "(Jouppi et al., ISCA 2017); auto picks it per operation by shape"),
       integer("gemm.prefetch_strips", FIELD(gemm.prefetch_strips), 2, 1, 1024,
               "weight strips requested ahead of the one computing (the array's weight "
               "buffer holds this many + 1); the last ones of a GEMM running alone fetch "

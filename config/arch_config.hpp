@@ -17,6 +17,9 @@
 namespace ssmsim {
 
 enum class Dataflow { kOutputStationary, kWeightStationary };
+// A GEMV mapping for few rows (decode): K across the array's rows, N across
+// its columns, column adder trees (gemm.gemv = auto uses it where faster).
+enum class GemvMapping { kAuto, kOff };
 enum class Precision { kW8A8, kFp16 };
 enum class MulticycleRegions { kFlagged, kLarge };  // which elements cost extra cycles
 // Where the weights are read from: SRAM when all of them fit (auto), always
@@ -39,6 +42,7 @@ struct GemmConfig {
   int64_t epilogue_cycles = 0;  // requantizing epilogue pipeline, per GEMM
   double fp16_rate = 0;         // FP16 MACs per PE and cycle relative to INT8
   int64_t prefetch_strips = 0;  // weight strips requested ahead of the one computing
+  GemvMapping gemv = GemvMapping::kAuto;
 };
 
 struct QuantizerConfig {

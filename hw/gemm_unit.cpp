@@ -15,13 +15,32 @@ GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const Un
   quant2gemm.register_b_transport(this, &GemmUnit::link_b_transport);
 }
 
-GemmUnit::Folds GemmUnit::folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+namespace {
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+}  // namespace
+
+GemmUnit::Folds GemmUnit::dataflow_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
   const int64_t R = g.rows, C = g.cols;
-  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   if (g.dataflow == Dataflow::kOutputStationary) {
-    return {ceil_div(M, R), ceil_div(N, C), R + C + K - 2};
+    return {ceil_div(M, R), ceil_div(N, C), R + C + K - 2, 0, GemmMapping::kOs};
   }
-  return {ceil_div(K, R), ceil_div(N, C), 2 * R + C + M - 2};
+  return {ceil_div(K, R), ceil_div(N, C), 2 * R + C + M - 2, 0, GemmMapping::kWs};
+}
+
+GemmUnit::Folds GemmUnit::gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+  const int64_t R = g.rows, C = g.cols;
+  int64_t tree = 0;  // ceil(log2 R) adder levels
+  while ((int64_t(1) << tree) < R) ++tree;
+  return {ceil_div(K, R), ceil_div(N, C), std::max(R, M), R + tree, GemmMapping::kGemv};
+}
+
+GemmUnit::Folds GemmUnit::folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+  const Folds d = dataflow_folds(g, M, N, K);
+  // Only for fewer rows than the array has (decode, small batches): there
+  // the dataflow leaves PE rows idle; with more, the dataflow is used.
+  if (g.gemv == GemvMapping::kOff || M >= g.rows) return d;
+  const Folds v = gemv_folds(g, M, N, K);
+  return v.total() < d.total() ? v : d;
 }
 
 void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -41,6 +60,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   // Column strips: each needs K x (its columns) weight bytes.
   const int64_t strips = f.col_folds;
   const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
+  const uint64_t once_cycles = scaled(static_cast<uint64_t>(f.once));
   auto strip_bytes = [&](const Operand& w, int64_t n, int64_t s) {
     const int64_t cols = std::min(cfg_.cols, n - s * cfg_.cols);
     return w.bytes / static_cast<uint64_t>(n) * static_cast<uint64_t>(cols);
@@ -101,13 +121,14 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   }
   prefetched_ = std::move(next_ready);
   prefetched_addr_ = d.next_weight.addr;
-  t += cycles(static_cast<uint64_t>(cfg_.epilogue_cycles));
+  t += cycles(once_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles));
   const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (written > t) {
     stall += written - t;
     t = written;
   }
-  rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips);
+  rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips) + once_cycles;
+  rec.mapping = static_cast<uint8_t>(f.mapping);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
   rec.stall_cycles = to_cycles(stall);
   rec.elements = static_cast<uint64_t>(d.m * d.n * d.k);  // MACs

@@ -4,6 +4,10 @@
 //   os: Sr = M, Sc = N, T = K; per fold R + C + T - 2 (fill, stream, drain)
 //   ws: Sr = K, Sc = N, T = M; per fold 2R + C + T - 2 (plus weight load)
 //   compute = ceil(Sr / R) * ceil(Sc / C) * per fold
+// or, with gemm.gemv = auto, for M < R (decode, small batches) where it is
+// faster, as a weight-stationary GEMV: ceil(K/R) * ceil(N/C) tiles of R
+// cycles (R rows of C weights load while the M input vectors stream), + R
+// for the first load + ceil(log2 R) for the column adder trees.
 // Weights stream from memory one column strip (Sc chunk of C) at a time:
 // gemm.prefetch_strips strips ahead of the one computing. A GEMM running
 // alone (decode) uses its last buffer slots for the next GEMM's first strips
@@ -18,6 +22,13 @@
 
 namespace ssmsim {
 
+// How the array ran a GEMM (run.json gemm_ops[].mapping).
+enum class GemmMapping : uint8_t { kOs, kWs, kGemv };
+inline const char* gemm_mapping_name(GemmMapping m) {
+  static constexpr const char* kNames[] = {"os", "ws", "gemv"};
+  return kNames[static_cast<int>(m)];
+}
+
 class GemmUnit : public UnitBase {
  public:
   // INT8 activations for x_proj arrive from the quantizer stage here.
@@ -27,8 +38,15 @@ class GemmUnit : public UnitBase {
 
   struct Folds {
     int64_t row_folds, col_folds, per_fold;
-    uint64_t total() const { return static_cast<uint64_t>(row_folds * col_folds * per_fold); }
+    int64_t once = 0;  // cycles once per operation (GEMV: first load, adder trees)
+    GemmMapping mapping = GemmMapping::kOs;
+    uint64_t total() const {
+      return static_cast<uint64_t>(row_folds * col_folds * per_fold + once);
+    }
   };
+  // The dataflow's folds (SCALE-Sim), the GEMV mapping's, and the one used.
+  static Folds dataflow_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
+  static Folds gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
   static Folds folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
   static uint64_t compute_cycles(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
     return folds(g, M, N, K).total();

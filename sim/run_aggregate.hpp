@@ -40,6 +40,7 @@ struct GemmOpRecord {
   int64_t layer, tile, M, N, K;
   uint64_t compute_cycles, busy_cycles, stall_cycles, start_cycle, end_cycle;
   uint64_t dram_bytes, sram_bytes;  // read + written
+  uint8_t mapping;                  // GemmMapping
 };
 
 // Every cycle of the run given to one operation, so that layers and units

@@ -8,6 +8,7 @@
 
 #include "common/json_text.hpp"
 #include "hw/energy.hpp"
+#include "hw/gemm_unit.hpp"
 #include "sim/report.hpp"
 
 namespace ssmsim {
@@ -80,6 +81,7 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"N\": {},\n"
       "      \"K\": {},\n"
       "      \"dataflow\": \"{}\",\n"
+      "      \"mapping\": \"{}\",\n"
       "      \"array\": [\n"
       "        {},\n"
       "        {}\n"
@@ -95,9 +97,10 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"mac_utilization_pct\": {},\n"
       "      \"bound\": \"{}\"\n"
       "    }}",
-      op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow), a.gemm.rows,
-      a.gemm.cols, g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle,
-      g.dram_bytes, g.sram_bytes, intensity,
+      op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow),
+      gemm_mapping_name(static_cast<GemmMapping>(g.mapping)), a.gemm.rows, a.gemm.cols,
+      g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle, g.dram_bytes,
+      g.sram_bytes, intensity,
       num(took > 0 ? 100.0 * macs / (static_cast<double>(a.gemm.rows * a.gemm.cols) * took) : 0.0),
       b.bound);
 }

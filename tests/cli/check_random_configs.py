@@ -53,6 +53,7 @@ KEYS = {
     "gemm.epilogue_cycles": log_int(1, 1000),
     "gemm.fp16_rate": log_real(0.01, 1),
     "gemm.prefetch_strips": log_int(1, 1024),
+    "gemm.gemv": pick("auto", "off"),
     "quantizer.lanes": log_int(1, 65536),
     "quantizer.pipeline_depth": log_int(1, 1000),
     "quantizer.se_extra_latency": log_int(1, 1000),

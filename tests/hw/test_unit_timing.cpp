@@ -19,22 +19,45 @@ GemmConfig gemm(int64_t r, int64_t c, Dataflow df) {
 
 TEST(GemmTiming, OutputStationaryMatchesScaleSim) {
   const auto os = gemm(32, 32, Dataflow::kOutputStationary);
+  auto scalesim = [](const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
+    return GemmUnit::dataflow_folds(g, M, N, K).total();
+  };
   // 2 x 2 folds of (32 + 32 + 100 - 2) = 162
-  EXPECT_EQ(GemmUnit::compute_cycles(os, 64, 64, 100), 648u);
+  EXPECT_EQ(scalesim(os, 64, 64, 100), 648u);
   // A partial row fold costs a whole fold.
-  EXPECT_EQ(GemmUnit::compute_cycles(os, 33, 64, 100), 648u);
+  EXPECT_EQ(scalesim(os, 33, 64, 100), 648u);
   // Decode in_proj of this model: 1 x 48 folds of (32 + 32 + 384 - 2) = 446
-  EXPECT_EQ(GemmUnit::compute_cycles(os, 1, 1536, 384), 21408u);
+  EXPECT_EQ(scalesim(os, 1, 1536, 384), 21408u);
   // 16 x 8 array: 1 x 3 folds of (16 + 8 + 5 - 2) = 27
-  EXPECT_EQ(GemmUnit::compute_cycles(gemm(16, 8, Dataflow::kOutputStationary), 10, 20, 5), 81u);
+  EXPECT_EQ(scalesim(gemm(16, 8, Dataflow::kOutputStationary), 10, 20, 5), 81u);
+  // A prefill GEMM (M >= rows) keeps the dataflow.
+  EXPECT_EQ(GemmUnit::folds(os, 64, 64, 100).mapping, GemmMapping::kOs);
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 64, 64, 100), 648u);
 }
 
 TEST(GemmTiming, WeightStationaryMatchesScaleSim) {
   const auto ws = gemm(32, 32, Dataflow::kWeightStationary);
   // Sr = K = 100 -> 4 folds, Sc = 64 -> 2; per fold 2*32 + 32 + 64 - 2 = 158
-  EXPECT_EQ(GemmUnit::compute_cycles(ws, 64, 64, 100), 1264u);
+  EXPECT_EQ(GemmUnit::dataflow_folds(ws, 64, 64, 100).total(), 1264u);
   // 12 x 48 folds of (64 + 32 + 1 - 2) = 95
-  EXPECT_EQ(GemmUnit::compute_cycles(ws, 1, 1536, 384), 54720u);
+  EXPECT_EQ(GemmUnit::dataflow_folds(ws, 1, 1536, 384).total(), 54720u);
+}
+
+TEST(GemmTiming, GemvMappingForFewRows) {
+  auto os = gemm(32, 32, Dataflow::kOutputStationary);
+  // Decode in_proj (1, 1536, 384): 12 x 48 tiles of max(32, 1) cycles, + 32
+  // for the first load + 5 adder levels = 18469 < 21408 of the dataflow.
+  EXPECT_EQ(GemmUnit::gemv_folds(os, 1, 1536, 384).total(), 12u * 48 * 32 + 32 + 5);
+  EXPECT_EQ(GemmUnit::folds(os, 1, 1536, 384).mapping, GemmMapping::kGemv);
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 1, 1536, 384), 18469u);
+  // Batch 16 (M < 32 rows): the same 12 x 48 tiles of 32 cycles.
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 16, 1536, 384), 18469u);
+  // Batch 32 (M = rows): the dataflow.
+  EXPECT_EQ(GemmUnit::folds(os, 32, 1536, 384).mapping, GemmMapping::kOs);
+  // gemm.gemv = off: the dataflow, always.
+  os.gemv = GemvMapping::kOff;
+  EXPECT_EQ(GemmUnit::folds(os, 1, 1536, 384).mapping, GemmMapping::kOs);
+  EXPECT_EQ(GemmUnit::compute_cycles(os, 1, 1536, 384), 21408u);
 }
 
 TEST(ScanTiming, LanesAndRecurrenceBound) {
