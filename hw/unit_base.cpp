@@ -88,8 +88,10 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   // Commands are synchronised: which unit runs what first depends on time.
   counted_wait(delay);
   delay = sc_core::SC_ZERO_TIME;
+  const sc_time requested = sc_core::sc_time_stamp();
   acquire(d->priority);
   OpRecord rec;
+  rec.queue_cycles = to_cycles(sc_core::sc_time_stamp() - requested);
   rec.unit = unit_;
   rec.op = d->op;
   rec.layer = d->layer;

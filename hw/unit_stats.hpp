@@ -27,9 +27,10 @@ struct OpRecord {
   int64_t tile = 0;
   int64_t M = 0, N = 0, K = 0;  // GEMM shape (0 for other units)
   uint64_t start_cycle = 0, end_cycle = 0;
-  uint64_t busy_cycles = 0, stall_cycles = 0;
-  uint64_t compute_cycles = 0;  // GEMM: compute cycles of its mapping
-  uint8_t mapping = 0;          // GEMM: the mapping used (GemmMapping)
+  uint64_t busy_cycles = 0, stall_cycles = 0;  // stall: holding the unit, waiting for memory
+  uint64_t queue_cycles = 0;                   // waiting for the unit, busy with other operations
+  uint64_t compute_cycles = 0;                 // GEMM: compute cycles of its mapping
+  uint8_t mapping = 0;                         // GEMM: the mapping used (GemmMapping)
   uint64_t elements = 0;
   // Operations the energy table charges: MACs (gemm), elements quantized,
   // element-passes (vec), state updates (scan), additions (had).

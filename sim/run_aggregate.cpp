@@ -27,7 +27,7 @@ void RunAggregate::add(const OpRecord& r) {
   spans_.push_back({r.start_cycle, r.end_cycle, r.tile, static_cast<int32_t>(r.layer), r.unit});
   if (r.unit == Unit::kGemm) {
     gemm_.push_back({r.op, r.layer, r.tile, r.M, r.N, r.K, r.compute_cycles, r.busy_cycles,
-                     r.stall_cycles, r.start_cycle, r.end_cycle,
+                     r.stall_cycles, r.queue_cycles, r.start_cycle, r.end_cycle,
                      r.dram_read_bytes + r.dram_write_bytes, r.sram_read_bytes + r.sram_write_bytes,
                      r.mapping});
   }

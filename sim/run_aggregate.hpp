@@ -15,7 +15,7 @@
 namespace ssmsim {
 
 struct Agg {
-  uint64_t ops = 0, busy = 0, stall = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
+  uint64_t ops = 0, busy = 0, stall = 0, queue = 0, dram_r = 0, dram_w = 0, sram_r = 0, sram_w = 0;
   uint64_t arith = 0;
   uint64_t start = UINT64_MAX, end = 0;
   Energy energy;
@@ -25,6 +25,7 @@ struct Agg {
     energy.add(e);
     busy += r.busy_cycles;
     stall += r.stall_cycles;
+    queue += r.queue_cycles;
     dram_r += r.dram_read_bytes;
     dram_w += r.dram_write_bytes;
     sram_r += r.sram_read_bytes;
@@ -38,7 +39,7 @@ struct Agg {
 struct GemmOpRecord {
   Op op;
   int64_t layer, tile, M, N, K;
-  uint64_t compute_cycles, busy_cycles, stall_cycles, start_cycle, end_cycle;
+  uint64_t compute_cycles, busy_cycles, stall_cycles, queue_cycles, start_cycle, end_cycle;
   uint64_t dram_bytes, sram_bytes;  // read + written
   uint8_t mapping;                  // GemmMapping
 };

@@ -29,6 +29,7 @@ ojson agg_json(const Agg& a, uint64_t total_cycles) {
   j["busy_cycles"] = a.busy;
   j["busy_pct"] = total_cycles ? 100.0 * static_cast<double>(a.busy) / total_cycles : 0.0;
   j["stall_cycles"] = a.stall;
+  j["queue_cycles"] = a.queue;
   j["dram_read_bytes"] = a.dram_r;
   j["dram_write_bytes"] = a.dram_w;
   j["sram_read_bytes"] = a.sram_r;
@@ -89,6 +90,7 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"compute_cycles\": {},\n"
       "      \"busy_cycles\": {},\n"
       "      \"stall_cycles\": {},\n"
+      "      \"queue_cycles\": {},\n"
       "      \"start_cycle\": {},\n"
       "      \"end_cycle\": {},\n"
       "      \"dram_bytes\": {},\n"
@@ -99,8 +101,8 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "    }}",
       op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow),
       gemm_mapping_name(static_cast<GemmMapping>(g.mapping)), a.gemm.rows, a.gemm.cols,
-      g.compute_cycles, g.busy_cycles, g.stall_cycles, g.start_cycle, g.end_cycle, g.dram_bytes,
-      g.sram_bytes, intensity,
+      g.compute_cycles, g.busy_cycles, g.stall_cycles, g.queue_cycles, g.start_cycle, g.end_cycle,
+      g.dram_bytes, g.sram_bytes, intensity,
       num(took > 0 ? 100.0 * macs / (static_cast<double>(a.gemm.rows * a.gemm.cols) * took) : 0.0),
       b.bound);
 }
@@ -231,15 +233,15 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     lt.add(row);
   }
   TextTable ut({"unit", "ops", "attributed_cycles", "busy_cycles", "busy_%", "stall_cycles",
-                "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
-                "energy_nj"});
+                "queue_cycles", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
+                "sram_write_bytes", "energy_nj"});
   for (int u = 0; u < kUnitCount; ++u) {
     const Agg& a = agg.unit(static_cast<Unit>(u));
     ut.add({kUnits[u], std::to_string(a.ops),
             std::to_string(attr.unit_cycles[static_cast<size_t>(u)]), std::to_string(a.busy),
             fmt::format("{:.1f}", total_cycles ? 100.0 * a.busy / total_cycles : 0.0),
-            std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
-            std::to_string(a.sram_r), std::to_string(a.sram_w),
+            std::to_string(a.stall), std::to_string(a.queue), std::to_string(a.dram_r),
+            std::to_string(a.dram_w), std::to_string(a.sram_r), std::to_string(a.sram_w),
             fmt::format("{:.1f}", a.energy.total_pj() * 1e-3)});
   }
   std::cout << ut.str() << "\n";
