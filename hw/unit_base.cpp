@@ -53,9 +53,14 @@ void UnitBase::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, queued_sig_, std::string(unit_name(unit_)) + ".queued_ops");
 }
 
-void UnitBase::acquire(int64_t priority) {
-  // Every request waits one delta: of those that arrive at one time, the
-  // lowest priority gets the unit, whichever process ran first.
+void UnitBase::acquire(int64_t priority, bool concurrent) {
+  // Alone on the accelerator, nothing else can ask for the unit.
+  if (!concurrent && !busy_ && waiting_.empty()) {
+    busy_ = true;
+    return;
+  }
+  // Otherwise every request waits one delta: of those that arrive at one
+  // time, the lowest priority gets the unit, whichever process ran first.
   Waiter mine;
   const auto it = waiting_.emplace(priority, &mine);
   touch_signals();
@@ -89,7 +94,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   counted_wait(delay);
   delay = sc_core::SC_ZERO_TIME;
   const sc_time requested = sc_core::sc_time_stamp();
-  acquire(d->priority);
+  acquire(d->priority, d->concurrent);
   OpRecord rec;
   rec.queue_cycles = to_cycles(sc_core::sc_time_stamp() - requested);
   rec.unit = unit_;

@@ -83,7 +83,7 @@ class UnitBase : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void acquire(int64_t priority);
+  void acquire(int64_t priority, bool concurrent);
   void grant();
   void release();
   void signals_method();
