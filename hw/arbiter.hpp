@@ -43,6 +43,27 @@ class SameTimeArbiter {
     bool decided = false;
   };
 
+  // A target's b_transport: places `trans` at once (no other operation
+  // runs) or after the arbitration of its time; returns the delay, from
+  // now, to its completion. place(trans, at) reserves the resource for a
+  // request at `at` and returns the completion time.
+  template <typename Place>
+  sc_core::sc_time serve(tlm::tlm_generic_payload& trans, const sc_core::sc_time& delay,
+                         Place place) {
+    MemRequester* who = nullptr;
+    trans.get_extension(who);
+    if (who == nullptr || !who->arbitrated) {
+      const sc_core::sc_time now = sc_core::sc_time_stamp();
+      return place(trans, now + delay) - now;
+    }
+    Entry e;
+    e.priority = who->priority;
+    e.unit = who->unit;
+    e.trans = &trans;
+    submit(e);
+    return e.done - sc_core::sc_time_stamp();
+  }
+
   // Requester's side (its own thread): waits until decide() has placed it.
   void submit(Entry& e) {
     e.seq = seq_++;
@@ -53,7 +74,7 @@ class SameTimeArbiter {
   }
 
   // The resource's method, sensitive to event(): places every pending
-  // request in order; place(trans) reserves and returns the completion time.
+  // request in order, at the current time (place as for serve()).
   template <typename Place>
   void decide(Place place) {
     std::sort(pending_.begin(), pending_.end(), [](const Entry* a, const Entry* b) {
@@ -62,7 +83,7 @@ class SameTimeArbiter {
       return a->seq < b->seq;
     });
     for (Entry* e : pending_) {
-      e->done = place(*e->trans);
+      e->done = place(*e->trans, sc_core::sc_time_stamp());
       e->decided = true;
     }
     pending_.clear();

@@ -82,9 +82,12 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   c.weight = w.read;
   c.weight_fill = w.fill;
   // Alone, a GEMM fetches the next GEMM's first strips at its end, unless
-  // those are resident weights not yet in SRAM (their first use fills them).
-  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr &&
-      (!mem_.weights_in_sram || weights_claimed_[static_cast<size_t>(next_layer)])) {
+  // those are resident weights not yet in SRAM (their first use, in this
+  // walk or the next layer's, fills them).
+  const bool next_filled =
+      !mem_.weights_in_sram ||
+      (weights_claimed_[static_cast<size_t>(next_layer)] && !(next_layer == layer && fill));
+  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr && next_filled) {
     c.next_weight = map_.place_weights(next->weight, next_layer, false).read;
     c.n_next = next->cmd.n;
   }

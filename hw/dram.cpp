@@ -33,20 +33,9 @@ sc_time Dram::transfer_time(uint64_t bytes) const {
 }
 
 void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  MemRequester* who = nullptr;
-  trans.get_extension(who);
-  if (who != nullptr && who->arbitrated) {
-    // Other operations run: wait for every request of this time, then
-    // take this one's place in the fixed order (hw/arbiter.hpp).
-    SameTimeArbiter::Entry e;
-    e.priority = who->priority;
-    e.unit = who->unit;
-    e.trans = &trans;
-    arbiter_.submit(e);
-    delay = e.done - sc_core::sc_time_stamp();
-  } else {
-    delay = place(trans, sc_core::sc_time_stamp() + delay) - sc_core::sc_time_stamp();
-  }
+  // Other operations running: the request waits for every request of its
+  // time and takes its place in the fixed order (hw/arbiter.hpp).
+  delay = arbiter_.serve(trans, delay, [this](auto& t, const sc_time& at) { return place(t, at); });
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -70,8 +59,7 @@ sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
 }
 
 void Dram::arbitrate() {
-  arbiter_.decide(
-      [this](tlm::tlm_generic_payload& t) { return place(t, sc_core::sc_time_stamp()); });
+  arbiter_.decide([this](auto& t, const sc_time& at) { return place(t, at); });
 }
 
 void Dram::on_change() {

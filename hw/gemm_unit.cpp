@@ -87,7 +87,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   auto request = [&](int64_t s, sc_time at) {
     const auto us = static_cast<size_t>(s);
     if (was_prefetched && us < prefetched_.size()) {
-      // Fetched during the previous GEMM: its bytes are counted there.
+      // Fetched during the previous GEMM (its bytes were added above).
       const sc_time op_start = sc_core::sc_time_stamp() - local_now();
       ready[us] = prefetched_[us] > op_start ? prefetched_[us] - op_start : zero;
       return;
@@ -110,7 +110,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     const int64_t ahead = s + depth;
     if (ahead < strips) {
       request(ahead, t);
-    } else if (next_n > 0 && ahead - strips < (next_n + cfg_.cols - 1) / cfg_.cols) {
+    } else if (next_n > 0 && ahead - strips < ceil_div(next_n, cfg_.cols)) {
       const uint64_t b = strip_bytes(d.next_weight, next_n, ahead - strips);
       const sc_time arrived =
           mem(tlm::TLM_READ_COMMAND, {d.next_weight.addr + next_offset, b}, t, prefetched_bytes_);

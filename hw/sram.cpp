@@ -29,18 +29,7 @@ void Sram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  MemRequester* who = nullptr;
-  trans.get_extension(who);
-  if (who != nullptr && who->arbitrated) {
-    SameTimeArbiter::Entry e;  // as the DRAM: hw/arbiter.hpp
-    e.priority = who->priority;
-    e.unit = who->unit;
-    e.trans = &trans;
-    arbiter_.submit(e);
-    delay = e.done - sc_core::sc_time_stamp();
-  } else {
-    delay = place(trans, sc_core::sc_time_stamp() + delay) - sc_core::sc_time_stamp();
-  }
+  delay = arbiter_.serve(trans, delay, [this](auto& t, const sc_time& at) { return place(t, at); });
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -54,8 +43,7 @@ sc_time Sram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
 }
 
 void Sram::arbitrate() {
-  arbiter_.decide(
-      [this](tlm::tlm_generic_payload& t) { return place(t, sc_core::sc_time_stamp()); });
+  arbiter_.decide([this](auto& t, const sc_time& at) { return place(t, at); });
 }
 
 }  // namespace ssmsim

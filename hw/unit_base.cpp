@@ -116,7 +116,6 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   op_start_ = sc_core::sc_time_stamp();
   requester_->priority = d->priority;
   requester_->arbitrated = d->concurrent;
-  concurrent_ = d->concurrent;
   fill_done_ = sc_core::SC_ZERO_TIME;
   const sc_time done = check_time(std::max(execute(*d, rec), fill_done_), name());
   const sc_time elapsed = local_now();
@@ -155,7 +154,7 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   const uint64_t addr = o.addr, bytes = o.bytes;
   if (bytes == 0) return at;
   sc_time elapsed = local_now();
-  if (concurrent_ && at > elapsed) {
+  if (requester_->arbitrated && at > elapsed) {
     counted_wait(at - elapsed);  // the request leaves at its time
     elapsed = at;
   }
