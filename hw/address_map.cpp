@@ -16,6 +16,17 @@ constexpr uint64_t kDramState = kDramBase + (uint64_t(3) << 38);
 
 std::string bytes_text(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
+ElementBytes element_bytes(const ArchConfig& arch) {
+  const uint64_t b = arch.fp16() ? 2 : 1;
+  return {b, b, b};
+}
+
+// controller.activation_slots slots of `footprint` bytes fit in the SRAM.
+bool slots_fit(uint64_t footprint, const ArchConfig& arch) {
+  return static_cast<uint64_t>(arch.controller.activation_slots) * footprint <=
+         static_cast<uint64_t>(arch.sram.bytes);
+}
+
 }  // namespace
 
 const char* dram_window_name(DramWindow w) {
@@ -35,8 +46,7 @@ namespace {
 MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t tile_tokens,
                          int64_t prefill_tokens, int64_t decode_tokens, int64_t batch) {
   MemoryPlan m;
-  const uint64_t eb = arch.fp16() ? 2 : 1;
-  m.bytes = {eb, eb, eb};
+  m.bytes = element_bytes(arch);
   m.tile_tokens = tile_tokens;
   m.activation_slots = arch.controller.activation_slots;
   const auto B = static_cast<uint64_t>(batch);
@@ -51,8 +61,8 @@ MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t til
   m.decode_footprint_bytes = tile_layout(d, B, m.bytes).end;
   const auto sram = static_cast<uint64_t>(arch.sram.bytes);
   const auto n = static_cast<uint64_t>(m.activation_slots);
-  m.activations_in_sram = n * m.tile_footprint_bytes <= sram;
-  m.decode_activations_in_sram = n * m.decode_footprint_bytes <= sram;
+  m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch);
+  m.decode_activations_in_sram = slots_fit(m.decode_footprint_bytes, arch);
   // The phases run one after the other: their slots share the SRAM.
   m.slot_area_bytes = std::max(
       m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0,
@@ -107,11 +117,9 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
   // Auto: the largest tile whose slots fit (binary search: the footprint
   // grows with the tile), rounded down to whole array rows, against the
   // whole prompt in one tile.
-  const ElementBytes eb = arch.fp16() ? ElementBytes{2, 2, 2} : ElementBytes{1, 1, 1};
+  const ElementBytes eb = element_bytes(arch);
   const auto fits = [&](int64_t t) {
-    return static_cast<uint64_t>(arch.controller.activation_slots) *
-               tile_layout(d, static_cast<uint64_t>(t * batch), eb).end <=
-           static_cast<uint64_t>(arch.sram.bytes);
+    return slots_fit(tile_layout(d, static_cast<uint64_t>(t * batch), eb).end, arch);
   };
   int64_t lo = 0, hi = prefill_tokens;
   while (lo < hi) {
