@@ -8,6 +8,7 @@ packages=(
   libsystemc-dev            # SystemC 2.3.4 with TLM-2.0
   libboost-dev libboost-program-options-dev
   libfmt-dev nlohmann-json3-dev
+  libsqlite3-dev git        # DRAMSys (dram.model=dramsys): its trace database; fetching it
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # sanitizer and fuzzing builds
   python3                   # tests compare run.json files
