@@ -38,5 +38,6 @@ int calibrate_command(const Args& args);
 int sweep_command(const Args& args);
 int job_command(const Args& args);
 int merge_command(const Args& args);
+int dram_calibrate_command(const Args& args);
 
 }  // namespace ssmsim

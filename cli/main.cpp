@@ -33,6 +33,8 @@ const Command kCommands[] = {
     {"eval", "cost of quantization at the model's output (W8A8 or SSM input only): CE, perplexity",
      ssmsim::eval_command},
     {"inspect", "check and summarise a trace file or a checkpoint folder", ssmsim::inspect_command},
+    {"dram-calibrate", "measure the analytic DRAM model's latency and efficiencies with DRAMSys",
+     ssmsim::dram_calibrate_command},
 };
 
 void usage(std::ostream& os) {

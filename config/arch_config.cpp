@@ -133,6 +133,10 @@ Param choice(const char* path, F field, const char* def,
 
 const std::vector<Param>& params() {
   const std::string our = "ssmsim default, our choice: ";
+  // The analytic DRAM's numbers, measured with DRAMSys on this default.
+  const std::string kCalibrated =
+      "ssmsim dram-calibrate --arch default: DRAMSys 5.1, LPDDR4 8 x16 channels at 4000 MT/s, "
+      "open page FR-FCFS, 64-byte interleave over channels and banks (docs/dram.md)";
   const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
   static const std::vector<Param> table = {
       {"version", "config format version (1)", 1, "",
@@ -240,14 +244,37 @@ const std::vector<Param>& params() {
               our + "one lane per array column"),
       integer("vector.pipeline_depth", FIELD(vector.pipeline_depth), 4, 0, 1000,
               "vector pipeline latency per operation (cycles)", our + "4 stages"),
+      choice<DramModel>("dram.model", FIELD(dram.model), "analytic",
+                        {{"analytic", DramModel::kAnalytic}, {"dramsys", DramModel::kDramsys}},
+                        "analytic (bandwidth, latency, bursts) | dramsys (DRAMSys 5.1: JEDEC "
+                        "timings, banks, rows, refresh; builds with SSMSIM_DRAMSYS=ON)",
+                        our + "analytic: fast enough for sweeps"),
+      choice<DramStandard>(
+          "dram.standard",
+          FIELD(dram.standard), "lpddr4",
+          {{"lpddr4", DramStandard::kLpddr4},
+           {"hbm2", DramStandard::kHbm2},
+           {"ddr4", DramStandard::kDdr4}},
+          "dramsys: the JEDEC standard whose devices and timings it simulates; the data "
+          "rate follows from dram.bandwidth_gbps and dram.channels (docs/dram.md)",
+          our + "LPDDR4, the open standard closest to the LPDDR5 of edge parts"),
+      integer("dram.channels", FIELD(dram.channels), 8, 1, 64,
+              "dramsys: independent channels, a power of two (LPDDR4: 16 bit, HBM2: 128 bit "
+              "as two pseudo-channels, DDR4: a 64-bit DIMM each)",
+              our + "8 LPDDR4 x16 channels: a 128-bit bus, as Orin Nano's"),
       real("dram.bandwidth_gbps", FIELD(dram.bandwidth_gbps), 64.0, false, 0.001, 1e6,
            "DRAM bandwidth in GB/s, [0.001, 1e6] (less overflows simulated time)",
            our + "64 GB/s, the LPDDR5 edge class (Orin Nano 8G: 68 GB/s)"),
-      real("dram.latency_ns", FIELD(dram.latency_ns), 100.0, false, 0, 1e6,
-           "DRAM access latency in ns, [0, 1e6]",
-           our + "100 ns, a typical DRAM load-to-use latency"),
+      real("dram.latency_ns", FIELD(dram.latency_ns), 65.2, false, 0, 1e6,
+           "analytic: DRAM access latency in ns beyond the transfer, [0, 1e6]", kCalibrated),
       integer("dram.burst_bytes", FIELD(dram.burst_bytes), 64, 1, 1 << 20,
               "DRAM burst size in bytes", our + "64-byte bursts (LPDDR5/DDR5 BL16 x 32 bit)"),
+      real("dram.read_efficiency", FIELD(dram.read_efficiency), 0.889, true, 0, 1,
+           "analytic: share of the peak a stream of reads gets, (0, 1] (ssmsim dram-calibrate "
+           "measures it with DRAMSys)",
+           kCalibrated),
+      real("dram.write_efficiency", FIELD(dram.write_efficiency), 0.880, true, 0, 1,
+           "analytic: share of the peak a stream of writes gets, (0, 1]", kCalibrated),
       integer("sram.bytes", FIELD(sram.bytes), 2 << 20, 1024, int64_t(1) << 40,
               "on-chip SRAM capacity in bytes",
               our + "2 MiB: one 64-token tile of the bundled model, twice, plus state"),
@@ -375,6 +402,9 @@ void apply(ArchConfig& c, const nlohmann::json& j, const std::string& prefix,
 }  // namespace
 
 const char* dataflow_name(Dataflow d) { return d == Dataflow::kOutputStationary ? "os" : "ws"; }
+const char* dram_standard_name(DramStandard s) {
+  return s == DramStandard::kHbm2 ? "HBM2" : s == DramStandard::kDdr4 ? "DDR4" : "LPDDR4";
+}
 const char* precision_name(Precision p) { return p == Precision::kFp16 ? "fp16" : "w8a8"; }
 
 void ArchConfig::load_file(const std::string& path) {

@@ -79,10 +79,22 @@ struct VectorConfig {
   int64_t pipeline_depth = 0;
 };
 
+// The DRAM model: the analytic channel (bandwidth, latency, bursts) or
+// DRAMSys (JEDEC timings, banks, rows, refresh, FR-FCFS controllers), and
+// for DRAMSys the standard whose timings it uses (docs/dram.md).
+enum class DramModel { kAnalytic, kDramsys };
+enum class DramStandard { kLpddr4, kHbm2, kDdr4 };
+
 struct DramConfig {
+  DramModel model = DramModel::kAnalytic;
+  DramStandard standard = DramStandard::kLpddr4;
+  int64_t channels = 0;       // DRAMSys: independent channels (a power of two)
   double bandwidth_gbps = 0;  // GB/s = bytes per ns
   double latency_ns = 0;
   int64_t burst_bytes = 0;  // transfers are rounded up to whole bursts
+  // Analytic: the share of the peak a long stream of reads (writes) gets,
+  // measured with DRAMSys by `ssmsim dram-calibrate` (1 = the peak).
+  double read_efficiency = 0, write_efficiency = 0;
 };
 
 struct SramConfig {
@@ -157,6 +169,7 @@ struct ArchConfig {
 };
 
 const char* dataflow_name(Dataflow d);
+const char* dram_standard_name(DramStandard s);
 const char* precision_name(Precision p);
 
 }  // namespace ssmsim

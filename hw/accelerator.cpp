@@ -1,5 +1,7 @@
 #include "hw/accelerator.hpp"
 
+#include "common/error.hpp"
+
 namespace ssmsim {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
@@ -11,14 +13,25 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
       had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
       vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
       noc("noc"),
-      dram("dram", cfg.dram, window),
       sram("sram", cfg.sram, cfg.clock_period_ns()) {
   quant.quant2scan.bind(scan.quant2scan);
   quant.quant2gemm.bind(gemm.quant2gemm);
   for (UnitBase* u : units()) {
     u->mem_initiator.bind(noc.units2noc);
   }
-  noc.noc2dram.bind(dram.noc2dram);
+  if (cfg.dram.model == DramModel::kDramsys) {
+#ifdef SSMSIM_HAVE_DRAMSYS
+    dramsys = std::make_unique<DramsysMemory>("dram", cfg.dram, window);
+    noc.noc2dram.bind(dramsys->noc2dram);
+#else
+    throw Error(
+        "dram.model = dramsys: this build has no DRAMSys (configure with -DSSMSIM_DRAMSYS=ON; "
+        "docs/dram.md)");
+#endif
+  } else {
+    dram = std::make_unique<Dram>("dram", cfg.dram, window);
+    noc.noc2dram.bind(dram->noc2dram);
+  }
   noc.noc2sram.bind(sram.noc2sram);
 }
 
@@ -38,7 +51,8 @@ void Accelerator::open_vcd(const std::string& path_without_ext) {
   scan.trace_signals(vcd_);
   had.trace(vcd_);
   vec.trace(vcd_);
-  dram.trace(vcd_);
+  if (dram) dram->trace(vcd_);
+  if (dramsys) dramsys->trace(vcd_);
 }
 
 void Accelerator::close_vcd() {

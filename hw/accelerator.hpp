@@ -5,11 +5,12 @@
 //
 //   driver --ctrl2{gemm,quant,scan,had,vec}--> units
 //   quant --quant2scan--> scan, quant --quant2gemm--> gemm
-//   units --{unit}2mem--> interconnect --noc2dram--> dram
-//                                      --noc2sram--> sram
+//   units --{unit}2mem--> interconnect --noc2dram--> dram (analytic, or
+//                                      --noc2sram--> sram   DRAMSys: dram.model)
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "config/arch_config.hpp"
 #include "hw/datapath.hpp"
 #include "hw/dram.hpp"
+#include "hw/dramsys_memory.hpp"
 #include "hw/gemm_unit.hpp"
 #include "hw/hadamard_unit.hpp"
 #include "hw/interconnect.hpp"
@@ -46,6 +48,8 @@ class Accelerator : public sc_core::sc_module {
 
   // Every executed operation, in completion order (without an OpSink).
   const std::vector<OpRecord>& op_log() const { return log_.ops; }
+  // The DRAM's statistics, whichever model runs it.
+  const DramStats& dram_stats() const { return dram ? dram->stats() : dramsys->stats(); }
   // The compute units in Unit order (the one list of them).
   std::array<UnitBase*, kUnitCount> units() { return {&gemm, &quant, &scan, &had, &vec}; }
 
@@ -59,7 +63,8 @@ class Accelerator : public sc_core::sc_module {
   HadamardUnit had;
   VectorUnit vec;
   Interconnect noc;
-  Dram dram;
+  std::unique_ptr<Dram> dram;              // dram.model = analytic
+  std::unique_ptr<DramsysMemory> dramsys;  // dram.model = dramsys
   Sram sram;
 
  private:

@@ -34,6 +34,20 @@ const char* dram_window_name(DramWindow w) {
   return kNames[static_cast<int>(w)];
 }
 
+uint64_t dram_window_base(DramWindow w) {
+  switch (w) {
+    case DramWindow::kWeights:
+      return kDramBase;
+    case DramWindow::kLogits:
+      return kDramLogits;
+    case DramWindow::kActivations:
+      return kDramActivations;
+    case DramWindow::kState:
+      return kDramState;
+  }
+  return kDramBase;
+}
+
 DramWindow dram_window(uint64_t addr) {
   if (addr >= kDramState) return DramWindow::kState;
   if (addr >= kDramActivations) return DramWindow::kActivations;

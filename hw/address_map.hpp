@@ -29,6 +29,7 @@ enum class DramWindow : uint8_t { kWeights, kLogits, kActivations, kState };
 constexpr int kDramWindows = 4;
 const char* dram_window_name(DramWindow w);
 DramWindow dram_window(uint64_t addr);
+uint64_t dram_window_base(DramWindow w);
 
 // What a run keeps where, and how big it is.
 struct MemoryPlan {

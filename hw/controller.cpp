@@ -200,7 +200,10 @@ void Controller::run() {
       walk_tile(s, plan_.prefill_tokens + s, 1, true);
     }
     finish_ = sc_core::sc_time_stamp();
-    finished_ = error_.empty();  // no events remain: sc_start() returns by itself
+    finished_ = error_.empty();
+    // The analytic memories leave no events behind: sc_start() returns by
+    // itself. DRAMSys refreshes forever: stop it.
+    if (cfg_.dram.model == DramModel::kDramsys) sc_core::sc_stop();
   });
 }
 

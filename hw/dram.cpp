@@ -25,11 +25,11 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
   dont_initialize();
 }
 
-sc_time Dram::transfer_time(uint64_t bytes) const {
+sc_time Dram::transfer_time(uint64_t bytes, bool read) const {
   const uint64_t bursts = (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
-  // GB/s is bytes per ns.
-  return sc_time(static_cast<double>(bursts * cfg_.burst_bytes) / cfg_.bandwidth_gbps,
-                 sc_core::SC_NS);
+  // GB/s is bytes per ns; a stream gets its measured share of the peak.
+  const double gbps = cfg_.bandwidth_gbps * (read ? cfg_.read_efficiency : cfg_.write_efficiency);
+  return sc_time(static_cast<double>(bursts * cfg_.burst_bytes) / gbps, sc_core::SC_NS);
 }
 
 void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -42,10 +42,11 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
   const uint64_t bytes = trans.get_data_length();
   const sc_time now = sc_core::sc_time_stamp();
-  const sc_time transfer = check_time(transfer_time(bytes), name());
+  const sc_time transfer = check_time(transfer_time(bytes, trans.is_read()), name());
   const sc_time start = channel_.reserve(request, transfer);
   const sc_time done = check_time(start + latency_ + transfer, name());
   stats_.busy_time += transfer;
+  stats_.active.add(request, done);
   stats_.accesses += 1;
   stats_.bursts += (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
   (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;

@@ -1,4 +1,6 @@
-// DRAM: one channel of `bandwidth_gbps` with a fixed access latency.
+// DRAM: one channel of `bandwidth_gbps` with a fixed access latency; a
+// stream of reads (writes) gets dram.read_efficiency (write_efficiency) of
+// it, the share DRAMSys measures (ssmsim dram-calibrate, docs/dram.md).
 // Transfers are rounded up to whole bursts and serialised on the channel
 // (earliest free gap at or after the request), so concurrent requesters
 // share the bandwidth and a decode step whose weights exceed what compute
@@ -21,11 +23,34 @@
 
 namespace ssmsim {
 
+// Time with at least one request outstanding: the union of the requests'
+// [issue, completion) intervals, merged as they come. DRAMSys requests come
+// in time order (exact); the analytic channel's come almost in order.
+class ActiveSpan {
+ public:
+  void add(const sc_core::sc_time& start, const sc_core::sc_time& end) {
+    if (open_ && start <= end_) {
+      if (end > end_) end_ = end;
+      return;
+    }
+    if (open_) closed_ += end_ - start_;
+    start_ = start;
+    end_ = end;
+    open_ = true;
+  }
+  sc_core::sc_time total() const { return open_ ? closed_ + (end_ - start_) : closed_; }
+
+ private:
+  sc_core::sc_time start_, end_, closed_;
+  bool open_ = false;
+};
+
 struct DramStats {
   uint64_t read_bytes = 0, write_bytes = 0, accesses = 0, bursts = 0;
   // Bytes by what they were (weights, logits, spilled activations, state).
   std::array<uint64_t, kDramWindows> window_read_bytes{}, window_write_bytes{};
-  sc_core::sc_time busy_time = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time busy_time = sc_core::SC_ZERO_TIME;  // data bus at peak rate
+  ActiveSpan active;  // busy_time / active: the channel's efficiency while in use
 };
 
 class Dram : public sc_core::sc_module {
@@ -37,7 +62,7 @@ class Dram : public sc_core::sc_module {
   const DramStats& stats() const { return stats_; }
   void trace(sc_core::sc_trace_file* tf) const;
   // Transfer time of `bytes` (burst-rounded), without the latency.
-  sc_core::sc_time transfer_time(uint64_t bytes) const;
+  sc_core::sc_time transfer_time(uint64_t bytes, bool read) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -121,6 +121,11 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   const sc_time elapsed = local_now();
   if (done > elapsed) counted_wait(done - elapsed);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
+  // Memory times need not be whole cycles (a derated or DRAMSys channel):
+  // they round once, at the operation's ends, and the stall is what the
+  // rounded span leaves beside the busy cycles, so the two add up.
+  const uint64_t span = rec.end_cycle - rec.start_cycle;
+  if (span >= rec.busy_cycles) rec.stall_cycles = span - rec.busy_cycles;
   stats_.ops += 1;
   stats_.busy_cycles += rec.busy_cycles;
   stats_.stall_cycles += rec.stall_cycles;

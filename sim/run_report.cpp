@@ -15,6 +15,12 @@ namespace ssmsim {
 
 namespace {
 
+// Bytes over the time with a request outstanding, GB/s = bytes per ns.
+double dram_effective_gbps(const DramStats& d) {
+  const double ns = d.active.total().to_seconds() * 1e9;
+  return ns > 0 ? static_cast<double>(d.read_bytes + d.write_bytes) / ns : 0.0;
+}
+
 const char* const kUnits[kUnitCount] = {unit_name(Unit::kGemm), unit_name(Unit::kQuant),
                                         unit_name(Unit::kScan), unit_name(Unit::kHad),
                                         unit_name(Unit::kVec)};
@@ -293,6 +299,12 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     if (!kinds.empty()) std::cout << "DRAM bytes by kind: " << kinds << "\n";
   }
   std::cout << fmt::format(
+      "DRAM: {}; {:.2f} GB/s while a request is outstanding ({:.1f}% of peak), for {:.1f} ns "
+      "({:.1f}% of the run)\n",
+      in.dram_text, dram_effective_gbps(dram),
+      100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps, dram.active.total().to_seconds() * 1e9,
+      latency_ns > 0 ? 100.0 * dram.active.total().to_seconds() * 1e9 / latency_ns : 0.0);
+  std::cout << fmt::format(
       "energy: {:.3f} uJ (compute {:.3f}, SRAM {:.3f}, DRAM {:.3f}, static {:.3f}); {:.1f} nJ per "
       "token\n",
       energy.total_pj() * 1e-6, energy.compute_pj * 1e-6, energy.sram_pj * 1e-6,
@@ -449,7 +461,13 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
          }
          return k;
        }()},
-      {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0}};
+      {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0},
+      {"model", in.arch.dram.model == DramModel::kDramsys ? "dramsys" : "analytic"},
+      {"model_text", in.dram_text},
+      {"peak_gbps", in.dram_peak_gbps},
+      {"active_ns", dram.active.total().to_seconds() * 1e9},
+      {"effective_gbps", dram_effective_gbps(dram)},
+      {"efficiency_pct", 100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps}};
   units["sram"] = {{"read_bytes", in.sram.read_bytes},
                    {"write_bytes", in.sram.write_bytes},
                    {"accesses", in.sram.accesses}};

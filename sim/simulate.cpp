@@ -198,7 +198,16 @@ RunResult simulate(const RunRequest& r) {
   res.arch = arch;
   res.ops = std::move(ops);
   res.quant_regions = acc.quant.region_counts();
-  res.dram = acc.dram.stats();
+  res.dram = acc.dram_stats();
+  if (acc.dramsys) {
+    res.dram_text = acc.dramsys->setup().text;
+    res.dram_peak_gbps = acc.dramsys->setup().peak_gbps;
+  } else {
+    res.dram_text = fmt::format("analytic: {} GB/s, {} ns latency, {}-byte bursts",
+                                num(arch.dram.bandwidth_gbps), num(arch.dram.latency_ns),
+                                arch.dram.burst_bytes);
+    res.dram_peak_gbps = arch.dram.bandwidth_gbps;
+  }
   res.sram = acc.sram.stats();
   res.memory = controller.memory_plan();
   res.head_on_every_token = controller.head_on_every_token();

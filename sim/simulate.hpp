@@ -53,6 +53,8 @@ struct RunResult {
   RunAggregate ops;                         // every operation, aggregated in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
   DramStats dram;
+  std::string dram_text;  // the DRAM model, in words
+  double dram_peak_gbps = 0;
   SramStats sram;
   MemoryPlan memory;
   bool head_on_every_token = false;  // mapping.lm_head resolved

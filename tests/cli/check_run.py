@@ -35,6 +35,9 @@
   check_run.py switches REL A.json ...     host.switches_per_op of every run within REL of
                                            the first's (the simulator's cost per operation
                                            does not grow with the tile count)
+  check_run.py dramsys A.json D.json REL   A analytic, D DRAMSys on the same program: the same
+                                           DRAM bytes by kind, D's effective bandwidth below its
+                                           peak, D's latency within REL of A's
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
@@ -212,6 +215,17 @@ def main(argv):
             assert el[k] == rl[k], f"layer {k}: run {rl[k]} != eval {el[k]}"
         ce = ev["quantizers"][q]["cross_entropy_nats"]
         print(f"ok: run == eval for {q}: CE {ce} nats, {len(el)} layer tensors identical")
+    elif mode == "dramsys":
+        a, d, rel = load(argv[2]), load(argv[3]), float(argv[4])
+        ua, ud = a["units"]["dram"], d["units"]["dram"]
+        ok = ua["model"] == "analytic" and ud["model"] == "dramsys"
+        ok = ok and ua["by_kind"] == ud["by_kind"] and ua["read_bytes"] == ud["read_bytes"]
+        ok = ok and 0 < ud["effective_gbps"] < ud["peak_gbps"] and ud["efficiency_pct"] < 100
+        la, ld = a["total"]["latency_ns"], d["total"]["latency_ns"]
+        err = (la - ld) / ld
+        print(f"analytic {la} ns, DRAMSys {ld} ns ({100 * err:+.2f}%); DRAMSys "
+              f"{ud['effective_gbps']:.2f} of {ud['peak_gbps']:.2f} GB/s")
+        return 0 if ok and abs(err) <= rel else 1
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
         q = e["quantizers"]

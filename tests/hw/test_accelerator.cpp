@@ -95,7 +95,7 @@ TEST(Accelerator, SharedUnitsBoundTheTotal) {
   for (const OpRecord& r : sim().acc->op_log()) serial += r.end_cycle - r.start_cycle;
   EXPECT_LT(total, serial);
   // Every weight byte crossed the DRAM interface at least once.
-  EXPECT_GE(sim().acc->dram.stats().read_bytes, sim().controller->memory_plan().weight_bytes);
+  EXPECT_GE(sim().acc->dram_stats().read_bytes, sim().controller->memory_plan().weight_bytes);
 }
 
 TEST(Accelerator, QuantizerFiguresAreTheLibrarys) {

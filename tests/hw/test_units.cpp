@@ -120,6 +120,7 @@ ArchConfig base() {
   ArchConfig c;
   c.dram.latency_ns = 100;
   c.dram.bandwidth_gbps = 64;
+  c.dram.read_efficiency = c.dram.write_efficiency = 1;  // the hand formulas use the peak
   return c;
 }
 
