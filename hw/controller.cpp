@@ -191,6 +191,7 @@ void Controller::run() {
       while (!tile_done_[static_cast<size_t>(i)]) counted_wait(tile_done_ev_);
     }
     prefill_end_ = sc_core::sc_time_stamp();
+    prefill_done_.notify();
     concurrent_ = false;
     // Decode steps follow the prefill's tokens, one after another (the
     // state handoff at the phase boundary is not charged: docs/timing.md).

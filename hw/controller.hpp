@@ -64,6 +64,9 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_time finish_time() const { return finish_; }
   // When the prefill phase ended (= start of decode); zero without prefill.
   sc_core::sc_time prefill_end_time() const { return prefill_end_; }
+  // Notified when the prefill's last tile has finished (reports snapshot
+  // per-phase figures on it).
+  const sc_core::sc_event& prefill_done() const { return prefill_done_; }
   bool finished() const { return finished_; }
   // The first error an operation raised (the run stopped there); empty if none.
   const std::string& error() const { return error_; }
@@ -105,7 +108,7 @@ class Controller : public sc_core::sc_module {
   // A tile waiting for its turn at a stateful operation: (order, layer,
   // tile) -> its own event, so finishing a tile wakes only its successor.
   std::map<std::tuple<int, int64_t, int64_t>, sc_core::sc_event*> order_waiters_;
-  sc_core::sc_event tile_done_ev_;
+  sc_core::sc_event tile_done_ev_, prefill_done_;
   sc_core::sc_time finish_, prefill_end_;
   bool finished_ = false;
   std::string error_;

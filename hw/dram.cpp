@@ -14,6 +14,7 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
       cfg_(cfg),
       window_(window),
       latency_(cfg.latency_ns, sc_core::SC_NS),
+      bytes_done_sig_("dram_bytes_done", 0),
       in_flight_sig_("dram_in_flight", 0) {
   noc2dram.register_b_transport(this, &Dram::b_transport);
   // One process drives the signal (a signal has one driver).
@@ -55,6 +56,7 @@ sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
   if (window_ && window_->enabled) {
     start_q_.notify(start - now);
     end_q_.notify(done - now);
+    ending_.emplace(done.value(), bytes);
   }
   return done;
 }
@@ -66,12 +68,20 @@ void Dram::arbitrate() {
 void Dram::on_change() {
   // An event queue triggers once per delta for each notification due now.
   if (start_q_.default_event().triggered()) ++in_flight_;
-  if (end_q_.default_event().triggered()) --in_flight_;
-  if (window_->active()) in_flight_sig_.write(in_flight_);
+  if (end_q_.default_event().triggered()) {
+    --in_flight_;
+    bytes_done_ += ending_.top().second;  // the transfer ending now: the earliest
+    ending_.pop();
+  }
+  if (window_->active()) {
+    in_flight_sig_.write(in_flight_);
+    bytes_done_sig_.write(bytes_done_);
+  }
 }
 
 void Dram::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, in_flight_sig_, "dram.transactions_in_flight");
+  sc_core::sc_trace(tf, bytes_done_sig_, "dram.bytes_done");
 }
 
 }  // namespace ssmsim

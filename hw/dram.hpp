@@ -12,8 +12,11 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <array>
+#include <queue>
 #include <systemc>
 #include <tlm>
+#include <utility>
+#include <vector>
 
 #include "config/arch_config.hpp"
 #include "hw/address_map.hpp"
@@ -79,6 +82,12 @@ class Dram : public sc_core::sc_module {
   ChannelSchedule channel_;
   SameTimeArbiter arbiter_;
   int in_flight_ = 0;
+  // VCD: bytes whose transfer has completed; the slope is the bandwidth.
+  uint64_t bytes_done_ = 0;
+  std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>,
+                      std::greater<>>
+      ending_;  // (completion time value, bytes), inside the VCD window
+  sc_core::sc_signal<uint64_t> bytes_done_sig_;
   sc_core::sc_event_queue start_q_, end_q_;
   sc_core::sc_signal<int> in_flight_sig_;
 };

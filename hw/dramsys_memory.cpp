@@ -179,13 +179,17 @@ DramsysSetup dramsys_setup(const DramConfig& cfg) {
                     {"WindowSize", 1000}};
   c["simulationid"] = "ssmsim";
   out.config = c;
+  // The share of time all-bank refresh takes from every bank: a bound on
+  // any access pattern's efficiency.
+  const char* rfc = timing.contains("RFCAB") ? "RFCAB" : "RFC";
+  out.refresh_share = timing.at(rfc).get<double>() / timing.at("REFI").get<double>();
   out.text = fmt::format(
       "DRAMSys {} x {} channel(s) of {} bit at {:.0f} MT/s ({} at {:.0f}{}), peak {:.2f} GB/s, "
-      "{} MiB, open page FR-FCFS, 64-byte channel interleave",
+      "{} MiB, open page FR-FCFS, 64-byte channel interleave, refresh {:.1f}% of the time",
       dram_standard_name(cfg.standard), channels, out.channel_bytes * 8, out.rate_mtps, spec->file,
       out.base_rate_mtps,
       std::abs(out.rate_mtps - out.base_rate_mtps) < 1 ? "" : ", timings kept in ns", out.peak_gbps,
-      out.capacity_bytes >> 20);
+      out.capacity_bytes >> 20, 100 * out.refresh_share);
   return out;
 }
 
@@ -243,6 +247,7 @@ DramsysMemory::DramsysMemory(sc_core::sc_module_name name, const DramConfig& cfg
       setup_(dramsys_setup(cfg)),
       window_(window),
       pool_(std::make_unique<Pool>()),
+      bytes_done_sig_("dram_bytes_done", 0),
       in_flight_sig_("dram_in_flight", 0) {
   noc2dram.register_b_transport(this, &DramsysMemory::b_transport);
   cout_buf_ = std::cout.rdbuf(banner_.rdbuf());
@@ -347,6 +352,7 @@ tlm::tlm_sync_enum DramsysMemory::nb_transport_bw(int ch, tlm::tlm_generic_paylo
     Transfer* t = trans.get_extension<Pool::Owner>()->transfer;
     if (--t->left == 0) t->done.notify(delay);
     --in_flight_;
+    bytes_done_ += setup_.txn_bytes;
     if (window_ && window_->enabled) changed_.notify(delay);
     trans.release();
     phase = tlm::END_RESP;
@@ -356,11 +362,15 @@ tlm::tlm_sync_enum DramsysMemory::nb_transport_bw(int ch, tlm::tlm_generic_paylo
 }
 
 void DramsysMemory::on_change() {
-  if (window_->active()) in_flight_sig_.write(in_flight_);
+  if (window_->active()) {
+    in_flight_sig_.write(in_flight_);
+    bytes_done_sig_.write(bytes_done_);
+  }
 }
 
 void DramsysMemory::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, in_flight_sig_, "dram.transactions_in_flight");
+  sc_core::sc_trace(tf, bytes_done_sig_, "dram.bytes_done");
 }
 
 }  // namespace ssmsim

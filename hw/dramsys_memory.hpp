@@ -51,6 +51,7 @@ struct DramsysSetup {
   double rate_mtps = 0;         // the rate used (from dram.bandwidth_gbps)
   uint32_t tck_ps = 0;          // its clock period, whole ps
   double peak_gbps = 0;         // channels x bytes per beat x rate
+  double refresh_share = 0;     // all-bank refresh: tRFC / tREFI of the spec at that rate
   uint64_t channel_bytes = 0;   // bytes per beat of one channel
   uint64_t capacity_bytes = 0;  // all channels
   uint64_t txn_bytes = 0;       // transaction size and channel interleave
@@ -105,6 +106,8 @@ class DramsysMemory : public sc_core::sc_module {
   std::vector<std::unique_ptr<Channel>> channels_;
   std::unique_ptr<::DRAMSys::DRAMSys> dramsys_;
   int in_flight_ = 0;
+  uint64_t bytes_done_ = 0;  // VCD: bytes of completed transactions
+  sc_core::sc_signal<uint64_t> bytes_done_sig_;
   sc_core::sc_event changed_;
   sc_core::sc_signal<int> in_flight_sig_;
 };

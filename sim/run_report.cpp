@@ -21,6 +21,21 @@ double dram_effective_gbps(const DramStats& d) {
   return ns > 0 ? static_cast<double>(d.read_bytes + d.write_bytes) / ns : 0.0;
 }
 
+// A phase's DRAM figures: bytes, bandwidth over the phase's latency, and
+// over the time a request was outstanding (`before`: the DRAM's figures at
+// the phase's start).
+ojson phase_dram(const DramStats& end, const DramStats& before, double latency_ns,
+                 double peak_gbps) {
+  const uint64_t bytes = end.read_bytes + end.write_bytes - before.read_bytes - before.write_bytes;
+  const double active_ns = (end.active.total() - before.active.total()).to_seconds() * 1e9;
+  const double effective = active_ns > 0 ? static_cast<double>(bytes) / active_ns : 0.0;
+  return {{"dram_bytes", bytes},
+          {"dram_gbps", latency_ns > 0 ? static_cast<double>(bytes) / latency_ns : 0.0},
+          {"dram_active_ns", active_ns},
+          {"dram_effective_gbps", effective},
+          {"dram_efficiency_pct", peak_gbps > 0 ? 100.0 * effective / peak_gbps : 0.0}};
+}
+
 const char* const kUnits[kUnitCount] = {unit_name(Unit::kGemm), unit_name(Unit::kQuant),
                                         unit_name(Unit::kScan), unit_name(Unit::kHad),
                                         unit_name(Unit::kVec)};
@@ -102,6 +117,7 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"dram_bytes\": {},\n"
       "      \"sram_bytes\": {},\n"
       "      \"macs_per_dram_byte\": {},\n"
+      "      \"dram_gbps\": {},\n"
       "      \"mac_utilization_pct\": {},\n"
       "      \"bound\": \"{}\"\n"
       "    }}",
@@ -109,6 +125,7 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       gemm_mapping_name(static_cast<GemmMapping>(g.mapping)), a.gemm.rows, a.gemm.cols,
       g.compute_cycles, g.busy_cycles, g.stall_cycles, g.queue_cycles, g.start_cycle, g.end_cycle,
       g.dram_bytes, g.sram_bytes, intensity,
+      num(took > 0 ? static_cast<double>(g.dram_bytes) / (took * period_ns) : 0.0),
       num(took > 0 ? 100.0 * macs / (static_cast<double>(a.gemm.rows * a.gemm.cols) * took) : 0.0),
       b.bound);
 }
@@ -304,6 +321,22 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       in.dram_text, dram_effective_gbps(dram),
       100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps, dram.active.total().to_seconds() * 1e9,
       latency_ns > 0 ? 100.0 * dram.active.total().to_seconds() * 1e9 / latency_ns : 0.0);
+  if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
+    std::string by_phase;
+    const double prefill_ns = static_cast<double>(prefill_cycles) * period_ns;
+    for (const auto& [name, pd] :
+         {std::pair<const char*, ojson>{
+              "prefill", phase_dram(in.dram_prefill, DramStats(), prefill_ns, in.dram_peak_gbps)},
+          {"decode",
+           phase_dram(in.dram, in.dram_prefill, latency_ns - prefill_ns, in.dram_peak_gbps)}}) {
+      by_phase += fmt::format(
+          "{}{} {:.2f} GB/s over its latency ({:.2f} GB/s while a request "
+          "is outstanding, {:.1f}% of peak)",
+          by_phase.empty() ? "" : "; ", name, pd["dram_gbps"].get<double>(),
+          pd["dram_effective_gbps"].get<double>(), pd["dram_efficiency_pct"].get<double>());
+    }
+    std::cout << "DRAM by phase: " << by_phase << "\n";
+  }
   std::cout << fmt::format(
       "energy: {:.3f} uJ (compute {:.3f}, SRAM {:.3f}, DRAM {:.3f}, static {:.3f}); {:.1f} nJ per "
       "token\n",
@@ -369,6 +402,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
         {"tokens_per_s", prefill_ns > 0 ? static_cast<double>(plan.prefill_tokens * plan.batch) /
                                               (prefill_ns * 1e-9)
                                         : 0.0}};
+    phases["prefill"].update(
+        phase_dram(in.dram_prefill, DramStats(), prefill_ns, in.dram_peak_gbps));
   }
   if (plan.decode_tokens > 0) {
     // A step produces one token of each of the batch's sequences: per step
@@ -383,6 +418,8 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                         {"cycles_per_token", per / B},
                         {"latency_per_token_ns", per * period_ns / B},
                         {"tokens_per_s", per > 0 ? B / (per * period_ns * 1e-9) : 0.0}};
+    phases["decode"].update(
+        phase_dram(in.dram, in.dram_prefill, decode_cycles * period_ns, in.dram_peak_gbps));
   }
   j["phases"] = phases;
   ojson ej = energy_json(energy);

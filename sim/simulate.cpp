@@ -171,6 +171,12 @@ RunResult simulate(const RunRequest& r) {
       base.resize(base.size() - 4);
     acc.open_vcd(base);
   }
+  // The DRAM's figures at the prefill's end split them by phase.
+  DramStats dram_prefill;
+  sc_core::sc_spawn([&] {
+    sc_core::wait(controller.prefill_done());
+    dram_prefill = acc.dram_stats();
+  });
   sc_core::sc_start();
   acc.close_vcd();
   const double wall_s =
@@ -199,13 +205,16 @@ RunResult simulate(const RunRequest& r) {
   res.ops = std::move(ops);
   res.quant_regions = acc.quant.region_counts();
   res.dram = acc.dram_stats();
+  res.dram_prefill = dram_prefill;
   if (acc.dramsys) {
     res.dram_text = acc.dramsys->setup().text;
     res.dram_peak_gbps = acc.dramsys->setup().peak_gbps;
   } else {
-    res.dram_text = fmt::format("analytic: {} GB/s, {} ns latency, {}-byte bursts",
-                                num(arch.dram.bandwidth_gbps), num(arch.dram.latency_ns),
-                                arch.dram.burst_bytes);
+    res.dram_text = fmt::format(
+        "analytic: {} GB/s peak, streams at {}% (reads) / {}% (writes) of it, {} ns latency, "
+        "{}-byte bursts",
+        num(arch.dram.bandwidth_gbps), num(100 * arch.dram.read_efficiency),
+        num(100 * arch.dram.write_efficiency), num(arch.dram.latency_ns), arch.dram.burst_bytes);
     res.dram_peak_gbps = arch.dram.bandwidth_gbps;
   }
   res.sram = acc.sram.stats();

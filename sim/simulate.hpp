@@ -53,6 +53,7 @@ struct RunResult {
   RunAggregate ops;                         // every operation, aggregated in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
   DramStats dram;
+  DramStats dram_prefill;  // at the prefill's end (decode = dram - this)
   std::string dram_text;  // the DRAM model, in words
   double dram_peak_gbps = 0;
   SramStats sram;

@@ -47,6 +47,7 @@ TEST(DramsysSetup, EdgeLpddr4RateAndTimings) {
   EXPECT_EQ(s.capacity_bytes, uint64_t(1) << 34);
   EXPECT_EQ(s.channel_shift, 1u + 5u);  // 64-byte interleave
   EXPECT_NE(s.text.find("timings kept in ns"), std::string::npos);
+  EXPECT_DOUBLE_EQ(s.refresh_share, static_cast<double>(timing(s, "RFCAB")) / timing(s, "REFI"));
 }
 
 TEST(DramsysSetup, LowerRateScalesNsTimingsDown) {
