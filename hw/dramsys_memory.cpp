@@ -171,12 +171,13 @@ DramsysSetup dramsys_setup(const DramConfig& cfg) {
                    {"Arbiter", "Simple"},
                    {"MaxActiveTransactions", 128},
                    {"RefreshManagement", false}};
-  c["simconfig"] = {{"AddressOffset", 0},         {"CheckTLM2Protocol", false},
-                    {"DatabaseRecording", false}, {"Debug", false},
-                    {"EnableWindowing", false},   {"PowerAnalysis", false},
-                    {"SimulationName", "ssmsim"}, {"SimulationProgressBar", false},
-                    {"StoreMode", "NoStorage"},   {"UseMalloc", false},
-                    {"WindowSize", 1000}};
+  c["simconfig"] = {
+      {"AddressOffset", 0},         {"CheckTLM2Protocol", false},
+      {"DatabaseRecording", false}, {"Debug", false},
+      {"EnableWindowing", false},   {"PowerAnalysis", cfg.standard == DramStandard::kDdr4},
+      {"SimulationName", "ssmsim"}, {"SimulationProgressBar", false},
+      {"StoreMode", "NoStorage"},   {"UseMalloc", false},
+      {"WindowSize", 1000}};
   c["simulationid"] = "ssmsim";
   out.config = c;
   // The share of time all-bank refresh takes from every bank: a bound on
@@ -359,6 +360,21 @@ tlm::tlm_sync_enum DramsysMemory::nb_transport_bw(int ch, tlm::tlm_generic_paylo
     return tlm::TLM_UPDATED;
   }
   return tlm::TLM_ACCEPTED;
+}
+
+double DramsysMemory::drampower_energy_pj() const {
+  // DRAMSys prints each channel's DRAMPower total ("<dram>  Total Energy:
+  // <pJ> pJ") when the simulation ends and keeps the object private: the
+  // captured text is the one place the figure is.
+  const std::string text = banner_.str();
+  const std::string key = "Total Energy:";
+  double sum = 0;
+  int found = 0;
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+    sum += std::strtod(text.c_str() + at + key.size(), nullptr);
+    ++found;
+  }
+  return found > 0 ? sum : -1.0;
 }
 
 void DramsysMemory::on_change() {

@@ -78,6 +78,10 @@ class DramsysMemory : public sc_core::sc_module {
 
   const DramStats& stats() const { return stats_; }
   const DramsysSetup& setup() const { return setup_; }
+  // DRAMPower's energy of all channels, pJ, after the simulation has ended
+  // (sc_stop); negative when DRAMPower does not cover the standard (it
+  // covers DDR3/DDR4/Wide I/O: dram.standard = ddr4 here).
+  double drampower_energy_pj() const;
   void trace(sc_core::sc_trace_file* tf) const;
 
  private:

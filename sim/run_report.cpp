@@ -343,6 +343,11 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       energy.total_pj() * 1e-6, energy.compute_pj * 1e-6, energy.sram_pj * 1e-6,
       energy.dram_pj * 1e-6, energy.static_pj * 1e-6,
       tokens ? energy.total_pj() * 1e-3 / static_cast<double>(tokens) : 0.0);
+  if (in.drampower_pj >= 0) {
+    std::cout << fmt::format(
+        "DRAMPower (DRAMSys, DDR4 devices): {:.3f} uJ of DRAM energy, beside the table's {:.3f}\n",
+        in.drampower_pj * 1e-6, energy.dram_pj * 1e-6);
+  }
   std::cout << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)\n",
                            in.wall_s, in.wall_s > 0 ? total_cycles / in.wall_s : 0.0);
 
@@ -504,7 +509,10 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       {"peak_gbps", in.dram_peak_gbps},
       {"active_ns", dram.active.total().to_seconds() * 1e9},
       {"effective_gbps", dram_effective_gbps(dram)},
-      {"efficiency_pct", 100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps}};
+      {"efficiency_pct", 100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps},
+      // DRAMPower's device energy (DRAMSys with DDR4); the energy table's
+      // DRAM term stays energy.dram_byte_pj x bytes for every model.
+      {"drampower_energy_pj", in.drampower_pj >= 0 ? ojson(in.drampower_pj) : ojson(nullptr)}};
   units["sram"] = {{"read_bytes", in.sram.read_bytes},
                    {"write_bytes", in.sram.write_bytes},
                    {"accesses", in.sram.accesses}};

@@ -209,6 +209,7 @@ RunResult simulate(const RunRequest& r) {
   if (acc.dramsys) {
     res.dram_text = acc.dramsys->setup().text;
     res.dram_peak_gbps = acc.dramsys->setup().peak_gbps;
+    res.drampower_pj = acc.dramsys->drampower_energy_pj();
   } else {
     res.dram_text = fmt::format(
         "analytic: {} GB/s peak, streams at {}% (reads) / {}% (writes) of it, {} ns latency, "

@@ -55,6 +55,7 @@ struct RunResult {
   DramStats dram;
   DramStats dram_prefill;  // at the prefill's end (decode = dram - this)
   std::string dram_text;  // the DRAM model, in words
+  double drampower_pj = -1;  // DRAMSys with DDR4: DRAMPower's energy (else < 0)
   double dram_peak_gbps = 0;
   SramStats sram;
   MemoryPlan memory;
