@@ -22,3 +22,9 @@ bench "prefill 256 tokens, VCD" --vcd "$out/run.vcd"
 bench "prefill 256 tokens, int8" --quantizer int8
 bench "decode 256 tokens" --mode decode
 bench "prefill, 128x128 array" --set gemm.rows=128 --set gemm.cols=128
+# DRAMSys behind the DRAM socket: every 64-byte transaction simulated
+# (skipped when the build has no DRAMSys).
+if build/ssmsim run --trace "$trace" --tokens 1 --set dram.model=dramsys --out "$out/probe" --force >/dev/null 2>&1; then
+  bench "prefill 256 tokens, DRAMSys" --set dram.model=dramsys
+  bench "decode 32 tokens, DRAMSys" --mode decode --tokens 32 --set dram.model=dramsys
+fi
