@@ -4,6 +4,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <chrono>
+#include <functional>
 #include <systemc>
 
 #include "common/error.hpp"
