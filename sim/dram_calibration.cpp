@@ -24,6 +24,7 @@ constexpr int kStreamOutstanding = 4;
 constexpr int kLatencyProbes = 256;
 constexpr uint64_t kRandomTransfers = 65536;
 constexpr int kRandomOutstanding = 32;
+constexpr uint64_t kStridedTransfers = 16384, kStridedBytes = 1024, kStride = uint64_t(64) << 10;
 
 double ns(const sc_time& t) { return t.to_seconds() * 1e9; }
 
@@ -144,6 +145,14 @@ class DramProbe : public sc_core::sc_module {
                  kStreamTransfer,
                  [](uint64_t i) { return (i % 2) * kStreamBytes + (i / 2) * kStreamTransfer; },
                  [](uint64_t i) { return i % 2 == 0; }}));
+    // 1 KiB pieces 64 KiB apart (a column block of a row-major matrix):
+    // every piece opens a new row in its banks.
+    out_.patterns.push_back(measure(
+        {"strided_read",
+         fmt::format("{} reads of {} KiB at a {} KiB stride, {} in flight", kStridedTransfers,
+                     kStridedBytes >> 10, kStride >> 10, kRandomOutstanding),
+         kRandomOutstanding, kStridedTransfers, kStridedBytes,
+         [](uint64_t i) { return i * kStride; }, [](uint64_t) { return true; }}));
     out_.patterns.push_back(
         measure({"random_read",
                  fmt::format("{} 64-byte reads at random addresses, {} in flight", kRandomTransfers,

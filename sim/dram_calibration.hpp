@@ -1,7 +1,7 @@
 // The analytic DRAM model's numbers, measured with DRAMSys instead of
 // guessed: a probe drives the DRAMSys memory of an architecture's dram.*
 // keys with access patterns (isolated reads, sequential read and write
-// streams, a read/write mix, random reads) and reports what each gets:
+// streams, a read/write mix, strided and random reads) and reports what each gets:
 // the latency and the share of the peak that the analytic keys
 // dram.latency_ns, dram.read_efficiency and dram.write_efficiency take
 // (docs/dram.md). One elaboration: one per process.
@@ -15,7 +15,7 @@
 namespace ssmsim {
 
 struct DramPatternResult {
-  std::string name;  // latency, seq_read, seq_write, seq_mixed, random_read
+  std::string name;  // latency, seq_read, seq_write, seq_mixed, strided_read, random_read
   std::string what;  // the pattern in words
   uint64_t bytes = 0, transfers = 0;
   int outstanding = 0;         // transfers in flight at a time
