@@ -256,10 +256,14 @@ DramsysMemory::DramsysMemory(sc_core::sc_module_name name, const DramConfig& cfg
     const auto config = setup_.config.get<::DRAMSys::Config::Configuration>();
     dramsys_ = std::make_unique<::DRAMSys::DRAMSys>("dramsys", config);
   } catch (const nlohmann::json::exception& e) {
-    std::cout.rdbuf(cout_buf_);
+    std::cout.rdbuf(cout_buf_);  // no destructor runs for a failed constructor
     cout_buf_ = nullptr;
     throw Error(std::string("dram.model = dramsys: DRAMSys rejected the configuration: ") +
                 e.what());
+  } catch (...) {
+    std::cout.rdbuf(cout_buf_);
+    cout_buf_ = nullptr;
+    throw;
   }
   for (int64_t ch = 0; ch < cfg.channels; ++ch) {
     channels_.push_back(std::make_unique<Channel>("port2ch" + std::to_string(ch)));
