@@ -18,8 +18,16 @@ namespace ssmsim {
 namespace {
 
 void print_dims(const ModelDims& d) {
+  if (d.mamba2()) {
+    std::cout << fmt::format(
+        "model {} (Mamba-2, SSD): d_model {}, n_layer {}, d_inner {} = {} heads x head_dim {}, "
+        "n_groups {}, d_state {}, chunk_size {}, d_conv {} over {} channels (x, B, C), vocab {}\n",
+        d.name, d.d_model, d.n_layer, d.d_inner, d.n_heads, d.head_dim, d.n_groups, d.d_state,
+        d.chunk_size, d.d_conv, d.conv_dim(), d.vocab_size);
+    return;
+  }
   std::cout << fmt::format(
-      "model {}: d_model {}, n_layer {}, d_inner {}, d_state {}, d_conv {}, dt_rank {}, "
+      "model {} (Mamba-1): d_model {}, n_layer {}, d_inner {}, d_state {}, d_conv {}, dt_rank {}, "
       "vocab {}\n",
       d.name, d.d_model, d.n_layer, d.d_inner, d.d_state, d.d_conv, d.dt_rank, d.vocab_size);
 }
@@ -46,7 +54,8 @@ int inspect_command(const Args& args) {
       "ssmsim inspect: check and summarise a trace or a checkpoint folder.\n\nOptions");
   desc.add_options()("help,h", "show this help")(
       "trace", po::value(&trace), "ssm-trace v1 file (activations are checked for NaN/Inf)")(
-      "model", po::value(&model), "Hugging Face MambaForCausalLM checkpoint folder");
+      "model", po::value(&model),
+      "Hugging Face MambaForCausalLM or Mamba2ForCausalLM checkpoint folder");
   po::variables_map vm;
   if (!parse_options(args, desc, vm)) return kExitOk;
   if (trace.empty() == model.empty()) {
@@ -54,8 +63,8 @@ int inspect_command(const Args& args) {
   }
   if (!trace.empty()) {
     const Trace t(trace);
-    std::cout << trace << ": ssm-trace v1, batch " << t.batch() << ", seq_len " << t.seq_len()
-              << "\n";
+    std::cout << trace << ": ssm-trace v1 (" << model_arch_name(t.dims().arch) << "), batch "
+              << t.batch() << ", seq_len " << t.seq_len() << "\n";
     print_dims(t.dims());
     print_tensors(t.file(), true);
   } else {

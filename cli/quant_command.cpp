@@ -18,7 +18,7 @@ namespace {
 
 struct QuantOptions {
   std::string trace;
-  std::string tensor = "ssm.u";
+  std::string tensor;  // empty: the SSM input of the trace's architecture
   std::string quantizer = "all";
   double percentile = 99.99;
   std::vector<std::string> calib;
@@ -37,11 +37,13 @@ int quant_command(const Args& args) {
       "samples (one sample per batch row, folded by Quamba's EMA), / 127.\n\nOptions");
   desc.add_options()("help,h", "show this help")("trace", po::value(&o.trace)->required(),
                                                  "ssm-trace v1 file to measure (required)")(
-      "tensor", po::value(&o.tensor)->default_value(o.tensor),
-      "per-layer tensor: ssm.u (SSM input), x, z, ssm.dt, ssm.B, ssm.C, ssm.y, mixer.in, "
-      "mixer.out")("quantizer", po::value(&o.quantizer)->default_value(o.quantizer),
-                   "int8 (Quamba, hard clip), se (soft-edge 8+1-bit code), se-authors (the "
-                   "authors' 9-bit grid) or all")(
+      "tensor", po::value(&o.tensor)->default_value(o.tensor, "the SSM input"),
+      "per-layer tensor; default: the SSM input, ssm.u (Mamba-1) or ssm.x (Mamba-2). "
+      "Mamba-1: ssm.u, x, z, ssm.dt, ssm.B, ssm.C, ssm.y, mixer.in, mixer.out; Mamba-2: "
+      "ssm.x, z, xBC, ssm.B, ssm.C, ssm.dt, ssm.y, norm.out, mixer.in, mixer.out")(
+      "quantizer", po::value(&o.quantizer)->default_value(o.quantizer),
+      "int8 (Quamba, hard clip), se (soft-edge 8+1-bit code), se-authors (the "
+      "authors' 9-bit grid) or all")(
       "percentile", po::value(&o.percentile)->default_value(o.percentile, "99.99"),
       "calibration percentile of |x| in percent, (0, 100]; 100 = max")(
       "calib", po::value(&o.calib)->multitoken(),
@@ -91,7 +93,9 @@ int quant_command(const Args& args) {
   req.calib = o.calib;
   req.se = o.se;
   prepare_output_dir(o.out, {"quant.json", "quant.csv"}, o.force);
-  write_quant_report(quantify(req), opts, o.out);
+  const QuantifyResult res = quantify(req);
+  opts["tensor"] = res.request.tensor;  // the default resolved for the trace's architecture
+  write_quant_report(res, opts, o.out);
   return kExitOk;
 }
 

@@ -1,4 +1,5 @@
-// Shape of a Mamba-1 model, shared by traces, checkpoints and workloads.
+// Shape of a Mamba model (Mamba-1, or Mamba-2 with its heads and groups),
+// shared by traces, checkpoints and workloads.
 #pragma once
 
 #include <cstdint>
@@ -6,18 +7,32 @@
 
 namespace ssmsim {
 
+enum class ModelArch { kMamba1, kMamba2 };
+inline const char* model_arch_name(ModelArch a) {
+  return a == ModelArch::kMamba2 ? "mamba2" : "mamba1";
+}
+
 struct ModelDims {
   std::string name;
+  ModelArch arch = ModelArch::kMamba1;
   int64_t d_model = 0;
   int64_t n_layer = 0;
   int64_t d_inner = 0;
   int64_t d_state = 0;
   int64_t d_conv = 0;
-  int64_t dt_rank = 0;
+  int64_t dt_rank = 0;  // Mamba-1
   int64_t vocab_size = 0;
+  // Mamba-2 (SSD): d_inner = n_heads x head_dim; B and C have n_groups
+  // groups of d_state, head h reads group h / (n_heads / n_groups).
+  int64_t n_heads = 0, head_dim = 0, n_groups = 0, chunk_size = 0;
   double rms_norm_eps = 1e-5;
   bool residual_in_fp32 = true;
   bool tie_word_embeddings = true;
+  bool use_conv_bias = true, use_bias = false;  // checkpoints: conv1d bias, in/out_proj bias
+
+  bool mamba2() const { return arch == ModelArch::kMamba2; }
+  // Channels of the depthwise conv1d: x (Mamba-1), or x, B and C (Mamba-2).
+  int64_t conv_dim() const { return mamba2() ? d_inner + 2 * n_groups * d_state : d_inner; }
 };
 
 }  // namespace ssmsim

@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "common/json_text.hpp"
+#include "io/trace.hpp"
 
 namespace ssmsim {
 
@@ -31,12 +32,32 @@ ModelDims read_model_config(const std::string& path) {
   const nlohmann::json j = read_json_file(path);
   if (!j.is_object()) throw Error(path + ": expected a JSON object");
   ModelDims d;
+  // transformers' MambaConfig (model_type "mamba") or Mamba2Config ("mamba2").
+  std::string type = "mamba";
+  if (j.contains("model_type")) {
+    if (j["model_type"] != "mamba" && j["model_type"] != "mamba2") {
+      throw Error(path + ": key 'model_type' = " + json_text(j["model_type"]) +
+                  ", expected \"mamba\" or \"mamba2\"");
+    }
+    type = j["model_type"].get<std::string>();
+  }
+  d.arch = type == "mamba2" ? ModelArch::kMamba2 : ModelArch::kMamba1;
   d.d_model = cfg_int(j, path, "hidden_size");
-  d.d_inner = cfg_int(j, path, "intermediate_size");
+  if (d.mamba2()) {
+    // Mamba2Config has no intermediate_size: d_inner = expand x hidden_size.
+    d.d_inner = cfg_int(j, path, "expand") * d.d_model;
+    d.n_heads = cfg_int(j, path, "num_heads");
+    d.head_dim = cfg_int(j, path, "head_dim");
+    d.n_groups = cfg_int(j, path, "n_groups");
+    d.chunk_size = cfg_int(j, path, "chunk_size");
+    check_mamba2_dims(d, path + " (expand x hidden_size = d_inner)");
+  } else {
+    d.d_inner = cfg_int(j, path, "intermediate_size");
+    d.dt_rank = cfg_int(j, path, "time_step_rank");
+  }
   d.d_state = cfg_int(j, path, "state_size");
   d.n_layer = cfg_int(j, path, "num_hidden_layers");
   d.d_conv = cfg_int(j, path, "conv_kernel");
-  d.dt_rank = cfg_int(j, path, "time_step_rank");
   d.vocab_size = cfg_int(j, path, "vocab_size");
   if (!j.contains("layer_norm_epsilon")) throw Error(path + ": missing key 'layer_norm_epsilon'");
   const auto& eps = j["layer_norm_epsilon"];
@@ -45,9 +66,14 @@ ModelDims read_model_config(const std::string& path) {
                 ", expected a positive number");
   }
   d.rms_norm_eps = eps.get<double>();
-  // Both default to true in transformers' MambaConfig.
-  for (auto [key, field] : {std::pair{"residual_in_fp32", &d.residual_in_fp32},
-                            std::pair{"tie_word_embeddings", &d.tie_word_embeddings}}) {
+  // Default to true in transformers' MambaConfig and Mamba2Config (biases:
+  // Mamba2Config's use_conv_bias true, use_bias false).
+  d.use_conv_bias = true;
+  d.use_bias = false;
+  for (auto [key, field] :
+       {std::pair{"residual_in_fp32", &d.residual_in_fp32},
+        std::pair{"tie_word_embeddings", &d.tie_word_embeddings},
+        std::pair{"use_conv_bias", &d.use_conv_bias}, std::pair{"use_bias", &d.use_bias}}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_boolean()) {
       throw Error(path + ": key '" + std::string(key) + "' = " + json_text(j[key]) +
@@ -55,9 +81,9 @@ ModelDims read_model_config(const std::string& path) {
     }
     *field = j[key].get<bool>();
   }
-  if (j.contains("model_type") && j["model_type"] != "mamba") {
-    throw Error(path + ": key 'model_type' = " + json_text(j["model_type"]) +
-                ", expected \"mamba\"");
+  if (!d.mamba2() && (!d.use_conv_bias || d.use_bias)) {
+    throw Error(path + ": use_conv_bias false or use_bias true: only Mamba-2 checkpoints may " +
+                "change them here");
   }
   return d;
 }
@@ -131,6 +157,28 @@ void Checkpoint::check_shapes() const {
   expect("backbone.embeddings.weight", {d.vocab_size, d.d_model});
   expect("backbone.norm_f.weight", {d.d_model});
   expect("lm_head.weight", {d.vocab_size, d.d_model});
+  if (d.mamba2()) {
+    // transformers' Mamba2ForCausalLM: in_proj rows z, xBC, dt; a gated
+    // RMSNorm before out_proj; dt_bias, A_log and D one per head.
+    const int64_t H = d.n_heads;
+    for (int64_t i = 0; i < d.n_layer; ++i) {
+      const std::string p = "backbone.layers." + std::to_string(i) + ".";
+      expect(p + "norm.weight", {d.d_model});
+      expect(p + "mixer.in_proj.weight",
+             {2 * d.d_inner + 2 * d.n_groups * d.d_state + H, d.d_model});
+      if (d.use_bias)
+        expect(p + "mixer.in_proj.bias", {2 * d.d_inner + 2 * d.n_groups * d.d_state + H});
+      expect(p + "mixer.conv1d.weight", {d.conv_dim(), 1, d.d_conv});
+      if (d.use_conv_bias) expect(p + "mixer.conv1d.bias", {d.conv_dim()});
+      expect(p + "mixer.dt_bias", {H});
+      expect(p + "mixer.A_log", {H});
+      expect(p + "mixer.D", {H});
+      expect(p + "mixer.norm.weight", {d.d_inner});
+      expect(p + "mixer.out_proj.weight", {d.d_model, d.d_inner});
+      if (d.use_bias) expect(p + "mixer.out_proj.bias", {d.d_model});
+    }
+    return;
+  }
   for (int64_t i = 0; i < d.n_layer; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
     expect(p + "norm.weight", {d.d_model});

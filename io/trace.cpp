@@ -39,15 +39,42 @@ void expect_meta(const SafetensorsFile& f, const std::string& key, const std::st
 
 }  // namespace
 
-const std::vector<std::string>& Trace::layer_tensors() {
-  static const std::vector<std::string> names = {"mixer.in", "x",     "z",     "ssm.u",    "ssm.dt",
-                                                 "ssm.B",    "ssm.C", "ssm.y", "mixer.out"};
-  return names;
+void check_mamba2_dims(const ModelDims& d, const std::string& where) {
+  if (d.n_heads * d.head_dim != d.d_inner) {
+    throw Error(where + ": n_heads x head_dim = " + std::to_string(d.n_heads) + " x " +
+                std::to_string(d.head_dim) + " = " + std::to_string(d.n_heads * d.head_dim) +
+                ", expected d_inner = " + std::to_string(d.d_inner));
+  }
+  if (d.n_heads % d.n_groups != 0) {
+    throw Error(where + ": n_groups = " + std::to_string(d.n_groups) +
+                " does not divide n_heads = " + std::to_string(d.n_heads));
+  }
+}
+
+void require_mamba1(const ModelDims& d, const std::string& what) {
+  if (!d.mamba2()) return;
+  throw Error(what + ": a Mamba-2 model (" + std::to_string(d.n_heads) + " heads x " +
+              std::to_string(d.head_dim) + ", " + std::to_string(d.n_groups) + " group(s), chunk " +
+              std::to_string(d.chunk_size) +
+              "): the forward, the W8A8 pipeline and the accelerator's datapath compute "
+              "Mamba-1 only so far; ssmsim inspect and ssmsim quant read Mamba-2");
+}
+
+const std::vector<std::string>& Trace::layer_tensors(ModelArch arch) {
+  static const std::vector<std::string> mamba1 = {
+      "mixer.in", "x", "z", "ssm.u", "ssm.dt", "ssm.B", "ssm.C", "ssm.y", "mixer.out"};
+  static const std::vector<std::string> mamba2 = {"mixer.in", "z",        "xBC",    "ssm.x",
+                                                  "ssm.B",    "ssm.C",    "ssm.dt", "ssm.y",
+                                                  "norm.out", "mixer.out"};
+  return arch == ModelArch::kMamba2 ? mamba2 : mamba1;
 }
 
 int64_t layer_tensor_width(const ModelDims& d, const std::string& tensor) {
   if (tensor == "mixer.in" || tensor == "mixer.out") return d.d_model;
-  if (tensor == "ssm.B" || tensor == "ssm.C") return d.d_state;
+  if (tensor == "ssm.B" || tensor == "ssm.C")
+    return d.mamba2() ? d.n_groups * d.d_state : d.d_state;
+  if (d.mamba2() && tensor == "xBC") return d.conv_dim();
+  if (d.mamba2() && tensor == "ssm.dt") return d.n_heads;
   return d.d_inner;
 }
 
@@ -56,7 +83,7 @@ std::string Trace::layer_name(int64_t layer, const std::string& tensor) {
 }
 
 bool Trace::is_layer_tensor(const std::string& tensor) const {
-  const auto& n = layer_tensors();
+  const auto& n = layer_tensors(dims_.arch);
   return std::find(n.begin(), n.end(), tensor) != n.end();
 }
 
@@ -68,13 +95,25 @@ void Trace::validate() {
   const std::string& path = file_.path();
   expect_meta(file_, "format", "ssm-trace");
   expect_meta(file_, "version", "1");
-  expect_meta(file_, "arch", "mamba1");
+  const std::string& arch = require_meta(file_, "arch");
+  if (arch != "mamba1" && arch != "mamba2") {
+    throw Error(path + ": __metadata__.arch = '" + arch + "', expected 'mamba1' or 'mamba2'");
+  }
+  dims_.arch = arch == "mamba2" ? ModelArch::kMamba2 : ModelArch::kMamba1;
   dims_.d_model = meta_int(file_, "d_model", 1);
   dims_.n_layer = meta_int(file_, "n_layer", 1);
   dims_.d_inner = meta_int(file_, "d_inner", 1);
   dims_.d_state = meta_int(file_, "d_state", 1);
   dims_.d_conv = meta_int(file_, "d_conv", 1);
-  dims_.dt_rank = meta_int(file_, "dt_rank", 1);
+  if (dims_.mamba2()) {
+    dims_.n_heads = meta_int(file_, "n_heads", 1);
+    dims_.head_dim = meta_int(file_, "head_dim", 1);
+    dims_.n_groups = meta_int(file_, "n_groups", 1);
+    dims_.chunk_size = meta_int(file_, "chunk_size", 1);
+    check_mamba2_dims(dims_, path + ": __metadata__");
+  } else {
+    dims_.dt_rank = meta_int(file_, "dt_rank", 1);
+  }
   dims_.vocab_size = meta_int(file_, "vocab_size", 1);
   batch_ = meta_int(file_, "batch", 1);
   seq_len_ = meta_int(file_, "seq_len", 1);

@@ -1,7 +1,7 @@
-// ssm-trace v1: activations of a Mamba-1 forward pass in one safetensors
-// file. Opening checks the metadata and the shape of every act.* tensor
-// against it; which tensors must exist depends on the command, so callers
-// ask for them by name and get an error naming the missing one.
+// ssm-trace v1: activations of a Mamba-1 or Mamba-2 forward pass in one
+// safetensors file (__metadata__.arch). Opening checks the metadata and the shape of every act.*
+// tensor against it; which tensors must exist depends on the command, so callers ask for them by
+// name and get an error naming the missing one.
 #pragma once
 
 #include <string>
@@ -27,8 +27,8 @@ class Trace {
 
   // Per-layer activation name, e.g. layer_name(3, "ssm.u").
   static std::string layer_name(int64_t layer, const std::string& tensor);
-  // Names of the per-layer tensors and their last dimension.
-  static const std::vector<std::string>& layer_tensors();
+  // Names of the per-layer tensors of an architecture.
+  static const std::vector<std::string>& layer_tensors(ModelArch arch = ModelArch::kMamba1);
   bool is_layer_tensor(const std::string& tensor) const;
 
   bool has_layer(int64_t layer, const std::string& tensor) const {
@@ -49,5 +49,20 @@ class Trace {
 
 // The last dimension of a per-layer tensor, e.g. d_inner for "ssm.u".
 int64_t layer_tensor_width(const ModelDims& d, const std::string& tensor);
+
+// The SSM input, where the soft-edge quantizer acts: ssm.u (Mamba-1) or
+// ssm.x (Mamba-2).
+inline const char* ssm_input_tensor(ModelArch a) {
+  return a == ModelArch::kMamba2 ? "ssm.x" : "ssm.u";
+}
+
+// What computes a Mamba-1 forward (the fp32 reference, the W8A8 pipeline,
+// the trace datapath) refuses a Mamba-2 model with an Error naming `what`
+// (a file or folder) and what reads Mamba-2 today.
+void require_mamba1(const ModelDims& d, const std::string& what);
+
+// Mamba-2: n_heads x head_dim = d_inner and n_groups dividing n_heads, or an
+// Error starting with `where` (the file and where the numbers are).
+void check_mamba2_dims(const ModelDims& d, const std::string& where);
 
 }  // namespace ssmsim

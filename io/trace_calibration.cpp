@@ -30,6 +30,12 @@ void for_each_row(const Trace& t, const TensorView& v, std::vector<float>& buf,
 void check_same_model(const Trace& ref, const Trace& other) {
   const ModelDims& a = ref.dims();
   const ModelDims& b = other.dims();
+  if (a.arch != b.arch || a.n_heads != b.n_heads || a.n_groups != b.n_groups) {
+    throw Error(other.path() + ": calibration trace of a " + model_arch_name(b.arch) + " model (" +
+                std::to_string(b.n_heads) + " heads, " + std::to_string(b.n_groups) +
+                " groups) differs from " + ref.path() + " (" + model_arch_name(a.arch) + ", " +
+                std::to_string(a.n_heads) + " heads, " + std::to_string(a.n_groups) + " groups)");
+  }
   if (a.n_layer != b.n_layer || a.d_model != b.d_model || a.d_inner != b.d_inner ||
       a.d_state != b.d_state) {
     throw Error(other.path() + ": calibration trace shape (n_layer " + std::to_string(b.n_layer) +

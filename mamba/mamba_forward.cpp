@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "io/trace.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/selective_scan.hpp"
 
@@ -18,6 +19,7 @@ std::vector<float> param(const Checkpoint& c, const std::string& name) {
 }  // namespace
 
 MambaWeights load_weights(const Checkpoint& ckpt) {
+  require_mamba1(ckpt.dims(), ckpt.dir());
   MambaWeights w;
   w.dims = ckpt.dims();
   w.embeddings = param(ckpt, "backbone.embeddings.weight");

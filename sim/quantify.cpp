@@ -13,8 +13,14 @@ QuantifyResult quantify(const QuantifyRequest& r) {
   QuantifyResult res;
   res.request = r;
   const Trace trace(r.trace);
-  if (!trace.is_layer_tensor(r.tensor)) {
-    throw Error("--tensor = '" + r.tensor + "': not a per-layer tensor of ssm-trace v1");
+  if (res.request.tensor.empty()) res.request.tensor = ssm_input_tensor(trace.dims().arch);
+  const std::string& tensor = res.request.tensor;
+  if (!trace.is_layer_tensor(tensor)) {
+    std::string names;
+    for (const auto& n : Trace::layer_tensors(trace.dims().arch))
+      names += (names.empty() ? "" : ", ") + n;
+    throw Error("--tensor = '" + tensor + "': not a per-layer tensor of a " +
+                model_arch_name(trace.dims().arch) + " trace (" + names + ")");
   }
   std::vector<std::unique_ptr<Trace>> calib;
   for (const auto& c : r.calib) {
@@ -25,18 +31,18 @@ QuantifyResult quantify(const QuantifyRequest& r) {
   std::vector<float> buf, deq;
   std::vector<uint8_t> reg;
   for (int64_t l = 0; l < trace.dims().n_layer; ++l) {
-    const TensorView& xv = trace.layer(l, r.tensor);
+    const TensorView& xv = trace.layer(l, tensor);
     std::vector<const Trace*> sources;
     if (calib.empty()) sources.push_back(&trace);
     for (const auto& c : calib) sources.push_back(c.get());
-    const quant::PercentileObserver obs = calibrate_layer(sources, l, r.tensor, r.percentile);
+    const quant::PercentileObserver obs = calibrate_layer(sources, l, tensor, r.percentile);
     LayerResult lr;
     lr.layer = l;
     lr.elements = xv.numel;
     lr.amax = obs.amax();
     lr.scale = static_cast<float>(obs.scale());
     if (!(lr.scale > 0)) {
-      throw Error(r.trace + ": tensor '" + Trace::layer_name(l, r.tensor) +
+      throw Error(r.trace + ": tensor '" + Trace::layer_name(l, tensor) +
                   "': calibrated amax is 0, no scale can be derived");
     }
     // Measured row by row: memory stays at one row on traces of gigabytes.

@@ -15,7 +15,7 @@ namespace ssmsim {
 
 struct QuantifyRequest {
   std::string trace;
-  std::string tensor = "ssm.u";
+  std::string tensor;  // empty: the SSM input (ssm.u for Mamba-1, ssm.x for Mamba-2)
   std::vector<quant::QuantKind> kinds;
   double percentile = 99.99;
   std::vector<std::string> calib;  // calibration traces (empty: the trace itself)

@@ -9,6 +9,7 @@
 #include "datapath/w8a8_datapath.hpp"
 #include "hw/accelerator.hpp"
 #include "hw/switch_count.hpp"
+#include "io/trace.hpp"
 #include "mamba/checkpoint_match.hpp"
 #include "mamba/mamba_forward.hpp"
 #include "mamba/w8a8.hpp"
@@ -50,6 +51,7 @@ RunResult simulate(const RunRequest& r) {
     plan.batch = workload->batch;
   } else {
     trace = std::make_unique<Trace>(r.trace);
+    require_mamba1(trace->dims(), r.trace);
     d = trace->dims();
     if (r.tokens < 0 || r.tokens > trace->seq_len()) {
       throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", r.tokens,

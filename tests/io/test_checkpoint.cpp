@@ -40,7 +40,67 @@ std::map<std::string, RawTensor> tiny_params() {
           {p + "mixer.out_proj.weight", t({4, 8})}};
 }
 
+const char* kConfig2 = R"({"model_type": "mamba2", "hidden_size": 4, "expand": 2,
+  "num_heads": 2, "head_dim": 4, "n_groups": 2, "state_size": 2, "chunk_size": 2,
+  "num_hidden_layers": 1, "conv_kernel": 4, "vocab_size": 3, "layer_norm_epsilon": 1e-5,
+  "use_conv_bias": true, "use_bias": false, "tie_word_embeddings": true})";
+
+// Mamba2ForCausalLM's layout for kConfig2: in_proj 2 x 8 + 2 x 2 x 2 + 2 = 26 rows.
+std::map<std::string, RawTensor> tiny_params2() {
+  auto t = [](std::vector<int64_t> shape) {
+    size_t n = 1;
+    for (auto d : shape) n *= static_cast<size_t>(d);
+    return RawTensor{"F32", shape, f32_bytes(std::vector<float>(n, 0.5f))};
+  };
+  const std::string p = "backbone.layers.0.";
+  return {{"backbone.embeddings.weight", t({3, 4})},
+          {"backbone.norm_f.weight", t({4})},
+          {p + "norm.weight", t({4})},
+          {p + "mixer.in_proj.weight", t({26, 4})},
+          {p + "mixer.conv1d.weight", t({16, 1, 4})},
+          {p + "mixer.conv1d.bias", t({16})},
+          {p + "mixer.dt_bias", t({2})},
+          {p + "mixer.A_log", t({2})},
+          {p + "mixer.D", t({2})},
+          {p + "mixer.norm.weight", t({8})},
+          {p + "mixer.out_proj.weight", t({4, 8})}};
+}
+
 }  // namespace
+
+TEST(Checkpoint, Mamba2Layout) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), kConfig2);
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params2()));
+  Checkpoint c(dir.str());
+  EXPECT_TRUE(c.dims().mamba2());
+  EXPECT_EQ(c.dims().d_inner, 8);
+  EXPECT_EQ(c.dims().n_groups, 2);
+  EXPECT_EQ(c.dims().conv_dim(), 16);
+  // A Mamba-1 layout's A_log [d_inner, d_state] is refused by name.
+  auto p = tiny_params2();
+  p["backbone.layers.0.mixer.A_log"].shape = {8, 2};
+  p["backbone.layers.0.mixer.A_log"].bytes = f32_bytes(std::vector<float>(16, 0.5f));
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(p));
+  EXPECT_THAT(error_of([&] { Checkpoint c2(dir.str()); }),
+              HasSubstr("tensor 'backbone.layers.0.mixer.A_log': shape [8, 2] disagrees with "
+                        "config.json, which implies [2]"));
+}
+
+TEST(Checkpoint, Mamba2ConfigInconsistent) {
+  TempDir dir;
+  auto cfg = nlohmann::json::parse(kConfig2);
+  cfg["head_dim"] = 3;
+  write_bytes(dir.file("config.json"), cfg.dump());
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params2()));
+  EXPECT_THAT(error_of([&] { Checkpoint c(dir.str()); }),
+              HasSubstr("n_heads x head_dim = 2 x 3 = 6, expected d_inner = 8"));
+  cfg = nlohmann::json::parse(kConfig2);
+  cfg["model_type"] = "mamba3";
+  write_bytes(dir.file("config.json"), cfg.dump());
+  EXPECT_THAT(error_of([&] { Checkpoint c(dir.str()); }),
+              HasSubstr("key 'model_type' = \"mamba3\", expected \"mamba\" or \"mamba2\""));
+}
 
 TEST(Checkpoint, SingleFileWithTiedHead) {
   TempDir dir;
@@ -114,4 +174,15 @@ TEST(Checkpoint, BundledAndSharedModels) {
   if (!std::filesystem::exists(shared)) GTEST_SKIP() << "no ../shared model";
   Checkpoint c(shared);
   EXPECT_EQ(c.dims().vocab_size, 256);
+}
+
+TEST(Checkpoint, SharedMamba2Model) {
+  const std::string shared = std::string(SSMSIM_SHARED_DIR) + "/models/mamba2-bytes-a";
+  if (!std::filesystem::exists(shared)) GTEST_SKIP() << "no ../shared model";
+  Checkpoint c(shared);
+  EXPECT_TRUE(c.dims().mamba2());
+  EXPECT_EQ(c.dims().n_heads, 16);
+  EXPECT_EQ(c.dims().head_dim, 32);
+  EXPECT_EQ(c.dims().d_inner, 512);
+  EXPECT_EQ(c.dims().chunk_size, 64);
 }

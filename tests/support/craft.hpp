@@ -103,4 +103,51 @@ struct TinyTrace {
   std::string bytes() const { return safetensors_bytes(tensors(), metadata()); }
 };
 
+// A Mamba-2 trace: 2 heads x 4 = d_inner 8, 2 groups of d_state 2, so that
+// B and C (G x N = 4 wide) and dt (one per head) differ from Mamba-1's.
+struct TinyTrace2 {
+  int64_t n_layer = 2, d_model = 4, n_heads = 2, head_dim = 4, n_groups = 2, d_state = 2;
+  int64_t batch = 1, seq_len = 3;
+  int64_t d_inner() const { return n_heads * head_dim; }
+  std::map<std::string, std::string> metadata() const {
+    return {{"format", "ssm-trace"},
+            {"version", "1"},
+            {"arch", "mamba2"},
+            {"model", "tiny2"},
+            {"d_model", std::to_string(d_model)},
+            {"n_layer", std::to_string(n_layer)},
+            {"d_inner", std::to_string(d_inner())},
+            {"d_state", std::to_string(d_state)},
+            {"d_conv", "4"},
+            {"n_heads", std::to_string(n_heads)},
+            {"head_dim", std::to_string(head_dim)},
+            {"n_groups", std::to_string(n_groups)},
+            {"chunk_size", "2"},
+            {"vocab_size", "256"},
+            {"batch", std::to_string(batch)},
+            {"seq_len", std::to_string(seq_len)}};
+  }
+  std::map<std::string, RawTensor> tensors() const {
+    std::map<std::string, RawTensor> t;
+    t["act.tokens"] = {
+        "I32", {batch, seq_len}, i32_bytes(std::vector<int32_t>(batch * seq_len, 65))};
+    const int64_t gn = n_groups * d_state;
+    const std::vector<std::pair<const char*, int64_t>> widths = {
+        {"mixer.in", d_model}, {"z", d_inner()},     {"xBC", d_inner() + 2 * gn},
+        {"ssm.x", d_inner()},  {"ssm.B", gn},        {"ssm.C", gn},
+        {"ssm.dt", n_heads},   {"ssm.y", d_inner()}, {"norm.out", d_inner()},
+        {"mixer.out", d_model}};
+    for (int64_t l = 0; l < n_layer; ++l) {
+      for (const auto& [name, w] : widths) {
+        std::vector<float> v(batch * seq_len * w);
+        for (size_t i = 0; i < v.size(); ++i) v[i] = 0.25f * static_cast<float>(i % 5) - 0.5f;
+        t["act.layers." + std::to_string(l) + "." + name] = {
+            "F32", {batch, seq_len, w}, f32_bytes(v)};
+      }
+    }
+    return t;
+  }
+  std::string bytes() const { return safetensors_bytes(tensors(), metadata()); }
+};
+
 }  // namespace ssmsim::test
