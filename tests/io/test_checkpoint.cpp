@@ -19,12 +19,15 @@ const char* kConfig = R"({"hidden_size": 4, "intermediate_size": 8, "state_size"
   "layer_norm_epsilon": 1e-5, "residual_in_fp32": true, "tie_word_embeddings": true,
   "model_type": "mamba"})";
 
+// An F32 tensor of `shape`, every element 0.5.
+RawTensor filled(std::vector<int64_t> shape) {
+  size_t n = 1;
+  for (auto d : shape) n *= static_cast<size_t>(d);
+  return RawTensor{"F32", shape, f32_bytes(std::vector<float>(n, 0.5f))};
+}
+
 std::map<std::string, RawTensor> tiny_params() {
-  auto t = [](std::vector<int64_t> shape) {
-    size_t n = 1;
-    for (auto d : shape) n *= static_cast<size_t>(d);
-    return RawTensor{"F32", shape, f32_bytes(std::vector<float>(n, 0.5f))};
-  };
+  const auto t = filled;
   const std::string p = "backbone.layers.0.";
   return {{"backbone.embeddings.weight", t({3, 4})},
           {"backbone.norm_f.weight", t({4})},
@@ -47,11 +50,7 @@ const char* kConfig2 = R"({"model_type": "mamba2", "hidden_size": 4, "expand": 2
 
 // Mamba2ForCausalLM's layout for kConfig2: in_proj 2 x 8 + 2 x 2 x 2 + 2 = 26 rows.
 std::map<std::string, RawTensor> tiny_params2() {
-  auto t = [](std::vector<int64_t> shape) {
-    size_t n = 1;
-    for (auto d : shape) n *= static_cast<size_t>(d);
-    return RawTensor{"F32", shape, f32_bytes(std::vector<float>(n, 0.5f))};
-  };
+  const auto t = filled;
   const std::string p = "backbone.layers.0.";
   return {{"backbone.embeddings.weight", t({3, 4})},
           {"backbone.norm_f.weight", t({4})},
@@ -79,8 +78,7 @@ TEST(Checkpoint, Mamba2Layout) {
   EXPECT_EQ(c.dims().conv_dim(), 16);
   // A Mamba-1 layout's A_log [d_inner, d_state] is refused by name.
   auto p = tiny_params2();
-  p["backbone.layers.0.mixer.A_log"].shape = {8, 2};
-  p["backbone.layers.0.mixer.A_log"].bytes = f32_bytes(std::vector<float>(16, 0.5f));
+  p["backbone.layers.0.mixer.A_log"] = filled({8, 2});
   write_bytes(dir.file("model.safetensors"), safetensors_bytes(p));
   EXPECT_THAT(error_of([&] { Checkpoint c2(dir.str()); }),
               HasSubstr("tensor 'backbone.layers.0.mixer.A_log': shape [8, 2] disagrees with "
