@@ -13,9 +13,7 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
       noc2dram("noc2dram"),
       cfg_(cfg),
       window_(window),
-      latency_(cfg.latency_ns, sc_core::SC_NS),
-      bytes_done_sig_("dram_bytes_done", 0),
-      in_flight_sig_("dram_in_flight", 0) {
+      latency_(cfg.latency_ns, sc_core::SC_NS) {
   noc2dram.register_b_transport(this, &Dram::b_transport);
   // One process drives the signal (a signal has one driver).
   SC_METHOD(on_change);
@@ -67,21 +65,15 @@ void Dram::arbitrate() {
 
 void Dram::on_change() {
   // An event queue triggers once per delta for each notification due now.
-  if (start_q_.default_event().triggered()) ++in_flight_;
+  if (start_q_.default_event().triggered()) ++wave_.in_flight;
   if (end_q_.default_event().triggered()) {
-    --in_flight_;
-    bytes_done_ += ending_.top().second;  // the transfer ending now: the earliest
+    --wave_.in_flight;
+    wave_.bytes_done += ending_.top().second;  // the transfer ending now: the earliest
     ending_.pop();
   }
-  if (window_->active()) {
-    in_flight_sig_.write(in_flight_);
-    bytes_done_sig_.write(bytes_done_);
-  }
+  if (window_->active()) wave_.publish();
 }
 
-void Dram::trace(sc_core::sc_trace_file* tf) const {
-  sc_core::sc_trace(tf, in_flight_sig_, "dram.transactions_in_flight");
-  sc_core::sc_trace(tf, bytes_done_sig_, "dram.bytes_done");
-}
+void Dram::trace(sc_core::sc_trace_file* tf) const { wave_.trace(tf); }
 
 }  // namespace ssmsim

@@ -48,6 +48,25 @@ class ActiveSpan {
   bool open_ = false;
 };
 
+// The DRAM's traced signals, one definition for both models: transfers in
+// flight and the bytes whose transfer has completed (cumulative: its slope
+// is the bandwidth). The model changes the counters; its one signal-writing
+// method publishes them (a signal has one driver).
+struct DramWaveform {
+  int in_flight = 0;
+  uint64_t bytes_done = 0;
+  sc_core::sc_signal<uint64_t> bytes_done_sig{"dram_bytes_done", 0};
+  sc_core::sc_signal<int> in_flight_sig{"dram_in_flight", 0};
+  void publish() {
+    in_flight_sig.write(in_flight);
+    bytes_done_sig.write(bytes_done);
+  }
+  void trace(sc_core::sc_trace_file* tf) const {
+    sc_core::sc_trace(tf, in_flight_sig, "dram.transactions_in_flight");
+    sc_core::sc_trace(tf, bytes_done_sig, "dram.bytes_done");
+  }
+};
+
 struct DramStats {
   uint64_t read_bytes = 0, write_bytes = 0, accesses = 0, bursts = 0;
   // Bytes by what they were (weights, logits, spilled activations, state).
@@ -81,15 +100,11 @@ class Dram : public sc_core::sc_module {
   DramStats stats_;
   ChannelSchedule channel_;
   SameTimeArbiter arbiter_;
-  int in_flight_ = 0;
-  // VCD: bytes whose transfer has completed; the slope is the bandwidth.
-  uint64_t bytes_done_ = 0;
+  DramWaveform wave_;
   std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>,
                       std::greater<>>
       ending_;  // (completion time value, bytes), inside the VCD window
-  sc_core::sc_signal<uint64_t> bytes_done_sig_;
   sc_core::sc_event_queue start_q_, end_q_;
-  sc_core::sc_signal<int> in_flight_sig_;
 };
 
 }  // namespace ssmsim

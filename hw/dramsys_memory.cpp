@@ -247,9 +247,7 @@ DramsysMemory::DramsysMemory(sc_core::sc_module_name name, const DramConfig& cfg
       noc2dram("noc2dram"),
       setup_(dramsys_setup(cfg)),
       window_(window),
-      pool_(std::make_unique<Pool>()),
-      bytes_done_sig_("dram_bytes_done", 0),
-      in_flight_sig_("dram_in_flight", 0) {
+      pool_(std::make_unique<Pool>()) {
   noc2dram.register_b_transport(this, &DramsysMemory::b_transport);
   cout_buf_ = std::cout.rdbuf(banner_.rdbuf());
   try {
@@ -314,7 +312,7 @@ void DramsysMemory::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay)
     c.queue.push_back(p);
     c.queued.notify(sc_core::SC_ZERO_TIME);
   }
-  in_flight_ += static_cast<int>(t.left);
+  wave_.in_flight += static_cast<int>(t.left);
   stats_.accesses += 1;
   stats_.bursts += t.left;
   stats_.busy_time +=
@@ -356,8 +354,8 @@ tlm::tlm_sync_enum DramsysMemory::nb_transport_bw(int ch, tlm::tlm_generic_paylo
   if (phase == tlm::BEGIN_RESP) {
     Transfer* t = trans.get_extension<Pool::Owner>()->transfer;
     if (--t->left == 0) t->done.notify(delay);
-    --in_flight_;
-    bytes_done_ += setup_.txn_bytes;
+    --wave_.in_flight;
+    wave_.bytes_done += setup_.txn_bytes;
     if (window_ && window_->enabled) changed_.notify(delay);
     trans.release();
     phase = tlm::END_RESP;
@@ -382,15 +380,9 @@ double DramsysMemory::drampower_energy_pj() const {
 }
 
 void DramsysMemory::on_change() {
-  if (window_->active()) {
-    in_flight_sig_.write(in_flight_);
-    bytes_done_sig_.write(bytes_done_);
-  }
+  if (window_->active()) wave_.publish();
 }
 
-void DramsysMemory::trace(sc_core::sc_trace_file* tf) const {
-  sc_core::sc_trace(tf, in_flight_sig_, "dram.transactions_in_flight");
-  sc_core::sc_trace(tf, bytes_done_sig_, "dram.bytes_done");
-}
+void DramsysMemory::trace(sc_core::sc_trace_file* tf) const { wave_.trace(tf); }
 
 }  // namespace ssmsim

@@ -109,11 +109,8 @@ class DramsysMemory : public sc_core::sc_module {
   std::unique_ptr<Pool> pool_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::unique_ptr<::DRAMSys::DRAMSys> dramsys_;
-  int in_flight_ = 0;
-  uint64_t bytes_done_ = 0;  // VCD: bytes of completed transactions
-  sc_core::sc_signal<uint64_t> bytes_done_sig_;
+  DramWaveform wave_;  // in flight: 64-byte transactions
   sc_core::sc_event changed_;
-  sc_core::sc_signal<int> in_flight_sig_;
 };
 
 }  // namespace ssmsim
