@@ -25,6 +25,9 @@ struct ModelDims {
   // Mamba-2 (SSD): d_inner = n_heads x head_dim; B and C have n_groups
   // groups of d_state, head h reads group h / (n_heads / n_groups).
   int64_t n_heads = 0, head_dim = 0, n_groups = 0, chunk_size = 0;
+  // Mamba-2: delta = clamp(softplus(dt + dt_bias), lo, hi) (config
+  // time_step_limit; transformers' default (0, inf) clamps nothing).
+  double dt_limit_lo = 0, dt_limit_hi = 1e300;
   double rms_norm_eps = 1e-5;
   bool residual_in_fp32 = true;
   bool tie_word_embeddings = true;

@@ -51,6 +51,16 @@ ModelDims read_model_config(const std::string& path) {
     d.n_groups = cfg_int(j, path, "n_groups");
     d.chunk_size = cfg_int(j, path, "chunk_size");
     check_mamba2_dims(d, path + " (expand x hidden_size = d_inner)");
+    if (j.contains("time_step_limit")) {
+      const auto& lim = j["time_step_limit"];
+      if (!lim.is_array() || lim.size() != 2 || !lim[0].is_number() || !lim[1].is_number() ||
+          !(lim[0].get<double>() >= 0 && lim[1].get<double>() > lim[0].get<double>())) {
+        throw Error(path + ": key 'time_step_limit' = " + json_text(lim) +
+                    ", expected [lo, hi] with 0 <= lo < hi");
+      }
+      d.dt_limit_lo = lim[0].get<double>();
+      d.dt_limit_hi = lim[1].get<double>();
+    }
   } else {
     d.d_inner = cfg_int(j, path, "intermediate_size");
     d.dt_rank = cfg_int(j, path, "time_step_rank");

@@ -100,6 +100,22 @@ TEST(Checkpoint, Mamba2ConfigInconsistent) {
               HasSubstr("key 'model_type' = \"mamba3\", expected \"mamba\" or \"mamba2\""));
 }
 
+TEST(Checkpoint, Mamba2TimeStepLimit) {
+  TempDir dir;
+  auto cfg = nlohmann::json::parse(kConfig2);
+  cfg["time_step_limit"] = {0.001, 0.1};
+  write_bytes(dir.file("config.json"), cfg.dump());
+  write_bytes(dir.file("model.safetensors"), safetensors_bytes(tiny_params2()));
+  Checkpoint c(dir.str());
+  EXPECT_DOUBLE_EQ(c.dims().dt_limit_lo, 0.001);
+  EXPECT_DOUBLE_EQ(c.dims().dt_limit_hi, 0.1);
+  cfg["time_step_limit"] = {0.1, 0.001};
+  write_bytes(dir.file("config.json"), cfg.dump());
+  EXPECT_THAT(
+      error_of([&] { Checkpoint c2(dir.str()); }),
+      HasSubstr("key 'time_step_limit' = [0.1,0.001], expected [lo, hi] with 0 <= lo < hi"));
+}
+
 TEST(Checkpoint, SingleFileWithTiedHead) {
   TempDir dir;
   write_bytes(dir.file("config.json"), kConfig);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -149,5 +150,50 @@ struct TinyTrace2 {
   }
   std::string bytes() const { return safetensors_bytes(tensors(), metadata()); }
 };
+
+// A random but well-conditioned Mamba2ForCausalLM checkpoint in `dir`
+// (config.json, model.safetensors): d_model 8, 4 heads x 4, `groups` groups
+// of d_state 4, chunk 3, 2 layers, vocabulary 7.
+inline void write_random_mamba2(const std::string& dir, int64_t groups, uint32_t seed) {
+  const int64_t dm = 8, H = 4, P = 4, N = 4, D = H * P, V = 7, GN = groups * N;
+  nlohmann::json cfg = {{"model_type", "mamba2"},
+                        {"hidden_size", dm},
+                        {"expand", 2},
+                        {"num_heads", H},
+                        {"head_dim", P},
+                        {"n_groups", groups},
+                        {"state_size", N},
+                        {"chunk_size", 3},
+                        {"num_hidden_layers", 2},
+                        {"conv_kernel", 4},
+                        {"vocab_size", V},
+                        {"layer_norm_epsilon", 1e-5},
+                        {"tie_word_embeddings", true}};
+  std::ofstream(dir + "/config.json") << cfg.dump();
+  std::mt19937 rng(seed);
+  const auto t = [&](std::vector<int64_t> shape, float lo, float hi) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::uniform_real_distribution<float> u(lo, hi);
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& e : v) e = u(rng);
+    return RawTensor{"F32", shape, f32_bytes(v)};
+  };
+  std::map<std::string, RawTensor> p = {{"backbone.embeddings.weight", t({V, dm}, -1, 1)},
+                                        {"backbone.norm_f.weight", t({dm}, 0.8f, 1.2f)}};
+  for (int l = 0; l < 2; ++l) {
+    const std::string q = "backbone.layers." + std::to_string(l) + ".";
+    p[q + "norm.weight"] = t({dm}, 0.8f, 1.2f);
+    p[q + "mixer.in_proj.weight"] = t({2 * D + 2 * GN + H, dm}, -0.5f, 0.5f);
+    p[q + "mixer.conv1d.weight"] = t({D + 2 * GN, 1, 4}, -0.5f, 0.5f);
+    p[q + "mixer.conv1d.bias"] = t({D + 2 * GN}, -0.2f, 0.2f);
+    p[q + "mixer.dt_bias"] = t({H}, -2, 0);
+    p[q + "mixer.A_log"] = t({H}, 0, 1.5f);
+    p[q + "mixer.D"] = t({H}, 0.5f, 1.5f);
+    p[q + "mixer.norm.weight"] = t({D}, 0.8f, 1.2f);
+    p[q + "mixer.out_proj.weight"] = t({dm, D}, -0.5f, 0.5f);
+  }
+  write_bytes(dir + "/model.safetensors", safetensors_bytes(p));
+}
 
 }  // namespace ssmsim::test
