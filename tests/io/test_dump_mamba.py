@@ -13,6 +13,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 import dump_mamba as dm  # noqa: E402
 
+CFG2 = {"d_model": 4, "n_layer": 2, "d_inner": 8, "d_state": 2, "d_conv": 4, "n_heads": 2,
+        "head_dim": 4, "n_groups": 2, "chunk_size": 2, "vocab_size": 256, "eps": 1e-5,
+        "residual_in_fp32": True}
 CFG = {"d_model": 4, "n_layer": 2, "d_inner": 8, "d_state": 2, "d_conv": 4, "dt_rank": 1,
        "vocab_size": 256, "eps": 1e-5, "residual_in_fp32": True}
 
@@ -37,6 +40,15 @@ class Args(unittest.TestCase):
             self.assertIn(msg, str(e.exception))
         with self.assertRaises(dm.DumpError):
             dm.parse_args(["--model", "m", "--text", "t.csv", "--out", "o"])
+
+    def test_tensors_by_architecture(self):
+        # Before the model is read either architecture's names pass; then
+        # only the model's own.
+        self.assertEqual(dm.parse_tensors("ssm.x,norm.out"), ["ssm.x", "norm.out"])
+        self.assertEqual(dm.parse_tensors("all", "mamba2"), dm.ALL_TENSORS2 + dm.EXTRA_TENSORS)
+        with self.assertRaises(dm.DumpError) as e:
+            dm.parse_tensors("ssm.u", "mamba2")
+        self.assertIn("unknown ['ssm.u'] for a mamba2 model", str(e.exception))
 
     def test_tensor_subset_and_out_pattern(self):
         a = dm.parse_args(self.base("--tensors", "ssm.u, tokens"))
@@ -68,9 +80,13 @@ class Texts(unittest.TestCase):
 
 
 class Writer(unittest.TestCase):
-    def write_tiny(self, path):
-        layout = dm.trace_layout(CFG, 1, 3, "F32", dm.ALL_TENSORS + dm.EXTRA_TENSORS)
-        meta = dm.trace_metadata(CFG, "tiny", 1, 3, "F32", "bytes", "unit test")
+    def write_tiny(self, path, mamba2=False):
+        if mamba2:
+            layout = dm.trace_layout2(CFG2, 1, 3, "F32", dm.ALL_TENSORS2 + dm.EXTRA_TENSORS)
+            meta = dm.trace_metadata2(CFG2, "tiny2", 1, 3, "F32", "bytes", "unit test")
+        else:
+            layout = dm.trace_layout(CFG, 1, 3, "F32", dm.ALL_TENSORS + dm.EXTRA_TENSORS)
+            meta = dm.trace_metadata(CFG, "tiny", 1, 3, "F32", "bytes", "unit test")
         w = dm.TraceWriter(path, meta, layout)
         for name, dtype, shape in layout:
             n = 1
@@ -107,6 +123,13 @@ class Writer(unittest.TestCase):
             r = subprocess.run([binary, "inspect", "--trace", p], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("act.layers.1.ssm.u", r.stdout)
+            # A Mamba-2 layout: xBC is d_inner + 2 G N wide, dt one per head.
+            self.write_tiny(p + "2", mamba2=True)
+            r = subprocess.run([binary, "inspect", "--trace", p + "2"], capture_output=True,
+                               text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("act.layers.1.xBC", r.stdout)
+            self.assertIn("heads", r.stdout)
 
     def test_order_size_overwrite_and_abort(self):
         with tempfile.TemporaryDirectory() as d:
