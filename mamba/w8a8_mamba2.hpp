@@ -1,0 +1,155 @@
+// W8A8 for Mamba-2, as Quamba2 (Chiang et al., ICML 2025; code:
+// github.com/enyac-group/Quamba, quamba/qMamba2.py W8A8QMamba2,
+// quamba/modelutils_mamba.py run_quamba2_calibration, quamba/reorder_utils.py)
+// does it: INT8 weights (per tensor, round half to even); static INT8
+// activations: in_proj's input and its outputs z, x/B/C (the conv1d input,
+// one scale each) and dt; conv1d + SiLU with INT8 weights, whose outputs x
+// (the SSM input, through the swappable int8 / se / se-authors quantizer), B
+// and C are quantized; the SSD in fp32 from the dequantized inputs; the gated
+// RMSNorm on the INT8 gate; its output rotated by the Hadamard transform
+// and quantized for out_proj (weights W H^T); the SSM state stored INT8
+// after the prompt and after every decode step. Two scale schemes for x, B,
+// C and the state:
+//  - per-tensor (Quamba): one scale each; x and the state from the
+//    percentile observer (EMA), B and C from the running max;
+//  - Quamba2: x per (state group, head group, dim group), the groups found
+//    by Quamba2's sort-and-cluster (each head's channel statistics sorted,
+//    heads clustered by Ward agglomeration, the sorted positions by k-means;
+//    4 x 4 groups), scales from the running max of each group; B and C one
+//    scale per state group; the state per (group, head group, dim group,
+//    state index).
+// The residual stream, the RMSNorm statistics, the final norm and lm_head
+// stay fp32.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mamba/mamba2_forward.hpp"
+#include "numeric/metrics.hpp"
+#include "numeric/quantizer.hpp"
+
+namespace ssmsim {
+
+enum class ScaleScheme { kPerTensor, kQuamba2 };
+const char* scheme_name(ScaleScheme s);  // "per-tensor", "quamba2"
+ScaleScheme parse_scheme(const std::string& s, const std::string& what);
+
+// Quamba2's grouping of one layer's SSM input channels.
+struct Quamba2Groups {
+  int64_t head_groups = 0, dim_groups = 0;  // per state group
+  std::vector<int32_t> head_group;          // [H]: of head h, within its state group
+  std::vector<int32_t> dim_group;           // [H P]: of channel h P + p
+  // Quamba2's sort-and-cluster from per-channel statistics [H P] (the mean
+  // |x| per channel, its max over samples).
+  static Quamba2Groups cluster(const std::vector<float>& channel_stat, int64_t H, int64_t P,
+                               int64_t G, int64_t head_groups = 4, int64_t dim_groups = 4);
+  // Index of channel c's group: (g HG + head group) DG + dim group.
+  int64_t index(int64_t c, int64_t P, int64_t heads_per_group) const {
+    const int64_t h = c / P;
+    return ((h / heads_per_group) * head_groups + head_group[h]) * dim_groups + dim_group[c];
+  }
+};
+
+// Static scales of one layer (scale = amax / 127).
+struct Mamba2LayerScales {
+  float mixer_in = 1, z = 1, x_in = 1, B_in = 1, C_in = 1, dt = 1;  // in_proj in/outputs
+  float x = 1, B = 1, C = 1, state = 1;  // per-tensor scheme (x, state: percentile)
+  float y_had = 1;                       // out_proj input, H norm_out
+  Quamba2Groups groups;
+  std::vector<float> x_group;      // [G HG DG]
+  std::vector<float> B_group;      // [G]
+  std::vector<float> C_group;      // [G]
+  std::vector<float> state_group;  // [G HG DG N]
+};
+
+struct Mamba2Scales {
+  std::string model;
+  double percentile = 99.99;
+  int64_t samples = 0;
+  std::vector<Mamba2LayerScales> layers;
+  nlohmann::ordered_json to_json() const;
+  // Errors name the file and key path.
+  static Mamba2Scales from_json(const nlohmann::json& j, const std::string& where,
+                                const ModelDims& d);
+  static Mamba2Scales load(const std::string& path, const ModelDims& d);
+};
+
+// Quamba's and Quamba2's observers over token sequences run through the
+// fp32 Mamba-2 model, both schemes at once (one pass: Quamba2's clustering
+// pass and scale pass see the same data).
+class Mamba2ScaleCalibrator {
+ public:
+  Mamba2ScaleCalibrator(const Mamba2Weights& w, double percentile);
+  static constexpr int kSites = 11;  // Mamba2LayerScales' per-tensor members in order
+  struct LayerStats {
+    std::array<double, kSites> amax{};   // max |.|, or x and state: this sample's percentile
+    std::vector<float> ch_max, ch_mean;  // [D]: max |x|, mean |x| per channel
+    std::vector<float> bc_max;           // [2 G N]: max |B|, then max |C| per channel
+    std::vector<float> st_max;           // [H P N]: max |state| per element
+  };
+  using Sample = std::vector<LayerStats>;
+  // One sample's statistics (thread-safe), then folded in sample order.
+  Sample measure(const std::vector<int32_t>& tokens) const;
+  Sample measure(const std::vector<Mamba2Activations>& acts, int64_t tokens) const;
+  void fold(const Sample& s);
+  void observe_all(const std::vector<std::vector<int32_t>>& samples,
+                   const std::function<void(size_t done)>& progress = nullptr);
+  Mamba2Scales scales() const;
+
+ private:
+  LayerStats measure_layer(const Mamba2Activations& a, int64_t tokens) const;
+  const Mamba2Weights& w_;
+  double percentile_;
+  int64_t samples_ = 0;
+  Sample acc_;
+};
+
+struct Mamba2W8A8Options {
+  bool quantize_state = true;
+  quant::SoftEdgeParams se;
+};
+
+class W8A8Mamba2 {
+ public:
+  W8A8Mamba2(const Mamba2Weights& w, const Mamba2Scales& scales, const Mamba2W8A8Options& o = {});
+  // logits [L, vocab]; the pipeline's own per-layer values (dequantized) if
+  // asked. Tokens [0, prompt_tokens) are the prompt (chunked SSD), the rest
+  // decode steps (the recurrence); the state is stored INT8 after the
+  // prompt and after every step (-1: all prompt).
+  // ssm_in_err, if given, receives per layer the SSM-input quantizer's
+  // error against its own input in the pipeline (with its region mix).
+  std::vector<float> prefill(const std::vector<int32_t>& tokens, quant::QuantKind ssm_input,
+                             ScaleScheme scheme, std::vector<Mamba2Activations>* acts = nullptr,
+                             int64_t prompt_tokens = -1,
+                             std::vector<quant::ErrorStats>* ssm_in_err = nullptr) const;
+
+ private:
+  struct QTensor {
+    std::vector<int8_t> q;
+    std::vector<float> f;  // dequantized (conv1d)
+    float scale = 1;
+  };
+  struct Layer {
+    QTensor in_proj, conv, out_proj_had;
+    // Per scheme: the x scale of every channel [D], the channels of every x
+    // group, the state scale of every element [H P N].
+    std::array<std::vector<float>, 2> x_scale, state_scale;
+    std::array<std::vector<std::vector<int32_t>>, 2> x_members;
+  };
+  static QTensor make_weight(const std::vector<float>& w, bool keep_values);
+  const Mamba2Weights& w_;
+  Mamba2Scales scales_;
+  Mamba2W8A8Options o_;
+  std::vector<Layer> layers_;
+};
+
+// The per-layer tensors eval reports for Mamba-2, in order (the last is the
+// SSM state as stored after the last token).
+const std::vector<std::string>& mamba2_tensor_names();
+const std::vector<float>& mamba2_activation(const Mamba2Activations& a, size_t tensor);
+
+}  // namespace ssmsim
