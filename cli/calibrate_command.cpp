@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <fstream>
@@ -59,14 +60,34 @@ int calibrate_command(const Args& args) {
   }
   const CalibrateResult res = calibrate(req);
   if (progress) progress->finish();
+  const auto g = [](float v) { return fmt::format("{:.5g}", v); };
+  if (res.arch == ModelArch::kMamba2) {
+    // Per-tensor scales, and the range of each Quamba2 group scale.
+    TextTable t({"layer", "mixer_in", "z", "x_in", "B_in", "C_in", "dt", "x", "B", "C", "state",
+                 "y_had", "quamba2_groups", "quamba2_x_min..max"});
+    for (size_t l = 0; l < res.scales2.layers.size(); ++l) {
+      const Mamba2LayerScales& L = res.scales2.layers[l];
+      const auto [lo, hi] = std::minmax_element(L.x_group.begin(), L.x_group.end());
+      t.add({std::to_string(l), g(L.mixer_in), g(L.z), g(L.x_in), g(L.B_in), g(L.C_in), g(L.dt),
+             g(L.x), g(L.B), g(L.C), g(L.state), g(L.y_had),
+             fmt::format("{}x{}", L.groups.head_groups, L.groups.dim_groups),
+             g(*lo) + ".." + g(*hi)});
+    }
+    std::cout << fmt::format(
+                     "ssmsim calibrate: {} (Mamba-2) on {} samples ({} tokens), p{} for x and the "
+                     "state per tensor, Quamba2 groups by running max, in {:.1f} s\n\n",
+                     model, res.samples, res.tokens, num(percentile), res.wall_s)
+              << t.str();
+    write_file_atomic(out, json_text(res.scales2.to_json(), 2) + "\n");
+    std::cout << "\nwrote " << out << "\n";
+    return kExitOk;
+  }
   const QuantScales& s = res.scales;
   TextTable t({"layer", "mixer_in", "x", "z", "u", "dt_low", "B", "C", "y_had", "h"});
   for (size_t l = 0; l < s.layers.size(); ++l) {
     const LayerScales& L = s.layers[l];
-    t.add({std::to_string(l), fmt::format("{:.5g}", L.mixer_in), fmt::format("{:.5g}", L.x),
-           fmt::format("{:.5g}", L.z), fmt::format("{:.5g}", L.u), fmt::format("{:.5g}", L.dt_low),
-           fmt::format("{:.5g}", L.B), fmt::format("{:.5g}", L.C), fmt::format("{:.5g}", L.y_had),
-           fmt::format("{:.5g}", L.h)});
+    t.add({std::to_string(l), g(L.mixer_in), g(L.x), g(L.z), g(L.u), g(L.dt_low), g(L.B), g(L.C),
+           g(L.y_had), g(L.h)});
   }
   std::cout
       << fmt::format(

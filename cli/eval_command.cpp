@@ -20,7 +20,7 @@ int eval_command(const Args& args) {
   std::vector<std::string>&traces = req.traces, &calib = req.calib;
   double& percentile = req.percentile;
   int64_t& prompt_tokens = req.prompt_tokens;
-  std::string quantizer = "all", out = "out", pipeline = "w8a8";
+  std::string quantizer = "all", out = "out", pipeline = "w8a8", scheme = "all";
   bool force = false;
   po::options_description desc(
       "ssmsim eval: cost of quantization at the model's output, fp32 vs each SSM-input\n"
@@ -32,6 +32,9 @@ int eval_command(const Args& args) {
       "trace file(s) whose tokens are evaluated (required)")(
       "quantizer", po::value(&quantizer)->default_value(quantizer),
       "SSM-input quantizer: int8 | se | se-authors | all")(
+      "scheme", po::value(&scheme),
+      "Mamba-2: scales of x, B, C and the state: per-tensor (Quamba) | quamba2 (x per head x "
+      "dim group, B/C per state group) | all (default)")(
       "pipeline", po::value(&pipeline)->default_value(pipeline),
       "w8a8 (Quamba: INT8 weights and activations, Hadamard before out_proj) | ssm-input "
       "(only u quantized, the rest fp32)")(
@@ -67,12 +70,18 @@ int eval_command(const Args& args) {
                       : "--prompt-tokens = " + std::to_string(prompt_tokens) + ": expected >= 0");
   }
 
+  if (vm.count("scheme") && scheme != "all") {
+    req.schemes = {parse_scheme(scheme, "--scheme")};
+  } else if (vm.count("scheme")) {
+    req.schemes = {ScaleScheme::kPerTensor, ScaleScheme::kQuamba2};
+  }
   req.kinds = kinds;
   req.w8a8 = w8a8;
   const ojson options = {
       {"model", model},
       {"trace", traces},
       {"quantizer", quantizer},
+      {"scheme", vm.count("scheme") ? ojson(scheme) : ojson(nullptr)},
       {"percentile", percentile},
       {"calib", calib},
       {"out", out},

@@ -11,11 +11,16 @@
 namespace ssmsim {
 
 std::optional<double> logits_mismatch(const MambaWeights& w, const Trace& trace, int64_t tokens) {
+  return logits_mismatch([&](const std::vector<int32_t>& t) { return MambaForward(w).prefill(t); },
+                         trace, tokens);
+}
+
+std::optional<double> logits_mismatch(const LogitsFn& forward, const Trace& trace, int64_t tokens) {
   if (!trace.file().has("act.logits")) return std::nullopt;
   const int64_t L = std::min(tokens, trace.seq_len());
   const std::vector<int32_t> all = trace.tokens();
   const std::vector<int32_t> row(all.begin(), all.begin() + L);
-  const std::vector<float> got = MambaForward(w).prefill(row);
+  const std::vector<float> got = forward(row);
   const int64_t V = trace.dims().vocab_size;
   std::vector<float> want(static_cast<size_t>(L * V));
   trace.get("act.logits").to_float_finite(0, want.size(), want.data());  // row 0 comes first
@@ -30,7 +35,21 @@ std::optional<double> logits_mismatch(const MambaWeights& w, const Trace& trace,
 
 void check_checkpoint_matches(const MambaWeights& w, const std::string& model_dir,
                               const Trace& trace, bool allow) {
-  const std::optional<double> m = logits_mismatch(w, trace);
+  check_checkpoint_matches(
+      [&](const std::vector<int32_t>& t) { return MambaForward(w).prefill(t); }, model_dir, trace,
+      allow);
+}
+
+void check_checkpoint_matches(const Mamba2Weights& w, const std::string& model_dir,
+                              const Trace& trace, bool allow) {
+  check_checkpoint_matches(
+      [&](const std::vector<int32_t>& t) { return Mamba2Forward(w).prefill(t); }, model_dir, trace,
+      allow);
+}
+
+void check_checkpoint_matches(const LogitsFn& forward, const std::string& model_dir,
+                              const Trace& trace, bool allow) {
+  const std::optional<double> m = logits_mismatch(forward, trace);
   if (!m || *m < kMaxLogitsMismatch) return;
   const std::string what = fmt::format(
       "{}: this checkpoint's fp32 logits differ from {}'s act.logits by {:.3g} (relative RMS "

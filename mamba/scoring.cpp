@@ -1,34 +1,51 @@
 #include "mamba/scoring.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
 
 namespace ssmsim {
 
+namespace {
+
+// -log p(next) of one row, and its argmax.
+double row_nll(const float* row, int64_t V, int32_t next, int64_t* arg) {
+  double mx = row[0];
+  *arg = 0;
+  for (int64_t v = 1; v < V; ++v) {
+    if (row[v] > mx) mx = row[v], *arg = v;
+  }
+  double sum = 0;
+  for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - mx);
+  return -(static_cast<double>(row[next]) - mx - std::log(sum));
+}
+
+}  // namespace
+
 void score(const std::vector<float>& logits, const std::vector<int32_t>& tokens, int64_t V,
            const std::vector<float>* ref, Score& s) {
   const int64_t L = static_cast<int64_t>(tokens.size());
   for (int64_t t = 0; t + 1 < L; ++t) {
-    const float* row = logits.data() + t * V;
-    double mx = row[0];
-    int64_t arg = 0;
-    for (int64_t v = 1; v < V; ++v) {
-      if (row[v] > mx) mx = row[v], arg = v;
-    }
-    double sum = 0;
-    for (int64_t v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - mx);
-    s.nll += -(static_cast<double>(row[tokens[t + 1]]) - mx - std::log(sum));
+    int64_t arg = 0, rarg = 0;
+    const double nll = row_nll(logits.data() + t * V, V, tokens[t + 1], &arg);
+    s.nll += nll;
     ++s.predictions;
     if (ref) {
-      const float* rr = ref->data() + t * V;
-      int64_t rarg = 0;
-      for (int64_t v = 1; v < V; ++v) {
-        if (rr[v] > rr[rarg]) rarg = v;
-      }
+      // The paired per-token difference: its spread gives the noise of the
+      // cross-entropy difference.
+      const double d = nll - row_nll(ref->data() + t * V, V, tokens[t + 1], &rarg);
+      s.diff_sum += d;
+      s.diff_sq += d * d;
       s.agree += rarg == arg;
     }
   }
+}
+
+double Score::delta_ce_stderr() const {
+  if (predictions < 2) return 0.0;
+  const double n = static_cast<double>(predictions), m = diff_sum / n;
+  return std::sqrt(std::max(0.0, (diff_sq / n - m * m) / (n - 1)));
 }
 
 nlohmann::ordered_json score_json(const Score& s, bool with_agreement) {
@@ -39,6 +56,7 @@ nlohmann::ordered_json score_json(const Score& s, bool with_agreement) {
   j["perplexity"] = std::exp(s.ce());
   if (with_agreement) {
     j["top1_agreement"] = s.predictions ? static_cast<double>(s.agree) / s.predictions : 0.0;
+    j["delta_ce_stderr_nats"] = s.delta_ce_stderr();
   }
   return j;
 }

@@ -17,7 +17,13 @@ struct Score {
   double nll = 0;  // sum of -log p(next token), nats
   uint64_t predictions = 0;
   uint64_t agree = 0;  // argmax equal to the fp32 model's
+  // Per-token differences of -log p against the fp32 model (when scored
+  // with a reference): their sum and sum of squares.
+  double diff_sum = 0, diff_sq = 0;
   double ce() const { return predictions ? nll / static_cast<double>(predictions) : 0.0; }
+  // Standard error of the mean paired difference: the cross-entropy
+  // difference's noise from the finite number of predictions.
+  double delta_ce_stderr() const;
 };
 
 // Adds the next-token log-loss of logits [L, V] for tokens, and the argmax

@@ -467,6 +467,52 @@ Mamba2Scales Mamba2ScaleCalibrator::scales() const {
   return s;
 }
 
+namespace {
+
+// A quantizer over a set of columns of [L, width] rows with one scale, in
+// place.
+quant::ErrorStats quantize_columns(std::vector<float>& m, int64_t L, int64_t width,
+                                   const std::vector<int32_t>& cols, quant::QuantKind kind, float s,
+                                   const quant::SoftEdgeParams& se) {
+  thread_local std::vector<float> buf, qbuf;
+  const size_t n = cols.size();
+  buf.resize(static_cast<size_t>(L) * n);
+  qbuf.resize(buf.size());
+  for (int64_t t = 0; t < L; ++t) {
+    for (size_t j = 0; j < n; ++j) buf[t * n + j] = m[t * width + cols[j]];
+  }
+  const quant::ErrorStats e = quant::measure(kind, buf.data(), buf.size(), s, se, qbuf.data());
+  for (int64_t t = 0; t < L; ++t) {
+    for (size_t j = 0; j < n; ++j) m[t * width + cols[j]] = qbuf[t * n + j];
+  }
+  return e;
+}
+
+}  // namespace
+
+quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const ModelDims& d,
+                                     const Mamba2LayerScales& S, ScaleScheme scheme,
+                                     quant::QuantKind kind, const quant::SoftEdgeParams& se) {
+  const int64_t D = d.d_inner;
+  if (static_cast<int64_t>(x.size()) != L * D) throw Error("quantize_ssm_input: x is not [L, D]");
+  if (scheme == ScaleScheme::kPerTensor) {
+    thread_local std::vector<float> in;
+    in = x;  // measure() reads its input after writing its output
+    return quant::measure(kind, in.data(), in.size(), S.x, se, x.data());
+  }
+  // Quamba2: each group's channels (in any order: a layout question only).
+  std::vector<std::vector<int32_t>> members(S.x_group.size());
+  for (int64_t c = 0; c < D; ++c) {
+    members[S.groups.index(c, d.head_dim, d.n_heads / d.n_groups)].push_back(
+        static_cast<int32_t>(c));
+  }
+  quant::ErrorStats e;
+  for (size_t k = 0; k < members.size(); ++k) {
+    if (!members[k].empty()) e.merge(quantize_columns(x, L, D, members[k], kind, S.x_group[k], se));
+  }
+  return e;
+}
+
 W8A8Mamba2::QTensor W8A8Mamba2::make_weight(const std::vector<float>& w, bool keep_values) {
   QTensor t;
   float amax = 0;
@@ -505,17 +551,10 @@ W8A8Mamba2::W8A8Mamba2(const Mamba2Weights& w, const Mamba2Scales& scales,
     std::vector<float> wh = L.out_proj;
     for (int64_t r = 0; r < d.d_model; ++r) hadamard_transform(wh.data() + r * D, D);
     q.out_proj_had = make_weight(wh, false);
-    // Per scheme: every channel's x scale and every state element's scale.
-    const int64_t ng = d.n_groups * S.groups.head_groups * S.groups.dim_groups;
-    q.x_scale[0].assign(static_cast<size_t>(D), S.x);
+    // Per scheme: every state element's scale.
     q.state_scale[0].assign(static_cast<size_t>(D * N), S.state);
-    q.x_members[0].assign(1, std::vector<int32_t>(static_cast<size_t>(D)));
-    std::iota(q.x_members[0][0].begin(), q.x_members[0][0].end(), 0);
-    q.x_members[1].assign(static_cast<size_t>(ng), {});
     for (int64_t c = 0; c < D; ++c) {
       const int64_t k = S.groups.index(c, P, hpg);
-      q.x_scale[1].push_back(S.x_group[k]);
-      q.x_members[1][k].push_back(static_cast<int32_t>(c));
       for (int64_t n = 0; n < N; ++n) q.state_scale[1].push_back(S.state_group[k * N + n]);
     }
     layers_.push_back(std::move(q));
@@ -537,7 +576,7 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
   }
   const auto sz = [](int64_t n) { return static_cast<size_t>(n); };
   std::vector<float> resid(sz(L * dm)), proj(sz(L * R)), conv(sz(L * CD)), delta(sz(L * H)),
-      yh(sz(D)), buf, qbuf;
+      yh(sz(D));
   std::vector<int8_t> qin(sz(L * dm));
   std::vector<int32_t> qy(sz(L * D));
   for (int64_t t = 0; t < L; ++t) {
@@ -549,20 +588,9 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
       v[i] = quant::dequantize_int8(quant::quantize_int8(v[i], s, quant::Rounding::kHalfToEven), s);
     }
   };
-  // A quantizer over a set of columns of [L, width] rows, one scale.
   const auto columns = [&](std::vector<float>& m, int64_t width, const std::vector<int32_t>& cols,
-                           quant::QuantKind kind, float s) {
-    buf.resize(sz(L) * cols.size());
-    qbuf.resize(buf.size());
-    for (int64_t t = 0; t < L; ++t) {
-      for (size_t j = 0; j < cols.size(); ++j) buf[t * cols.size() + j] = m[t * width + cols[j]];
-    }
-    const quant::ErrorStats e = quant::measure(kind, buf.data(), buf.size(), s, o_.se, qbuf.data());
-    for (int64_t t = 0; t < L; ++t) {
-      for (size_t j = 0; j < cols.size(); ++j) m[t * width + cols[j]] = qbuf[t * cols.size() + j];
-    }
-    return e;
-  };
+                           quant::QuantKind kind,
+                           float s) { return quantize_columns(m, L, width, cols, kind, s, o_.se); };
   if (ssm_in_err) ssm_in_err->assign(sz(d.n_layer), {});
   std::vector<Mamba2Activations> out(sz(d.n_layer));
   for (int64_t l = 0; l < d.n_layer; ++l) {
@@ -612,13 +640,9 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
       std::copy_n(r + D, GN, a.B.begin() + t * GN);
       std::copy_n(r + D + GN, GN, a.C.begin() + t * GN);
     }
-    // The SSM input through the swappable quantizer, per scheme group.
-    for (size_t k = 0; k < Q.x_members[si].size(); ++k) {
-      if (Q.x_members[si][k].empty()) continue;
-      const float s = si ? S.x_group[k] : S.x;
-      const quant::ErrorStats e = columns(a.x, D, Q.x_members[si][k], ssm_input, s);
-      if (ssm_in_err) (*ssm_in_err)[sz(l)].merge(e);
-    }
+    // The SSM input through the swappable quantizer.
+    const quant::ErrorStats xe = quantize_ssm_input(a.x, L, d, S, scheme, ssm_input, o_.se);
+    if (ssm_in_err) (*ssm_in_err)[sz(l)] = xe;
     // B and C: INT8 (roundf, the conv kernel's epilogue) per tensor or per
     // state group.
     for (int64_t g = 0; g < (si ? G : 1); ++g) {

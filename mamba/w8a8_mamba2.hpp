@@ -113,6 +113,13 @@ struct Mamba2W8A8Options {
   quant::SoftEdgeParams se;
 };
 
+// The SSM input x [L, d_inner] of a layer through `kind`, in place, with the
+// scheme's scale(s): one for the tensor, or each channel its Quamba2 group's.
+// Returns the error against the input.
+quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const ModelDims& d,
+                                     const Mamba2LayerScales& S, ScaleScheme scheme,
+                                     quant::QuantKind kind, const quant::SoftEdgeParams& se = {});
+
 class W8A8Mamba2 {
  public:
   W8A8Mamba2(const Mamba2Weights& w, const Mamba2Scales& scales, const Mamba2W8A8Options& o = {});
@@ -135,10 +142,8 @@ class W8A8Mamba2 {
   };
   struct Layer {
     QTensor in_proj, conv, out_proj_had;
-    // Per scheme: the x scale of every channel [D], the channels of every x
-    // group, the state scale of every element [H P N].
-    std::array<std::vector<float>, 2> x_scale, state_scale;
-    std::array<std::vector<std::vector<int32_t>>, 2> x_members;
+    // Per scheme: the state scale of every element [H P N].
+    std::array<std::vector<float>, 2> state_scale;
   };
   static QTensor make_weight(const std::vector<float>& w, bool keep_values);
   const Mamba2Weights& w_;

@@ -42,11 +42,11 @@ std::vector<std::vector<int32_t>> text_samples(const std::string& path, int64_t 
 
 CalibrateResult calibrate(const CalibrateRequest& r) {
   const Checkpoint ckpt(r.model);
-  const MambaWeights w = load_weights(ckpt);
+  const ModelDims& dims = ckpt.dims();
   std::vector<std::vector<int32_t>> seqs;
   if (!r.text.empty()) {
-    if (w.dims.vocab_size != 256) {
-      throw Error(r.model + ": vocab_size " + std::to_string(w.dims.vocab_size) +
+    if (dims.vocab_size != 256) {
+      throw Error(r.model + ": vocab_size " + std::to_string(dims.vocab_size) +
                   ": --text needs a byte-level model (256); use --trace with dumped tokens");
     }
     seqs = text_samples(r.text, r.max_tokens);
@@ -63,16 +63,26 @@ CalibrateResult calibrate(const CalibrateRequest& r) {
   if (r.samples > 0 && static_cast<int64_t>(seqs.size()) > r.samples) seqs.resize(r.samples);
   if (seqs.empty()) throw Error("no calibration samples");
 
-  const auto t0 = std::chrono::steady_clock::now();
-  ScaleCalibrator cal(w, r.percentile);
   const size_t total = seqs.size();
-  cal.observe_all(
-      seqs, r.progress ? std::function<void(size_t)>([&](size_t done) { r.progress(done, total); })
-                       : nullptr);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto progress =
+      r.progress ? std::function<void(size_t)>([&](size_t done) { r.progress(done, total); })
+                 : nullptr;
   CalibrateResult res;
-  res.scales = cal.scales();
-  res.scales.model = w.dims.name;
+  res.arch = dims.arch;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (dims.mamba2()) {
+    const Mamba2Weights w = load_mamba2_weights(ckpt);
+    Mamba2ScaleCalibrator cal(w, r.percentile);
+    cal.observe_all(seqs, progress);
+    res.scales2 = cal.scales();
+  } else {
+    const MambaWeights w = load_weights(ckpt);
+    ScaleCalibrator cal(w, r.percentile);
+    cal.observe_all(seqs, progress);
+    res.scales = cal.scales();
+    res.scales.model = w.dims.name;
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.samples = static_cast<int64_t>(seqs.size());
   for (const auto& q : seqs) res.tokens += q.size();
   res.wall_s = wall;

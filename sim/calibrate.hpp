@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mamba/w8a8.hpp"
+#include "mamba/w8a8_mamba2.hpp"
 
 namespace ssmsim {
 
@@ -24,7 +25,9 @@ struct CalibrateRequest {
 };
 
 struct CalibrateResult {
-  QuantScales scales;
+  ModelArch arch = ModelArch::kMamba1;
+  QuantScales scales;    // Mamba-1
+  Mamba2Scales scales2;  // Mamba-2: both schemes' scales
   int64_t samples = 0;
   uint64_t tokens = 0;
   double wall_s = 0;  // the calibration itself, without loading
