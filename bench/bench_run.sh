@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
+machine_line
 n=${1:-5}
 trace=traces/default/mamba-bytes-a-sample0.safetensors
 out=$(mktemp -d)

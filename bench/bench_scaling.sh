@@ -6,10 +6,10 @@
 #   bench/bench_scaling.sh        (needs build/ssmsim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-isa=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx512_vnni|avx2|fma' | sort -u | tr '\n' ' ')
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; isa: $isa"
+machine_line
 printf '%-46s %10s %10s %16s\n' case wall_s peak_MiB switches_per_op
 run() {
   local name=$1; shift

@@ -6,9 +6,10 @@
 #   bench/bench_switches.sh        (needs build/ssmsim)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+machine_line
 printf '%-8s %-8s %10s %12s %14s %12s %10s\n' tiles tokens ops switches switches_per_op wall_s peak_MiB
 for tiles in 8 32 128 512 1024; do
   tokens=$((tiles * 64))

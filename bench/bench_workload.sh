@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
+machine_line
 n=${1:-5}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

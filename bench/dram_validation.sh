@@ -6,6 +6,8 @@
 # --full adds the 2.8B FP16 decode token (another ~8 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
+machine_line
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 trace=traces/default/mamba-bytes-a-sample0.safetensors

@@ -13,3 +13,11 @@ time_run() {
   MEDIAN_S=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (n + 1) / 2 ))p")
   CYCLES=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total']['cycles'])" "$out/run.json")
 }
+
+# One line saying where a benchmark ran: the CPU, its cores, and the vector
+# extensions the kernels dispatch to (machines of one kind differ).
+machine_line() {
+  local isa
+  isa=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx512_vnni|avx2|fma' | sort -u | tr '\n' ' ')
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; isa: ${isa:-baseline x86-64}"
+}
