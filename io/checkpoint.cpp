@@ -29,7 +29,8 @@ int64_t cfg_int(const nlohmann::json& j, const std::string& path, const char* ke
 }  // namespace
 
 ModelDims read_model_config(const std::string& path) {
-  const nlohmann::json j = read_json_file(path);
+  // Written by Python (transformers): Infinity may appear.
+  const nlohmann::json j = read_json_file(path, true);
   if (!j.is_object()) throw Error(path + ": expected a JSON object");
   ModelDims d;
   // transformers' MambaConfig (model_type "mamba") or Mamba2Config ("mamba2").

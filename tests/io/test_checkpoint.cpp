@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "common/json_file.hpp"
 #include "io/checkpoint.hpp"
 #include "tests/support/craft.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -109,11 +110,54 @@ TEST(Checkpoint, Mamba2TimeStepLimit) {
   Checkpoint c(dir.str());
   EXPECT_DOUBLE_EQ(c.dims().dt_limit_lo, 0.001);
   EXPECT_DOUBLE_EQ(c.dims().dt_limit_hi, 0.1);
+  // transformers writes its default (0.0, inf) as Python does: Infinity,
+  // not JSON; read as unbounded. Inside a string the word stays.
+  std::string text = cfg.dump();
+  text.replace(text.find("[0.001,0.1]"), 11, "[0.0, Infinity]");
+  text.insert(1, "\"_name_or_path\": \"Infinity NaN\", ");
+  write_bytes(dir.file("config.json"), text);
+  EXPECT_EQ(read_model_config(dir.file("config.json")).dt_limit_hi, 1e308);
+  EXPECT_EQ(read_json_file(dir.file("config.json"), true)["_name_or_path"], "Infinity NaN");
   cfg["time_step_limit"] = {0.1, 0.001};
   write_bytes(dir.file("config.json"), cfg.dump());
   EXPECT_THAT(
       error_of([&] { Checkpoint c2(dir.str()); }),
       HasSubstr("key 'time_step_limit' = [0.1,0.001], expected [lo, hi] with 0 <= lo < hi"));
+}
+
+TEST(Checkpoint, Mamba2ShardedAndCodestralShapedConfig) {
+  TempDir dir;
+  write_bytes(dir.file("config.json"), kConfig2);
+  std::map<std::string, RawTensor> s1, s2;
+  nlohmann::json map;
+  bool first = true;
+  for (auto& [k, v] : tiny_params2()) {
+    (first ? s1 : s2)[k] = v;
+    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    first = !first;
+  }
+  write_bytes(dir.file("model-00001-of-00002.safetensors"), safetensors_bytes(s1));
+  write_bytes(dir.file("model-00002-of-00002.safetensors"), safetensors_bytes(s2));
+  write_bytes(dir.file("model.safetensors.index.json"),
+              nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+  const Checkpoint c(dir.str());
+  EXPECT_EQ(c.shard_count(), 2u);
+  EXPECT_EQ(c.layer(0, "mixer.in_proj.weight").shape, (std::vector<int64_t>{26, 4}));
+  // A config modelled on mistralai/Mamba-Codestral-7B-v0.1's (8 groups,
+  // untied head, transformers' Infinity): the dimensions it implies.
+  write_bytes(dir.file("config.json"), R"({"architectures": ["Mamba2ForCausalLM"],
+    "chunk_size": 256, "conv_kernel": 4, "expand": 2, "head_dim": 64, "hidden_act": "silu",
+    "hidden_size": 4096, "layer_norm_epsilon": 1e-05, "model_type": "mamba2", "n_groups": 8,
+    "norm_before_gate": false, "num_heads": 128, "num_hidden_layers": 64,
+    "residual_in_fp32": true, "rms_norm": true, "state_size": 128, "tie_word_embeddings": false,
+    "time_step_limit": [0.0, Infinity], "time_step_rank": 256, "torch_dtype": "bfloat16",
+    "use_bias": false, "use_conv_bias": true, "vocab_size": 32768})");
+  const ModelDims d = read_model_config(dir.file("config.json"));
+  EXPECT_EQ(d.d_inner, 8192);
+  EXPECT_EQ(d.n_groups, 8);
+  EXPECT_EQ(d.conv_dim(), 8192 + 2 * 8 * 128);
+  EXPECT_FALSE(d.tie_word_embeddings);
+  EXPECT_EQ(d.dt_limit_hi, 1e308);
 }
 
 TEST(Checkpoint, SingleFileWithTiedHead) {
