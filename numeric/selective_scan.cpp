@@ -75,6 +75,19 @@ float exp_fixed(float x) {
   return v[0];
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) void exp_fixed_n(const float* in,
+                                                                              float* out,
+                                                                              int64_t n) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) store16(out + i, exp16(load16(in + i)));
+  if (i == n) return;
+  float buf[kLanes] = {};
+  std::copy(in + i, in + n, buf);
+  const v16f e = exp16(load16(buf));
+  store16(buf, e);
+  std::copy(buf, buf + (n - i), out + i);
+}
+
 std::vector<float> scan_a_from_a_log(const std::vector<float>& a_log, int64_t D, int64_t N) {
   std::vector<float> at(a_log.size());
   for (int64_t c = 0; c < D; ++c) {

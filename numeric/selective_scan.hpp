@@ -19,6 +19,8 @@ inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 // degree-5 polynomial, scaling by two exact powers of two), so every lane
 // of every vector width gives the same bits on any x86-64.
 float exp_fixed(float x);
+// out[i] = exp_fixed(in[i]) for i < n, 16 at a time (the same bits).
+void exp_fixed_n(const float* in, float* out, int64_t n);
 
 // The scan's A from the checkpoint's A_log [d_inner, d_state]: -exp(A_log),
 // transposed to [d_state, d_inner] (the scan vectorises over channels).

@@ -14,7 +14,7 @@ void ssd_chunked(const float* x, const float* delta, const float* A, const float
   const int64_t H = s.heads, P = s.head_dim, G = s.groups, N = s.d_state, W = s.width(),
                 hpg = H / G;
   // Per-thread scratch, reused (calibration runs many sequences).
-  thread_local std::vector<float> Cc, Bc, Bt, CB, acum, M, xt, Y, Yoff, xw;
+  thread_local std::vector<float> Cc, Bc, Bt, CB, acum, M, xt, Y, Yoff, xw, diff, wdec;
   const auto fit = [](std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); };
   for (int64_t c0 = 0; c0 < L; c0 += chunk) {
     const int64_t T = std::min(chunk, L - c0);
@@ -28,6 +28,8 @@ void ssd_chunked(const float* x, const float* delta, const float* A, const float
     fit(Y, T * P);
     fit(Yoff, T * P);
     fit(xw, P * T);
+    fit(diff, T);
+    fit(wdec, T);
     for (int64_t g = 0; g < G; ++g) {
       // The group's C and B [T, N] and B^T [N, T]; CB[t, s] = C_t . B_s (one per
       // group, shared by its heads).
@@ -63,8 +65,9 @@ void ssd_chunked(const float* x, const float* delta, const float* A, const float
         // Yoff[t, p] = exp(acum_t) sum_n C_t[n] S[p, n].
         float* S = state + h * P * N;
         gemm_f32(Cc.data(), T, N, S, P, Yoff.data());
+        exp_fixed_n(acum.data(), diff.data(), T);  // exp(acum_t)
         for (int64_t t = 0; t < T; ++t) {
-          const float e = exp_fixed(acum[t]);
+          const float e = diff[t];
           float* yr = y + (c0 + t) * W + h * P;
           const float* xr = x + (c0 + t) * W + h * P;
           for (int64_t p = 0; p < P; ++p) {
@@ -74,10 +77,11 @@ void ssd_chunked(const float* x, const float* delta, const float* A, const float
         // The chunk's state: S <- exp(acum_T) S + sum_s exp(acum_T - acum_s)
         // delta_s x_s (x) B_s, the sum as X_w^T B (X_w [P, T]).
         const float last = acum[T - 1];
+        for (int64_t t = 0; t < T; ++t) diff[t] = last - acum[t];
+        exp_fixed_n(diff.data(), wdec.data(), T);
+        for (int64_t t = 0; t < T; ++t) wdec[t] *= delta[(c0 + t) * H + h];
         for (int64_t p = 0; p < P; ++p) {
-          for (int64_t t = 0; t < T; ++t) {
-            xw[p * T + t] = xt[p * T + t] * (exp_fixed(last - acum[t]) * delta[(c0 + t) * H + h]);
-          }
+          for (int64_t t = 0; t < T; ++t) xw[p * T + t] = xt[p * T + t] * wdec[t];
         }
         fit(Yoff, P * N);  // reused as the chunk's new contribution [P, N]
         gemm_f32(xw.data(), P, T, Bt.data(), N, Yoff.data());
