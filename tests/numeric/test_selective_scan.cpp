@@ -137,3 +137,14 @@ TEST(SelectiveScan, EveryChannelIsTheScalarDefinition) {
     }
   }
 }
+
+TEST(ExpFixed, ArrayFormGivesTheScalarBits) {
+  // Every length from 0 to 40 (full blocks and tails), values across the
+  // range including underflow.
+  for (int n = 0; n <= 40; ++n) {
+    std::vector<float> in(static_cast<size_t>(n)), out(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) in[i] = -110.0f + 5.3f * static_cast<float>(i);
+    exp_fixed_n(in.data(), out.data(), n);
+    for (int i = 0; i < n; ++i) ASSERT_EQ(out[i], exp_fixed(in[i])) << n << " " << i;
+  }
+}
