@@ -6,7 +6,10 @@
 //
 // The table is a sorted vector of integer times (SystemC time units): most
 // reservations land at its end and expired ones leave from its front, so a
-// reservation allocates nothing in the steady state.
+// reservation allocates nothing in the steady state. Intervals that touch
+// are kept as one (the busy time is the same), so a stream of back-to-back
+// transfers reserved ahead is one interval for a later request to skip, not
+// one per transfer.
 #pragma once
 
 #include <algorithm>
@@ -40,10 +43,24 @@ class ChannelSchedule {
       if (it->second > start) start = it->second;
     }
     if (duration > 0) {
-      // After any interval with the same start, as a multimap inserts.
-      const auto at = std::upper_bound(busy_.begin() + static_cast<std::ptrdiff_t>(head_),
-                                       busy_.end(), start, by_start);
-      busy_.insert(at, Interval(start, start + duration));
+      const uint64_t end = start + duration;
+      auto at = std::upper_bound(busy_.begin() + static_cast<std::ptrdiff_t>(head_), busy_.end(),
+                                 start, by_start);
+      // The gap [start, end) is free: join the interval ending at start and
+      // the one starting at end, if any.
+      const bool join_prev =
+          at != busy_.begin() + static_cast<std::ptrdiff_t>(head_) && std::prev(at)->second == start;
+      const bool join_next = at != busy_.end() && at->first == end;
+      if (join_prev && join_next) {
+        std::prev(at)->second = at->second;
+        busy_.erase(at);
+      } else if (join_prev) {
+        std::prev(at)->second = end;
+      } else if (join_next) {
+        at->first = start;
+      } else {
+        busy_.insert(at, Interval(start, end));
+      }
     }
     return start;
   }

@@ -24,11 +24,16 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
   dont_initialize();
 }
 
-sc_time Dram::transfer_time(uint64_t bytes, bool read) const {
+sc_time Dram::transfer_time(uint64_t bytes, bool read) {
+  // Transfers come in few sizes (weight strips, tiles): the last time per
+  // direction is reused, the same value as computing it again.
+  TimeCache& c = transfer_cache_[read ? 1 : 0];
+  if (c.bytes == bytes && c.valid) return c.time;
   const uint64_t bursts = (bytes + cfg_.burst_bytes - 1) / cfg_.burst_bytes;
   // GB/s is bytes per ns; a stream gets its measured share of the peak.
   const double gbps = cfg_.bandwidth_gbps * (read ? cfg_.read_efficiency : cfg_.write_efficiency);
-  return sc_time(static_cast<double>(bursts * cfg_.burst_bytes) / gbps, sc_core::SC_NS);
+  c = {bytes, sc_time(static_cast<double>(bursts * cfg_.burst_bytes) / gbps, sc_core::SC_NS), true};
+  return c.time;
 }
 
 void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {

@@ -84,7 +84,7 @@ class Dram : public sc_core::sc_module {
   const DramStats& stats() const { return stats_; }
   void trace(sc_core::sc_trace_file* tf) const;
   // Transfer time of `bytes` (burst-rounded), without the latency.
-  sc_core::sc_time transfer_time(uint64_t bytes, bool read) const;
+  sc_core::sc_time transfer_time(uint64_t bytes, bool read);
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -105,6 +105,12 @@ class Dram : public sc_core::sc_module {
                       std::greater<>>
       ending_;  // (completion time value, bytes), inside the VCD window
   sc_core::sc_event_queue start_q_, end_q_;
+  struct TimeCache {
+    uint64_t bytes = 0;
+    sc_core::sc_time time;
+    bool valid = false;
+  };
+  std::array<TimeCache, 2> transfer_cache_;  // write, read
 };
 
 }  // namespace ssmsim

@@ -97,7 +97,6 @@ void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantize
 sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   const auto E = static_cast<size_t>(d.elements);
   const sc_time in_ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
-  special_.assign(E, 0);
   element_regions_.resize(E);
   const QuantRegions q = datapath_.quantize(d, element_regions_.data());
   using Source = QuantRegions::Source;
@@ -105,8 +104,14 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
     for (int r = 0; r < quant::kSeRegionCount; ++r) regions_[r] += q.counts[static_cast<size_t>(r)];
     touch_signals();
   }
-  if (q.source == Source::kElements && cfg_.multicycle && kind_ != quant::QuantKind::kInt8) {
+  // Only the multicycle stage on real elements looks at them one by one
+  // (timing-only runs have millions per operation: no per-element pass).
+  const bool per_element =
+      q.source == Source::kElements && cfg_.multicycle && kind_ != quant::QuantKind::kInt8;
+  special_.clear();
+  if (per_element) {
     // Special elements: SE flag set (small, large, saturated) or outliers.
+    special_.resize(E);
     const bool flagged = cfg_.multicycle_regions == MulticycleRegions::kFlagged;
     for (size_t i = 0; i < E; ++i) {
       const auto r = static_cast<quant::SeRegion>(element_regions_[i]);
@@ -119,7 +124,7 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   const uint64_t extra =
       q.source == Source::kRates
           ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, q.rates))
-          : multicycle_extra(cfg_, special_);
+          : multicycle_extra(cfg_, special_);  // none special without per-element data: 0
   const uint64_t lat = latency(cfg_);
   // SE words: 8 bits + flag; INT8 for x_proj.
   const bool se = kind_ != quant::QuantKind::kInt8;

@@ -40,6 +40,11 @@ snap run_28b_cloud run --workload mamba-2.8b --arch cloud --set workload.prefill
   --set workload.decode_tokens=8
 snap run_fp16 run --workload mamba-370m --arch edge --set precision=fp16 \
   --set quantizer.multicycle=true
+snap run_multicycle run --trace "$trace" --set quantizer.multicycle=true --tokens 64
+snap run_multicycle_rates run --workload mamba-130m --set quantizer.multicycle=true \
+  --set workload.prefill_tokens=128 --set workload.decode_tokens=4
+snap eval_m2 eval --model traces/default/mamba2-bytes-a \
+  --trace traces/default/mamba2-bytes-a-sample0.safetensors --prompt-tokens 200
 snap quant quant --trace "$trace"
 snap eval eval --model "$model" --trace "$trace"
 snap eval_gen eval --model "$model" --trace "$trace" --prompt-tokens 200 --quantizer se
