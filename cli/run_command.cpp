@@ -21,7 +21,7 @@ namespace ssmsim {
 namespace {
 
 struct RunOptions {
-  std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window;
+  std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window, timeline;
   std::string out = "out", pipeline = "trace", scales;
   int64_t tokens = 0;
   double percentile = 99.99;
@@ -66,6 +66,9 @@ int run_command(const Args& args) {
       "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
       "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
       "vcd-window", po::value(&o.vcd_window), "START_NS:END_NS: signals change only inside")(
+      "timeline", po::value(&o.timeline),
+      "write a Chrome/Perfetto trace-event timeline to this file (ui.perfetto.dev): a track "
+      "per unit, a slice per operation, DRAM bandwidth and queue-depth counters")(
       "out", po::value(&o.out)->default_value(o.out),
       "output folder for run.json, run.csv, run.config.json")(
       "allow-mismatch", po::bool_switch(&o.allow_mismatch),
@@ -126,20 +129,25 @@ int run_command(const Args& args) {
   req.vcd = o.vcd;
   req.allow_mismatch = o.allow_mismatch;
   req.vcd_window = o.vcd_window;
+  req.timeline = o.timeline;
   // Outputs are checked (and their folders made) before any work; --force
   // replaces the folder's run results as a set, so no earlier run's
   // waveform or workload stays beside the new results.
-  std::vector<std::string> stale = {"run.workload.json", "run.vcd"};
-  if (!o.vcd.empty() &&
-      fs::path(o.vcd).lexically_normal() == (fs::path(o.out) / "run.vcd").lexically_normal()) {
-    stale.pop_back();
-  }
-  if (workload) stale.erase(stale.begin());
+  std::vector<std::string> stale;
+  if (!workload) stale.push_back("run.workload.json");
+  const auto in_out = [&](const std::string& file, const char* name) {
+    return !file.empty() &&
+           fs::path(file).lexically_normal() == (fs::path(o.out) / name).lexically_normal();
+  };
+  if (!in_out(o.vcd, "run.vcd")) stale.push_back("run.vcd");
+  if (!in_out(o.timeline, "run.trace.json")) stale.push_back("run.trace.json");
   prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);
   if (!o.vcd.empty()) prepare_output_file(o.vcd, o.force);
+  if (!o.timeline.empty()) prepare_output_file(o.timeline, o.force);
   const RunResult result = simulate(req);
   write_run_report(result, o.out);
   if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
+  if (!o.timeline.empty()) std::cout << "wrote " << o.timeline << "\n";
   return kExitOk;
 }
 

@@ -101,6 +101,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.op = d->op;
   rec.layer = d->layer;
   rec.tile = d->tile;
+  rec.decode = d->decode;
   rec.M = d->m;
   rec.N = d->n;
   rec.K = d->k;

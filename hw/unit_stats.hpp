@@ -25,6 +25,7 @@ struct OpRecord {
   Op op = Op::kRmsNorm;
   int64_t layer = 0;
   int64_t tile = 0;
+  bool decode = false;          // a decode step's operation (else prefill's)
   int64_t M = 0, N = 0, K = 0;  // GEMM shape (0 for other units)
   uint64_t start_cycle = 0, end_cycle = 0;
   uint64_t busy_cycles = 0, stall_cycles = 0;  // stall: holding the unit, waiting for memory

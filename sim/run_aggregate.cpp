@@ -82,4 +82,18 @@ Attribution RunAggregate::attribute(uint64_t total_cycles) const {
   return a;
 }
 
+GemmBound gemm_bound(const GemmOpRecord& g, const ArchConfig& a, double period_ns) {
+  const double dram = static_cast<double>(g.dram_bytes) / (a.dram.bandwidth_gbps * period_ns);
+  const double sram =
+      static_cast<double>(g.sram_bytes) / static_cast<double>(a.sram.ports * a.sram.port_bytes);
+  const auto compute = static_cast<double>(g.compute_cycles);
+  const double most = std::max({compute, dram, sram});
+  const auto took = static_cast<double>(g.end_cycle - g.start_cycle);
+  const char* b = took > 1.5 * most ? "latency"
+                  : most == compute ? "compute"
+                  : most == dram    ? "dram"
+                                    : "sram";
+  return {b, dram, sram};
+}
+
 }  // namespace ssmsim

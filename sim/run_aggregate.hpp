@@ -44,6 +44,15 @@ struct GemmOpRecord {
   uint8_t mapping;                  // GemmMapping
 };
 
+// What bounds a GEMM: the largest of its compute cycles and the cycles its
+// DRAM and SRAM bytes take at full bandwidth; if it took more than 1.5x
+// that, the rest went to waiting (DRAM latency, contention, dependencies).
+struct GemmBound {
+  const char* bound;
+  double dram_cycles, sram_cycles;
+};
+GemmBound gemm_bound(const GemmOpRecord& g, const ArchConfig& a, double period_ns);
+
 // Every cycle of the run given to one operation, so that layers and units
 // add up to the total (a layer's span overlaps other layers' in a pipelined
 // prefill): of the operations running in a cycle, the one of the oldest

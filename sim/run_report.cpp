@@ -60,28 +60,6 @@ ojson agg_json(const Agg& a, uint64_t total_cycles) {
   return j;
 }
 
-// What bounds a GEMM: the largest of its compute cycles and the cycles its
-// DRAM and SRAM bytes take at full bandwidth; if it took more than 1.5x
-// that, the rest went to waiting (DRAM latency, contention, dependencies).
-struct GemmBound {
-  const char* bound;
-  double dram_cycles, sram_cycles;
-};
-
-GemmBound gemm_bound(const GemmOpRecord& g, const ArchConfig& a, double period_ns) {
-  const double dram = static_cast<double>(g.dram_bytes) / (a.dram.bandwidth_gbps * period_ns);
-  const double sram =
-      static_cast<double>(g.sram_bytes) / static_cast<double>(a.sram.ports * a.sram.port_bytes);
-  const auto compute = static_cast<double>(g.compute_cycles);
-  const double most = std::max({compute, dram, sram});
-  const auto took = static_cast<double>(g.end_cycle - g.start_cycle);
-  const char* b = took > 1.5 * most ? "latency"
-                  : most == compute ? "compute"
-                  : most == dram    ? "dram"
-                                    : "sram";
-  return {b, dram, sram};
-}
-
 // One gemm_ops entry, as nlohmann's dump(2) writes it inside run.json's
 // array (8 spaces before a key); written directly, so run.json streams
 // without a JSON tree of every GEMM.

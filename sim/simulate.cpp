@@ -15,6 +15,7 @@
 #include "mamba/w8a8.hpp"
 #include "numeric/hadamard.hpp"
 #include "sim/report.hpp"
+#include "sim/timeline.hpp"
 
 namespace ssmsim {
 
@@ -165,7 +166,11 @@ RunResult simulate(const RunRequest& r) {
   // cycle in creation order, and the reports' figures depend on that order.
   Controller controller("controller", arch, plan);
   RunAggregate ops(arch, d.n_layer);
-  Accelerator acc("accelerator", arch, trace_data ? *trace_data : *datapath, &window, &ops);
+  std::unique_ptr<TimelineWriter> timeline;
+  if (!r.timeline.empty())
+    timeline = std::make_unique<TimelineWriter>(r.timeline, ops, arch, d.n_layer);
+  Accelerator acc("accelerator", arch, trace_data ? *trace_data : *datapath, &window,
+                  timeline ? static_cast<OpSink*>(timeline.get()) : &ops);
   acc.bind_driver(controller.sockets());
   if (window.enabled) {
     std::string base = r.vcd;
@@ -185,6 +190,10 @@ RunResult simulate(const RunRequest& r) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (!controller.error().empty()) throw Error(controller.error());
   if (!controller.finished()) throw Error("internal: the simulation stopped before the run ended");
+  if (timeline) {
+    timeline->finish(static_cast<uint64_t>(
+        controller.finish_time() / sc_core::sc_time(arch.clock_period_ns(), sc_core::SC_NS)));
+  }
 
   if (w8a8) {
     // The fp32 reference on the same tokens, and the figures eval reports.

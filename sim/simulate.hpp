@@ -36,6 +36,7 @@ struct RunRequest {
   bool allow_mismatch = false;  // a checkpoint whose logits differ from the trace's: warn only
   std::string vcd;              // waveform file ("": none)
   std::string vcd_window;       // "START_NS:END_NS" ("": the whole run)
+  std::string timeline;         // Chrome/Perfetto trace-event file ("": none)
 };
 
 // run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.

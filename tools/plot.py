@@ -10,6 +10,10 @@
       achieved GMAC/s, under the compute roof (rows x cols x clock) and the DRAM
       roof (bandwidth x intensity); operations with no DRAM bytes (resident
       weights, inputs in SRAM) sit at the right edge
+  plot.py timeline FILE.trace.json [--from-us A] [--to-us B] [-o FILE.png]
+      a run --timeline file drawn as Perfetto shows it: a track per unit with
+      its operations as bars (colour by operation), the DRAM bandwidth counter
+      below
   plot.py sweep DIR/sweep.csv [--x COL] [--y COL] [--color COL] [--maximize-y] [-o FILE.png]
       one point per configuration, the Pareto front (lower x, lower y; or higher y) marked
 
@@ -220,16 +224,60 @@ def sweep(args):
          args.force)
 
 
+def timeline(args):
+    try:
+        with open(args.input) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        fail(f"{args.input}: {e}")
+    if "traceEvents" not in doc or "ssmsim" not in doc:
+        fail(f"{args.input}: expected a `ssmsim run --timeline` file")
+    ev = doc["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in ev
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    lo = args.from_us if args.from_us is not None else 0.0
+    hi = args.to_us if args.to_us is not None else float("inf")
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 5), sharex=True,
+                                  gridspec_kw={"height_ratios": [3, 1]})
+    ops = sorted({e["name"] for e in ev if e["ph"] == "X"})
+    cmap = plt.get_cmap("tab20")
+    colour = {o: cmap(i % 20) for i, o in enumerate(ops)}
+    order = [t for t in sorted(names)]
+    for e in ev:
+        if e["ph"] != "X" or e["ts"] + e["dur"] < lo or e["ts"] > hi:
+            continue
+        row = order.index(e["tid"])
+        ax.broken_barh([(e["ts"], e["dur"])], (row - 0.4, 0.8), color=colour[e["name"]])
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([UNIT_LABEL.get(names[t], names[t]) for t in order])
+    ax.invert_yaxis()
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colour[o]) for o in ops], labels=ops,
+              fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(f"{os.path.basename(args.input)}: {doc['ssmsim']['slices']} operations")
+    pts = [(e["ts"], e["args"]["GB/s"]) for e in ev
+           if e["ph"] == "C" and e["name"] == "dram_gbps" and lo <= e["ts"] <= hi]
+    if pts:
+        ax2.step([p[0] for p in pts], [p[1] for p in pts], where="post", color="tab:gray")
+    ax2.set_ylabel("DRAM GB/s")
+    ax2.set_xlabel("time (us)")
+    if args.to_us is not None or args.from_us is not None:
+        ax2.set_xlim(lo, hi if hi != float("inf") else None)
+    save(fig, args.output or os.path.splitext(args.input)[0] + ".png", args.force)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="what", required=True)
-    for name in ("breakdown", "regions", "roofline", "sweep"):
+    for name in ("breakdown", "regions", "roofline", "sweep", "timeline"):
         s = sub.add_parser(name)
         s.add_argument("input")
         s.add_argument("-o", "--output")
         s.add_argument("--force", action="store_true")
         if name == "roofline":
             s.add_argument("--title")
+        if name == "timeline":
+            s.add_argument("--from-us", type=float)
+            s.add_argument("--to-us", type=float)
         if name == "sweep":
             s.add_argument("--x", default="latency_ns")
             s.add_argument("--y", default="energy_pj")
@@ -241,7 +289,7 @@ def main():
             s.add_argument("--title")
     args = p.parse_args()
     {"breakdown": breakdown, "regions": regions, "roofline": roofline,
-     "sweep": sweep}[args.what](args)
+     "sweep": sweep, "timeline": timeline}[args.what](args)
 
 
 if __name__ == "__main__":

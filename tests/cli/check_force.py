@@ -3,9 +3,9 @@
 
   check_force.py SSMSIM TRACE OUTDIR
 
-A trace run with a VCD in OUTDIR, then a workload run, then a trace run
+A trace run with a VCD and a timeline in OUTDIR, then a workload run, then a trace run
 with --force and no VCD into the same folder: after each, the folder holds
-exactly that run's files (no earlier run.vcd or run.workload.json).
+exactly that run's files (no earlier run.vcd, run.trace.json or run.workload.json).
 """
 import os
 import shutil
@@ -25,8 +25,10 @@ def files(d):
 def main(argv):
     exe, trace, out = argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
-    run(exe, "--trace", trace, "--tokens", "16", "--out", out, "--vcd", os.path.join(out, "run.vcd"))
-    assert files(out) == ["run.config.json", "run.csv", "run.json", "run.vcd"], files(out)
+    run(exe, "--trace", trace, "--tokens", "16", "--out", out, "--vcd", os.path.join(out, "run.vcd"),
+        "--timeline", os.path.join(out, "run.trace.json"))
+    assert files(out) == ["run.config.json", "run.csv", "run.json", "run.trace.json",
+                          "run.vcd"], files(out)
     run(exe, "--workload", "mamba-130m", "--set", "workload.prefill_tokens=64",
         "--set", "workload.decode_tokens=0", "--out", out, "--force")
     assert files(out) == ["run.config.json", "run.csv", "run.json", "run.workload.json"], files(out)
