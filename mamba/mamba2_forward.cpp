@@ -127,30 +127,10 @@ std::vector<float> Mamba2Forward::prefill(const std::vector<int32_t>& tokens,
     rms_norm(w.resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, a.mixer_in.data());
     linear(a.mixer_in.data(), L, dm, W.in_proj.data(), R, w.proj.data());
     add_bias(w.proj, L, W.in_proj_b);
-    for (int64_t t = 0; t < L; ++t) {
-      const float* row = w.proj.data() + t * R;
-      std::copy_n(row, D, a.z.begin() + t * D);
-      std::copy_n(row + D, CD, a.xBC.begin() + t * CD);
-      std::copy_n(row + D + CD, H, a.dt.begin() + t * H);
-    }
-    // Causal depthwise conv1d over x, B and C (zero padding on the left),
-    // then SiLU.
-    for (int64_t t = 0; t < L; ++t) {
-      for (int64_t c = 0; c < CD; ++c) {
-        float acc = W.conv_b[c];
-        for (int64_t j = 0; j < K; ++j) {
-          const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += W.conv_w[c * K + j] * a.xBC[src * CD + c];
-        }
-        w.conv[t * CD + c] = silu(acc);
-      }
-    }
-    for (int64_t t = 0; t < L; ++t) {
-      const float* row = w.conv.data() + t * CD;
-      std::copy_n(row, D, a.x.begin() + t * D);
-      std::copy_n(row + D, GN, a.B.begin() + t * GN);
-      std::copy_n(row + D + GN, GN, a.C.begin() + t * GN);
-    }
+    split_columns(w.proj.data(), L, R, {{a.z.data(), D}, {a.xBC.data(), CD}, {a.dt.data(), H}});
+    // Causal depthwise conv1d over x, B and C, then SiLU.
+    causal_conv1d_silu(a.xBC.data(), CD, W.conv_w.data(), W.conv_b.data(), K, 0, L, w.conv.data());
+    split_columns(w.conv.data(), L, CD, {{a.x.data(), D}, {a.B.data(), GN}, {a.C.data(), GN}});
     const std::vector<float>* xs = &a.x;
     if (hook_) {
       w.xq = a.x;

@@ -57,6 +57,31 @@ void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double e
   }
 }
 
+void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* b, int64_t K,
+                        int64_t t0, int64_t t1, float* y) {
+  for (int64_t t = t0; t < t1; ++t) {
+    for (int64_t c = 0; c < C; ++c) {
+      float acc = b[c];
+      for (int64_t j = 0; j < K; ++j) {
+        const int64_t src = t - (K - 1) + j;
+        if (src >= 0) acc += w[c * K + j] * x[src * C + c];
+      }
+      y[t * C + c] = silu(acc);
+    }
+  }
+}
+
+void split_columns(const float* src, int64_t L, int64_t width,
+                   std::initializer_list<ColumnPart> parts) {
+  for (int64_t t = 0; t < L; ++t) {
+    const float* row = src + t * width;
+    for (const ColumnPart& p : parts) {
+      std::copy_n(row, p.n, p.dst + t * p.n);
+      row += p.n;
+    }
+  }
+}
+
 MambaForward::MambaForward(const MambaWeights& w) : w_(w) { reset(); }
 
 std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
@@ -113,21 +138,8 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     a.h_from = h_from;
     rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, a.mixer_in.data());
     linear(a.mixer_in.data(), L, dm, W.in_proj.data(), 2 * D, w.xz.data());
-    for (int64_t t = 0; t < L; ++t) {
-      std::copy_n(w.xz.begin() + t * 2 * D, D, a.x.begin() + t * D);
-      std::copy_n(w.xz.begin() + t * 2 * D + D, D, a.z.begin() + t * D);
-    }
-    // Causal depthwise conv1d over the sequence (zero padding on the left).
-    for (int64_t t = 0; t < L; ++t) {
-      for (int64_t c = 0; c < D; ++c) {
-        float acc = W.conv_b[c];
-        for (int64_t j = 0; j < K; ++j) {
-          const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += W.conv_w[c * K + j] * a.x[src * D + c];
-        }
-        a.u[t * D + c] = silu(acc);
-      }
-    }
+    split_columns(w.xz.data(), L, 2 * D, {{a.x.data(), D}, {a.z.data(), D}});
+    causal_conv1d_silu(a.x.data(), D, W.conv_w.data(), W.conv_b.data(), K, 0, L, a.u.data());
     // The SSM input as the scan and x_proj see it (quantized by the hook).
     const std::vector<float>* u_scan = &a.u;
     const std::vector<float>* u_xproj = &a.u;
@@ -139,12 +151,8 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
       u_xproj = &w.u_q_xproj;
     }
     linear(u_xproj->data(), L, D, W.x_proj.data(), r + 2 * N, w.xdbl.data());
-    for (int64_t t = 0; t < L; ++t) {
-      const float* row = w.xdbl.data() + t * (r + 2 * N);
-      std::copy_n(row, r, a.dt_low.begin() + t * r);
-      std::copy_n(row + r, N, a.B.begin() + t * N);
-      std::copy_n(row + r + N, N, a.C.begin() + t * N);
-    }
+    split_columns(w.xdbl.data(), L, r + 2 * N,
+                  {{a.dt_low.data(), r}, {a.B.data(), N}, {a.C.data(), N}});
     linear(a.dt_low.data(), L, r, W.dt_w.data(), D, a.dt.data());
     for (int64_t t = 0; t < L; ++t) {
       for (int64_t c = 0; c < D; ++c) a.dt[t * D + c] += W.dt_b[c];

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <vector>
 
 #include "io/checkpoint.hpp"
@@ -46,6 +47,19 @@ struct LayerActivations {
 // y[m, n] = sum_k x[m, k] * w[n, k] (a PyTorch Linear without bias).
 void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
 void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y);
+// Causal depthwise conv1d + SiLU over rows [t0, t1) of x [rows, C] (zero
+// padding before row 0; reads up to K - 1 rows before t0): y[t, c] =
+// SiLU(b[c] + sum_j w[c, j] x[t - K + 1 + j, c]), the sum from j = 0.
+void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* b, int64_t K,
+                        int64_t t0, int64_t t1, float* y);
+// Copies the column blocks of rows [L, width] into their own [L, n] arrays,
+// in order: parts {dst, n} cover the width from column 0.
+struct ColumnPart {
+  float* dst;
+  int64_t n;
+};
+void split_columns(const float* src, int64_t L, int64_t width,
+                   std::initializer_list<ColumnPart> parts);
 
 // Replaces the SSM input u [L, d_inner] of a layer by what a quantizer makes
 // of it: `scan` feeds the selective scan (the decoded value), `xproj` feeds

@@ -2,15 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 #include "common/error.hpp"
 #include "common/json_file.hpp"
+#include "mamba/parallel_samples.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/hadamard.hpp"
@@ -161,32 +158,8 @@ void ScaleCalibrator::fold(const Sample& s) {
 
 void ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples,
                                   const std::function<void(size_t done)>& progress) {
-  std::vector<Sample> got(samples.size());
-  std::atomic<size_t> next{0};
-  size_t done = 0;
-  std::exception_ptr failed;
-  std::mutex failed_mutex, progress_mutex;
-  const auto worker = [&] {
-    for (size_t i; (i = next++) < samples.size();) {
-      try {
-        got[i] = measure(samples[i]);
-        if (progress) {
-          const std::lock_guard<std::mutex> lock(progress_mutex);
-          progress(++done);
-        }
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(failed_mutex);
-        if (!failed) failed = std::current_exception();
-        next = samples.size();
-      }
-    }
-  };
-  const size_t threads =
-      std::min<size_t>(samples.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
-  for (auto& th : pool) th.join();
-  if (failed) std::rethrow_exception(failed);
+  const std::vector<Sample> got = measure_samples<Sample>(
+      samples.size(), [&](size_t i) { return measure(samples[i]); }, progress);
   for (const auto& g : got) fold(g);  // the EMA depends on the order
 }
 
@@ -433,16 +406,7 @@ void W8A8Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
   } else if (op == Op::kConv1dSilu) {
     // fp32 from the INT8 input and weights (fused kernel); reads d_conv - 1
     // rows before t0.
-    for (int64_t t = t0; t < t1; ++t) {
-      for (int64_t c = 0; c < D; ++c) {
-        float acc = W.conv_b[c];
-        for (int64_t j = 0; j < K; ++j) {
-          const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += Q.conv.f[c * K + j] * b.qx.v[src * D + c];
-        }
-        b.u[t * D + c] = silu(acc);
-      }
-    }
+    causal_conv1d_silu(b.qx.v.data(), D, Q.conv.f.data(), W.conv_b.data(), K, t0, t1, b.u.data());
   } else if (op == Op::kSsmInQuant) {
     ssm_in_quant(l, t0, t1, nullptr);
   } else if (op == Op::kXProj) {

@@ -1,16 +1,13 @@
 #include "mamba/w8a8_mamba2.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "mamba/mamba_forward.hpp"
+#include "mamba/parallel_samples.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/hadamard.hpp"
@@ -402,32 +399,8 @@ void Mamba2ScaleCalibrator::fold(const Sample& s) {
 
 void Mamba2ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples,
                                         const std::function<void(size_t done)>& progress) {
-  std::vector<Sample> got(samples.size());
-  std::atomic<size_t> next{0};
-  size_t done = 0;
-  std::exception_ptr failed;
-  std::mutex m;
-  const auto worker = [&] {
-    for (size_t i; (i = next++) < samples.size();) {
-      try {
-        got[i] = measure(samples[i]);
-        if (progress) {
-          const std::lock_guard<std::mutex> lock(m);
-          progress(++done);
-        }
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(m);
-        if (!failed) failed = std::current_exception();
-        next = samples.size();
-      }
-    }
-  };
-  const size_t threads =
-      std::min<size_t>(samples.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
-  for (auto& th : pool) th.join();
-  if (failed) std::rethrow_exception(failed);
+  const std::vector<Sample> got = measure_samples<Sample>(
+      samples.size(), [&](size_t i) { return measure(samples[i]); }, progress);
   for (const auto& g : got) fold(g);  // the EMA depends on the order
 }
 
@@ -608,11 +581,8 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
     a.z.resize(sz(L * D));
     a.xBC.resize(sz(L * CD));
     a.dt.resize(sz(L * H));
+    split_columns(proj.data(), L, R, {{a.z.data(), D}, {a.xBC.data(), CD}, {a.dt.data(), H}});
     for (int64_t t = 0; t < L; ++t) {
-      const float* r = proj.data() + t * R;
-      std::copy_n(r, D, a.z.begin() + t * D);
-      std::copy_n(r + D, CD, a.xBC.begin() + t * CD);
-      std::copy_n(r + D + CD, H, a.dt.begin() + t * H);
       float* xr = a.xBC.data() + t * CD;
       rhe(xr, sz(D), S.x_in);
       rhe(xr + D, sz(GN), S.B_in);
@@ -621,25 +591,11 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
     rhe(a.z.data(), a.z.size(), S.z);
     rhe(a.dt.data(), a.dt.size(), S.dt);
     // conv1d (INT8 weights) + SiLU on the dequantized inputs.
-    for (int64_t t = 0; t < L; ++t) {
-      for (int64_t c = 0; c < CD; ++c) {
-        float acc = W.conv_b[c];
-        for (int64_t j = 0; j < K; ++j) {
-          const int64_t src = t - (K - 1) + j;
-          if (src >= 0) acc += Q.conv.f[c * K + j] * a.xBC[src * CD + c];
-        }
-        conv[t * CD + c] = silu(acc);
-      }
-    }
+    causal_conv1d_silu(a.xBC.data(), CD, Q.conv.f.data(), W.conv_b.data(), K, 0, L, conv.data());
     a.x.resize(sz(L * D));
     a.B.resize(sz(L * GN));
     a.C.resize(sz(L * GN));
-    for (int64_t t = 0; t < L; ++t) {
-      const float* r = conv.data() + t * CD;
-      std::copy_n(r, D, a.x.begin() + t * D);
-      std::copy_n(r + D, GN, a.B.begin() + t * GN);
-      std::copy_n(r + D + GN, GN, a.C.begin() + t * GN);
-    }
+    split_columns(conv.data(), L, CD, {{a.x.data(), D}, {a.B.data(), GN}, {a.C.data(), GN}});
     // The SSM input through the swappable quantizer.
     const quant::ErrorStats xe = quantize_ssm_input(a.x, L, d, S, scheme, ssm_input, o_.se);
     if (ssm_in_err) (*ssm_in_err)[sz(l)] = xe;

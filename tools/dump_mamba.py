@@ -195,20 +195,25 @@ class TraceWriter:
             os.remove(self.tmp)
 
 
-def trace_layout(cfg, batch, length, dtype, tensors):
+def _layout(cfg, batch, length, dtype, tensors, per_layer, width, default_width):
     """(name, dtype, shape) of every tensor, in the order the dump makes them."""
-    D, dm, N = cfg["d_inner"], cfg["d_model"], cfg["d_state"]
-    width = {"mixer.in": dm, "mixer.out": dm, "ssm.B": N, "ssm.C": N}
     out = []
     if "tokens" in tensors:
         out.append(("act.tokens", "I32", (batch, length)))
     for i in range(cfg["n_layer"]):
-        for t in ALL_TENSORS:
+        for t in per_layer:
             if t in tensors:
-                out.append((f"act.layers.{i}.{t}", dtype, (batch, length, width.get(t, D))))
+                out.append((f"act.layers.{i}.{t}", dtype, (batch, length, width.get(t, default_width))))
     if "logits" in tensors:
         out.append(("act.logits", dtype, (batch, length, cfg["vocab_size"])))
     return out
+
+
+def trace_layout(cfg, batch, length, dtype, tensors):
+    """Mamba-1: (name, dtype, shape) of every tensor, in dump order."""
+    D, dm, N = cfg["d_inner"], cfg["d_model"], cfg["d_state"]
+    width = {"mixer.in": dm, "mixer.out": dm, "ssm.B": N, "ssm.C": N}
+    return _layout(cfg, batch, length, dtype, tensors, ALL_TENSORS, width, D)
 
 
 def trace_metadata(cfg, model_name, batch, length, dtype, tokenizer, source):
@@ -226,16 +231,7 @@ def trace_layout2(cfg, batch, length, dtype, tensors):
     D, dm, GN, H = cfg["d_inner"], cfg["d_model"], cfg["n_groups"] * cfg["d_state"], cfg["n_heads"]
     width = {"mixer.in": dm, "mixer.out": dm, "xBC": D + 2 * GN, "ssm.B": GN, "ssm.C": GN,
              "ssm.dt": H}
-    out = []
-    if "tokens" in tensors:
-        out.append(("act.tokens", "I32", (batch, length)))
-    for i in range(cfg["n_layer"]):
-        for t in ALL_TENSORS2:
-            if t in tensors:
-                out.append((f"act.layers.{i}.{t}", dtype, (batch, length, width.get(t, D))))
-    if "logits" in tensors:
-        out.append(("act.logits", dtype, (batch, length, cfg["vocab_size"])))
-    return out
+    return _layout(cfg, batch, length, dtype, tensors, ALL_TENSORS2, width, D)
 
 
 def trace_metadata2(cfg, model_name, batch, length, dtype, tokenizer, source):

@@ -66,6 +66,22 @@ std::map<std::string, RawTensor> tiny_params2() {
           {p + "mixer.out_proj.weight", t({4, 8})}};
 }
 
+// The parameters alternately in two shards, with the index that maps them.
+void write_two_shards(const TempDir& dir, const std::map<std::string, RawTensor>& all) {
+  std::map<std::string, RawTensor> s1, s2;
+  nlohmann::json map;
+  bool first = true;
+  for (const auto& [k, v] : all) {
+    (first ? s1 : s2)[k] = v;
+    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    first = !first;
+  }
+  write_bytes(dir.file("model-00001-of-00002.safetensors"), safetensors_bytes(s1));
+  write_bytes(dir.file("model-00002-of-00002.safetensors"), safetensors_bytes(s2));
+  write_bytes(dir.file("model.safetensors.index.json"),
+              nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+}
+
 }  // namespace
 
 TEST(Checkpoint, Mamba2Layout) {
@@ -128,18 +144,7 @@ TEST(Checkpoint, Mamba2TimeStepLimit) {
 TEST(Checkpoint, Mamba2ShardedAndCodestralShapedConfig) {
   TempDir dir;
   write_bytes(dir.file("config.json"), kConfig2);
-  std::map<std::string, RawTensor> s1, s2;
-  nlohmann::json map;
-  bool first = true;
-  for (auto& [k, v] : tiny_params2()) {
-    (first ? s1 : s2)[k] = v;
-    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
-    first = !first;
-  }
-  write_bytes(dir.file("model-00001-of-00002.safetensors"), safetensors_bytes(s1));
-  write_bytes(dir.file("model-00002-of-00002.safetensors"), safetensors_bytes(s2));
-  write_bytes(dir.file("model.safetensors.index.json"),
-              nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+  write_two_shards(dir, tiny_params2());
   const Checkpoint c(dir.str());
   EXPECT_EQ(c.shard_count(), 2u);
   EXPECT_EQ(c.layer(0, "mixer.in_proj.weight").shape, (std::vector<int64_t>{26, 4}));
@@ -174,19 +179,7 @@ TEST(Checkpoint, SingleFileWithTiedHead) {
 TEST(Checkpoint, ShardedWithIndex) {
   TempDir dir;
   write_bytes(dir.file("config.json"), kConfig);
-  auto all = tiny_params();
-  std::map<std::string, RawTensor> s1, s2;
-  nlohmann::json map;
-  bool first = true;
-  for (auto& [k, v] : all) {
-    (first ? s1 : s2)[k] = v;
-    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
-    first = !first;
-  }
-  write_bytes(dir.file("model-00001-of-00002.safetensors"), safetensors_bytes(s1));
-  write_bytes(dir.file("model-00002-of-00002.safetensors"), safetensors_bytes(s2));
-  write_bytes(dir.file("model.safetensors.index.json"),
-              nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump());
+  write_two_shards(dir, tiny_params());
   Checkpoint c(dir.str());
   EXPECT_EQ(c.shard_count(), 2u);
   EXPECT_EQ(c.layer(0, "mixer.D").shape, std::vector<int64_t>{8});
