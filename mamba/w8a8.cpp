@@ -187,17 +187,7 @@ W8A8Mamba::QTensor W8A8Mamba::make_weight(const std::vector<float>& w, bool gemm
     t.f = w;
     return t;
   }
-  float amax = 0;
-  for (float v : w) amax = std::max(amax, std::fabs(v));
-  t.scale = amax > 0 ? amax / 127.0f : 1.0f;
-  t.q.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i)
-    t.q[i] = quant::quantize_int8(w[i], t.scale, quant::Rounding::kHalfToEven);
-  if (values) {
-    t.f.resize(w.size());
-    for (size_t i = 0; i < w.size(); ++i) t.f[i] = quant::dequantize_int8(t.q[i], t.scale);
-  }
-  return t;
+  return quant::quantize_weights_int8(w, values);
 }
 
 W8A8Mamba::W8A8Mamba(const MambaWeights& w, const QuantScales& scales, const W8A8Options& o)

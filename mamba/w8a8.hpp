@@ -105,11 +105,7 @@ class W8A8Mamba {
 
  private:
   friend class W8A8Sequence;
-  struct QTensor {
-    std::vector<int8_t> q;
-    std::vector<float> f;  // fp32 values (when weights are not quantized)
-    float scale = 1;
-  };
+  using QTensor = quant::Int8Weights;  // f: fp32 values when weights are not quantized
   struct Layer {
     QTensor in_proj, conv, x_proj, dt_proj, out_proj_had;
   };

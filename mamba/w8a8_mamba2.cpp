@@ -486,21 +486,6 @@ quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const Mod
   return e;
 }
 
-W8A8Mamba2::QTensor W8A8Mamba2::make_weight(const std::vector<float>& w, bool keep_values) {
-  QTensor t;
-  float amax = 0;
-  for (float v : w) amax = std::max(amax, std::fabs(v));
-  t.scale = amax > 0 ? amax / 127.0f : 1.0f;
-  t.q.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i)
-    t.q[i] = quant::quantize_int8(w[i], t.scale, quant::Rounding::kHalfToEven);
-  if (keep_values) {
-    t.f.resize(w.size());
-    for (size_t i = 0; i < w.size(); ++i) t.f[i] = quant::dequantize_int8(t.q[i], t.scale);
-  }
-  return t;
-}
-
 W8A8Mamba2::W8A8Mamba2(const Mamba2Weights& w, const Mamba2Scales& scales,
                        const Mamba2W8A8Options& o)
     : w_(w), scales_(scales), o_(o) {
@@ -518,12 +503,12 @@ W8A8Mamba2::W8A8Mamba2(const Mamba2Weights& w, const Mamba2Scales& scales,
     const Mamba2LayerWeights& L = w.layers[l];
     const Mamba2LayerScales& S = scales.layers[l];
     Layer q;
-    q.in_proj = make_weight(L.in_proj, false);
-    q.conv = make_weight(L.conv_w, true);
+    q.in_proj = quant::quantize_weights_int8(L.in_proj, false);
+    q.conv = quant::quantize_weights_int8(L.conv_w, true);
     // out_proj(v) = W v = (W H^T)(H v): each row of W through the transform.
     std::vector<float> wh = L.out_proj;
     for (int64_t r = 0; r < d.d_model; ++r) hadamard_transform(wh.data() + r * D, D);
-    q.out_proj_had = make_weight(wh, false);
+    q.out_proj_had = quant::quantize_weights_int8(wh, false);
     // Per scheme: every state element's scale.
     q.state_scale[0].assign(static_cast<size_t>(D * N), S.state);
     for (int64_t c = 0; c < D; ++c) {

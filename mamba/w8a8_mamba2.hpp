@@ -135,17 +135,12 @@ class W8A8Mamba2 {
                              std::vector<quant::ErrorStats>* ssm_in_err = nullptr) const;
 
  private:
-  struct QTensor {
-    std::vector<int8_t> q;
-    std::vector<float> f;  // dequantized (conv1d)
-    float scale = 1;
-  };
+  using QTensor = quant::Int8Weights;  // f: dequantized (conv1d)
   struct Layer {
     QTensor in_proj, conv, out_proj_had;
     // Per scheme: the state scale of every element [H P N].
     std::array<std::vector<float>, 2> state_scale;
   };
-  static QTensor make_weight(const std::vector<float>& w, bool keep_values);
   const Mamba2Weights& w_;
   Mamba2Scales scales_;
   Mamba2W8A8Options o_;

@@ -77,4 +77,19 @@ QuantKind parse_kind(const std::string& s, const std::string& what) {
   throw Error(what + " = '" + s + "': expected int8, se or se-authors");
 }
 
+Int8Weights quantize_weights_int8(const std::vector<float>& w, bool keep_values) {
+  Int8Weights t;
+  float amax = 0;
+  for (float v : w) amax = std::max(amax, std::fabs(v));
+  t.scale = amax > 0 ? amax / 127.0f : 1.0f;
+  t.q.resize(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    t.q[i] = quantize_int8(w[i], t.scale, Rounding::kHalfToEven);
+  if (keep_values) {
+    t.f.resize(w.size());
+    for (size_t i = 0; i < w.size(); ++i) t.f[i] = dequantize_int8(t.q[i], t.scale);
+  }
+  return t;
+}
+
 }  // namespace ssmsim::quant

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ssmsim::quant {
 
@@ -64,6 +65,16 @@ inline int8_t quantize_int8(float x, float scale, Rounding r = Rounding::kHalfAw
   return static_cast<int8_t>(clamp_i32(round_to_int(x / scale, r), -128, 127));
 }
 inline float dequantize_int8(int8_t q, float scale) { return static_cast<float>(q) * scale; }
+
+// A weight tensor in Quamba's W8A8: per-tensor INT8 (scale = max |w| / 127,
+// round half to even), and its dequantized values where an fp32 kernel
+// reads them (conv1d; or the fp32 values when weights stay fp32).
+struct Int8Weights {
+  std::vector<int8_t> q;
+  std::vector<float> f;
+  float scale = 1;
+};
+Int8Weights quantize_weights_int8(const std::vector<float>& w, bool keep_values);
 
 // Where a value fell in the soft-edge code. Saturated values are outliers
 // beyond the largest code (the clamp acted); they are not counted as large.
