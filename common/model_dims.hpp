@@ -32,10 +32,25 @@ struct ModelDims {
   bool residual_in_fp32 = true;
   bool tie_word_embeddings = true;
   bool use_conv_bias = true, use_bias = false;  // checkpoints: conv1d bias, in/out_proj bias
+  int64_t published_params = 0;                 // a preset's published parameter count (0: none)
 
   bool mamba2() const { return arch == ModelArch::kMamba2; }
   // Channels of the depthwise conv1d: x (Mamba-1), or x, B and C (Mamba-2).
   int64_t conv_dim() const { return mamba2() ? d_inner + 2 * n_groups * d_state : d_inner; }
+  // Parameters: embedding, layers (norm, in_proj, conv with bias, x_proj
+  // and dt_proj or the per-head dt_bias/A/D and the gated norm, A and D,
+  // out_proj), final norm, and lm_head when untied. No projection biases
+  // (use_bias is off in every published Mamba).
+  int64_t parameters() const {
+    const int64_t D = d_inner, dm = d_model, N = d_state, cd = conv_dim();
+    int64_t layer = dm + cd * d_conv + cd + D * dm;
+    if (mamba2()) {
+      layer += dm * (2 * D + 2 * n_groups * N + n_heads) + 3 * n_heads + D;
+    } else {
+      layer += dm * 2 * D + D * (dt_rank + 2 * N) + dt_rank * D + D + D * N + D;
+    }
+    return vocab_size * dm * (tie_word_embeddings ? 1 : 2) + n_layer * layer + dm;
+  }
 };
 
 }  // namespace ssmsim

@@ -23,6 +23,18 @@ enum class Op : uint8_t {
   kResidual,
   kFinalNorm,  // head: after the last layer
   kLmHead,     // head
+  // Mamba-2 (SSD): the chunked prefill's kernels (named after
+  // mamba_ssm's ssd_* Triton kernels), the decode step, and what around them
+  // differs from Mamba-1.
+  kBcQuant,       // INT8 B and C (per group scales)
+  kChunkCumsum,   // delta = softplus(dt + bias), dA = delta * A, cumsum per chunk
+  kBmmChunk,      // C * B^T per chunk and group
+  kSsdDecay,      // decay masks: the chunk scan's operand, the decayed x
+  kChunkState,    // each chunk's final state: x^T (decayed) * B
+  kStatePassing,  // the recurrence over chunks: the state entering each chunk
+  kChunkScan,     // y = masked scores * x + decayed C * entering state
+  kSsdStep,       // decode: h = exp(delta A) h + delta B x; y = C h + D x
+  kGatedNorm,     // y + D x, times SiLU(z), RMSNorm over groups
 };
 
 inline const char* op_name(Op op) {
@@ -53,6 +65,24 @@ inline const char* op_name(Op op) {
       return "final_norm";
     case Op::kLmHead:
       return "lm_head";
+    case Op::kBcQuant:
+      return "bc_quant";
+    case Op::kChunkCumsum:
+      return "chunk_cumsum";
+    case Op::kBmmChunk:
+      return "bmm_chunk";
+    case Op::kSsdDecay:
+      return "ssd_decay";
+    case Op::kChunkState:
+      return "chunk_state";
+    case Op::kStatePassing:
+      return "state_passing";
+    case Op::kChunkScan:
+      return "chunk_scan";
+    case Op::kSsdStep:
+      return "ssd_step";
+    case Op::kGatedNorm:
+      return "gated_norm";
   }
   return "?";  // not an Op value
 }
@@ -65,6 +95,8 @@ constexpr std::array<Op, 11> kMamba1BlockOps = {
 constexpr std::array<Op, 2> kHeadOps = {Op::kFinalNorm, Op::kLmHead};
 
 // The head's operations run once after the last layer (layer index n_layer).
+constexpr int kOpCount = static_cast<int>(Op::kGatedNorm) + 1;
+
 inline bool is_head(Op op) { return op == Op::kFinalNorm || op == Op::kLmHead; }
 
 }  // namespace ssmsim

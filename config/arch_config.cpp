@@ -307,6 +307,10 @@ const std::vector<Param>& params() {
           "scores the model, --pipeline w8a8; else last)",
           our + "the first generated token needs only the last prompt token's "
                 "logits"),
+      integer("mapping.ssd_chunk_tokens", FIELD(mapping.ssd_chunk_tokens), 0, 0, 1 << 16,
+              "Mamba-2: tokens per SSD chunk (at most the tile; the result does not depend "
+              "on it, the work does: docs/ssd.md); 0 = the model's chunk_size",
+              our + "the model's chunk_size, as mamba_ssm runs it"),
       real("energy.mac_int8_pj", FIELD(energy.mac_int8_pj), 0.3, false, 0, 1e6,
            "pJ per INT8 multiply-accumulate", horowitz + "8-bit multiply 0.2 + 32-bit add 0.1 pJ"),
       real("energy.mac_fp16_pj", FIELD(energy.mac_fp16_pj), 2.0, false, 0, 1e6,

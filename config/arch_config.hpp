@@ -123,6 +123,7 @@ struct ControllerConfig {
 struct MappingConfig {
   WeightPlacement weights = WeightPlacement::kAuto;
   HeadTokens lm_head = HeadTokens::kAuto;
+  int64_t ssd_chunk_tokens = 0;  // Mamba-2: the SSD's chunk; 0 = the model's chunk_size
 };
 
 struct ArchConfig {

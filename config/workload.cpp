@@ -79,10 +79,22 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
   for (const char* req : {"d_model", "n_layer", "vocab_size"}) {
     if (!j.contains(req)) throw Error(where + ": missing key '" + req + "'");
   }
+  if (j.contains("arch")) {
+    const std::string a = text_value(j["arch"], where, "arch");
+    if (a == "mamba2") {
+      d.arch = ModelArch::kMamba2;
+    } else if (a != "mamba1") {
+      throw Error(where + ": arch = \"" + a + "\": expected \"mamba1\" or \"mamba2\"");
+    }
+  }
+  const bool m2 = d.mamba2();
+  auto mamba2_only = [&](const std::string& k) {
+    if (!m2) throw Error(where + ": " + k + " is a Mamba-2 key (set \"arch\": \"mamba2\")");
+  };
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     const auto& v = it.value();
-    if (k == "version" || k == "source") {
+    if (k == "version" || k == "source" || k == "arch") {
       if (k == "source") text_value(v, where, k);
     } else if (k == "name") {
       d.name = text_value(v, where, k);
@@ -98,22 +110,55 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
       expand = get_int(v, where, k, 1, 64);
     } else if (k == "vocab_size") {
       d.vocab_size = get_int(v, where, k, 1, int64_t(1) << 24);
-    } else if (k == "dt_rank") {
+    } else if (k == "tie_word_embeddings") {
+      if (!v.is_boolean())
+        throw Error(where + ": " + k + " = " + json_text(v) + ": expected true or false");
+      d.tie_word_embeddings = v.get<bool>();
+    } else if (k == "published_params") {
+      d.published_params = get_int(v, where, k, 1, int64_t(1) << 50);
+    } else if (k == "dt_rank" && !m2) {
       if (v == "auto") continue;
       d.dt_rank = get_int(v, where, k, 1, 1 << 20);
       have_dt_rank = true;
+    } else if (k == "head_dim") {
+      mamba2_only(k);
+      d.head_dim = get_int(v, where, k, 1, 1 << 16);
+    } else if (k == "n_groups") {
+      mamba2_only(k);
+      d.n_groups = get_int(v, where, k, 1, 1 << 16);
+    } else if (k == "chunk_size") {
+      mamba2_only(k);
+      d.chunk_size = get_int(v, where, k, 1, 1 << 16);
     } else {
-      throw Error(where + ": unknown key '" + k +
-                  "' (expected name, d_model, n_layer, d_state, d_conv, expand, dt_rank, "
-                  "vocab_size, source)");
+      throw Error(where + ": unknown key '" + k + "' (expected name, arch, d_model, n_layer, " +
+                  "d_state, d_conv, expand, vocab_size, tie_word_embeddings, published_params, " +
+                  "source, and " +
+                  (m2 ? "for Mamba-2 head_dim, n_groups, chunk_size)" : "for Mamba-1 dt_rank)"));
     }
   }
-  if (d.d_state == 0) d.d_state = 16;
   if (d.d_conv == 0) d.d_conv = 4;
   d.d_inner = expand * d.d_model;
-  // Mamba-1's default: dt_rank = ceil(d_model / 16).
-  if (!have_dt_rank) d.dt_rank = (d.d_model + 15) / 16;
   if (d.name.empty()) d.name = "model";
+  if (!m2) {
+    if (d.d_state == 0) d.d_state = 16;
+    // Mamba-1's default: dt_rank = ceil(d_model / 16).
+    if (!have_dt_rank) d.dt_rank = (d.d_model + 15) / 16;
+    return d;
+  }
+  // mamba_ssm's Mamba2 defaults: d_state 128, head_dim 64, 1 group, chunk 256.
+  if (d.d_state == 0) d.d_state = 128;
+  if (d.head_dim == 0) d.head_dim = 64;
+  if (d.n_groups == 0) d.n_groups = 1;
+  if (d.chunk_size == 0) d.chunk_size = 256;
+  if (d.d_inner % d.head_dim != 0) {
+    throw Error(fmt::format("{}: head_dim = {} does not divide d_inner = expand x d_model = {}",
+                            where, d.head_dim, d.d_inner));
+  }
+  d.n_heads = d.d_inner / d.head_dim;
+  if (d.n_heads % d.n_groups != 0) {
+    throw Error(fmt::format("{}: n_groups = {} does not divide the {} heads", where, d.n_groups,
+                            d.n_heads));
+  }
   return d;
 }
 

@@ -18,7 +18,7 @@ std::string bytes_text(uint64_t bytes) { return std::to_string(bytes) + " bytes"
 
 ElementBytes element_bytes(const ArchConfig& arch) {
   const uint64_t b = arch.fp16() ? 2 : 1;
-  return {b, b, b};
+  return {b, b, b, !arch.fp16() && arch.quantizer.mode != quant::QuantKind::kInt8};
 }
 
 // controller.activation_slots slots of `footprint` bytes fit in the SRAM.
@@ -67,12 +67,12 @@ MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t til
   const uint64_t T =
       prefill_tokens > 0 ? static_cast<uint64_t>(std::min(prefill_tokens, tile_tokens)) : 1;
   // The largest tile sets every slot's size (a partial last tile is smaller).
-  m.tile_footprint_bytes = tile_layout(d, T * B, m.bytes).end;
+  m.tile_footprint_bytes = tile_layout(d, {T, B, false}, m.bytes).end;
   m.state_bytes = B * static_cast<uint64_t>(d.n_layer) *
                   (conv_state_bytes(d, m.bytes) + ssm_state_bytes(d, m.bytes));
   m.weight_bytes = static_cast<uint64_t>(d.n_layer) * layer_weights(d, m.bytes.weight).total() +
                    head_weight_bytes(d, m.bytes.weight);
-  m.decode_footprint_bytes = tile_layout(d, B, m.bytes).end;
+  m.decode_footprint_bytes = tile_layout(d, {1, B, true}, m.bytes).end;
   const auto sram = static_cast<uint64_t>(arch.sram.bytes);
   const auto n = static_cast<uint64_t>(m.activation_slots);
   m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch);
@@ -133,7 +133,9 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
   // whole prompt in one tile.
   const ElementBytes eb = element_bytes(arch);
   const auto fits = [&](int64_t t) {
-    return slots_fit(tile_layout(d, static_cast<uint64_t>(t * batch), eb).end, arch);
+    return slots_fit(
+        tile_layout(d, {static_cast<uint64_t>(t), static_cast<uint64_t>(batch), false}, eb).end,
+        arch);
   };
   int64_t lo = 0, hi = prefill_tokens;
   while (lo < hi) {
@@ -165,20 +167,21 @@ AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan)
   sram_weight_base_ = sram;
 }
 
-TileLayout AddressMap::tile_layout(uint64_t rows, bool decode) const {
-  TileLayout t = ssmsim::tile_layout(dims_, rows, plan_.bytes);
+TileLayout AddressMap::tile_layout(const TileShape& shape) const {
+  const bool decode = shape.decode;
+  TileLayout t = ssmsim::tile_layout(dims_, shape, plan_.bytes);
   const bool sram = decode ? plan_.decode_activations_in_sram : plan_.activations_in_sram;
   t.slot_base = sram ? kSramBase : kDramActivations;
   t.slot_stride = decode ? plan_.decode_footprint_bytes : plan_.tile_footprint_bytes;
   return t;
 }
 
-TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b) {
+TileLayout tile_layout(const ModelDims& d, const TileShape& shape, const ElementBytes& b) {
   TileLayout t;
   uint64_t o = 0;
   for (int r = 1; r <= kActivationRegions; ++r) {
     t.offset[static_cast<size_t>(r)] = o;
-    o += activation_region_bytes(static_cast<Region>(r), d, rows, b);
+    o += activation_region_bytes(static_cast<Region>(r), d, shape, b);
   }
   t.offset[kActivationRegions + 1] = o;
   t.end = o;

@@ -70,7 +70,7 @@ struct TileLayout {
   uint64_t slot_base = 0, slot_stride = 0;  // where the phase's slots lie
 };
 
-TileLayout tile_layout(const ModelDims& d, uint64_t rows, const ElementBytes& b);
+TileLayout tile_layout(const ModelDims& d, const TileShape& shape, const ElementBytes& b);
 
 // Where a weight operand is read from, and where the first use also writes
 // it (its SRAM copy, resident weights only; 0 bytes otherwise).
@@ -82,7 +82,7 @@ class AddressMap {
  public:
   AddressMap(const ModelDims& d, const MemoryPlan& plan);
   // A prefill tile's or a decode step's layout, in its phase's slots.
-  TileLayout tile_layout(uint64_t rows, bool decode) const;
+  TileLayout tile_layout(const TileShape& shape) const;
   // The operand of `ref` for a tile (slot tile % activation_slots) and layer
   // (n_layer: the head). Throws if the operand leaves its region.
   Operand place(const RegionRef& ref, int64_t tile, int64_t layer, const TileLayout& tl) const;

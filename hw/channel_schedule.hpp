@@ -48,8 +48,8 @@ class ChannelSchedule {
                                  start, by_start);
       // The gap [start, end) is free: join the interval ending at start and
       // the one starting at end, if any.
-      const bool join_prev =
-          at != busy_.begin() + static_cast<std::ptrdiff_t>(head_) && std::prev(at)->second == start;
+      const bool join_prev = at != busy_.begin() + static_cast<std::ptrdiff_t>(head_) &&
+                             std::prev(at)->second == start;
       const bool join_next = at != busy_.end() && at->first == end;
       if (join_prev && join_next) {
         std::prev(at)->second = at->second;

@@ -29,8 +29,9 @@ struct Operand {
 };
 
 // An operation reads up to this many separate inputs (the gate reads y and
-// z, the residual out and resid, the scan dt, B/C and, in fp16, u).
-constexpr int kMaxInputs = 3;
+// z, the residual out and resid, the scan dt, B/C and, in fp16, u; the SSD
+// decay its scores, cumulative decays, C and x).
+constexpr int kMaxInputs = 4;
 
 struct Command : tlm::tlm_extension<Command> {
   Op op = Op::kRmsNorm;
@@ -38,8 +39,13 @@ struct Command : tlm::tlm_extension<Command> {
   int64_t tile = 0;         // prefill tile, or decode step
   int64_t first_token = 0;  // token index of the first row
   int64_t tokens = 0;       // tokens (rows of one sequence)
-  // GEMM unit: C[m, n] = A[m, k] * W[k, n].
+  // GEMM unit: C[m, n] = A[m, k] * W[k, n], `count` independent ones of
+  // that shape (the SSD's per-chunk, per-head matmuls; W is then an
+  // activation, not a weight). fp16_operands: FP16 inputs at gemm.fp16_rate
+  // even in w8a8 (the SSD matmuls whose operands carry fp decays).
   int64_t m = 0, n = 0, k = 0;
+  int64_t count = 1;
+  bool fp16_operands = false;
   // Vector unit and quantizer: elements, and operations per element (vector).
   int64_t elements = 0;
   int64_t passes = 1;

@@ -52,7 +52,7 @@ const BlockProgram& Controller::program(int64_t tokens, bool decode, int64_t hea
     s.hadamard_size = plan_.hadamard_size;
     s.head_tokens = head_tokens;
     s.bytes = mem_.bytes;
-    it = programs_.emplace(key, build_mamba1_program(plan_.dims, s)).first;
+    it = programs_.emplace(key, build_program(plan_.dims, s)).first;
   }
   return it->second;
 }
@@ -78,16 +78,23 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   c.priority = layer * n_tiles_ + tile;
   c.concurrent = concurrent_;
   for (size_t i = 0; i < c.in.size(); ++i) c.in[i] = map_.place(p.in[i], tile, layer, tl);
-  const WeightOperands w = map_.place_weights(p.weight, layer, fill);
-  c.weight = w.read;
-  c.weight_fill = w.fill;
+  if (p.weight.region == Region::kWeights || p.weight.region == Region::kNone) {
+    const WeightOperands w = map_.place_weights(p.weight, layer, fill);
+    c.weight = w.read;
+    c.weight_fill = w.fill;
+  } else {  // an activation as the matmul's second operand (the SSD's)
+    c.weight = map_.place(p.weight, tile, layer, tl);
+  }
   // Alone, a GEMM fetches the next GEMM's first strips at its end, unless
   // those are resident weights not yet in SRAM (their first use, in this
   // walk or the next layer's, fills them).
   const bool next_filled =
       !mem_.weights_in_sram ||
       (weights_claimed_[static_cast<size_t>(next_layer)] && !(next_layer == layer && fill));
-  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr && next_filled) {
+  // A next GEMM whose W operand is an activation (the SSD's) cannot be
+  // fetched before the operations that write it: no prefetch.
+  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr &&
+      next->weight.region == Region::kWeights && next_filled) {
     c.next_weight = map_.place_weights(next->weight, next_layer, false).read;
     c.n_next = next->cmd.n;
   }
@@ -124,7 +131,8 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   const bool last_tile = decode || first + T == plan_.prefill_tokens;
   const int64_t head_tokens = decode ? 1 : head_all_ ? T : last_tile ? 1 : 0;
   const BlockProgram& prog = program(T, decode, head_tokens);
-  const TileLayout tl = map_.tile_layout(static_cast<uint64_t>(T * plan_.batch), decode);
+  const TileLayout tl =
+      map_.tile_layout({static_cast<uint64_t>(T), static_cast<uint64_t>(plan_.batch), decode});
   // Resident weights are filled by the first tile (or decode step) that
   // starts their layer; later ones read the SRAM copy.
   auto claim = [&](int64_t l) {

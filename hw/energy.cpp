@@ -4,10 +4,10 @@
 
 namespace ssmsim {
 
-double op_energy_pj(Unit unit, const ArchConfig& a) {
+double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm) {
   switch (unit) {
     case Unit::kGemm:
-      return a.fp16() ? a.energy.mac_fp16_pj : a.energy.mac_int8_pj;
+      return a.fp16() || fp16_gemm ? a.energy.mac_fp16_pj : a.energy.mac_int8_pj;
     case Unit::kQuant:
       return a.energy.quant_op_pj;
     case Unit::kScan:

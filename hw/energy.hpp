@@ -21,12 +21,13 @@ struct Energy {
   }
 };
 
-// pJ per arithmetic operation of a unit.
-double op_energy_pj(Unit unit, const ArchConfig& a);
+// pJ per arithmetic operation of a unit (fp16_gemm: a GEMM on FP16
+// operands in a w8a8 run, the SSD's).
+double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm = false);
 
 inline Energy op_energy(const OpRecord& r, const ArchConfig& a) {
   Energy e;
-  e.compute_pj = static_cast<double>(r.arith_ops) * op_energy_pj(r.unit, a);
+  e.compute_pj = static_cast<double>(r.arith_ops) * op_energy_pj(r.unit, a, r.fp16);
   e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * a.energy.sram_byte_pj;
   e.dram_pj = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) * a.energy.dram_byte_pj;
   return e;

@@ -54,16 +54,28 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   datapath_.compute(d);
   const Folds f = folds(cfg_, d.m, d.n, d.k);
   // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
+  const bool fp16 = fp16_ || d.fp16_operands;
+  rec.fp16 = fp16;
   auto scaled = [&](uint64_t c) {
-    return fp16_ ? static_cast<uint64_t>(std::ceil(static_cast<double>(c) / cfg_.fp16_rate)) : c;
+    return fp16 ? static_cast<uint64_t>(std::ceil(static_cast<double>(c) / cfg_.fp16_rate)) : c;
   };
-  // Column strips: each needs K x (its columns) weight bytes.
-  const int64_t strips = f.col_folds;
+  // Column strips, of each of the `count` GEMMs in turn (their folds are
+  // not merged: each has its own operands). A strip needs K x (its
+  // columns) of the W operand.
+  const int64_t count = std::max<int64_t>(1, d.count);
+  const int64_t strips = f.col_folds * count;
   const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
-  const uint64_t once_cycles = scaled(static_cast<uint64_t>(f.once));
+  const uint64_t once_cycles = scaled(static_cast<uint64_t>(count * f.once));
+  // Where strip s of `gemms` GEMMs of n columns starts in W's bytes (the
+  // whole columns before it; exact for any byte count).
+  auto strip_offset = [&](const Operand& w, int64_t n, int64_t gemms, int64_t s) {
+    const int64_t folds = ceil_div(n, cfg_.cols);
+    const int64_t col = s / folds * n + std::min(n, s % folds * cfg_.cols);
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(w.bytes) *
+                                 static_cast<uint64_t>(col) / static_cast<uint64_t>(gemms * n));
+  };
   auto strip_bytes = [&](const Operand& w, int64_t n, int64_t s) {
-    const int64_t cols = std::min(cfg_.cols, n - s * cfg_.cols);
-    return w.bytes / static_cast<uint64_t>(n) * static_cast<uint64_t>(cols);
+    return strip_offset(w, n, 1, s + 1) - strip_offset(w, n, 1, s);
   };
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time in_ready = zero;
@@ -75,9 +87,9 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   std::vector<sc_time>& ready = ready_;
   ready.assign(static_cast<size_t>(strips), zero);
   std::vector<uint64_t> offset(static_cast<size_t>(strips) + 1, 0);
-  for (int64_t s = 0; s < strips; ++s) {
-    offset[static_cast<size_t>(s) + 1] =
-        offset[static_cast<size_t>(s)] + strip_bytes(d.weight, d.n, s);
+  for (int64_t s = 0; s <= strips; ++s) {
+    offset[static_cast<size_t>(s)] =
+        s == strips ? d.weight.bytes : strip_offset(d.weight, d.n, count, s);
   }
   // Bytes the previous GEMM prefetched for this one are this one's.
   const bool was_prefetched = !prefetched_.empty() && prefetched_addr_ == d.weight.addr;
@@ -131,7 +143,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   rec.mapping = static_cast<uint8_t>(f.mapping);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
   rec.stall_cycles = to_cycles(stall);
-  rec.elements = static_cast<uint64_t>(d.m * d.n * d.k);  // MACs
+  rec.elements = static_cast<uint64_t>(count * d.m * d.n * d.k);  // MACs
   rec.arith_ops = rec.elements;
   return t;
 }

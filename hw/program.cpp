@@ -1,21 +1,33 @@
 #include "hw/program.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 
 namespace ssmsim {
 
+namespace {
+uint64_t u64(int64_t v) { return static_cast<uint64_t>(v); }
+}  // namespace
+
 LayerWeights layer_weights(const ModelDims& d, uint64_t wb) {
-  const auto D = static_cast<uint64_t>(d.d_inner), dm = static_cast<uint64_t>(d.d_model),
-             N = static_cast<uint64_t>(d.d_state), r = static_cast<uint64_t>(d.dt_rank),
-             k = static_cast<uint64_t>(d.d_conv);
+  const uint64_t D = u64(d.d_inner), dm = u64(d.d_model), N = u64(d.d_state), r = u64(d.dt_rank),
+                 k = u64(d.d_conv), cd = u64(d.conv_dim());
   LayerWeights w{};
   w.norm = dm * 2;
+  w.conv = cd * k * 2 + cd * 2;
+  w.out_proj = dm * D * wb;
+  if (d.mamba2()) {
+    const uint64_t H = u64(d.n_heads), GN = u64(d.n_groups) * N;
+    w.in_proj = (2 * D + 2 * GN + H) * dm * wb;  // z, xBC, dt
+    w.scan_params = 3 * H * 4;                   // fp32 dt_bias, A (from A_log), D
+    w.gate_norm = D * 2;
+    return w;
+  }
   w.in_proj = 2 * D * dm * wb;
-  w.conv = D * k * 2 + D * 2;
   w.x_proj = (r + 2 * N) * D * wb;
   w.dt_proj = D * r * wb + D * 2;
   w.scan_params = D * N * 4 + D * 4;
-  w.out_proj = dm * D * wb;
   return w;
 }
 
@@ -25,16 +37,74 @@ uint64_t head_weight_bytes(const ModelDims& d, uint64_t wb) {
 }
 
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b) {
-  // The conv window holds in_proj's x outputs.
-  return static_cast<uint64_t>((d.d_conv - 1) * d.d_inner) * b.act;
+  // The conv window holds in_proj's x outputs (Mamba-2: x, B and C).
+  return u64((d.d_conv - 1) * d.conv_dim()) * b.act;
 }
 
 uint64_t ssm_state_bytes(const ModelDims& d, const ElementBytes& b) {
-  return static_cast<uint64_t>(d.d_inner * d.d_state) * b.ssm_state;
+  // Mamba-2: heads x head_dim x d_state = d_inner x d_state as well.
+  return u64(d.d_inner * d.d_state) * b.ssm_state;
 }
 
-uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows,
+SsdChunks ssd_chunks(const ModelDims& d, int64_t tokens) {
+  SsdChunks c;
+  if (!d.mamba2() || tokens <= 0) return c;
+  c.q = std::min(d.chunk_size, tokens);
+  c.nc = (tokens + c.q - 1) / c.q;
+  return c;
+}
+
+namespace {
+
+// Mamba-2's quantized x: INT8 codes, and the soft-edge flag plane.
+uint64_t xq_bytes(uint64_t elements, const ElementBytes& b) {
+  return elements * b.act + (b.x_flags ? (elements + 7) / 8 : 0);
+}
+
+uint64_t mamba2_region_bytes(Region r, const ModelDims& d, const TileShape& t,
+                             const ElementBytes& b) {
+  const uint64_t R = t.rows(), D = u64(d.d_inner), dm = u64(d.d_model), N = u64(d.d_state),
+                 H = u64(d.n_heads), GN = u64(d.n_groups) * N, cd = u64(d.conv_dim());
+  const bool w8a8 = b.act == 1;
+  const SsdChunks c = t.decode ? SsdChunks{} : ssd_chunks(d, static_cast<int64_t>(t.tokens));
+  const uint64_t q = u64(c.q), padded = t.batch * u64(c.nc) * q;  // padded rows
+  switch (r) {
+    case Region::kResid:
+      return R * dm * 4;
+    case Region::kNorm:
+      return R * dm * b.act;
+    case Region::kXZ:
+      return R * (2 * D + 2 * GN + H) * b.act;
+    case Region::kU:
+      return R * cd * 2;
+    case Region::kDtBC:  // the quantized x, B and C (w8a8 only)
+      return w8a8 ? xq_bytes(R * D, b) + R * 2 * GN : 0;
+    case Region::kDt:  // fp32 delta and dA (cumulated per chunk in prefill)
+      return R * H * 4 * 2;
+    case Region::kY:
+      return R * D * 2;
+    case Region::kYq:
+      return w8a8 ? R * D : 0;
+    case Region::kOut:
+      return R * dm * 2;
+    case Region::kScores:
+      return padded * u64(d.n_groups) * q * 2;
+    case Region::kSsdA:
+      return padded * H * (q + N) * 2 + padded * D * 2;
+    case Region::kStates:
+      return t.batch * u64(c.nc) * D * N * 4;
+    default:
+      throw Error("internal: region " + std::to_string(static_cast<int>(r)) +
+                  " is not an activation buffer");
+  }
+}
+
+}  // namespace
+
+uint64_t activation_region_bytes(Region r, const ModelDims& d, const TileShape& t,
                                  const ElementBytes& b) {
+  if (d.mamba2()) return mamba2_region_bytes(r, d, t, b);
+  const uint64_t rows = t.rows();
   const auto D = static_cast<uint64_t>(d.d_inner), dm = static_cast<uint64_t>(d.d_model),
              N = static_cast<uint64_t>(d.d_state), dr = static_cast<uint64_t>(d.dt_rank);
   switch (r) {
@@ -56,25 +126,98 @@ uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows,
       return b.act == 1 ? rows * D : 0;  // w8a8 only
     case Region::kOut:
       return rows * dm * 2;
+    case Region::kScores:
+    case Region::kSsdA:
+    case Region::kStates:
+      return 0;  // Mamba-2 only
     default:
       throw Error("internal: region " + std::to_string(static_cast<int>(r)) +
                   " is not an activation buffer");
   }
 }
 
+namespace {
+
+// What both builders share: operation constructors, the layer's weights in
+// LayerWeights order, and the head.
+struct Builder {
+  const ModelDims& d;
+  const ProgramShape& s;
+  LayerWeights w;
+  uint64_t wo = 0;  // the next weight's offset in the layer's weights
+  BlockProgram prog;
+
+  Builder(const ModelDims& dims, const ProgramShape& shape)
+      : d(dims), s(shape), w(layer_weights(dims, shape.bytes.weight)) {}
+
+  static RegionRef act(Region reg, uint64_t offset, uint64_t bytes) {
+    return RegionRef{reg, offset, bytes};
+  }
+  ProgramOp op(Unit unit, Op o) const {
+    ProgramOp p;
+    p.unit = unit;
+    p.cmd.op = o;
+    p.cmd.tokens = s.tokens;
+    p.cmd.decode = s.decode;
+    return p;
+  }
+  ProgramOp gemm(Op o, int64_t k, int64_t n) const {
+    ProgramOp p = op(Unit::kGemm, o);
+    p.cmd.m = s.tokens * s.batch, p.cmd.k = k, p.cmd.n = n;
+    return p;
+  }
+  ProgramOp vec(Op o, int64_t elements, int64_t passes) const {
+    ProgramOp p = op(Unit::kVec, o);
+    p.cmd.elements = elements, p.cmd.passes = passes;
+    return p;
+  }
+  // The next `bytes` of the layer's weights.
+  RegionRef weight(uint64_t bytes) {
+    const RegionRef ref{Region::kWeights, wo, bytes};
+    wo += bytes;
+    return ref;
+  }
+
+  // Head: final RMSNorm and lm_head on the tile's last head_tokens tokens
+  // of every sequence (the embedding lookup is a gather).
+  void head() {
+    if (s.head_tokens <= 0) return;
+    const uint64_t uR = u64(s.tokens * s.batch), dm = u64(d.d_model), ab = s.bytes.act;
+    const int64_t H = s.head_tokens * s.batch;
+    const uint64_t uH = u64(H);
+    wo = 0;
+    ProgramOp p = vec(Op::kFinalNorm, H * d.d_model, 2);
+    p.cmd.tokens = s.head_tokens;
+    p.in = {act(Region::kResid, (uR - uH) * dm * 4, uH * dm * 4)};
+    p.weight = weight(dm * 2);
+    p.out = act(Region::kNorm, 0, uH * dm * ab);
+    prog.head.push_back(p);
+    p = gemm(Op::kLmHead, d.d_model, d.vocab_size);
+    p.cmd.tokens = s.head_tokens;
+    p.cmd.m = H;
+    p.in = {act(Region::kNorm, 0, uH * dm * ab)};
+    p.weight = weight(u64(d.vocab_size) * dm * s.bytes.weight);
+    p.out = {Region::kLogits, 0, uH * u64(d.vocab_size) * 2};  // fp16, off chip
+    prog.head.push_back(p);
+  }
+};
+
+}  // namespace
+
+BlockProgram build_program(const ModelDims& d, const ProgramShape& s) {
+  return d.mamba2() ? build_mamba2_program(d, s) : build_mamba1_program(d, s);
+}
+
 BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   const int64_t D = d.d_inner, dm = d.d_model, N = d.d_state, r = d.dt_rank;
   const int64_t B = s.batch, R = s.tokens * B;  // rows: tokens of every sequence in the batch
-  const auto uR = static_cast<uint64_t>(R), uB = static_cast<uint64_t>(B),
-             uD = static_cast<uint64_t>(D), udm = static_cast<uint64_t>(dm),
-             uN = static_cast<uint64_t>(N), ur = static_cast<uint64_t>(r);
+  const uint64_t uR = u64(R), uB = u64(B), uD = u64(D), udm = u64(dm), uN = u64(N), ur = u64(r);
   const uint64_t ab = s.bytes.act;
-  const LayerWeights w = layer_weights(d, s.bytes.weight);
+  Builder b(d, s);
+  const LayerWeights& w = b.w;
   // Every operand is a part of one region (region_parts in address_map.cpp
   // lays the parts out): in_proj writes x then z, x_proj dt then B and C.
-  auto act = [](Region reg, uint64_t offset, uint64_t bytes) {
-    return RegionRef{reg, offset, bytes};
-  };
+  const auto act = Builder::act;
   const RegionRef resid = act(Region::kResid, 0, uR * udm * 4);
   const RegionRef norm = act(Region::kNorm, 0, uR * udm * ab);
   const RegionRef x = act(Region::kXZ, 0, uR * uD * ab);
@@ -86,84 +229,58 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   const RegionRef y = act(Region::kY, 0, uR * uD * 2);
   const RegionRef yq = act(Region::kYq, 0, uR * uD);
   const RegionRef out = act(Region::kOut, 0, uR * udm * 2);
-  auto op = [&](Unit unit, Op o) {
-    ProgramOp p;
-    p.unit = unit;
-    p.cmd.op = o;
-    p.cmd.tokens = s.tokens;
-    p.cmd.decode = s.decode;
-    return p;
-  };
-  auto gemm = [&](Op o, int64_t k, int64_t n) {
-    ProgramOp p = op(Unit::kGemm, o);
-    p.cmd.m = R, p.cmd.k = k, p.cmd.n = n;
-    return p;
-  };
-  auto vec = [&](Op o, int64_t elements, int64_t passes) {
-    ProgramOp p = op(Unit::kVec, o);
-    p.cmd.elements = elements, p.cmd.passes = passes;
-    return p;
-  };
-  // Offsets of each weight inside the layer's weights (LayerWeights order).
-  uint64_t wo = 0;
-  auto weight = [&](uint64_t bytes) {
-    const RegionRef ref{Region::kWeights, wo, bytes};
-    wo += bytes;
-    return ref;
-  };
 
-  BlockProgram prog;
-  std::vector<ProgramOp>& L = prog.layer;
-  ProgramOp p = vec(Op::kRmsNorm, R * dm, 2);
+  std::vector<ProgramOp>& L = b.prog.layer;
+  ProgramOp p = b.vec(Op::kRmsNorm, R * dm, 2);
   p.in = {resid};
-  p.weight = weight(w.norm);
+  p.weight = b.weight(w.norm);
   p.out = norm;
   L.push_back(p);
 
-  p = gemm(Op::kInProj, dm, 2 * D);
+  p = b.gemm(Op::kInProj, dm, 2 * D);
   p.in = {norm};
-  p.weight = weight(w.in_proj);
+  p.weight = b.weight(w.in_proj);
   p.out = act(Region::kXZ, 0, uR * 2 * uD * ab);
   L.push_back(p);
 
-  p = vec(Op::kConv1dSilu, R * D, d.d_conv + 1);  // d_conv MACs, then SiLU
+  p = b.vec(Op::kConv1dSilu, R * D, d.d_conv + 1);  // d_conv MACs, then SiLU
   p.in = {x};
-  p.weight = weight(w.conv);
+  p.weight = b.weight(w.conv);
   p.out = u;
   if (s.decode) p.state = {Region::kState, 0, uB * conv_state_bytes(d, s.bytes)};
   p.order = StateOrder::kConv;
   L.push_back(p);
 
   if (!s.fp16) {  // the fp16 baseline feeds x_proj and the scan with fp16 u
-    p = op(Unit::kQuant, Op::kSsmInQuant);
+    p = b.op(Unit::kQuant, Op::kSsmInQuant);
     p.cmd.elements = R * D;
     p.in = {u};
     L.push_back(p);
   }
 
-  p = gemm(Op::kXProj, D, r + 2 * N);
+  p = b.gemm(Op::kXProj, D, r + 2 * N);
   if (s.fp16) {
     p.in = {u};
   } else {
     p.cmd.input_from_link = true;
   }
-  p.weight = weight(w.x_proj);
+  p.weight = b.weight(w.x_proj);
   p.out = act(Region::kDtBC, 0, uR * (ur + 2 * uN) * ab);
   L.push_back(p);
 
-  p = gemm(Op::kDtProj, r, D);
+  p = b.gemm(Op::kDtProj, r, D);
   p.in = {dt_low};
-  p.weight = weight(w.dt_proj);
+  p.weight = b.weight(w.dt_proj);
   p.out = dt;
   L.push_back(p);
 
   // The scan: B * d_inner independent channels of d_state each; u comes on
   // the quantizer's link (w8a8) or from memory (fp16).
-  p = op(Unit::kScan, Op::kScan);
+  p = b.op(Unit::kScan, Op::kScan);
   p.cmd.channels = B * D, p.cmd.d_state = N;
   p.in = {dt, bc};
   if (s.fp16) p.in[2] = u;
-  p.weight = weight(w.scan_params);
+  p.weight = b.weight(w.scan_params);
   p.out = y;
   if (s.decode) {
     p.state = {Region::kState, uB * conv_state_bytes(d, s.bytes), uB * ssm_state_bytes(d, s.bytes)};
@@ -171,51 +288,206 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   p.order = StateOrder::kScan;
   L.push_back(p);
 
-  p = vec(Op::kGate, R * D, 2);  // y * SiLU(z), in place
+  p = b.vec(Op::kGate, R * D, 2);  // y * SiLU(z), in place
   p.in = {y, z};
   p.out = y;
   L.push_back(p);
 
   if (!s.fp16) {
-    p = op(Unit::kHad, Op::kHadamard);
+    p = b.op(Unit::kHad, Op::kHadamard);
     p.cmd.channels = B * D, p.cmd.hadamard_block = s.hadamard_size;
     p.in = {y};
     p.out = yq;
     L.push_back(p);
   }
 
-  p = gemm(Op::kOutProj, D, dm);
+  p = b.gemm(Op::kOutProj, D, dm);
   p.in = {s.fp16 ? y : yq};
-  p.weight = weight(w.out_proj);
+  p.weight = b.weight(w.out_proj);
   p.out = out;
   L.push_back(p);
 
-  p = vec(Op::kResidual, R * dm, 1);
+  p = b.vec(Op::kResidual, R * dm, 1);
   p.in = {out, resid};
   p.out = resid;
   L.push_back(p);
 
-  // Head: final RMSNorm and lm_head on the tile's last head_tokens tokens
-  // of every sequence (the embedding lookup is a gather).
-  if (s.head_tokens > 0) {
-    const int64_t H = s.head_tokens * B;
-    const auto uH = static_cast<uint64_t>(H);
-    wo = 0;
-    p = vec(Op::kFinalNorm, H * dm, 2);
-    p.cmd.tokens = s.head_tokens;
-    p.in = {act(Region::kResid, (uR - uH) * udm * 4, uH * udm * 4)};
-    p.weight = weight(udm * 2);
-    p.out = act(Region::kNorm, 0, uH * udm * ab);
-    prog.head.push_back(p);
-    p = gemm(Op::kLmHead, dm, d.vocab_size);
-    p.cmd.tokens = s.head_tokens;
-    p.cmd.m = H;
-    p.in = {act(Region::kNorm, 0, uH * udm * ab)};
-    p.weight = weight(static_cast<uint64_t>(d.vocab_size) * udm * s.bytes.weight);
-    p.out = {Region::kLogits, 0, uH * static_cast<uint64_t>(d.vocab_size) * 2};  // fp16, off chip
-    prog.head.push_back(p);
+  b.head();
+  return std::move(b.prog);
+}
+
+BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
+  const int64_t D = d.d_inner, dm = d.d_model, N = d.d_state, H = d.n_heads, P = d.head_dim,
+                G = d.n_groups, GN = G * N, CD = d.conv_dim();
+  const int64_t B = s.batch, R = s.tokens * B;
+  const uint64_t uR = u64(R), uB = u64(B), uD = u64(D), uH = u64(H), uGN = u64(GN), uCD = u64(CD),
+                 ab = s.bytes.act;
+  const bool w8a8 = !s.fp16;
+  Builder b(d, s);
+  const LayerWeights& w = b.w;
+  const auto act = Builder::act;
+  const TileShape shape{u64(s.tokens), uB, s.decode};
+  auto region = [&](Region r) { return act(r, 0, activation_region_bytes(r, d, shape, s.bytes)); };
+  // in_proj writes z, xBC, dt (the checkpoint's column order); the conv
+  // writes fp16 x, B, C; the quantizers INT8 x (+ flags), B, C.
+  const RegionRef resid = region(Region::kResid), norm = region(Region::kNorm);
+  const RegionRef z = act(Region::kXZ, 0, uR * uD * ab);
+  const RegionRef xbc = act(Region::kXZ, uR * uD * ab, uR * uCD * ab);
+  const RegionRef dt_raw = act(Region::kXZ, uR * (uD + uCD) * ab, uR * uH * ab);
+  const RegionRef u = region(Region::kU);
+  const RegionRef u_x = act(Region::kU, 0, uR * uD * 2);
+  const RegionRef u_b = act(Region::kU, uR * uD * 2, uR * uGN * 2);
+  const RegionRef u_c = act(Region::kU, uR * (uD + uGN) * 2, uR * uGN * 2);
+  const uint64_t xq = xq_bytes(uR * uD, s.bytes);
+  const RegionRef q_x = act(Region::kDtBC, 0, xq);
+  const RegionRef q_bc = act(Region::kDtBC, xq, uR * 2 * uGN);
+  const RegionRef q_b = act(Region::kDtBC, xq, uR * uGN);
+  const RegionRef q_c = act(Region::kDtBC, xq + uR * uGN, uR * uGN);
+  // The SSD's inputs: INT8 in w8a8, the conv's fp16 in the baseline.
+  const RegionRef x_in = w8a8 ? q_x : u_x, b_in = w8a8 ? q_b : u_b, c_in = w8a8 ? q_c : u_c;
+  const RegionRef dts = region(Region::kDt);
+  const RegionRef dA = act(Region::kDt, uR * uH * 4, uR * uH * 4);
+  const RegionRef y = region(Region::kY), yq = region(Region::kYq), out = region(Region::kOut);
+
+  std::vector<ProgramOp>& L = b.prog.layer;
+  ProgramOp p = b.vec(Op::kRmsNorm, R * dm, 2);
+  p.in = {resid};
+  p.weight = b.weight(w.norm);
+  p.out = norm;
+  L.push_back(p);
+
+  p = b.gemm(Op::kInProj, dm, 2 * D + 2 * GN + H);
+  p.in = {norm};
+  p.weight = b.weight(w.in_proj);
+  p.out = region(Region::kXZ);
+  L.push_back(p);
+
+  p = b.vec(Op::kConv1dSilu, R * CD, d.d_conv + 1);  // d_conv MACs, then SiLU
+  p.in = {xbc};
+  p.weight = b.weight(w.conv);
+  p.out = u;
+  if (s.decode) p.state = {Region::kState, 0, uB * conv_state_bytes(d, s.bytes)};
+  p.order = StateOrder::kConv;
+  L.push_back(p);
+
+  if (w8a8) {
+    // x through the SSM-input quantizer (soft-edge or INT8) to memory: the
+    // SSD reads it three times (chunk state, chunk scan, D x).
+    p = b.op(Unit::kQuant, Op::kSsmInQuant);
+    p.cmd.elements = R * D;
+    p.in = {u_x};
+    p.out = q_x;
+    L.push_back(p);
+    p = b.vec(Op::kBcQuant, R * 2 * GN, 1);  // B and C: static per-group INT8 scales
+    p.in = {act(Region::kU, uR * uD * 2, uR * 2 * uGN * 2)};
+    p.out = q_bc;
+    L.push_back(p);
   }
-  return prog;
+
+  // dt_bias and A (fp32 per head), then D; the gated norm's gains follow.
+  const RegionRef dt_params = b.weight(2 * uH * 4);
+  const RegionRef d_and_gains = b.weight(uH * 4 + w.gate_norm);
+  // delta = softplus(dt + bias), dA = delta A: prefill cumulates dA over
+  // each chunk (4 passes), decode takes exp(dA) (3 passes).
+  p = b.vec(Op::kChunkCumsum, R * H, s.decode ? 3 : 4);
+  p.in = {dt_raw};
+  p.weight = dt_params;
+  p.out = dts;
+  L.push_back(p);
+
+  const uint64_t state_at = uB * conv_state_bytes(d, s.bytes);
+  if (s.decode) {
+    // One token per sequence: the recurrence over heads x head_dim x d_state
+    // on the scan unit, the state through memory.
+    p = b.op(Unit::kScan, Op::kSsdStep);
+    p.cmd.channels = B * D, p.cmd.d_state = N;
+    p.in = {dts, x_in, w8a8 ? q_bc : act(Region::kU, uR * uD * 2, uR * 2 * uGN * 2)};
+    p.out = y;
+    p.state = {Region::kState, state_at, uB * ssm_state_bytes(d, s.bytes)};
+    p.order = StateOrder::kScan;
+    L.push_back(p);
+  } else {
+    const SsdChunks c = ssd_chunks(d, s.tokens);
+    const int64_t q = c.q, nc = c.nc;
+    const uint64_t uq = u64(q), padded = uB * u64(nc) * uq;
+    const RegionRef scores = region(Region::kScores);
+    const RegionRef ssd_a = act(Region::kSsdA, 0, padded * uH * (uq + u64(N)) * 2);
+    const RegionRef xd = act(Region::kSsdA, padded * uH * (uq + u64(N)) * 2, padded * uD * 2);
+    const RegionRef states = region(Region::kStates);
+    // bmm_chunk: C B^T per chunk and group, both INT8 with one scale each:
+    // an exact INT8 GEMM.
+    p = b.gemm(Op::kBmmChunk, N, q);
+    p.cmd.m = q, p.cmd.count = B * G * nc;
+    p.cmd.fp16_operands = s.fp16;
+    p.in = {c_in};
+    p.weight = b_in;
+    p.out = scores;
+    L.push_back(p);
+    // ssd_decay on the vector unit: per head and chunk the causal decay
+    // mask exp(cum_t - cum_s) times the scores, C times exp(cum_t), and x
+    // times exp(cum_end - cum_t) (an exp and a multiply per element).
+    p = b.vec(Op::kSsdDecay, B * nc * q * (H * (q + N) + D), 2);
+    p.in = {scores, dA, c_in, x_in};
+    p.out = region(Region::kSsdA);
+    L.push_back(p);
+    // chunk_state: each chunk's final state, states[P, N] = xd^T[P, q] B[q, N]
+    // per head (fp16: the decays are not INT8). Heads of a group share B,
+    // which stays in the array's weight buffer: read once.
+    p = b.gemm(Op::kChunkState, q, N);
+    p.cmd.m = P, p.cmd.count = B * H * nc;
+    p.cmd.fp16_operands = true;
+    p.in = {xd};
+    p.weight = b_in;
+    p.out = states;
+    L.push_back(p);
+    // state_passing: the recurrence over chunks, s_c = exp(dA_c) s_{c-1} +
+    // state_c, on the scan unit (B x heads x head_dim channels of d_state);
+    // the state leaving the tile stays in the unit for the next tile.
+    p = b.op(Unit::kScan, Op::kStatePassing);
+    p.cmd.channels = B * D, p.cmd.d_state = N, p.cmd.tokens = nc;
+    p.in = {states, dA};
+    p.out = states;
+    p.order = StateOrder::kScan;
+    L.push_back(p);
+    // chunk_scan: y[q, P] = [masked scores | decayed C][q, q + N] x [x ; s]
+    // per head and chunk: one GEMM of K = q + N, fp16.
+    p = b.gemm(Op::kChunkScan, q + N, P);
+    p.cmd.m = q, p.cmd.count = B * H * nc;
+    p.cmd.fp16_operands = true;
+    p.in = {ssd_a, states};
+    p.weight = x_in;
+    p.out = y;
+    L.push_back(p);
+  }
+
+  // y + D x, times SiLU(z), RMSNorm per group of d_inner / n_groups, gains.
+  p = b.vec(Op::kGatedNorm, R * D, 5);
+  p.in = {y, z, x_in};
+  p.weight = d_and_gains;
+  p.out = y;
+  L.push_back(p);
+
+  if (w8a8) {
+    p = b.op(Unit::kHad, Op::kHadamard);
+    p.cmd.channels = B * D, p.cmd.hadamard_block = s.hadamard_size;
+    p.in = {y};
+    p.out = yq;
+    L.push_back(p);
+  }
+
+  p = b.gemm(Op::kOutProj, D, dm);
+  p.in = {w8a8 ? yq : y};
+  p.weight = b.weight(w.out_proj);
+  p.out = out;
+  L.push_back(p);
+
+  p = b.vec(Op::kResidual, R * dm, 1);
+  p.in = {out, resid};
+  p.out = resid;
+  L.push_back(p);
+
+  b.head();
+  return std::move(b.prog);
 }
 
 }  // namespace ssmsim

@@ -1,4 +1,4 @@
-// The layer program: a Mamba-1 block (and the model's head) as data, the
+// The layer program: a Mamba-1 or Mamba-2 block (and the model's head) as data, the
 // way ONNXim's operations/ and Timeloop's workloads hand the hardware a
 // list of typed operations instead of a hand-written walk. A model builder
 // turns the model's dimensions into one layer's operations for a tile of
@@ -29,11 +29,20 @@ enum class Region : uint8_t {
   kY,      // fp16 scan / gate output
   kYq,     // INT8 Hadamard output (w8a8 only)
   kOut,    // fp16 out_proj output
+  // Mamba-2's chunked SSD (empty for Mamba-1 and in decode); q = the chunk
+  // (mapping.ssd_chunk_tokens, at most the tile), nc = chunks per sequence
+  // of the tile.
+  kScores,  // fp16 C * B^T: batch x groups x nc x q x q
+  // fp16, what ssd_decay writes: the chunk scan's operand [masked scores |
+  // decayed C] (batch x heads x nc x q x (q + N)), then x scaled by its
+  // decay to the chunk's end (batch x nc x q x d_inner)
+  kSsdA,
+  kStates,  // fp32 chunk states, then the states entering each chunk: batch x heads x nc x P x N
   kWeights,
   kState,  // decode state (conv window, SSM state)
   kLogits,
 };
-constexpr int kActivationRegions = 9;  // kResid .. kOut
+constexpr int kActivationRegions = 12;  // kResid .. kStates
 
 // An operand: a region, an offset inside it (weights and state: inside the
 // layer's part) and a size.
@@ -65,6 +74,9 @@ struct ElementBytes {
   uint64_t weight = 1;     // GEMM weights: 1 (INT8) or 2 (fp16)
   uint64_t act = 1;        // GEMM inputs and outputs: 1 (INT8) or 2 (fp16)
   uint64_t ssm_state = 1;  // SSM state between decode steps: INT8 (Quamba's cache) or fp16
+  // Mamba-2: the quantized x carries the soft-edge flag plane (1 bit per
+  // element) beside its 8-bit codes (quantizer.mode se, se-authors).
+  bool x_flags = false;
 };
 
 // What one program is built for.
@@ -81,12 +93,17 @@ struct ProgramShape {
   ElementBytes bytes;
 };
 
+// The Mamba-1 or Mamba-2 program, by the model's architecture.
+BlockProgram build_program(const ModelDims& d, const ProgramShape& s);
+
 // Per-layer weight bytes, in their order in DRAM (INT8 or fp16 GEMM weights;
-// fp16 conv weights and norm gains; fp32 A and D for the scan).
+// fp16 conv weights and norm gains; fp32 A and D for the scan). Mamba-2 has
+// no x_proj and dt_proj, fp32 dt_bias, A and D per head, and the gated
+// norm's gains.
 struct LayerWeights {
-  uint64_t norm, in_proj, conv, x_proj, dt_proj, scan_params, out_proj;
+  uint64_t norm, in_proj, conv, x_proj, dt_proj, scan_params, gate_norm, out_proj;
   uint64_t total() const {
-    return norm + in_proj + conv + x_proj + dt_proj + scan_params + out_proj;
+    return norm + in_proj + conv + x_proj + dt_proj + scan_params + gate_norm + out_proj;
   }
 };
 LayerWeights layer_weights(const ModelDims& d, uint64_t weight_bytes);
@@ -97,13 +114,36 @@ uint64_t head_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b);
 uint64_t ssm_state_bytes(const ModelDims& d, const ElementBytes& b);
 
-// Bytes of each activation region for `rows` rows (tokens x batch).
-uint64_t activation_region_bytes(Region r, const ModelDims& d, uint64_t rows,
+// A tile's shape: tokens per sequence, sequences, prefill or decode.
+struct TileShape {
+  uint64_t tokens = 1, batch = 1;
+  bool decode = false;
+  uint64_t rows() const { return tokens * batch; }
+};
+
+// Mamba-2's chunking of a tile: chunks of q tokens (the model's or the
+// mapping's chunk_size, at most the tile), nc of them per sequence (the
+// last one padded: the hardware computes whole q x q blocks).
+struct SsdChunks {
+  int64_t q = 0, nc = 0;
+};
+SsdChunks ssd_chunks(const ModelDims& d, int64_t tokens);
+
+// Bytes of each activation region of a tile.
+uint64_t activation_region_bytes(Region r, const ModelDims& d, const TileShape& t,
                                  const ElementBytes& b);
 
 // A Mamba-1 block: rmsnorm -> in_proj -> conv1d+SiLU -> quantizer -> x_proj
 // -> dt_proj -> scan -> gate -> Hadamard (+INT8) -> out_proj -> residual,
 // then the head: final norm and lm_head.
 BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s);
+
+// A Mamba-2 block (docs/ssd.md has the mapping): rmsnorm -> in_proj (z, xBC,
+// dt) -> conv1d+SiLU on xBC -> quantizer (x) and bc_quant (B, C) ->
+// chunk_cumsum -> in prefill bmm_chunk (GEMM, INT8) -> ssd_decay (vector)
+// -> chunk_state (GEMM, fp16) -> state_passing (scan unit, over chunks) ->
+// chunk_scan (GEMM, fp16); in decode ssd_step (scan unit) -> gated_norm ->
+// Hadamard (+INT8) -> out_proj -> residual; then the head.
+BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s);
 
 }  // namespace ssmsim

@@ -126,15 +126,23 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
           ? expected_multicycle_extra(cfg_, E, special_probability(cfg_, q.rates))
           : multicycle_extra(cfg_, special_);  // none special without per-element data: 0
   const uint64_t lat = latency(cfg_);
-  // SE words: 8 bits + flag; INT8 for x_proj.
+  rec.busy_cycles = stream + extra + lat;
+  rec.elements = E;
+  rec.arith_ops = E;
+  const sc_time computed = in_ready + cycles(rec.busy_cycles);
+  if (d.out.bytes > 0) {
+    // Mamba-2: the SSD reads x three times; it goes to memory (codes and,
+    // for se, the flag plane: Command::out says how many bytes).
+    const sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, computed, rec);
+    rec.stall_cycles = to_cycles(in_ready) + to_cycles(done - computed);
+    return done;
+  }
+  // Mamba-1: SE words (8 bits + flag) to the scan, INT8 to x_proj.
   const bool se = kind_ != quant::QuantKind::kInt8;
   send(quant2scan, d, se ? (E * 9 + 7) / 8 : E);
   send(quant2gemm, d, E);
-  rec.busy_cycles = stream + extra + lat;
   rec.stall_cycles = to_cycles(in_ready);
-  rec.elements = E;
-  rec.arith_ops = E;
-  return in_ready + cycles(rec.busy_cycles);
+  return computed;
 }
 
 void SoftEdgeQuantizer::update_signals() {

@@ -105,6 +105,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.M = d->m;
   rec.N = d->n;
   rec.K = d->k;
+  rec.count = d->count;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
   touch_signals();
   // Inside an operation the unit computes in local time (from op_start_).

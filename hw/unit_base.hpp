@@ -102,8 +102,8 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_event grant_ev_;
   sc_core::sc_event signals_ev_;
   std::vector<uint8_t> scratch_;
-  sc_core::sc_time fill_done_;
-  sc_core::sc_time op_start_;  // kernel time at which the current operation started    // the current operation's SRAM weight fill has landed
+  sc_core::sc_time fill_done_;  // the current operation's SRAM weight fill has landed
+  sc_core::sc_time op_start_;   // kernel time at which the current operation started
   tlm::tlm_generic_payload mem_trans_;
   MemRequester* requester_ = nullptr;  // owned by mem_trans_
 };

@@ -27,6 +27,8 @@ struct OpRecord {
   int64_t tile = 0;
   bool decode = false;          // a decode step's operation (else prefill's)
   int64_t M = 0, N = 0, K = 0;  // GEMM shape (0 for other units)
+  int64_t count = 1;            // GEMMs of that shape (the SSD's batched matmuls)
+  bool fp16 = false;            // GEMM with FP16 operands (the fp16 baseline, or the SSD's)
   uint64_t start_cycle = 0, end_cycle = 0;
   uint64_t busy_cycles = 0, stall_cycles = 0;  // stall: holding the unit, waiting for memory
   uint64_t queue_cycles = 0;                   // waiting for the unit, busy with other operations

@@ -22,14 +22,13 @@ void RunAggregate::add(const OpRecord& r) {
   per_[static_cast<size_t>(r.layer)][static_cast<size_t>(r.unit)].add(r, e);
   per_layer_[static_cast<size_t>(r.layer)].add(r, e);
   per_unit_[static_cast<size_t>(r.unit)].add(r, e);
+  per_kernel_[static_cast<size_t>(r.op)][r.decode ? 1 : 0].add(r, e);
+  kernel_unit_[static_cast<size_t>(r.op)] = r.unit;
   energy_.add(e);
   ++ops_;
   spans_.push_back({r.start_cycle, r.end_cycle, r.tile, static_cast<int32_t>(r.layer), r.unit});
   if (r.unit == Unit::kGemm) {
-    gemm_.push_back({r.op, r.layer, r.tile, r.M, r.N, r.K, r.compute_cycles, r.busy_cycles,
-                     r.stall_cycles, r.queue_cycles, r.start_cycle, r.end_cycle,
-                     r.dram_read_bytes + r.dram_write_bytes, r.sram_read_bytes + r.sram_write_bytes,
-                     r.mapping});
+    gemm_.push_back(gemm_record(r));
   }
 }
 
@@ -80,6 +79,36 @@ Attribution RunAggregate::attribute(uint64_t total_cycles) const {
   }
   give(total_cycles);
   return a;
+}
+
+GemmOpRecord gemm_record(const OpRecord& r) {
+  return {r.op,
+          r.layer,
+          r.tile,
+          r.M,
+          r.N,
+          r.K,
+          r.count,
+          r.fp16,
+          r.compute_cycles,
+          r.busy_cycles,
+          r.stall_cycles,
+          r.queue_cycles,
+          r.start_cycle,
+          r.end_cycle,
+          r.dram_read_bytes + r.dram_write_bytes,
+          r.sram_read_bytes + r.sram_write_bytes,
+          r.mapping};
+}
+
+const char* kernel_bound(const Agg& a, const ArchConfig& arch, double period_ns) {
+  const double dram =
+      static_cast<double>(a.dram_r + a.dram_w) / (arch.dram.bandwidth_gbps * period_ns);
+  const double sram = static_cast<double>(a.sram_r + a.sram_w) /
+                      static_cast<double>(arch.sram.ports * arch.sram.port_bytes);
+  const auto busy = static_cast<double>(a.busy);
+  const double most = std::max({busy, dram, sram});
+  return most == busy ? "compute" : most == dram ? "dram" : "sram";
 }
 
 GemmBound gemm_bound(const GemmOpRecord& g, const ArchConfig& a, double period_ns) {

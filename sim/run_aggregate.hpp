@@ -38,11 +38,18 @@ struct Agg {
 // What gemm_ops reports of one GEMM (array and dataflow are the run's).
 struct GemmOpRecord {
   Op op;
-  int64_t layer, tile, M, N, K;
+  int64_t layer, tile, M, N, K, count;  // count GEMMs of M x N x K
+  bool fp16;                            // FP16 operands
   uint64_t compute_cycles, busy_cycles, stall_cycles, queue_cycles, start_cycle, end_cycle;
   uint64_t dram_bytes, sram_bytes;  // read + written
   uint8_t mapping;                  // GemmMapping
 };
+
+GemmOpRecord gemm_record(const OpRecord& r);
+
+// What bounds a kernel's operations in sum: the largest of their busy
+// cycles and the cycles their DRAM and SRAM bytes take at full bandwidth.
+const char* kernel_bound(const Agg& a, const ArchConfig& arch, double period_ns);
 
 // What bounds a GEMM: the largest of its compute cycles and the cycles its
 // DRAM and SRAM bytes take at full bandwidth; if it took more than 1.5x
@@ -81,6 +88,12 @@ class RunAggregate : public OpSink {
   const Agg& unit(Unit u) const { return per_unit_[static_cast<size_t>(u)]; }
   int64_t layers() const { return static_cast<int64_t>(per_layer_.size()); }  // n_layer + 1
   const std::vector<GemmOpRecord>& gemm_ops() const { return gemm_; }
+  // By kernel (operation kind) and phase (0 prefill, 1 decode); ops == 0
+  // where none ran. The unit that ran it: kernel_unit.
+  const Agg& kernel(Op op, bool decode) const {
+    return per_kernel_[static_cast<size_t>(op)][decode ? 1 : 0];
+  }
+  Unit kernel_unit(Op op) const { return kernel_unit_[static_cast<size_t>(op)]; }
   // The attribution of [0, total_cycles).
   Attribution attribute(uint64_t total_cycles) const;
 
@@ -91,6 +104,8 @@ class RunAggregate : public OpSink {
   std::vector<std::array<Agg, kUnitCount>> per_;
   std::vector<Agg> per_layer_;
   std::array<Agg, kUnitCount> per_unit_{};
+  std::array<std::array<Agg, 2>, kOpCount> per_kernel_{};
+  std::array<Unit, kOpCount> kernel_unit_{};
   std::vector<GemmOpRecord> gemm_;
   struct Span {
     uint64_t start, end;

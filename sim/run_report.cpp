@@ -66,7 +66,8 @@ ojson agg_json(const Agg& a, uint64_t total_cycles) {
 void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, const ArchConfig& a,
                    double period_ns) {
   const std::string layer = g.layer < n_layer ? std::to_string(g.layer) : "\"head\"";
-  const auto macs = static_cast<double>(g.M) * static_cast<double>(g.N) * static_cast<double>(g.K);
+  const auto macs = static_cast<double>(g.count) * static_cast<double>(g.M) *
+                    static_cast<double>(g.N) * static_cast<double>(g.K);
   const auto took = static_cast<double>(g.end_cycle - g.start_cycle);
   const GemmBound b = gemm_bound(g, a, period_ns);
   // MACs per DRAM byte; null when nothing came from DRAM (resident weights).
@@ -80,6 +81,8 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"M\": {},\n"
       "      \"N\": {},\n"
       "      \"K\": {},\n"
+      "      \"count\": {},\n"
+      "      \"operands\": \"{}\",\n"
       "      \"dataflow\": \"{}\",\n"
       "      \"mapping\": \"{}\",\n"
       "      \"array\": [\n"
@@ -99,10 +102,10 @@ void write_gemm_op(std::ostream& o, const GemmOpRecord& g, int64_t n_layer, cons
       "      \"mac_utilization_pct\": {},\n"
       "      \"bound\": \"{}\"\n"
       "    }}",
-      op_name(g.op), layer, g.tile, g.M, g.N, g.K, dataflow_name(a.gemm.dataflow),
-      gemm_mapping_name(static_cast<GemmMapping>(g.mapping)), a.gemm.rows, a.gemm.cols,
-      g.compute_cycles, g.busy_cycles, g.stall_cycles, g.queue_cycles, g.start_cycle, g.end_cycle,
-      g.dram_bytes, g.sram_bytes, intensity,
+      op_name(g.op), layer, g.tile, g.M, g.N, g.K, g.count, g.fp16 ? "fp16" : "int8",
+      dataflow_name(a.gemm.dataflow), gemm_mapping_name(static_cast<GemmMapping>(g.mapping)),
+      a.gemm.rows, a.gemm.cols, g.compute_cycles, g.busy_cycles, g.stall_cycles, g.queue_cycles,
+      g.start_cycle, g.end_cycle, g.dram_bytes, g.sram_bytes, intensity,
       num(took > 0 ? static_cast<double>(g.dram_bytes) / (took * period_ns) : 0.0),
       num(took > 0 ? 100.0 * macs / (static_cast<double>(a.gemm.rows * a.gemm.cols) * took) : 0.0),
       b.bound);
@@ -139,7 +142,7 @@ std::string db(const quant::ErrorStats& s) {
 }  // namespace
 
 std::vector<std::string> run_report_files(bool workload) {
-  std::vector<std::string> files = {"run.json", "run.csv", "run.config.json"};
+  std::vector<std::string> files = {"run.json", "run.csv", "run.kernels.csv", "run.config.json"};
   if (workload) files.push_back("run.workload.json");
   return files;
 }
@@ -246,6 +249,51 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
             fmt::format("{:.1f}", a.energy.total_pj() * 1e-3)});
   }
   std::cout << ut.str() << "\n";
+  // By kernel: what each operation kind did in each phase, summed over
+  // layers and tiles (arith_ops: MACs on the GEMM unit, element operations
+  // elsewhere, as the energy table charges them).
+  const std::vector<std::string> kernel_head = {
+      "kernel",       "phase",      "unit",       "ops",       "arith_ops", "busy_cycles",
+      "stall_cycles", "dram_bytes", "sram_bytes", "energy_pj", "bound"};
+  std::vector<std::vector<std::string>> kernel_rows;
+  ojson kernels = ojson::array();
+  for (int phase = 0; phase < 2; ++phase) {
+    for (int o = 0; o < kOpCount; ++o) {
+      const Op op = static_cast<Op>(o);
+      const Agg& a = agg.kernel(op, phase == 1);
+      if (a.ops == 0) continue;
+      const char* bound = kernel_bound(a, arch, period_ns);
+      const char* ph = phase == 1 ? "decode" : "prefill";
+      kernel_rows.push_back({op_name(op), ph, unit_name(agg.kernel_unit(op)), std::to_string(a.ops),
+                             std::to_string(a.arith), std::to_string(a.busy),
+                             std::to_string(a.stall), std::to_string(a.dram_r + a.dram_w),
+                             std::to_string(a.sram_r + a.sram_w), num(a.energy.total_pj()), bound});
+      kernels.push_back({{"kernel", op_name(op)},
+                         {"phase", ph},
+                         {"unit", unit_name(agg.kernel_unit(op))},
+                         {"ops", a.ops},
+                         {"arith_ops", a.arith},
+                         {"busy_cycles", a.busy},
+                         {"stall_cycles", a.stall},
+                         {"dram_read_bytes", a.dram_r},
+                         {"dram_write_bytes", a.dram_w},
+                         {"sram_read_bytes", a.sram_r},
+                         {"sram_write_bytes", a.sram_w},
+                         {"energy_pj", a.energy.total_pj()},
+                         {"bound", bound}});
+    }
+  }
+  {
+    TextTable kt(kernel_head);
+    for (const auto& row : kernel_rows) {
+      std::vector<std::string> r = row;
+      r[9] = fmt::format("{:.1f}", std::stod(row[9]) * 1e-3);
+      kt.add(r);
+    }
+    std::string text = kt.str();
+    text.replace(text.find("energy_pj"), 9, "energy_nj");
+    std::cout << text << "\n";
+  }
   {
     // What bounds the GEMMs (per operation in run.json's gemm_ops).
     std::map<std::string, std::pair<uint64_t, uint64_t>> by;  // bound -> ops, cycles
@@ -495,6 +543,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                    {"write_bytes", in.sram.write_bytes},
                    {"accesses", in.sram.accesses}};
   j["units"] = units;
+  j["kernels"] = kernels;
   j["memory_plan"] = {{"tile_tokens", mp.tile_tokens},
                       {"tile_chosen", mp.tile_chosen},
                       {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
@@ -592,12 +641,18 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     f.commit();
   }
   write_file_atomic(out_dir + "/run.csv", csv.str());
+  {
+    CsvWriter kcsv(kernel_head);
+    for (const auto& row : kernel_rows) kcsv.add(row);
+    write_file_atomic(out_dir + "/run.kernels.csv", kcsv.str());
+  }
   write_file_atomic(out_dir + "/run.config.json", json_text(arch.to_json(), 2) + "\n");
   if (in.workload) {
     write_file_atomic(out_dir + "/run.workload.json", json_text(in.workload->to_json(), 2) + "\n");
   }
-  std::cout << fmt::format("\nwrote {0}/run.json, {0}/run.csv, {0}/run.config.json{1}\n", out_dir,
-                           in.workload ? fmt::format(", {}/run.workload.json", out_dir) : "");
+  std::cout << fmt::format(
+      "\nwrote {0}/run.json, {0}/run.csv, {0}/run.kernels.csv, {0}/run.config.json{1}\n", out_dir,
+      in.workload ? fmt::format(", {}/run.workload.json", out_dir) : "");
 }
 
 }  // namespace ssmsim

@@ -143,6 +143,9 @@ RunResult simulate(const RunRequest& r) {
     datapath = std::make_unique<RatesDatapath>(workload->regions.frac);
   }
   plan.dims = d;
+  if (d.mamba2() && arch.mapping.ssd_chunk_tokens > 0) {
+    plan.dims.chunk_size = arch.mapping.ssd_chunk_tokens;
+  }
   plan.hadamard_size = hsize;
   plan.scores_every_token = w8a8;
 

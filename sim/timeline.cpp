@@ -61,24 +61,11 @@ void TimelineWriter::add(const OpRecord& r) {
   const std::string layer = r.layer < n_layer_ ? std::to_string(r.layer) : "\"head\"";
   std::string gemm;
   if (r.unit == Unit::kGemm) {
-    const GemmOpRecord g{r.op,
-                         r.layer,
-                         r.tile,
-                         r.M,
-                         r.N,
-                         r.K,
-                         r.compute_cycles,
-                         r.busy_cycles,
-                         r.stall_cycles,
-                         r.queue_cycles,
-                         r.start_cycle,
-                         r.end_cycle,
-                         r.dram_read_bytes + r.dram_write_bytes,
-                         r.sram_read_bytes + r.sram_write_bytes,
-                         r.mapping};
-    gemm =
-        fmt::format(", \"M\": {}, \"N\": {}, \"K\": {}, \"compute_cycles\": {}, \"bound\": \"{}\"",
-                    r.M, r.N, r.K, r.compute_cycles, gemm_bound(g, arch_, period_ns_).bound);
+    const GemmOpRecord g = gemm_record(r);
+    gemm = fmt::format(
+        ", \"M\": {}, \"N\": {}, \"K\": {}, \"count\": {}, \"compute_cycles\": {}, \"bound\": "
+        "\"{}\"",
+        r.M, r.N, r.K, r.count, r.compute_cycles, gemm_bound(g, arch_, period_ns_).bound);
   }
   file_.out() << fmt::format(
       ",\n{{\"ph\": \"X\", \"pid\": 1, \"tid\": {}, \"name\": \"{}\", \"cat\": \"{}\", \"ts\": "

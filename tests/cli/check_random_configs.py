@@ -93,6 +93,7 @@ KEYS = {
     "controller.activation_slots": log_int(1, 64),
     "mapping.weights": pick("auto", "stream", "auto", "resident"),
     "mapping.lm_head": pick("auto", "last", "all"),
+    "mapping.ssd_chunk_tokens": log_int(1, 1 << 16),
     "energy.mac_int8_pj": log_real(0.001, 1e6),
     "energy.mac_fp16_pj": log_real(0.001, 1e6),
     "energy.sram_byte_pj": log_real(0.001, 1e6),

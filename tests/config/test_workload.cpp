@@ -11,6 +11,7 @@
 #include "config/arch_config.hpp"
 #include "config/workload.hpp"
 #include "hw/soft_edge_quantizer.hpp"
+#include "io/checkpoint.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace ssmsim;
@@ -45,6 +46,62 @@ TEST(Workload, ModelPresetsHaveThePublishedShapes) {
   EXPECT_EQ(load_model_preset("mamba-2.8b").dt_rank, 160);
 }
 
+// Each preset's parameter count (embedding, layers, final norm, untied
+// head) against the figure its source publishes: a figure given to three
+// significant digits (Codestral's 7.29B) within 2 %, a model's name
+// (mamba2-1.3b) to the digits it has, i.e. the count rounds to it.
+TEST(Workload, ModelPresetsHaveThePublishedParameterCounts) {
+  int checked = 0;
+  for (const Preset& p : builtin_presets()) {
+    if (std::string(p.kind) != "model") continue;
+    const ModelDims d = load_model_preset(p.name);
+    if (d.published_params == 0) continue;
+    int64_t unit = 1;  // the published figure's last significant digit
+    while (d.published_params % (unit * 10) == 0) unit *= 10;
+    const double err = std::fabs(static_cast<double>(d.parameters() - d.published_params));
+    EXPECT_LE(err, 0.5 * static_cast<double>(unit))
+        << p.name << ": " << d.parameters() << " parameters do not round to " << d.published_params;
+    if (d.published_params / unit >= 100) {  // three or more significant digits
+      EXPECT_LE(err, 0.02 * static_cast<double>(d.published_params)) << p.name;
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 11);
+  // Worked by hand for mamba2-130m: embedding 50288 x 768, 24 layers of
+  // 768 (norm) + 768 x 3352 (in_proj) + 1792 x 5 (conv + bias) + 72 (dt_bias, A, D)
+  // + 1536 (gated norm) + 1536 x 768 (out_proj), and the final norm.
+  EXPECT_EQ(load_model_preset("mamba2-130m").parameters(),
+            50288 * 768 + 24 * (768 + 768 * 3352 + 1792 * 5 + 72 + 1536 + 1536 * 768) + 768);
+}
+
+// The bundled checkpoints: the presets' shapes are theirs, and the
+// parameter count is the sum of their tensors' elements.
+TEST(Workload, BundledPresetsCountTheirCheckpointsParameters) {
+  for (const char* name : {"mamba-bytes-a", "mamba2-bytes-a"}) {
+    const Checkpoint ck(std::string(SSMSIM_SOURCE_DIR) + "/traces/default/" + name);
+    const ModelDims p = load_model_preset(name);
+    const ModelDims& c = ck.dims();
+    EXPECT_EQ(p.arch, c.arch) << name;
+    EXPECT_EQ(p.d_model, c.d_model) << name;
+    EXPECT_EQ(p.n_layer, c.n_layer) << name;
+    EXPECT_EQ(p.d_inner, c.d_inner) << name;
+    EXPECT_EQ(p.d_state, c.d_state) << name;
+    EXPECT_EQ(p.n_heads, c.n_heads) << name;
+    EXPECT_EQ(p.head_dim, c.head_dim) << name;
+    EXPECT_EQ(p.n_groups, c.n_groups) << name;
+    EXPECT_EQ(p.chunk_size, c.chunk_size) << name;
+    EXPECT_EQ(p.vocab_size, c.vocab_size) << name;
+    int64_t elements = 0;
+    for (const auto& shard : ck.shards()) {
+      for (const auto& [tensor, view] : shard->tensors()) {
+        if (tensor == "lm_head.weight" && c.tie_word_embeddings) continue;
+        elements += static_cast<int64_t>(view.numel);
+      }
+    }
+    EXPECT_EQ(p.parameters(), elements) << name;
+  }
+}
+
 TEST(Workload, EveryBuiltInPresetLoads) {
   int n = 0;
   for (const Preset& p : builtin_presets()) {
@@ -61,7 +118,7 @@ TEST(Workload, EveryBuiltInPresetLoads) {
     }
     ++n;
   }
-  EXPECT_GE(n, 6 + 6 + 3);
+  EXPECT_GE(n, 13 + 13 + 3);
 }
 
 // The bundled model's workload matches the bundled checkpoint's config.

@@ -12,8 +12,9 @@ using namespace ssmsim;
 
 namespace {
 
-const char* kModels[] = {"mamba-bytes-a", "mamba-130m", "mamba-370m",
-                         "mamba-790m",    "mamba-1.4b", "mamba-2.8b"};
+const char* kModels[] = {"mamba-bytes-a", "mamba-130m",  "mamba-370m",  "mamba-790m",
+                         "mamba-1.4b",    "mamba-2.8b",  "mamba2-130m", "mamba2-370m",
+                         "mamba2-780m",   "mamba2-1.3b", "mamba2-2.7b", "mamba-codestral-7b"};
 
 // Operand [addr, addr + bytes) of `ref` must lie in region `want`'s bytes of
 // the tile's slot.
@@ -49,8 +50,9 @@ TEST(AddressMap, EveryOperandStaysInItsRegion) {
           s.tokens = decode ? 1 : prefill - (prefill - 1) / mp.tile_tokens * mp.tile_tokens;
           s.hadamard_size = d.d_inner;
           s.bytes = mp.bytes;
-          const BlockProgram prog = build_mamba1_program(d, s);
-          const TileLayout tl = map.tile_layout(static_cast<uint64_t>(s.tokens * batch), decode);
+          const BlockProgram prog = build_program(d, s);
+          const TileLayout tl = map.tile_layout(
+              {static_cast<uint64_t>(s.tokens), static_cast<uint64_t>(batch), decode});
           EXPECT_LE(tl.end, tl.slot_stride) << name;
           for (const auto* ops : {&prog.layer, &prog.head}) {
             const int64_t layer = ops == &prog.head ? d.n_layer : 0;  // the head's weights
@@ -62,7 +64,11 @@ TEST(AddressMap, EveryOperandStaysInItsRegion) {
               }
               EXPECT_NO_THROW(expect_inside(map, tl, p.out, 1, what.c_str())) << what;
               EXPECT_NO_THROW(map.place(p.state, 0, d.n_layer - 1, tl)) << what;
-              EXPECT_NO_THROW(map.place_weights(p.weight, layer, true)) << what;
+              if (p.weight.region == Region::kWeights) {
+                EXPECT_NO_THROW(map.place_weights(p.weight, layer, true)) << what;
+              } else {  // the SSD's matmuls: an activation as W
+                EXPECT_NO_THROW(expect_inside(map, tl, p.weight, 1, what.c_str())) << what;
+              }
             }
           }
         }
@@ -97,7 +103,7 @@ TEST(AddressMap, SlotsDoNotOverlapAndALeavingOperandIsAnError) {
   arch.sram.bytes = int64_t(1) << 30;
   const MemoryPlan mp = plan_memory(d, arch, 256, 0, 1);
   const AddressMap map(d, mp);
-  const TileLayout tl = map.tile_layout(64, false);
+  const TileLayout tl = map.tile_layout({64, 1, false});
   const RegionRef resid{Region::kResid, 0, 64u * 384 * 4};
   for (int64_t t = 0; t < 3; ++t) {
     EXPECT_EQ(map.place(resid, t, 0, tl).addr,
