@@ -443,20 +443,26 @@ Mamba2Scales Mamba2ScaleCalibrator::scales() const {
 namespace {
 
 // A quantizer over a set of columns of [L, width] rows with one scale, in
-// place.
-quant::ErrorStats quantize_columns(std::vector<float>& m, int64_t L, int64_t width,
+// place; each element's region to `regions` [L, width] if given.
+quant::ErrorStats quantize_columns(float* m, int64_t L, int64_t width,
                                    const std::vector<int32_t>& cols, quant::QuantKind kind, float s,
-                                   const quant::SoftEdgeParams& se) {
+                                   const quant::SoftEdgeParams& se, uint8_t* regions = nullptr) {
   thread_local std::vector<float> buf, qbuf;
+  thread_local std::vector<uint8_t> rbuf;
   const size_t n = cols.size();
   buf.resize(static_cast<size_t>(L) * n);
   qbuf.resize(buf.size());
+  if (regions) rbuf.resize(buf.size());
   for (int64_t t = 0; t < L; ++t) {
     for (size_t j = 0; j < n; ++j) buf[t * n + j] = m[t * width + cols[j]];
   }
-  const quant::ErrorStats e = quant::measure(kind, buf.data(), buf.size(), s, se, qbuf.data());
+  const quant::ErrorStats e = quant::measure(kind, buf.data(), buf.size(), s, se, qbuf.data(),
+                                             regions ? rbuf.data() : nullptr);
   for (int64_t t = 0; t < L; ++t) {
-    for (size_t j = 0; j < n; ++j) m[t * width + cols[j]] = qbuf[t * n + j];
+    for (size_t j = 0; j < n; ++j) {
+      m[t * width + cols[j]] = qbuf[t * n + j];
+      if (regions) regions[t * width + cols[j]] = rbuf[t * n + j];
+    }
   }
   return e;
 }
@@ -466,12 +472,21 @@ quant::ErrorStats quantize_columns(std::vector<float>& m, int64_t L, int64_t wid
 quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const ModelDims& d,
                                      const Mamba2LayerScales& S, ScaleScheme scheme,
                                      quant::QuantKind kind, const quant::SoftEdgeParams& se) {
+  if (static_cast<int64_t>(x.size()) != L * d.d_inner) {
+    throw Error("quantize_ssm_input: x is not [L, D]");
+  }
+  return quantize_ssm_input(x.data(), L, d, S, scheme, kind, se, nullptr);
+}
+
+quant::ErrorStats quantize_ssm_input(float* x, int64_t L, const ModelDims& d,
+                                     const Mamba2LayerScales& S, ScaleScheme scheme,
+                                     quant::QuantKind kind, const quant::SoftEdgeParams& se,
+                                     uint8_t* regions) {
   const int64_t D = d.d_inner;
-  if (static_cast<int64_t>(x.size()) != L * D) throw Error("quantize_ssm_input: x is not [L, D]");
   if (scheme == ScaleScheme::kPerTensor) {
     thread_local std::vector<float> in;
-    in = x;  // measure() reads its input after writing its output
-    return quant::measure(kind, in.data(), in.size(), S.x, se, x.data());
+    in.assign(x, x + L * D);  // measure() reads its input after writing its output
+    return quant::measure(kind, in.data(), in.size(), S.x, se, x, regions);
   }
   // Quamba2: each group's channels (in any order: a layout question only).
   std::vector<std::vector<int32_t>> members(S.x_group.size());
@@ -481,7 +496,9 @@ quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const Mod
   }
   quant::ErrorStats e;
   for (size_t k = 0; k < members.size(); ++k) {
-    if (!members[k].empty()) e.merge(quantize_columns(x, L, D, members[k], kind, S.x_group[k], se));
+    if (!members[k].empty()) {
+      e.merge(quantize_columns(x, L, D, members[k], kind, S.x_group[k], se, regions));
+    }
   }
   return e;
 }
@@ -523,116 +540,233 @@ std::vector<float> W8A8Mamba2::prefill(const std::vector<int32_t>& tokens,
                                        quant::QuantKind ssm_input, ScaleScheme scheme,
                                        std::vector<Mamba2Activations>* acts, int64_t prompt_tokens,
                                        std::vector<quant::ErrorStats>* ssm_in_err) const {
-  const ModelDims& d = w_.dims;
-  const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
-                G = d.n_groups, N = d.d_state, GN = G * N, H = d.n_heads, K = d.d_conv,
-                V = d.vocab_size, CD = d.conv_dim(), R = w_.in_proj_rows();
-  const int64_t prompt = prompt_tokens < 0 ? L : std::min(prompt_tokens, L);
-  const size_t si = scheme == ScaleScheme::kQuamba2 ? 1 : 0;
-  for (int32_t t : tokens) {
-    if (t < 0 || t >= V) throw Error("token " + std::to_string(t) + " outside the vocabulary");
+  W8A8Mamba2Sequence seq(*this, tokens, ssm_input, scheme, prompt_tokens);
+  const int64_t L = seq.tokens(), prompt = seq.prompt_tokens();
+  // Row operations over every token at once, the SSD over the prompt in
+  // chunks and then token by token: the layer as one range.
+  for (int64_t l = 0; l < w_.dims.n_layer; ++l) {
+    for (Op op : {Op::kRmsNorm, Op::kInProj, Op::kConv1dSilu, Op::kSsmInQuant, Op::kBcQuant,
+                  Op::kChunkCumsum}) {
+      seq.run(op, l, 0, L);
+    }
+    if (prompt > 0) seq.run(Op::kChunkScan, l, 0, prompt);
+    for (int64_t t = prompt; t < L; ++t) seq.run(Op::kSsdStep, l, t, t + 1);
+    for (Op op : {Op::kGatedNorm, Op::kHadamard, Op::kOutProj, Op::kResidual}) seq.run(op, l, 0, L);
   }
+  seq.run(Op::kFinalNorm, w_.dims.n_layer, 0, L);
+  seq.run(Op::kLmHead, w_.dims.n_layer, 0, L);
+  if (ssm_in_err) *ssm_in_err = seq.ssm_in_errors();
+  if (acts) *acts = seq.take_activations();
+  return seq.logits();
+}
+
+W8A8Mamba2Sequence::W8A8Mamba2Sequence(const W8A8Mamba2& m, std::vector<int32_t> tokens,
+                                       quant::QuantKind ssm_input, ScaleScheme scheme,
+                                       int64_t prompt_tokens)
+    : m_(m),
+      tokens_(std::move(tokens)),
+      L_(static_cast<int64_t>(tokens_.size())),
+      prompt_(prompt_tokens < 0 ? L_ : std::min(prompt_tokens, L_)),
+      kind_(ssm_input),
+      scheme_(scheme) {
+  const ModelDims& d = m.w_.dims;
+  const int64_t dm = d.d_model, D = d.d_inner, GN = d.n_groups * d.d_state, H = d.n_heads,
+                CD = d.conv_dim();
   const auto sz = [](int64_t n) { return static_cast<size_t>(n); };
-  std::vector<float> resid(sz(L * dm)), proj(sz(L * R)), conv(sz(L * CD)), delta(sz(L * H)),
-      yh(sz(D));
-  std::vector<int8_t> qin(sz(L * dm));
-  std::vector<int32_t> qy(sz(L * D));
-  for (int64_t t = 0; t < L; ++t) {
-    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, resid.begin() + t * dm);
+  for (int32_t t : tokens_) {
+    if (t < 0 || t >= d.vocab_size) {
+      throw Error("token " + std::to_string(t) + " outside the vocabulary");
+    }
   }
+  resid_.resize(sz(L_ * dm));
+  for (int64_t t = 0; t < L_; ++t) {
+    std::copy_n(m.w_.embeddings.begin() + tokens_[sz(t)] * dm, dm, resid_.begin() + t * dm);
+  }
+  normed_.resize(sz(L_ * dm));
+  logits_.resize(sz(L_ * d.vocab_size));
+  yh_.resize(sz(D));
+  acts_.resize(sz(d.n_layer));
+  bufs_.resize(sz(d.n_layer));
+  ssm_in_err_.assign(sz(d.n_layer), {});
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    Mamba2Activations& a = acts_[sz(l)];
+    a.mixer_in.resize(sz(L_ * dm));
+    a.z.resize(sz(L_ * D));
+    a.xBC.resize(sz(L_ * CD));
+    a.dt.resize(sz(L_ * H));
+    a.x.resize(sz(L_ * D));
+    a.B.resize(sz(L_ * GN));
+    a.C.resize(sz(L_ * GN));
+    a.y.resize(sz(L_ * D));
+    a.norm_out.resize(sz(L_ * D));
+    a.mixer_out.resize(sz(L_ * dm));
+    a.state.assign(sz(D * d.d_state), 0.0f);
+    LayerBuf& b = bufs_[sz(l)];
+    b.qin.resize(sz(L_ * dm));
+    b.conv.resize(sz(L_ * CD));
+    b.delta.resize(sz(L_ * H));
+    b.qy.resize(sz(L_ * D));
+  }
+}
+
+quant::ErrorStats W8A8Mamba2Sequence::ssm_in_quant(int64_t layer, int64_t t0, int64_t t1,
+                                                   uint8_t* regions) {
+  const ModelDims& d = m_.w_.dims;
+  Mamba2Activations& a = acts_[static_cast<size_t>(layer)];
+  const quant::ErrorStats e = quantize_ssm_input(a.x.data() + t0 * d.d_inner, t1 - t0, d,
+                                                 m_.scales_.layers[static_cast<size_t>(layer)],
+                                                 scheme_, kind_, m_.o_.se, regions);
+  ssm_in_err_[static_cast<size_t>(layer)].merge(e);
+  return e;
+}
+
+void W8A8Mamba2Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
+  const ModelDims& d = m_.w_.dims;
+  if (t0 < 0 || t1 > L_ || t0 > t1 || l < 0 || l > d.n_layer || (l == d.n_layer) != is_head(op)) {
+    throw Error("W8A8 Mamba-2: " + std::string(op_name(op)) + " of layer " + std::to_string(l) +
+                " on rows [" + std::to_string(t0) + ", " + std::to_string(t1) +
+                ") outside the sequence");
+  }
+  const int64_t dm = d.d_model, D = d.d_inner, G = d.n_groups, N = d.d_state, GN = G * N,
+                H = d.n_heads, CD = d.conv_dim(), R = m_.w_.in_proj_rows(), n = t1 - t0;
+  const auto sz = [](int64_t v) { return static_cast<size_t>(v); };
   // Round half to even, saturating (RMSNorm output and GEMM epilogues).
-  const auto rhe = [](float* v, size_t n, float s) {
-    for (size_t i = 0; i < n; ++i) {
+  const auto rhe = [](float* v, size_t count, float s) {
+    for (size_t i = 0; i < count; ++i) {
       v[i] = quant::dequantize_int8(quant::quantize_int8(v[i], s, quant::Rounding::kHalfToEven), s);
     }
   };
-  const auto columns = [&](std::vector<float>& m, int64_t width, const std::vector<int32_t>& cols,
-                           quant::QuantKind kind,
-                           float s) { return quantize_columns(m, L, width, cols, kind, s, o_.se); };
-  if (ssm_in_err) ssm_in_err->assign(sz(d.n_layer), {});
-  std::vector<Mamba2Activations> out(sz(d.n_layer));
-  for (int64_t l = 0; l < d.n_layer; ++l) {
-    const Mamba2LayerWeights& W = w_.layers[sz(l)];
-    const Mamba2LayerScales& S = scales_.layers[sz(l)];
-    const Layer& Q = layers_[sz(l)];
-    Mamba2Activations& a = out[sz(l)];
-    a.mixer_in.resize(sz(L * dm));
-    rms_norm(resid.data(), L, dm, W.norm.data(), d.rms_norm_eps, a.mixer_in.data());
-    for (size_t i = 0; i < qin.size(); ++i) {
-      qin[i] = quant::quantize_int8(a.mixer_in[i], S.mixer_in, quant::Rounding::kHalfToEven);
-      a.mixer_in[i] = quant::dequantize_int8(qin[i], S.mixer_in);
-    }
-    gemm_s8(qin.data(), L, dm, Q.in_proj.q.data(), R, S.mixer_in * Q.in_proj.scale, proj.data());
-    a.z.resize(sz(L * D));
-    a.xBC.resize(sz(L * CD));
-    a.dt.resize(sz(L * H));
-    split_columns(proj.data(), L, R, {{a.z.data(), D}, {a.xBC.data(), CD}, {a.dt.data(), H}});
-    for (int64_t t = 0; t < L; ++t) {
-      float* xr = a.xBC.data() + t * CD;
-      rhe(xr, sz(D), S.x_in);
-      rhe(xr + D, sz(GN), S.B_in);
-      rhe(xr + D + GN, sz(GN), S.C_in);
-    }
-    rhe(a.z.data(), a.z.size(), S.z);
-    rhe(a.dt.data(), a.dt.size(), S.dt);
-    // conv1d (INT8 weights) + SiLU on the dequantized inputs.
-    causal_conv1d_silu(a.xBC.data(), CD, Q.conv.f.data(), W.conv_b.data(), K, 0, L, conv.data());
-    a.x.resize(sz(L * D));
-    a.B.resize(sz(L * GN));
-    a.C.resize(sz(L * GN));
-    split_columns(conv.data(), L, CD, {{a.x.data(), D}, {a.B.data(), GN}, {a.C.data(), GN}});
-    // The SSM input through the swappable quantizer.
-    const quant::ErrorStats xe = quantize_ssm_input(a.x, L, d, S, scheme, ssm_input, o_.se);
-    if (ssm_in_err) (*ssm_in_err)[sz(l)] = xe;
-    // B and C: INT8 (roundf, the conv kernel's epilogue) per tensor or per
-    // state group.
-    for (int64_t g = 0; g < (si ? G : 1); ++g) {
-      std::vector<int32_t> cols(sz(si ? N : GN));
-      std::iota(cols.begin(), cols.end(), static_cast<int32_t>(si ? g * N : 0));
-      columns(a.B, GN, cols, quant::QuantKind::kInt8, si ? S.B_group[g] : S.B);
-      columns(a.C, GN, cols, quant::QuantKind::kInt8, si ? S.C_group[g] : S.C);
-    }
-    mamba2_delta(a.dt.data(), W.dt_bias.data(), L, H, d.dt_limit_lo, d.dt_limit_hi, delta.data());
-    // The SSD: the prompt in chunks, then decode steps; the state stored
-    // INT8 (round half to even, saturating) after the prompt and each step.
-    a.y.resize(sz(L * D));
-    a.state.assign(sz(H * d.head_dim * N), 0.0f);
-    const std::vector<float>& ss = Q.state_scale[si];
-    const auto store_state = [&] {
-      if (!o_.quantize_state) return;
-      for (size_t i = 0; i < a.state.size(); ++i) {
-        a.state[i] = quant::dequantize_int8(
-            quant::quantize_int8(a.state[i], ss[i], quant::Rounding::kHalfToEven), ss[i]);
-      }
-    };
-    if (prompt > 0) {
-      ssd_chunked(a.x.data(), delta.data(), W.A.data(), a.B.data(), a.C.data(), W.D.data(), prompt,
-                  w_.ssd(), d.chunk_size, a.state.data(), a.y.data());
-      store_state();
-    }
-    for (int64_t t = prompt; t < L; ++t) {
-      ssd_step(a.x.data() + t * D, delta.data() + t * H, W.A.data(), a.B.data() + t * GN,
-               a.C.data() + t * GN, W.D.data(), w_.ssd(), a.state.data(), a.y.data() + t * D);
-      store_state();
-    }
-    a.norm_out.resize(sz(L * D));
-    gated_rms_norm(a.y.data(), a.z.data(), L, D, W.gnorm.data(), d.rms_norm_eps, a.norm_out.data());
-    // H v, quantized as Quamba's Hadamard kernel does (roundf, no clamp).
-    for (int64_t t = 0; t < L; ++t) {
-      std::copy_n(a.norm_out.begin() + t * D, D, yh.begin());
-      hadamard_transform(yh.data(), D);
-      for (int64_t c = 0; c < D; ++c) qy[t * D + c] = quant::round_half_away(yh[c] / S.y_had);
-    }
-    a.mixer_out.resize(sz(L * dm));
-    gemm_s32(qy.data(), L, D, Q.out_proj_had.q.data(), dm, S.y_had * Q.out_proj_had.scale,
-             a.mixer_out.data());
-    for (size_t i = 0; i < resid.size(); ++i) resid[i] += a.mixer_out[i];
+  if (op == Op::kFinalNorm) {
+    rms_norm(resid_.data() + t0 * dm, n, dm, m_.w_.norm_f.data(), d.rms_norm_eps,
+             normed_.data() + t0 * dm);
+    return;
   }
-  std::vector<float> normed(sz(L * dm)), logits(sz(L * V));
-  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, normed.data());
-  linear(normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
-  if (acts) *acts = std::move(out);
-  return logits;
+  if (op == Op::kLmHead) {
+    linear(normed_.data() + t0 * dm, n, dm, m_.w_.lm_head.data(), d.vocab_size,
+           logits_.data() + t0 * d.vocab_size);
+    return;
+  }
+  const Mamba2LayerWeights& W = m_.w_.layers[sz(l)];
+  const Mamba2LayerScales& S = m_.scales_.layers[sz(l)];
+  const W8A8Mamba2::Layer& Q = m_.layers_[sz(l)];
+  Mamba2Activations& a = acts_[sz(l)];
+  LayerBuf& b = bufs_[sz(l)];
+  const size_t si = scheme_ == ScaleScheme::kQuamba2 ? 1 : 0;
+  const auto store_state = [&] {
+    if (!m_.o_.quantize_state) return;
+    const std::vector<float>& ss = Q.state_scale[si];
+    for (size_t i = 0; i < a.state.size(); ++i) {
+      a.state[i] = quant::dequantize_int8(
+          quant::quantize_int8(a.state[i], ss[i], quant::Rounding::kHalfToEven), ss[i]);
+    }
+  };
+  switch (op) {
+    case Op::kRmsNorm:
+      rms_norm(resid_.data() + t0 * dm, n, dm, W.norm.data(), d.rms_norm_eps,
+               a.mixer_in.data() + t0 * dm);
+      for (int64_t i = t0 * dm; i < t1 * dm; ++i) {
+        b.qin[sz(i)] =
+            quant::quantize_int8(a.mixer_in[sz(i)], S.mixer_in, quant::Rounding::kHalfToEven);
+        a.mixer_in[sz(i)] = quant::dequantize_int8(b.qin[sz(i)], S.mixer_in);
+      }
+      break;
+    case Op::kInProj:
+      proj_.resize(sz(n * R));
+      gemm_s8(b.qin.data() + t0 * dm, n, dm, Q.in_proj.q.data(), R, S.mixer_in * Q.in_proj.scale,
+              proj_.data());
+      split_columns(
+          proj_.data(), n, R,
+          {{a.z.data() + t0 * D, D}, {a.xBC.data() + t0 * CD, CD}, {a.dt.data() + t0 * H, H}});
+      for (int64_t t = t0; t < t1; ++t) {
+        float* xr = a.xBC.data() + t * CD;
+        rhe(xr, sz(D), S.x_in);
+        rhe(xr + D, sz(GN), S.B_in);
+        rhe(xr + D + GN, sz(GN), S.C_in);
+      }
+      rhe(a.z.data() + t0 * D, sz(n * D), S.z);
+      rhe(a.dt.data() + t0 * H, sz(n * H), S.dt);
+      break;
+    case Op::kConv1dSilu:
+      // conv1d (INT8 weights) + SiLU on the dequantized inputs.
+      causal_conv1d_silu(a.xBC.data(), CD, Q.conv.f.data(), W.conv_b.data(), d.d_conv, t0, t1,
+                         b.conv.data());
+      split_columns(
+          b.conv.data() + t0 * CD, n, CD,
+          {{a.x.data() + t0 * D, D}, {a.B.data() + t0 * GN, GN}, {a.C.data() + t0 * GN, GN}});
+      break;
+    case Op::kSsmInQuant:
+      ssm_in_quant(l, t0, t1, nullptr);
+      break;
+    case Op::kBcQuant:
+      // B and C: INT8 (roundf, the conv kernel's epilogue) per tensor or per
+      // state group.
+      for (int64_t g = 0; g < (si ? G : 1); ++g) {
+        std::vector<int32_t> cols(sz(si ? N : GN));
+        std::iota(cols.begin(), cols.end(), static_cast<int32_t>(si ? g * N : 0));
+        quantize_columns(a.B.data() + t0 * GN, n, GN, cols, quant::QuantKind::kInt8,
+                         si ? S.B_group[sz(g)] : S.B, m_.o_.se);
+        quantize_columns(a.C.data() + t0 * GN, n, GN, cols, quant::QuantKind::kInt8,
+                         si ? S.C_group[sz(g)] : S.C, m_.o_.se);
+      }
+      break;
+    case Op::kChunkCumsum:
+      mamba2_delta(a.dt.data() + t0 * H, W.dt_bias.data(), n, H, d.dt_limit_lo, d.dt_limit_hi,
+                   b.delta.data() + t0 * H);
+      break;
+    case Op::kBmmChunk:
+    case Op::kSsdDecay:
+    case Op::kChunkState:
+    case Op::kStatePassing:
+      break;  // parts of chunk_scan's computation (ssd_chunked)
+    case Op::kChunkScan:
+      if (t1 > prompt_ || t0 % d.chunk_size != 0) {
+        throw Error("W8A8 Mamba-2: chunk_scan on rows [" + std::to_string(t0) + ", " +
+                    std::to_string(t1) + "): the prompt (" + std::to_string(prompt_) +
+                    " tokens) runs in chunks of " + std::to_string(d.chunk_size) +
+                    " from a chunk's first token");
+      }
+      ssd_chunked(a.x.data() + t0 * D, b.delta.data() + t0 * H, W.A.data(), a.B.data() + t0 * GN,
+                  a.C.data() + t0 * GN, W.D.data(), n, m_.w_.ssd(), d.chunk_size, a.state.data(),
+                  a.y.data() + t0 * D);
+      if (t1 == prompt_) store_state();
+      break;
+    case Op::kSsdStep:
+      for (int64_t t = t0; t < t1; ++t) {
+        if (t < prompt_) throw Error("W8A8 Mamba-2: ssd_step on a prompt token");
+        ssd_step(a.x.data() + t * D, b.delta.data() + t * H, W.A.data(), a.B.data() + t * GN,
+                 a.C.data() + t * GN, W.D.data(), m_.w_.ssd(), a.state.data(), a.y.data() + t * D);
+        store_state();
+      }
+      break;
+    case Op::kGatedNorm:
+      gated_rms_norm(a.y.data() + t0 * D, a.z.data() + t0 * D, n, D, W.gnorm.data(), d.rms_norm_eps,
+                     a.norm_out.data() + t0 * D);
+      break;
+    case Op::kHadamard:
+      // H v, quantized as Quamba's Hadamard kernel does (roundf, no clamp).
+      for (int64_t t = t0; t < t1; ++t) {
+        std::copy_n(a.norm_out.begin() + t * D, D, yh_.begin());
+        hadamard_transform(yh_.data(), D);
+        for (int64_t c = 0; c < D; ++c)
+          b.qy[sz(t * D + c)] = quant::round_half_away(yh_[sz(c)] / S.y_had);
+      }
+      break;
+    case Op::kOutProj:
+      gemm_s32(b.qy.data() + t0 * D, n, D, Q.out_proj_had.q.data(), dm,
+               S.y_had * Q.out_proj_had.scale, a.mixer_out.data() + t0 * dm);
+      break;
+    case Op::kResidual:
+      for (int64_t i = t0 * dm; i < t1 * dm; ++i) resid_[sz(i)] += a.mixer_out[sz(i)];
+      break;
+    default:
+      throw Error(std::string("W8A8 Mamba-2: no operation ") + op_name(op) + " in a Mamba-2 block");
+  }
+}
+
+std::vector<Mamba2Activations> W8A8Mamba2Sequence::take_activations() {
+  std::vector<Mamba2Activations> out = std::move(acts_);
+  acts_.clear();
+  return out;
 }
 
 const std::vector<std::string>& mamba2_tensor_names() {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ops.hpp"
 #include "mamba/mamba2_forward.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
@@ -115,10 +116,15 @@ struct Mamba2W8A8Options {
 
 // The SSM input x [L, d_inner] of a layer through `kind`, in place, with the
 // scheme's scale(s): one for the tensor, or each channel its Quamba2 group's.
-// Returns the error against the input.
+// Returns the error against the input; `regions` (if given) receives each
+// element's soft-edge region.
 quant::ErrorStats quantize_ssm_input(std::vector<float>& x, int64_t L, const ModelDims& d,
                                      const Mamba2LayerScales& S, ScaleScheme scheme,
                                      quant::QuantKind kind, const quant::SoftEdgeParams& se = {});
+quant::ErrorStats quantize_ssm_input(float* x, int64_t L, const ModelDims& d,
+                                     const Mamba2LayerScales& S, ScaleScheme scheme,
+                                     quant::QuantKind kind, const quant::SoftEdgeParams& se,
+                                     uint8_t* regions);
 
 class W8A8Mamba2 {
  public:
@@ -141,10 +147,57 @@ class W8A8Mamba2 {
     // Per scheme: the state scale of every element [H P N].
     std::array<std::vector<float>, 2> state_scale;
   };
+  friend class W8A8Mamba2Sequence;
   const Mamba2Weights& w_;
   Mamba2Scales scales_;
   Mamba2W8A8Options o_;
   std::vector<Layer> layers_;
+};
+
+// One token sequence through a W8A8Mamba2, operation by operation on rows
+// [t0, t1): what the accelerator's units execute tile by tile (or token by
+// token in decode) and what W8A8Mamba2::prefill runs over the whole
+// sequence, so both compute the same bits. Row operations are independent
+// per row; conv1d reads the d_conv - 1 rows before t0; the SSD runs in the
+// prompt (chunk_scan: chunks of the model's chunk_size from t0, so t0 must
+// be a multiple of it) or one decode token (ssd_step), its state carried
+// from range to range in token order and stored INT8 after the prompt and
+// after every decode step. The other SSD kernels (bmm_chunk, ssd_decay,
+// chunk_state, state_passing) are parts of chunk_scan's computation here.
+class W8A8Mamba2Sequence {
+ public:
+  W8A8Mamba2Sequence(const W8A8Mamba2& m, std::vector<int32_t> tokens, quant::QuantKind ssm_input,
+                     ScaleScheme scheme, int64_t prompt_tokens = -1);
+  void run(Op op, int64_t layer, int64_t t0, int64_t t1);
+  // The SSM-input quantizer on rows [t0, t1); its error against its input,
+  // and each element's region (if regions is not null).
+  quant::ErrorStats ssm_in_quant(int64_t layer, int64_t t0, int64_t t1, uint8_t* regions);
+
+  int64_t tokens() const { return L_; }
+  int64_t prompt_tokens() const { return prompt_; }
+  const std::vector<int32_t>& token_ids() const { return tokens_; }
+  const std::vector<float>& logits() const { return logits_; }
+  // The SSM-input quantizer's error against its own input, merged over the
+  // ranges it ran on, per layer.
+  const std::vector<quant::ErrorStats>& ssm_in_errors() const { return ssm_in_err_; }
+  // The pipeline's per-layer values (dequantized), moved out.
+  std::vector<Mamba2Activations> take_activations();
+
+ private:
+  struct LayerBuf {
+    std::vector<int8_t> qin;
+    std::vector<float> conv, delta;
+    std::vector<int32_t> qy;
+  };
+  const W8A8Mamba2& m_;
+  std::vector<int32_t> tokens_;
+  int64_t L_, prompt_;
+  quant::QuantKind kind_;
+  ScaleScheme scheme_;
+  std::vector<float> resid_, proj_, normed_, logits_, yh_;
+  std::vector<Mamba2Activations> acts_;
+  std::vector<LayerBuf> bufs_;
+  std::vector<quant::ErrorStats> ssm_in_err_;
 };
 
 // The per-layer tensors eval reports for Mamba-2, in order (the last is the

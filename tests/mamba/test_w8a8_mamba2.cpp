@@ -236,3 +236,57 @@ TEST(W8A8Mamba2, SchemeNames) {
   EXPECT_EQ(parse_scheme("quamba2", "--scheme"), ScaleScheme::kQuamba2);
   EXPECT_THROW(parse_scheme("per-head", "--scheme"), Error);
 }
+
+// The sequence run operation by operation in tiles (as the accelerator's
+// units run it: every layer's operations for a tile, tile after tile, the
+// SSD kernels in their program order) computes the same bits as prefill
+// over the whole sequence, for tiles of one or several chunks, and with
+// decode steps after a prompt.
+TEST(W8A8Mamba2, SequenceInTilesEqualsPrefill) {
+  const W8A8Mamba2 q(fx().w, fx().scales);
+  const ModelDims& d = fx().w.dims;
+  const int64_t L = static_cast<int64_t>(fx().tokens.size());
+  const std::vector<Op> prefill_ops = {
+      Op::kRmsNorm,     Op::kInProj,    Op::kConv1dSilu, Op::kSsmInQuant, Op::kBcQuant,
+      Op::kChunkCumsum, Op::kBmmChunk,  Op::kSsdDecay,   Op::kChunkState, Op::kStatePassing,
+      Op::kChunkScan,   Op::kGatedNorm, Op::kHadamard,   Op::kOutProj,    Op::kResidual};
+  std::vector<Op> decode_ops = prefill_ops;
+  decode_ops.erase(std::find(decode_ops.begin(), decode_ops.end(), Op::kBmmChunk),
+                   std::find(decode_ops.begin(), decode_ops.end(), Op::kChunkScan) + 1);
+  decode_ops.insert(std::find(decode_ops.begin(), decode_ops.end(), Op::kGatedNorm), Op::kSsdStep);
+  for (ScaleScheme scheme : {ScaleScheme::kPerTensor, ScaleScheme::kQuamba2}) {
+    for (const auto& [tile, prompt] : {std::pair<int64_t, int64_t>{64, L}, {128, L}, {64, 192}}) {
+      std::vector<Mamba2Activations> want;
+      const std::vector<float> lw =
+          q.prefill(fx().tokens, QuantKind::kSe, scheme, &want, prompt == L ? -1 : prompt);
+      W8A8Mamba2Sequence seq(q, fx().tokens, QuantKind::kSe, scheme, prompt);
+      for (int64_t t0 = 0; t0 < L; t0 += (t0 < prompt ? tile : 1)) {
+        const int64_t t1 = t0 < prompt ? std::min(t0 + tile, prompt) : t0 + 1;
+        for (int64_t l = 0; l < d.n_layer; ++l) {
+          for (Op op : t0 < prompt ? prefill_ops : decode_ops) seq.run(op, l, t0, t1);
+        }
+        seq.run(Op::kFinalNorm, d.n_layer, t0, t1);
+        seq.run(Op::kLmHead, d.n_layer, t0, t1);
+      }
+      const std::string what = std::string(scheme_name(scheme)) + " tile " + std::to_string(tile) +
+                               " prompt " + std::to_string(prompt);
+      EXPECT_EQ(seq.logits(), lw) << what;
+      const std::vector<Mamba2Activations> got = seq.take_activations();
+      for (size_t ti = 0; ti < mamba2_tensor_names().size(); ++ti) {
+        for (int64_t l = 0; l < d.n_layer; ++l) {
+          EXPECT_EQ(mamba2_activation(got[static_cast<size_t>(l)], ti),
+                    mamba2_activation(want[static_cast<size_t>(l)], ti))
+              << what << " layer " << l << " " << mamba2_tensor_names()[ti];
+        }
+      }
+    }
+  }
+  // A tile that starts inside a chunk is refused, naming the chunk.
+  W8A8Mamba2Sequence seq(q, fx().tokens, QuantKind::kSe, ScaleScheme::kQuamba2);
+  for (Op op : {Op::kRmsNorm, Op::kInProj, Op::kConv1dSilu, Op::kSsmInQuant, Op::kBcQuant,
+                Op::kChunkCumsum}) {
+    seq.run(op, 0, 0, 96);
+  }
+  EXPECT_THAT(test::error_of([&] { seq.run(Op::kChunkScan, 0, 32, 96); }),
+              HasSubstr("in chunks of 64"));
+}
