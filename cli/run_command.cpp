@@ -22,7 +22,7 @@ namespace {
 
 struct RunOptions {
   std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window, timeline;
-  std::string out = "out", pipeline = "trace", scales;
+  std::string out = "out", pipeline = "trace", scales, scheme;
   int64_t tokens = 0;
   double percentile = 99.99;
   std::vector<std::string> sets;
@@ -62,6 +62,9 @@ int run_command(const Args& args) {
       "Quamba's W8A8 pipeline on the trace's tokens: the figures of ssmsim eval)")(
       "scales", po::value(&o.scales),
       "--pipeline w8a8: scales from ssmsim calibrate (default: calibrated on the trace)")(
+      "scheme", po::value(&o.scheme),
+      "--pipeline w8a8 on a Mamba-2 trace: the scale scheme, per-tensor (Quamba) or quamba2 "
+      "(Quamba2's groups; the default)")(
       "percentile", po::value(&o.percentile)->default_value(o.percentile, "99.99"),
       "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
       "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
@@ -115,6 +118,7 @@ int run_command(const Args& args) {
   const bool w8a8 = o.pipeline == "w8a8";
   if (w8a8 && workload) throw Error("--pipeline w8a8 needs --trace (its tokens), not --workload");
   if (!o.scales.empty() && !w8a8) throw Error("--scales is for --pipeline w8a8");
+  if (!o.scheme.empty() && !w8a8) throw Error("--scheme is for --pipeline w8a8 on a Mamba-2 trace");
 
   RunRequest req;
   req.arch = arch;
@@ -125,6 +129,10 @@ int run_command(const Args& args) {
   req.tokens = o.tokens;
   req.w8a8 = w8a8;
   req.scales = o.scales;
+  if (!o.scheme.empty()) {
+    req.scheme = parse_scheme(o.scheme, "--scheme");
+    req.scheme_set = true;
+  }
   req.percentile = o.percentile;
   req.vcd = o.vcd;
   req.allow_mismatch = o.allow_mismatch;

@@ -53,6 +53,9 @@ struct Command : tlm::tlm_extension<Command> {
   // Hadamard unit: channels transformed in blocks of hadamard_block.
   int64_t channels = 0;
   int64_t d_state = 0;
+  // Scan unit: sequential steps of the recurrence; 0: one per token (the
+  // SSD's state_passing: one per chunk).
+  int64_t steps = 0;
   int64_t hadamard_block = 0;
   int64_t priority = 0;          // lower runs first when a unit is contended
   bool decode = false;           // decode step: state comes from and goes to memory

@@ -444,7 +444,7 @@ BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
     // state_c, on the scan unit (B x heads x head_dim channels of d_state);
     // the state leaving the tile stays in the unit for the next tile.
     p = b.op(Unit::kScan, Op::kStatePassing);
-    p.cmd.channels = B * D, p.cmd.d_state = N, p.cmd.tokens = nc;
+    p.cmd.channels = B * D, p.cmd.d_state = N, p.cmd.steps = nc;
     p.in = {states, dA};
     p.out = states;
     p.order = StateOrder::kScan;

@@ -51,12 +51,13 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
   if (d.decode) ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
   datapath_.compute(d);
   const uint64_t per_token = cycles_per_token(cfg_, D, N);
-  const uint64_t busy = op_cycles(cfg_, d.tokens, D, N);
+  const int64_t steps = d.steps > 0 ? d.steps : d.tokens;
+  const uint64_t busy = op_cycles(cfg_, steps, D, N);
   if (window_ && window_->enabled) {
     layer_ = static_cast<int>(d.layer);
     touch_signals();
-    for (int64_t i = 0; i < d.tokens; ++i) {
-      token_values_.push_back(static_cast<int>(d.first_token + i));
+    for (int64_t i = 0; i < steps; ++i) {
+      token_values_.push_back(static_cast<int>(d.first_token + i * d.tokens / steps));
       const sc_time at = ready + cycles(per_token * static_cast<uint64_t>(i));
       token_q_.notify(at > local_now() ? at - local_now() : sc_core::SC_ZERO_TIME);
     }
@@ -66,7 +67,7 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
   if (d.decode) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
-  rec.elements = static_cast<uint64_t>(d.tokens * D * N);
+  rec.elements = static_cast<uint64_t>(steps * D * N);
   rec.arith_ops = rec.elements;
   return done;
 }

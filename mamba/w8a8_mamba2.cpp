@@ -605,6 +605,7 @@ W8A8Mamba2Sequence::W8A8Mamba2Sequence(const W8A8Mamba2& m, std::vector<int32_t>
     b.qin.resize(sz(L_ * dm));
     b.conv.resize(sz(L_ * CD));
     b.delta.resize(sz(L_ * H));
+    b.x_in.resize(sz(L_ * D));
     b.qy.resize(sz(L_ * D));
   }
 }
@@ -613,6 +614,8 @@ quant::ErrorStats W8A8Mamba2Sequence::ssm_in_quant(int64_t layer, int64_t t0, in
                                                    uint8_t* regions) {
   const ModelDims& d = m_.w_.dims;
   Mamba2Activations& a = acts_[static_cast<size_t>(layer)];
+  std::copy(a.x.begin() + t0 * d.d_inner, a.x.begin() + t1 * d.d_inner,
+            bufs_[static_cast<size_t>(layer)].x_in.begin() + t0 * d.d_inner);
   const quant::ErrorStats e = quantize_ssm_input(a.x.data() + t0 * d.d_inner, t1 - t0, d,
                                                  m_.scales_.layers[static_cast<size_t>(layer)],
                                                  scheme_, kind_, m_.o_.se, regions);
@@ -719,6 +722,11 @@ void W8A8Mamba2Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
     case Op::kStatePassing:
       break;  // parts of chunk_scan's computation (ssd_chunked)
     case Op::kChunkScan:
+      if (t0 != b.ssd_next) {
+        throw Error("internal: W8A8 Mamba-2: the SSD of layer " + std::to_string(l) +
+                    " on rows from " + std::to_string(t0) + " before rows from " +
+                    std::to_string(b.ssd_next) + " (tiles out of token order)");
+      }
       if (t1 > prompt_ || t0 % d.chunk_size != 0) {
         throw Error("W8A8 Mamba-2: chunk_scan on rows [" + std::to_string(t0) + ", " +
                     std::to_string(t1) + "): the prompt (" + std::to_string(prompt_) +
@@ -728,11 +736,18 @@ void W8A8Mamba2Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
       ssd_chunked(a.x.data() + t0 * D, b.delta.data() + t0 * H, W.A.data(), a.B.data() + t0 * GN,
                   a.C.data() + t0 * GN, W.D.data(), n, m_.w_.ssd(), d.chunk_size, a.state.data(),
                   a.y.data() + t0 * D);
+      b.ssd_next = t1;
       if (t1 == prompt_) store_state();
       break;
     case Op::kSsdStep:
       for (int64_t t = t0; t < t1; ++t) {
-        if (t < prompt_) throw Error("W8A8 Mamba-2: ssd_step on a prompt token");
+        if (t < prompt_ || t != b.ssd_next) {
+          throw Error("internal: W8A8 Mamba-2: ssd_step on token " + std::to_string(t) +
+                      " of layer " + std::to_string(l) + " (expected " +
+                      std::to_string(b.ssd_next) + ", after a prompt of " +
+                      std::to_string(prompt_) + ")");
+        }
+        b.ssd_next = t + 1;
         ssd_step(a.x.data() + t * D, b.delta.data() + t * H, W.A.data(), a.B.data() + t * GN,
                  a.C.data() + t * GN, W.D.data(), m_.w_.ssd(), a.state.data(), a.y.data() + t * D);
         store_state();
@@ -761,6 +776,12 @@ void W8A8Mamba2Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
     default:
       throw Error(std::string("W8A8 Mamba-2: no operation ") + op_name(op) + " in a Mamba-2 block");
   }
+}
+
+quant::ErrorStats W8A8Mamba2Sequence::ssm_in_error_whole(int64_t layer) const {
+  std::vector<float> x = bufs_[static_cast<size_t>(layer)].x_in;
+  return quantize_ssm_input(x, L_, m_.w_.dims, m_.scales_.layers[static_cast<size_t>(layer)],
+                            scheme_, kind_, m_.o_.se);
 }
 
 std::vector<Mamba2Activations> W8A8Mamba2Sequence::take_activations() {

@@ -180,13 +180,17 @@ class W8A8Mamba2Sequence {
   // The SSM-input quantizer's error against its own input, merged over the
   // ranges it ran on, per layer.
   const std::vector<quant::ErrorStats>& ssm_in_errors() const { return ssm_in_err_; }
+  // The same over all of the layer's rows at once, as prefill measures it
+  // (the merged figures differ from it in the last bits of their sums).
+  quant::ErrorStats ssm_in_error_whole(int64_t layer) const;
   // The pipeline's per-layer values (dequantized), moved out.
   std::vector<Mamba2Activations> take_activations();
 
  private:
   struct LayerBuf {
     std::vector<int8_t> qin;
-    std::vector<float> conv, delta;
+    std::vector<float> conv, delta, x_in;  // x_in: x before the SSM-input quantizer
+    int64_t ssd_next = 0;                  // the SSD's state has seen tokens [0, ssd_next)
     std::vector<int32_t> qy;
   };
   const W8A8Mamba2& m_;

@@ -45,6 +45,8 @@ snap run_multicycle_rates run --workload mamba-130m --set quantizer.multicycle=t
   --set workload.prefill_tokens=128 --set workload.decode_tokens=4
 snap eval_m2 eval --model traces/default/mamba2-bytes-a \
   --trace traces/default/mamba2-bytes-a-sample0.safetensors --prompt-tokens 200
+snap run_m2_130m_edge run --workload mamba2-130m --arch edge --set workload.decode_tokens=4
+snap run_m2_w8a8 run --trace traces/default/mamba2-bytes-a-sample0.safetensors --pipeline w8a8
 snap quant quant --trace "$trace"
 snap eval eval --model "$model" --trace "$trace"
 snap eval_gen eval --model "$model" --trace "$trace" --prompt-tokens 200 --quantizer se

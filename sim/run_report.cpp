@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -413,8 +414,14 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
     quant::ErrorStats all;
     if (in.w8a8) {
+      // The SSM input: Mamba-1's u, Mamba-2's x.
+      const auto& names = in.w8a8->tensors;
+      const auto it = std::find_if(names.begin(), names.end(), [](const std::string& n) {
+        return n == "ssm.u" || n == "ssm.x";
+      });
+      const auto ssm_in_tensor = static_cast<size_t>(it - names.begin());
       for (int64_t l = 0; l < n_layer; ++l)
-        all.merge(in.w8a8->layer_err[l * w8a8_tensor_names().size() + tensor_index(Tensor::kSsmU)]);
+        all.merge(in.w8a8->layer_err[static_cast<size_t>(l) * names.size() + ssm_in_tensor]);
     } else {
       for (const LayerData& L : data->layers()) all.merge(L.u_err);
     }
@@ -563,11 +570,12 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     const W8A8Result& w = *in.w8a8;
     ojson ev;
     ev["pipeline"] = "w8a8";
+    ev["quantizer"] = w.quantizer;
     ev["scales"] = w.scales;
     ev["quantizers"] = {{"fp32", score_json(w.fp32, false)},
                         {w.quantizer, score_json(w.quantized, true)}};
     ojson ls = ojson::array();
-    const auto& names = w8a8_tensor_names();
+    const auto& names = w.tensors;
     for (int64_t l = 0; l < n_layer; ++l) {
       for (size_t ti = 0; ti < names.size(); ++ti) {
         const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * names.size() + ti];

@@ -11,8 +11,10 @@
 #include "hw/switch_count.hpp"
 #include "io/trace.hpp"
 #include "mamba/checkpoint_match.hpp"
+#include "mamba/mamba2_forward.hpp"
 #include "mamba/mamba_forward.hpp"
 #include "mamba/w8a8.hpp"
+#include "mamba/w8a8_mamba2.hpp"
 #include "numeric/hadamard.hpp"
 #include "sim/report.hpp"
 #include "sim/timeline.hpp"
@@ -52,8 +54,13 @@ RunResult simulate(const RunRequest& r) {
     plan.batch = workload->batch;
   } else {
     trace = std::make_unique<Trace>(r.trace);
-    require_mamba1(trace->dims(), r.trace);
     d = trace->dims();
+    if (d.mamba2() && !w8a8) {
+      throw Error(r.trace +
+                  ": a Mamba-2 trace: --pipeline trace computes on Mamba-1 traces only "
+                  "so far; use --pipeline w8a8 (Quamba2-style W8A8 on the trace's "
+                  "tokens, the figures of ssmsim eval) or --workload for timing only");
+    }
     if (r.tokens < 0 || r.tokens > trace->seq_len()) {
       throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", r.tokens,
                               trace->seq_len()));
@@ -72,6 +79,7 @@ RunResult simulate(const RunRequest& r) {
 
   std::unique_ptr<Checkpoint> ckpt;
   std::unique_ptr<MambaWeights> weights;
+  std::unique_ptr<Mamba2Weights> weights2;
   std::string model_dir;
   if (trace) {
     model_dir = r.model.empty() ? find_checkpoint(r.trace, d.name) : r.model;
@@ -86,8 +94,21 @@ RunResult simulate(const RunRequest& r) {
       throw Error(model_dir + ": checkpoint dims (n_layer " + std::to_string(c.n_layer) +
                   ", d_inner " + std::to_string(c.d_inner) + ") differ from trace " + r.trace);
     }
-    weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
-    check_checkpoint_matches(*weights, model_dir, *trace, r.allow_mismatch);
+    if (c.mamba2() != d.mamba2() || c.n_heads != d.n_heads || c.n_groups != d.n_groups) {
+      throw Error(model_dir + ": checkpoint (" + model_arch_name(c.arch) + ", " +
+                  std::to_string(c.n_heads) + " heads, " + std::to_string(c.n_groups) +
+                  " groups) differs from trace " + r.trace);
+    }
+    if (d.mamba2()) {
+      weights2 = std::make_unique<Mamba2Weights>(load_mamba2_weights(*ckpt));
+      check_checkpoint_matches(*weights2, model_dir, *trace, r.allow_mismatch);
+    } else {
+      weights = std::make_unique<MambaWeights>(load_weights(*ckpt));
+      check_checkpoint_matches(*weights, model_dir, *trace, r.allow_mismatch);
+    }
+  }
+  if (r.scheme_set && !d.mamba2()) {
+    throw Error("--scheme is for Mamba-2 traces; " + r.trace + " is Mamba-1 (per-tensor scales)");
   }
   // What the units compute: the W8A8 pipeline, the trace's data, or (timing
   // only) nothing but the workload's region rates.
@@ -95,8 +116,53 @@ RunResult simulate(const RunRequest& r) {
   std::unique_ptr<TraceDatapath> trace_data;
   std::unique_ptr<W8A8Mamba> pipe;
   std::unique_ptr<W8A8Sequence> seq;
+  std::unique_ptr<W8A8Mamba2> pipe2;
+  std::unique_ptr<W8A8Mamba2Sequence> seq2;
   W8A8Result w8;
-  if (w8a8) {
+  if (w8a8 && d.mamba2()) {
+    if (!ckpt) {
+      throw Error(r.trace +
+                  ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
+                  "found beside the trace)");
+    }
+    if (arch.fp16()) throw Error("--pipeline w8a8 computes the W8A8 datapath: precision = fp16");
+    if (hsize != d.d_inner) {
+      throw Error(fmt::format(
+          "hadamard.size = {}: --pipeline w8a8 applies one d_inner-wide transform before "
+          "out_proj; use 0 or {}",
+          hsize, d.d_inner));
+    }
+    Mamba2Scales qs;
+    if (!r.scales.empty()) {
+      qs = Mamba2Scales::load(r.scales, d);
+      w8.scales = r.scales;
+    } else {
+      // As ssmsim eval: both schemes' observers over the fp32 forward of
+      // every sequence of the trace.
+      Mamba2ScaleCalibrator cal(*weights2, r.percentile);
+      const Mamba2Forward fwd(*weights2);
+      const std::vector<int32_t> all = trace->tokens();
+      for (int64_t b = 0; b < trace->batch(); ++b) {
+        const std::vector<int32_t> row(all.begin() + b * trace->seq_len(),
+                                       all.begin() + (b + 1) * trace->seq_len());
+        std::vector<Mamba2Activations> acts;
+        fwd.prefill(row, &acts);
+        cal.fold(cal.measure(acts, static_cast<int64_t>(row.size())));
+      }
+      qs = cal.scales();
+      w8.scales = fmt::format("calibrated on the trace (x: p{})", num(r.percentile));
+    }
+    Mamba2W8A8Options wo;
+    wo.se = arch.quantizer.se();
+    pipe2 = std::make_unique<W8A8Mamba2>(*weights2, qs, wo);
+    const std::vector<int32_t> all = trace->tokens();  // batch row 0: one sequence
+    seq2 = std::make_unique<W8A8Mamba2Sequence>(
+        *pipe2,
+        std::vector<int32_t>(all.begin(), all.begin() + plan.prefill_tokens + plan.decode_tokens),
+        arch.quantizer.mode, r.scheme, plan.prefill_tokens);
+    w8.quantizer = std::string(quant::kind_name(arch.quantizer.mode)) + "/" + scheme_name(r.scheme);
+    datapath = std::make_unique<W8A8Mamba2Datapath>(*seq2);
+  } else if (w8a8) {
     if (!ckpt) {
       throw Error(r.trace +
                   ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
@@ -148,6 +214,19 @@ RunResult simulate(const RunRequest& r) {
   }
   plan.hadamard_size = hsize;
   plan.scores_every_token = w8a8;
+  if (seq2 && plan.prefill_tokens > 0) {
+    // The data runs the model's chunks: every tile but the last must hold
+    // whole ones.
+    const MemoryPlan mp =
+        plan_memory(plan.dims, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
+    if (mp.tile_tokens < plan.prefill_tokens && mp.tile_tokens % d.chunk_size != 0) {
+      throw Error(fmt::format(
+          "controller.tile_tokens = {}{}: --pipeline w8a8 on a Mamba-2 model computes the SSD "
+          "in the model's chunks of {} tokens, so a prefill tile must hold whole chunks: set "
+          "controller.tile_tokens to a multiple of {}",
+          mp.tile_tokens, mp.tile_chosen ? " (auto)" : "", d.chunk_size, d.chunk_size));
+    }
+  }
 
   TraceWindow window;
   if (!r.vcd.empty()) {
@@ -198,14 +277,37 @@ RunResult simulate(const RunRequest& r) {
         controller.finish_time() / sc_core::sc_time(arch.clock_period_ns(), sc_core::SC_NS)));
   }
 
-  if (w8a8) {
+  if (seq2) {
+    // The fp32 reference on the same tokens, and the figures eval reports:
+    // the pipeline's tensors, and the quantizer against its own input.
+    const Mamba2Forward fwd(*weights2);
+    std::vector<Mamba2Activations> ref_acts;
+    const std::vector<float> ref = fwd.prefill(seq2->token_ids(), &ref_acts);
+    score(ref, seq2->token_ids(), d.vocab_size, nullptr, w8.fp32);
+    score(seq2->logits(), seq2->token_ids(), d.vocab_size, &ref, w8.quantized);
+    w8.tensors = mamba2_tensor_names();
+    const size_t npipe = w8.tensors.size();
+    w8.tensors.push_back("ssm.x@quantizer");
+    const size_t nt = w8.tensors.size();
+    w8.layer_err.assign(static_cast<size_t>(d.n_layer) * nt, {});
+    const std::vector<Mamba2Activations> acts = seq2->take_activations();
+    for (size_t l = 0; l < acts.size(); ++l) {
+      for (size_t ti = 0; ti < npipe; ++ti) {
+        const std::vector<float>& a = mamba2_activation(acts[l], ti);
+        const std::vector<float>& b = mamba2_activation(ref_acts[l], ti);
+        w8.layer_err[l * nt + ti].merge(quant::compare(b.data(), a.data(), a.size()));
+      }
+      w8.layer_err[l * nt + npipe].merge(seq2->ssm_in_error_whole(static_cast<int64_t>(l)));
+    }
+  } else if (w8a8) {
     // The fp32 reference on the same tokens, and the figures eval reports.
     MambaForward fwd(*weights);
     std::vector<LayerActivations> ref_acts;
     const std::vector<float> ref = fwd.prefill(seq->token_ids(), &ref_acts, seq->state_from());
     score(ref, seq->token_ids(), d.vocab_size, nullptr, w8.fp32);
     score(seq->logits(), seq->token_ids(), d.vocab_size, &ref, w8.quantized);
-    const size_t nt = w8a8_tensor_names().size();
+    w8.tensors = w8a8_tensor_names();
+    const size_t nt = w8.tensors.size();
     w8.layer_err.assign(static_cast<size_t>(d.n_layer) * nt, {});
     merge_layer_errors(ref_acts, seq->take_activations(), nt, w8.layer_err);
   }

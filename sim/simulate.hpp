@@ -19,6 +19,7 @@
 #include "hw/sram.hpp"
 #include "hw/unit_stats.hpp"
 #include "mamba/scoring.hpp"
+#include "mamba/w8a8_mamba2.hpp"
 #include "sim/run_aggregate.hpp"
 
 namespace ssmsim {
@@ -32,6 +33,8 @@ struct RunRequest {
   int64_t tokens = 0;   // 0: the whole trace
   bool w8a8 = false;    // the units compute Quamba's W8A8 pipeline (else the trace's data)
   std::string scales;   // w8a8: scales file ("": calibrated on the trace)
+  ScaleScheme scheme = ScaleScheme::kQuamba2;  // w8a8 on Mamba-2
+  bool scheme_set = false;
   double percentile = 99.99;
   bool allow_mismatch = false;  // a checkpoint whose logits differ from the trace's: warn only
   std::string vcd;              // waveform file ("": none)
@@ -41,9 +44,12 @@ struct RunRequest {
 
 // run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.
 struct W8A8Result {
-  std::string quantizer, scales;  // SSM-input quantizer; where the scales came from
+  // The SSM-input quantizer (Mamba-2: "kind/scheme", as eval labels it);
+  // where the scales came from.
+  std::string quantizer, scales;
   Score fp32, quantized;
-  std::vector<quant::ErrorStats> layer_err;  // [layer * tensors + tensor], w8a8_tensor_names()
+  std::vector<std::string> tensors;          // per layer, as eval names them
+  std::vector<quant::ErrorStats> layer_err;  // [layer * tensors + tensor]
 };
 
 struct RunResult {
@@ -54,8 +60,8 @@ struct RunResult {
   RunAggregate ops;                         // every operation, aggregated in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
   DramStats dram;
-  DramStats dram_prefill;  // at the prefill's end (decode = dram - this)
-  std::string dram_text;  // the DRAM model, in words
+  DramStats dram_prefill;    // at the prefill's end (decode = dram - this)
+  std::string dram_text;     // the DRAM model, in words
   double drampower_pj = -1;  // DRAMSys with DDR4: DRAMPower's energy (else < 0)
   double dram_peak_gbps = 0;
   SramStats sram;

@@ -204,7 +204,8 @@ def main(argv):
     elif mode == "same-eval":
         r, e = load(argv[2]), load(argv[3])
         ev = r["eval"]
-        q = r["config"]["quantizer"]["mode"]
+        # Mamba-2: eval labels its runs quantizer/scheme, as run's eval does.
+        q = ev.get("quantizer", r["config"]["quantizer"]["mode"])
         for name in ("fp32", q):
             assert ev["quantizers"][name] == e["quantizers"][name], \
                 f"{name}: run {ev['quantizers'][name]} != eval {e['quantizers'][name]}"

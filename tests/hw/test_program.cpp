@@ -119,7 +119,7 @@ TEST(Mamba2Program, SsdKernelsMatchTheirClosedForms) {
                 // state_passing: one update per (sequence, head, P, N) per chunk.
                 const ProgramOp& sp = find(p, Op::kStatePassing);
                 EXPECT_EQ(sp.unit, Unit::kScan);
-                EXPECT_EQ(static_cast<uint64_t>(sp.cmd.channels * sp.cmd.d_state * sp.cmd.tokens),
+                EXPECT_EQ(static_cast<uint64_t>(sp.cmd.channels * sp.cmd.d_state * sp.cmd.steps),
                           b * c * H * P * N)
                     << what;
                 // chunk_scan: Q x P per (sequence, head, chunk), K = Q + N.
@@ -150,7 +150,7 @@ TEST(Mamba2Program, ChunkSizeTradesStatePassingForIntraChunkWork) {
     const BlockProgram p = build_mamba2_program(d, s);
     const uint64_t intra = macs(find(p, Op::kChunkScan));
     const ProgramOp& sp = find(p, Op::kStatePassing);
-    const auto passes = static_cast<uint64_t>(sp.cmd.tokens);
+    const auto passes = static_cast<uint64_t>(sp.cmd.steps);
     if (last_scan != UINT64_MAX) {
       EXPECT_GT(intra, last_scan) << chunk;
       EXPECT_LT(passes, last_passes) << chunk;

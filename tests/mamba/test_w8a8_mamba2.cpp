@@ -281,12 +281,15 @@ TEST(W8A8Mamba2, SequenceInTilesEqualsPrefill) {
       }
     }
   }
-  // A tile that starts inside a chunk is refused, naming the chunk.
+  // Tiles out of order, and a tile that starts inside a chunk, are refused.
   W8A8Mamba2Sequence seq(q, fx().tokens, QuantKind::kSe, ScaleScheme::kQuamba2);
   for (Op op : {Op::kRmsNorm, Op::kInProj, Op::kConv1dSilu, Op::kSsmInQuant, Op::kBcQuant,
                 Op::kChunkCumsum}) {
     seq.run(op, 0, 0, 96);
   }
+  EXPECT_THAT(test::error_of([&] { seq.run(Op::kChunkScan, 0, 32, 96); }),
+              HasSubstr("tiles out of token order"));
+  seq.run(Op::kChunkScan, 0, 0, 32);  // a last, partial chunk is fine
   EXPECT_THAT(test::error_of([&] { seq.run(Op::kChunkScan, 0, 32, 96); }),
               HasSubstr("in chunks of 64"));
 }
