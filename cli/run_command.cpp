@@ -2,6 +2,7 @@
 // simulate() (sim/simulate.hpp) and the report (sim/run_report.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "config/workload.hpp"
 #include "sim/report.hpp"
 #include "sim/run_report.hpp"
+#include "sim/vcd_view.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -147,14 +149,29 @@ int run_command(const Args& args) {
     return !file.empty() &&
            fs::path(file).lexically_normal() == (fs::path(o.out) / name).lexically_normal();
   };
-  if (!in_out(o.vcd, "run.vcd")) stale.push_back("run.vcd");
+  if (!in_out(o.vcd, "run.vcd")) {
+    stale.insert(stale.end(), {"run.vcd", "run.gtkw", "run.ops.txt"});
+  }
   if (!in_out(o.timeline, "run.trace.json")) stale.push_back("run.trace.json");
   prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);
-  if (!o.vcd.empty()) prepare_output_file(o.vcd, o.force);
+  if (!o.vcd.empty()) {
+    prepare_output_file(o.vcd, o.force);
+    for (const std::string& f : vcd_view_files(o.vcd)) prepare_output_file(f, o.force);
+  }
   if (!o.timeline.empty()) prepare_output_file(o.timeline, o.force);
   const RunResult result = simulate(req);
   write_run_report(result, o.out);
-  if (!o.vcd.empty()) std::cout << "wrote " << o.vcd << "\n";
+  if (!o.vcd.empty()) {
+    // The view opens on the traced window, or the whole run.
+    double start_ns = 0, end_ns = result.finish.to_seconds() * 1e9;
+    if (!o.vcd_window.empty()) {
+      const size_t colon = o.vcd_window.find(':');
+      start_ns = std::stod(o.vcd_window.substr(0, colon));  // checked by simulate()
+      end_ns = std::min(end_ns, std::stod(o.vcd_window.substr(colon + 1)));
+    }
+    write_vcd_view(o.vcd, start_ns, end_ns);
+    std::cout << "wrote " << o.vcd << " (open: gtkwave " << vcd_view_files(o.vcd)[0] << ")\n";
+  }
   if (!o.timeline.empty()) std::cout << "wrote " << o.timeline << "\n";
   return kExitOk;
 }

@@ -10,8 +10,7 @@ ScanUnit::ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const Un
     : UnitBase(name, Unit::kScan, cfg.clock_period_ns(), ctx),
       quant2scan("quant2scan"),
       cfg_(cfg.scan),
-      token_sig_("scan_token", -1),
-      layer_sig_("scan_layer", -1) {
+      token_sig_("scan_token", -1) {
   quant2scan.register_b_transport(this, &ScanUnit::link_b_transport);
   SC_METHOD(on_token);
   sensitive << token_q_;
@@ -54,7 +53,6 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
   const int64_t steps = d.steps > 0 ? d.steps : d.tokens;
   const uint64_t busy = op_cycles(cfg_, steps, D, N);
   if (window_ && window_->enabled) {
-    layer_ = static_cast<int>(d.layer);
     touch_signals();
     for (int64_t i = 0; i < steps; ++i) {
       token_values_.push_back(static_cast<int>(d.first_token + i * d.tokens / steps));
@@ -75,7 +73,6 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
 void ScanUnit::trace_signals(sc_core::sc_trace_file* tf) const {
   trace(tf);
   sc_core::sc_trace(tf, token_sig_, "scan.token_index");
-  sc_core::sc_trace(tf, layer_sig_, "scan.layer");
 }
 
 }  // namespace ssmsim

@@ -28,7 +28,6 @@ class ScanUnit : public UnitBase {
 
  protected:
   sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
-  void update_signals() override { layer_sig_.write(layer_); }
 
  private:
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -37,8 +36,6 @@ class ScanUnit : public UnitBase {
   sc_core::sc_event_queue token_q_;
   std::deque<int> token_values_;
   sc_core::sc_signal<int> token_sig_;
-  sc_core::sc_signal<int> layer_sig_;
-  int layer_ = -1;
 };
 
 }  // namespace ssmsim

@@ -19,6 +19,9 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       period_(clock_period_ns, sc_core::SC_NS),
       busy_sig_((std::string(unit_name(unit)) + "_busy").c_str(), false),
       queued_sig_((std::string(unit_name(unit)) + "_queued").c_str(), 0),
+      op_sig_((std::string(unit_name(unit)) + "_op").c_str(), -1),
+      layer_sig_((std::string(unit_name(unit)) + "_layer").c_str(), -1),
+      tile_sig_((std::string(unit_name(unit)) + "_tile").c_str(), -1),
       window_(ctx.window),
       datapath_(*ctx.datapath),
       unit_(unit),
@@ -41,6 +44,9 @@ void UnitBase::signals_method() {
   if (!window_->active()) return;
   busy_sig_.write(busy_);
   queued_sig_.write(static_cast<int>(waiting_.size()));
+  op_sig_.write(cur_op_);
+  layer_sig_.write(cur_layer_);
+  tile_sig_.write(cur_tile_);
   update_signals();
 }
 
@@ -51,6 +57,9 @@ uint64_t UnitBase::to_cycles(const sc_time& t) const {
 void UnitBase::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, busy_sig_, std::string(unit_name(unit_)) + ".busy");
   sc_core::sc_trace(tf, queued_sig_, std::string(unit_name(unit_)) + ".queued_ops");
+  sc_core::sc_trace(tf, op_sig_, std::string(unit_name(unit_)) + ".op");
+  sc_core::sc_trace(tf, layer_sig_, std::string(unit_name(unit_)) + ".layer");
+  sc_core::sc_trace(tf, tile_sig_, std::string(unit_name(unit_)) + ".tile");
 }
 
 void UnitBase::acquire(int64_t priority, bool concurrent) {
@@ -79,6 +88,7 @@ void UnitBase::grant() {
 
 void UnitBase::release() {
   busy_ = false;
+  cur_op_ = cur_layer_ = cur_tile_ = -1;
   if (!waiting_.empty()) grant_ev_.notify(sc_core::SC_ZERO_TIME);
   touch_signals();
 }
@@ -107,6 +117,9 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   rec.K = d->k;
   rec.count = d->count;
   rec.start_cycle = to_cycles(sc_core::sc_time_stamp());
+  cur_op_ = static_cast<int>(d->op);
+  cur_layer_ = static_cast<int>(d->layer);
+  cur_tile_ = static_cast<int>(d->tile);
   touch_signals();
   // Inside an operation the unit computes in local time (from op_start_).
   // Alone, it runs ahead: its memory requests carry their offset as the

@@ -1,0 +1,77 @@
+#include "sim/vcd_view.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "common/ops.hpp"
+#include "hw/command.hpp"
+#include "sim/report.hpp"
+
+namespace ssmsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string base_of(const std::string& vcd) {
+  if (vcd.size() > 4 && vcd.compare(vcd.size() - 4, 4, ".vcd") == 0) {
+    return vcd.substr(0, vcd.size() - 4);
+  }
+  return vcd;
+}
+
+}  // namespace
+
+std::vector<std::string> vcd_view_files(const std::string& vcd) {
+  const std::string b = base_of(vcd);
+  return {b + ".gtkw", b + ".ops.txt"};
+}
+
+void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
+  const std::vector<std::string> files = vcd_view_files(vcd);
+  // The filter: GTKWave replaces a value shown in decimal by its name; an
+  // idle unit's -1 shows as 4294967295 unsigned.
+  std::ostringstream ops;
+  ops << "# ssmsim operation codes (common/ops.hpp), for *.op in decimal\n";
+  ops << "-1 idle\n4294967295 idle\n";
+  for (int o = 0; o < kOpCount; ++o) ops << o << " " << op_name(static_cast<Op>(o)) << "\n";
+  write_file_atomic(files[1], ops.str());
+
+  // Flags (gtkwave's TR_* bits): 0x28 binary, 0x424 signed decimal, 0x2024
+  // decimal through translate filter 1, 0x200 a comment line (group title).
+  std::ostringstream g;
+  g << "[*] GTKWave save file written by ssmsim run --vcd\n";
+  // GTKWave resolves both paths from its working directory: absolute.
+  g << "[dumpfile] \"" << fs::absolute(vcd).lexically_normal().string() << "\"\n";
+  // Zoom so that [start, end] fills the wave pane (about 770 pixels at
+  // this size): GTKWave's zoom z shows 770 x 2^(-z - 7.6) ns, measured.
+  const double span = std::max(1.0, end_ns - start_ns);
+  g << fmt::format("[timestart] {:.0f}\n[size] 1400 800\n", start_ns);
+  g << fmt::format("*{:.6f} {:.0f}", -(std::log2(span / 770.0) + 7.6), start_ns);
+  for (int i = 0; i < 19; ++i) g << " -1";
+  g << "\n[treeopen] SystemC.\n[signals_width] 260\n";
+  g << "^1 " << fs::absolute(files[1]).lexically_normal().string() << "\n";
+  const char* titles[kUnitCount] = {"gemm (systolic array)", "soft-edge quantizer",
+                                    "scan (selective scan / SSD recurrence)", "hadamard",
+                                    "vector unit"};
+  for (int u = 0; u < kUnitCount; ++u) {
+    const std::string n = std::string("SystemC.") + unit_name(static_cast<Unit>(u));
+    g << "@200\n-" << titles[u] << "\n";
+    g << "@28\n" << n << ".busy\n";
+    g << "@2024\n" << n << ".op[31:0]\n";
+    g << "@424\n" << n << ".layer[31:0]\n" << n << ".tile[31:0]\n" << n << ".queued_ops[31:0]\n";
+    if (static_cast<Unit>(u) == Unit::kQuant) {
+      g << n << ".small_count[63:0]\n" << n << ".large_count[63:0]\n";
+    }
+    if (static_cast<Unit>(u) == Unit::kScan) g << n << ".token_index[31:0]\n";
+  }
+  g << "@200\n-dram\n@424\nSystemC.dram.transactions_in_flight[31:0]\n";
+  g << "SystemC.dram.bytes_done[63:0]\n";
+  write_file_atomic(files[0], g.str());
+}
+
+}  // namespace ssmsim
