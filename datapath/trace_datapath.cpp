@@ -4,8 +4,10 @@
 
 #include "common/error.hpp"
 #include "io/trace_calibration.hpp"
+#include "mamba/mamba2_forward.hpp"
 #include "numeric/hadamard.hpp"
 #include "numeric/selective_scan.hpp"
+#include "numeric/ssd.hpp"
 
 namespace ssmsim {
 
@@ -24,18 +26,21 @@ std::vector<float> layer_floats(const Trace& t, int64_t layer, const std::string
 TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const ArchConfig& arch,
                              double percentile, int64_t hsize)
     : have_weights_(ckpt != nullptr),
+      dims_(ckpt != nullptr ? ckpt->dims() : trace.dims()),
       d_inner_(trace.dims().d_inner),
       kind_(arch.quantizer.mode),
       se_(arch.quantizer.se()) {
   const ModelDims& d = trace.dims();
-  const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state;
+  const bool m2 = d.mamba2();
+  const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state, H = d.n_heads;
+  const std::string ssm_in = m2 ? "ssm.x" : "ssm.u";
   layers_.resize(static_cast<size_t>(d.n_layer));
   for (int64_t l = 0; l < d.n_layer; ++l) {
     LayerData& ld = layers_[static_cast<size_t>(l)];
-    ld.u = layer_floats(trace, l, "ssm.u");
-    ld.u_scale = static_cast<float>(calibrate_layer({&trace}, l, "ssm.u", percentile).scale());
+    ld.u = layer_floats(trace, l, ssm_in);
+    ld.u_scale = static_cast<float>(calibrate_layer({&trace}, l, ssm_in, percentile).scale());
     if (!(ld.u_scale > 0)) {
-      throw Error(trace.path() + ": tensor '" + Trace::layer_name(l, "ssm.u") +
+      throw Error(trace.path() + ": tensor '" + Trace::layer_name(l, ssm_in) +
                   "': calibrated amax is 0, no scale can be derived");
     }
     ld.u_hat.assign(ld.u.size(), 0.0f);
@@ -44,9 +49,24 @@ TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const A
     ld.B = layer_floats(trace, l, "ssm.B");
     ld.C = layer_floats(trace, l, "ssm.C");
     ld.z = layer_floats(trace, l, "z");
-    ld.y = layer_floats(trace, l, "ssm.y");
-    ld.A = scan_a_from_a_log(ckpt->layer(l, "mixer.A_log").to_float_finite(), D, N);
-    ld.D = ckpt->layer(l, "mixer.D").to_float_finite();
+    if (m2) {
+      // The out_proj input is the gated norm's output; delta from the
+      // trace's raw dt as the model computes it.
+      ld.y = layer_floats(trace, l, "norm.out");
+      const std::vector<float> a_log = ckpt->layer(l, "mixer.A_log").to_float_finite();
+      for (float a : a_log) ld.A.push_back(-std::exp(a));
+      ld.D = ckpt->layer(l, "mixer.D").to_float_finite();
+      ld.gnorm = ckpt->layer(l, "mixer.norm.weight").to_float_finite();
+      const std::vector<float> bias = ckpt->layer(l, "mixer.dt_bias").to_float_finite();
+      std::vector<float> delta(ld.dt.size());
+      mamba2_delta(ld.dt.data(), bias.data(), L, H, dims_.dt_limit_lo, dims_.dt_limit_hi,
+                   delta.data());
+      ld.dt = std::move(delta);
+    } else {
+      ld.y = layer_floats(trace, l, "ssm.y");
+      ld.A = scan_a_from_a_log(ckpt->layer(l, "mixer.A_log").to_float_finite(), D, N);
+      ld.D = ckpt->layer(l, "mixer.D").to_float_finite();
+    }
     ld.h.assign(static_cast<size_t>(D * N), 0.0f);
     ld.y_ssm.assign(ld.u.size(), 0.0f);
     ld.y_hat.assign(ld.u.size(), 0.0f);
@@ -77,7 +97,30 @@ void TraceDatapath::compute(const Command& c) {
   LayerData& L = layers_[static_cast<size_t>(c.layer)];
   const int64_t D = d_inner_;  // one sequence
   const int64_t t1 = c.first_token + c.tokens;
+  const SsdShape ssd{dims_.n_heads, dims_.head_dim, dims_.n_groups, dims_.d_state};
+  const int64_t H = dims_.n_heads, GN = dims_.n_groups * dims_.d_state;
   switch (c.op) {
+    case Op::kChunkScan:
+      // Mamba-2 prefill: the tile's SSD in the model's chunks from its first
+      // token, the state carried from the tile before.
+      ssd_chunked(L.u_hat.data() + c.first_token * D, L.dt.data() + c.first_token * H, L.A.data(),
+                  L.B.data() + c.first_token * GN, L.C.data() + c.first_token * GN, L.D.data(),
+                  c.tokens, ssd, dims_.chunk_size, L.h.data(), L.y_ssm.data() + c.first_token * D);
+      break;
+    case Op::kSsdStep:
+      for (int64_t t = c.first_token; t < t1; ++t) {
+        ssd_step(L.u_hat.data() + t * D, L.dt.data() + t * H, L.A.data(), L.B.data() + t * GN,
+                 L.C.data() + t * GN, L.D.data(), ssd, L.h.data(), L.y_ssm.data() + t * D);
+      }
+      break;
+    case Op::kGatedNorm: {
+      const auto off = static_cast<size_t>(c.first_token * D);
+      gated_rms_norm(L.y_ssm.data() + off, L.z.data() + off, c.tokens, D, L.gnorm.data(),
+                     dims_.rms_norm_eps, L.y_hat.data() + off);
+      L.y_err.merge(quant::compare(L.y.data() + off, L.y_hat.data() + off,
+                                   static_cast<size_t>(c.tokens * D)));
+      break;
+    }
     case Op::kScan:
       // The quantizer's u, the trace's dt, B, C; the state carries over tiles.
       for (int64_t t = c.first_token; t < t1; ++t) {

@@ -1,8 +1,10 @@
 // The units compute on a trace's real activations (ssmsim run --trace): the
-// quantizer on the trace's u; with the checkpoint's A and D, the scan on the
-// quantized u and the trace's dt, B, C, the gate with the trace's z, and the
-// Hadamard + INT8 of the out_proj input; each against the trace. Batch row
-// 0: the accelerator computes one sequence (timing covers the batch).
+// quantizer on the trace's SSM input (Mamba-1 u, Mamba-2 x); with the
+// checkpoint's parameters, the scan (Mamba-2: the SSD) on the quantized
+// input and the trace's dt, B, C, the gate (Mamba-2: the gated norm) with
+// the trace's z, and the Hadamard + INT8 of the out_proj input; each
+// against the trace. Batch row 0: the accelerator computes one sequence
+// (timing covers the batch).
 #pragma once
 
 #include <vector>
@@ -17,11 +19,12 @@
 namespace ssmsim {
 
 struct LayerData {
-  // From the trace, [L, width] row-major, fp32.
+  // From the trace, [L, width] row-major, fp32. Mamba-2: u is ssm.x, dt the
+  // delta (softplus(dt + dt_bias), clamped), y the out_proj input norm.out.
   std::vector<float> u, dt, B, C, z, y;
   // From the checkpoint: A = -exp(A_log) [d_state, d_inner] (transposed for
-  // the scan), D [d_inner].
-  std::vector<float> A, D;
+  // the scan), D [d_inner]; Mamba-2: A and D per head, the norm's gains.
+  std::vector<float> A, D, gnorm;
   float u_scale = 1.0f;          // SSM-input quantizer scale (percentile / 127)
   float y_scale = 1.0f;          // out_proj-input (Hadamard domain) scale (max / 127)
   std::vector<float> y_ref_had;  // Hadamard(y from the trace), [L, d_inner]
@@ -50,6 +53,7 @@ class TraceDatapath : public Datapath {
 
  private:
   bool have_weights_ = false;
+  ModelDims dims_;
   int64_t d_inner_ = 0;
   quant::QuantKind kind_;
   quant::SoftEdgeParams se_;

@@ -56,9 +56,7 @@ void require_mamba1(const ModelDims& d, const std::string& what) {
   throw Error(what + ": a Mamba-2 model (" + std::to_string(d.n_heads) + " heads x " +
               std::to_string(d.head_dim) + ", " + std::to_string(d.n_groups) + " group(s), chunk " +
               std::to_string(d.chunk_size) +
-              "): this needs a Mamba-1 model. For Mamba-2, ssmsim eval, calibrate, quant and "
-              "inspect read the trace, and ssmsim run times it with --workload (the accelerator "
-              "does not yet compute on a Mamba-2 trace's data)");
+              "): expected a Mamba-1 model here");
 }
 
 const std::vector<std::string>& Trace::layer_tensors(ModelArch arch) {

@@ -55,12 +55,6 @@ RunResult simulate(const RunRequest& r) {
   } else {
     trace = std::make_unique<Trace>(r.trace);
     d = trace->dims();
-    if (d.mamba2() && !w8a8) {
-      throw Error(r.trace +
-                  ": a Mamba-2 trace: --pipeline trace computes on Mamba-1 traces only "
-                  "so far; use --pipeline w8a8 (Quamba2-style W8A8 on the trace's "
-                  "tokens, the figures of ssmsim eval) or --workload for timing only");
-    }
     if (r.tokens < 0 || r.tokens > trace->seq_len()) {
       throw Error(fmt::format("--tokens = {}: expected 0..{} (the trace's seq_len)", r.tokens,
                               trace->seq_len()));
