@@ -22,6 +22,7 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       op_sig_((std::string(unit_name(unit)) + "_op").c_str(), -1),
       layer_sig_((std::string(unit_name(unit)) + "_layer").c_str(), -1),
       tile_sig_((std::string(unit_name(unit)) + "_tile").c_str(), -1),
+      decode_sig_((std::string(unit_name(unit)) + "_decode").c_str(), false),
       window_(ctx.window),
       datapath_(*ctx.datapath),
       unit_(unit),
@@ -47,6 +48,7 @@ void UnitBase::signals_method() {
   op_sig_.write(cur_op_);
   layer_sig_.write(cur_layer_);
   tile_sig_.write(cur_tile_);
+  decode_sig_.write(cur_decode_);
   update_signals();
 }
 
@@ -60,6 +62,7 @@ void UnitBase::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, op_sig_, std::string(unit_name(unit_)) + ".op");
   sc_core::sc_trace(tf, layer_sig_, std::string(unit_name(unit_)) + ".layer");
   sc_core::sc_trace(tf, tile_sig_, std::string(unit_name(unit_)) + ".tile");
+  sc_core::sc_trace(tf, decode_sig_, std::string(unit_name(unit_)) + ".decode");
 }
 
 void UnitBase::acquire(int64_t priority, bool concurrent) {
@@ -89,6 +92,7 @@ void UnitBase::grant() {
 void UnitBase::release() {
   busy_ = false;
   cur_op_ = cur_layer_ = cur_tile_ = -1;
+  cur_decode_ = false;
   if (!waiting_.empty()) grant_ev_.notify(sc_core::SC_ZERO_TIME);
   touch_signals();
 }
@@ -120,6 +124,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   cur_op_ = static_cast<int>(d->op);
   cur_layer_ = static_cast<int>(d->layer);
   cur_tile_ = static_cast<int>(d->tile);
+  cur_decode_ = d->decode;
   touch_signals();
   // Inside an operation the unit computes in local time (from op_start_).
   // Alone, it runs ahead: its memory requests carry their offset as the

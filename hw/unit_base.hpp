@@ -79,8 +79,9 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_signal<bool> busy_sig_;
   sc_core::sc_signal<int> queued_sig_;
   // The operation the unit holds (its Op code, -1 when idle), its layer
-  // (n_layer: the head) and tile or decode step.
+  // (n_layer: the head), tile or decode step, and phase (1: decode).
   sc_core::sc_signal<int> op_sig_, layer_sig_, tile_sig_;
+  sc_core::sc_signal<bool> decode_sig_;
   const TraceWindow* window_;
   Datapath& datapath_;
 
@@ -95,6 +96,7 @@ class UnitBase : public sc_core::sc_module {
   OpSink* sink_;
   bool busy_ = false;
   int cur_op_ = -1, cur_layer_ = -1, cur_tile_ = -1;
+  bool cur_decode_ = false;
   // Commands waiting for the unit, by priority, each with its own event:
   // a release wakes only the one that may proceed, so a switch costs the
   // same whatever the queue's length.

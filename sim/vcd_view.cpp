@@ -42,7 +42,8 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   write_file_atomic(files[1], ops.str());
 
   // Flags (gtkwave's TR_* bits): 0x28 binary, 0x424 signed decimal, 0x2024
-  // decimal through translate filter 1, 0x200 a comment line (group title).
+  // decimal through translate filter 1, 0x200 a comment line (group title),
+  // 0x8024 an analog step plot.
   std::ostringstream g;
   g << "[*] GTKWave save file written by ssmsim run --vcd\n";
   // GTKWave resolves both paths from its working directory: absolute.
@@ -61,7 +62,7 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   for (int u = 0; u < kUnitCount; ++u) {
     const std::string n = std::string("SystemC.") + unit_name(static_cast<Unit>(u));
     g << "@200\n-" << titles[u] << "\n";
-    g << "@28\n" << n << ".busy\n";
+    g << "@28\n" << n << ".busy\n" << n << ".decode\n";
     g << "@2024\n" << n << ".op[31:0]\n";
     g << "@424\n" << n << ".layer[31:0]\n" << n << ".tile[31:0]\n" << n << ".queued_ops[31:0]\n";
     if (static_cast<Unit>(u) == Unit::kQuant) {
@@ -69,8 +70,11 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
     }
     if (static_cast<Unit>(u) == Unit::kScan) g << n << ".token_index[31:0]\n";
   }
-  g << "@200\n-dram\n@424\nSystemC.dram.transactions_in_flight[31:0]\n";
-  g << "SystemC.dram.bytes_done[63:0]\n";
+  g << "@200\n-dram\n";
+  // DRAM as levels (analog step, 0x8024, three rows high: 0x20000 rows).
+  for (const char* sig : {"transactions_in_flight[31:0]", "bytes_done[63:0]"}) {
+    g << "@8024\nSystemC.dram." << sig << "\n@20000\n-\n-\n";
+  }
   write_file_atomic(files[0], g.str());
 }
 
