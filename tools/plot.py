@@ -2,7 +2,9 @@
 """Plots of ssmsim results (matplotlib, Debian python3-matplotlib).
 
   plot.py breakdown OUT/run.json [-o FILE.png]
-      busy cycles per unit and layer (stacked), and energy per unit
+      per layer, each unit's busy and stall cycles side by side (units run at
+      once: their cycles do not stack) and the cycles attributed to the layer
+      (they add up to the run); energy by kind
   plot.py regions OUT/quant.json [-o FILE.png]
       quantization error by soft-edge region, per layer and quantizer
   plot.py roofline OUT/run.json [-o FILE.png]
@@ -14,8 +16,12 @@
       a run --timeline file drawn as Perfetto shows it: a track per unit with
       its operations as bars (colour by operation), the DRAM bandwidth counter
       below
-  plot.py sweep DIR/sweep.csv [--x COL] [--y COL] [--color COL] [--maximize-y] [-o FILE.png]
-      one point per configuration, the Pareto front (lower x, lower y; or higher y) marked
+  plot.py sweep DIR/sweep.csv [--x COL] [--y COL] [--color COL] [--where COL=VALUE ...]
+                [--x-better low|high] [--y-better low|high] [-o FILE.png]
+      one point per configuration (the rows --where keeps), the Pareto front
+      marked: better is lower for latencies, energies and bytes, higher for
+      throughputs, bandwidths and SQNRs (the column's name decides; override
+      per axis); axes in readable units (ms, uJ, MB, GB/s)
 
 Without -o the figure is written beside the input (run.breakdown.png,
 quant.regions.png, sweep.pareto.png). An existing file is kept unless --force.
@@ -23,10 +29,23 @@ quant.regions.png, sweep.pareto.png). An existing file is kept unless --force.
 import argparse
 import csv
 import json
+import math
 import os
+import subprocess
 import sys
 
-import matplotlib
+try:
+    import matplotlib
+except ImportError:
+    # Another python3 first on PATH: Debian's has python3-matplotlib.
+    debian = "/usr/bin/python3"
+    if (os.path.exists(debian) and os.path.realpath(sys.executable) != os.path.realpath(debian)
+            and subprocess.run([debian, "-c", "import matplotlib"],
+                               capture_output=True).returncode == 0):
+        os.execv(debian, [debian] + sys.argv)
+    sys.exit(f"plot.py: error: {sys.executable} has no matplotlib: install Debian's "
+             "python3-matplotlib (apt-get install python3-matplotlib) and run "
+             "/usr/bin/python3 tools/plot.py, or pip install matplotlib")
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
@@ -67,27 +86,34 @@ def breakdown(args):
     layers = run["layers"]
     names = [str(l["layer"]) for l in layers]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 1]})
-    bottom = [0.0] * len(layers)
-    for u in UNITS:
-        vals = [l["units"].get(u, {}).get("busy_cycles", 0) for l in layers]
-        if not any(vals):
-            continue
-        ax.bar(names, vals, bottom=bottom, label=UNIT_LABEL[u])
-        bottom = [b + v for b, v in zip(bottom, vals)]
+    units = [u for u in UNITS if any(l["units"].get(u, {}).get("busy_cycles", 0) for l in layers)]
+    width = 0.8 / max(1, len(units))
+    cmap = plt.get_cmap("tab10")
+    for k, u in enumerate(units):
+        xs = [i + (k - (len(units) - 1) / 2) * width for i in range(len(layers))]
+        busy = [l["units"].get(u, {}).get("busy_cycles", 0) for l in layers]
+        stall = [l["units"].get(u, {}).get("stall_cycles", 0) for l in layers]
+        ax.bar(xs, busy, width, color=cmap(k), label=f"{UNIT_LABEL[u]} busy")
+        ax.bar(xs, stall, width, bottom=busy, color=cmap(k), alpha=0.35, hatch="//",
+               label=f"{UNIT_LABEL[u]} stalled")
+    ax.plot(range(len(layers)), [l["attributed_cycles"] for l in layers], "k_", ms=18, mew=2,
+            label="attributed to the layer")
+    ax.set_xticks(range(len(layers)), names)
     ax.set_xlabel("layer")
-    ax.set_ylabel("busy cycles")
+    ax.set_ylabel("cycles")
     cfg = run["config"]
     r = run["run"]
     what = r["workload"]["name"] if "workload" in r else os.path.basename(r.get("trace", ""))
     ax.set_title(f"{what}: prefill {r['prefill_tokens']} + decode {r['decode_tokens']} tokens, "
                  f"arch {cfg['name']} ({cfg['precision']}), {run['total']['cycles']:,} cycles")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, ncol=2)
     e = run["energy"]
     parts = {"compute": e["compute_pj"], "SRAM": e["sram_pj"], "DRAM": e["dram_pj"],
              "static": e.get("static_pj", 0.0)}
-    ax2.bar(list(parts), [v * 1e-6 for v in parts.values()], color="tab:gray")
-    ax2.set_ylabel("energy (uJ)")
-    ax2.set_title(f"energy {e['total_pj'] * 1e-6:,.1f} uJ")
+    scale, unit = readable("energy_pj", list(parts.values()))
+    ax2.bar(list(parts), [v * scale for v in parts.values()], color="tab:gray")
+    ax2.set_ylabel(f"energy ({unit})")
+    ax2.set_title(f"energy {e['total_pj'] * scale:,.1f} {unit}")
     save(fig, args.output or os.path.join(os.path.dirname(args.input), "run.breakdown.png"),
          args.force)
 
@@ -116,7 +142,7 @@ def roofline(args):
         took_ns = (o["end_cycle"] - o["start_cycle"]) * period_ns
         if took_ns <= 0:
             continue
-        y = o["M"] * o["N"] * o["K"] / took_ns
+        y = o.get("count", 1) * o["M"] * o["N"] * o["K"] / took_ns
         by_name.setdefault(o["name"], []).append((right if x is None else x, y, x is None))
     for name, pts in sorted(by_name.items()):
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=14, alpha=0.6,
@@ -160,20 +186,90 @@ def regions(args):
          args.force)
 
 
-def pareto(points, maximize_y):
-    """Indices of the points no other point beats in both x (lower) and y."""
+# Readable units by the column's suffix: (suffix, [(threshold, scale, unit)]),
+# the first threshold the largest value reaches wins.
+UNITS_BY_SUFFIX = [
+    ("_ns", [(1e6, 1e-6, "ms"), (1e3, 1e-3, "us"), (0, 1, "ns")]),
+    ("_pj", [(1e9, 1e-9, "mJ"), (1e6, 1e-6, "uJ"), (1e3, 1e-3, "nJ"), (0, 1, "pJ")]),
+    ("_bytes", [(1e9, 1e-9, "GB"), (1e6, 1e-6, "MB"), (1e3, 1e-3, "kB"), (0, 1, "bytes")]),
+    ("_cycles", [(1e9, 1e-9, "G cycles"), (1e6, 1e-6, "M cycles"), (0, 1, "cycles")]),
+    ("tokens_per_s", [(0, 1, "tokens/s")]),
+    ("_gbps", [(0, 1, "GB/s")]),
+    ("_db", [(0, 1, "dB")]),
+    ("_pct", [(0, 1, "%")]),
+]
+# Columns where more is better; everything else (latency, energy, bytes,
+# cycles) is better lower.
+HIGHER_IS_BETTER = ("tokens_per_s", "_gbps", "_db", "top1")
+
+
+def readable(col, values):
+    """(scale, unit) that keeps the column's values readable."""
+    top = max((abs(v) for v in values if v == v), default=0)
+    for suffix, steps in UNITS_BY_SUFFIX:
+        if col.endswith(suffix):
+            for threshold, scale, unit in steps:
+                if top >= threshold:
+                    return scale, unit
+    return 1, ""
+
+
+def axis_label(col, unit):
+    base = col
+    for suffix, _ in UNITS_BY_SUFFIX:
+        if col.endswith(suffix) and suffix.startswith("_"):
+            base = col[: -len(suffix)]
+            break
+    return f"{base} ({unit})" if unit else base
+
+
+def better_high(col, override):
+    if override:
+        return override == "high"
+    return col.endswith(HIGHER_IS_BETTER)
+
+
+def pareto(points, x_high=False, y_high=False):
+    """Indices of the points no other point beats on both axes (each axis
+    better lower, or higher where *_high)."""
+    def at_least(a, b, high):
+        return a >= b if high else a <= b
+
     front = []
     for i, (xi, yi) in enumerate(points):
-        dominated = False
-        for j, (xj, yj) in enumerate(points):
-            better_y = yj > yi if maximize_y else yj < yi
-            same_or_better_y = yj >= yi if maximize_y else yj <= yi
-            if j != i and xj <= xi and same_or_better_y and (xj < xi or better_y):
-                dominated = True
-                break
+        dominated = any(
+            j != i and at_least(xj, xi, x_high) and at_least(yj, yi, y_high) and
+            (xj != xi or yj != yi)
+            for j, (xj, yj) in enumerate(points))
         if not dominated:
             front.append(i)
     return sorted(front, key=lambda i: points[i][0])
+
+
+def parse_where(items, columns, path):
+    """--where COL=VALUE: keep rows whose COL equals VALUE (numbers compare
+    as numbers)."""
+    conds = []
+    for item in items or []:
+        if "=" not in item:
+            fail(f"--where {item!r}: expected COL=VALUE")
+        col, value = item.split("=", 1)
+        if col not in columns:
+            fail(f"--where {item!r}: {path} has no column {col!r} (columns: {', '.join(columns)})")
+        conds.append((col, value))
+    return conds
+
+
+def matches(row, conds):
+    for col, value in conds:
+        got = row.get(col, "")
+        try:
+            if float(got) != float(value):
+                return False
+        except ValueError:
+            if got != value:
+                return False
+    return True
 
 
 def sweep(args):
@@ -187,38 +283,53 @@ def sweep(args):
     for col in (args.x, args.y) + ((args.color,) if args.color else ()):
         if col not in rows[0]:
             fail(f"{args.input}: no column {col!r} (columns: {', '.join(rows[0])})")
-    ok = [r for r in rows if r.get("status") == "ok" and r[args.x] and r[args.y]]
+    conds = parse_where(args.where, list(rows[0]), args.input)
+    ok = [r for r in rows
+          if r.get("status") == "ok" and r[args.x] and r[args.y] and matches(r, conds)]
     if not ok:
-        fail(f"{args.input}: no finished configuration has {args.x} and {args.y}")
+        fail(f"{args.input}: no finished configuration has {args.x} and {args.y}" +
+             (f" where {' and '.join(args.where)}" if conds else ""))
     pts = [(float(r[args.x]), float(r[args.y])) for r in ok]
+    xs, xu = readable(args.x, [p[0] for p in pts])
+    ys, yu = readable(args.y, [p[1] for p in pts])
+    shown = [(p[0] * xs, p[1] * ys) for p in pts]
     fig, ax = plt.subplots(figsize=(7, 5))
     if args.color:
         keys = sorted({r[args.color] for r in ok}, key=lambda v: (len(v), v))
         for k in keys:
-            sel = [p for p, r in zip(pts, ok) if r[args.color] == k]
+            sel = [p for p, r in zip(shown, ok) if r[args.color] == k]
             ax.scatter([p[0] for p in sel], [p[1] for p in sel], label=f"{args.color}={k}", s=30)
         ax.legend(fontsize=8)
     else:
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=30)
-    front = [] if args.no_front else pareto(pts, args.maximize_y)
+        ax.scatter([p[0] for p in shown], [p[1] for p in shown], s=30)
+    x_high = better_high(args.x, args.x_better)
+    y_high = better_high(args.y, "high" if args.maximize_y else args.y_better)
+    front = [] if args.no_front else pareto(pts, x_high, y_high)
     if front:
-        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], "k--", lw=1,
+        ax.plot([shown[i][0] for i in front], [shown[i][1] for i in front], "k--", lw=1,
                 label="Pareto front")
-    # One label per distinct point on the front: configurations that land on
-    # the same spot are listed together.
-    varied = [c for c in rows[0] if c not in ("job", "status", "error") and
-              not c.endswith(("_ns", "_pj", "_bytes", "_s", "_cycles", "_db", "_tokens", "batch"))]
+    # One label per distinct point on the front (configurations on the same
+    # spot listed together), offsets alternating so neighbours do not overlap.
+    # The varied keys: sweep.csv's columns between job and status.
+    cols = list(rows[0])
+    varied = cols[cols.index("job") + 1:cols.index("status")] if (
+        "job" in cols and "status" in cols) else []
     labels = {}
     for i in front:
-        labels.setdefault(pts[i], []).append(" ".join(ok[i][c] for c in varied))
-    for pt, names in labels.items():
+        labels.setdefault(shown[i], []).append(" ".join(f"{c}={ok[i][c]}" for c in varied))
+    offsets = [(6, 6), (6, -14), (-6, 14), (-6, -22)]
+    for k, (pt, names) in enumerate(sorted(labels.items())):
         text = "\n".join(names[:4]) + (f"\n(+{len(names) - 4} more)" if len(names) > 4 else "")
-        ax.annotate(text, pt, fontsize=7, textcoords="offset points", xytext=(4, 4))
+        dx, dy = offsets[k % len(offsets)]
+        ax.annotate(text, pt, fontsize=7, textcoords="offset points", xytext=(dx, dy),
+                    ha="left" if dx > 0 else "right",
+                    arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
     ax.set_xscale("log" if args.logx else "linear")
     ax.set_yscale("log" if args.logy else "linear")
-    ax.set_xlabel(args.x)
-    ax.set_ylabel(args.y)
-    ax.set_title(args.title or (f"{len(ok)} configurations" +
+    ax.set_xlabel(axis_label(args.x, xu) + (" (higher is better)" if x_high else ""))
+    ax.set_ylabel(axis_label(args.y, yu) + (" (higher is better)" if y_high else ""))
+    where = f" where {', '.join(args.where)}" if conds else ""
+    ax.set_title(args.title or (f"{len(ok)} configurations{where}" +
                                 ("" if args.no_front else f", {len(front)} on the Pareto front")))
     save(fig, args.output or os.path.join(os.path.dirname(args.input), "sweep.pareto.png"),
          args.force)
@@ -282,7 +393,11 @@ def main():
             s.add_argument("--x", default="latency_ns")
             s.add_argument("--y", default="energy_pj")
             s.add_argument("--color")
-            s.add_argument("--maximize-y", action="store_true")
+            s.add_argument("--maximize-y", action="store_true", help="= --y-better high")
+            s.add_argument("--x-better", choices=["low", "high"])
+            s.add_argument("--y-better", choices=["low", "high"])
+            s.add_argument("--where", action="append", metavar="COL=VALUE",
+                           help="keep rows whose COL equals VALUE (repeatable)")
             s.add_argument("--logx", action="store_true")
             s.add_argument("--logy", action="store_true")
             s.add_argument("--no-front", action="store_true", help="do not mark a Pareto front")
