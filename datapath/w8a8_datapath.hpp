@@ -9,9 +9,13 @@
 
 namespace ssmsim {
 
-class W8A8Datapath : public Datapath {
+// Seq: W8A8Sequence (Mamba-1) or W8A8Mamba2Sequence (Mamba-2, where
+// chunk_scan computes the tile's SSD and ssd_step a decode step; the other
+// SSD kernels are parts of it).
+template <class Seq>
+class SequenceDatapath : public Datapath {
  public:
-  explicit W8A8Datapath(W8A8Sequence& seq) : seq_(seq) {}
+  explicit SequenceDatapath(Seq& seq) : seq_(seq) {}
   void compute(const Command& c) override {
     seq_.run(c.op, c.layer, c.first_token, c.first_token + c.tokens);
   }
@@ -22,25 +26,9 @@ class W8A8Datapath : public Datapath {
   }
 
  private:
-  W8A8Sequence& seq_;
+  Seq& seq_;
 };
-
-// The same for Mamba-2 (Quamba2-style W8A8): chunk_scan computes the
-// tile's SSD (the other SSD kernels are its parts), ssd_step a decode step.
-class W8A8Mamba2Datapath : public Datapath {
- public:
-  explicit W8A8Mamba2Datapath(W8A8Mamba2Sequence& seq) : seq_(seq) {}
-  void compute(const Command& c) override {
-    seq_.run(c.op, c.layer, c.first_token, c.first_token + c.tokens);
-  }
-  QuantRegions quantize(const Command& c, uint8_t* regions) override {
-    const quant::ErrorStats s =
-        seq_.ssm_in_quant(c.layer, c.first_token, c.first_token + c.tokens, regions);
-    return QuantRegions::elements(s.regions);
-  }
-
- private:
-  W8A8Mamba2Sequence& seq_;
-};
+using W8A8Datapath = SequenceDatapath<W8A8Sequence>;
+using W8A8Mamba2Datapath = SequenceDatapath<W8A8Mamba2Sequence>;
 
 }  // namespace ssmsim

@@ -178,6 +178,30 @@ struct Builder {
     return ref;
   }
 
+  // Every SSM block ends alike: y through the Hadamard to INT8 (w8a8),
+  // out_proj, the residual add; then the head.
+  void output(const RegionRef& y, const RegionRef& yq, const RegionRef& out,
+              const RegionRef& resid) {
+    const int64_t D = d.d_inner, dm = d.d_model, R = s.tokens * s.batch;
+    if (!s.fp16) {
+      ProgramOp p = op(Unit::kHad, Op::kHadamard);
+      p.cmd.channels = s.batch * D, p.cmd.hadamard_block = s.hadamard_size;
+      p.in = {y};
+      p.out = yq;
+      prog.layer.push_back(p);
+    }
+    ProgramOp p = gemm(Op::kOutProj, D, dm);
+    p.in = {s.fp16 ? y : yq};
+    p.weight = weight(w.out_proj);
+    p.out = out;
+    prog.layer.push_back(p);
+    p = vec(Op::kResidual, R * dm, 1);
+    p.in = {out, resid};
+    p.out = resid;
+    prog.layer.push_back(p);
+    head();
+  }
+
   // Head: final RMSNorm and lm_head on the tile's last head_tokens tokens
   // of every sequence (the embedding lookup is a gather).
   void head() {
@@ -293,26 +317,7 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   p.out = y;
   L.push_back(p);
 
-  if (!s.fp16) {
-    p = b.op(Unit::kHad, Op::kHadamard);
-    p.cmd.channels = B * D, p.cmd.hadamard_block = s.hadamard_size;
-    p.in = {y};
-    p.out = yq;
-    L.push_back(p);
-  }
-
-  p = b.gemm(Op::kOutProj, D, dm);
-  p.in = {s.fp16 ? y : yq};
-  p.weight = b.weight(w.out_proj);
-  p.out = out;
-  L.push_back(p);
-
-  p = b.vec(Op::kResidual, R * dm, 1);
-  p.in = {out, resid};
-  p.out = resid;
-  L.push_back(p);
-
-  b.head();
+  b.output(y, yq, out, resid);
   return std::move(b.prog);
 }
 
@@ -467,26 +472,7 @@ BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
   p.out = y;
   L.push_back(p);
 
-  if (w8a8) {
-    p = b.op(Unit::kHad, Op::kHadamard);
-    p.cmd.channels = B * D, p.cmd.hadamard_block = s.hadamard_size;
-    p.in = {y};
-    p.out = yq;
-    L.push_back(p);
-  }
-
-  p = b.gemm(Op::kOutProj, D, dm);
-  p.in = {w8a8 ? yq : y};
-  p.weight = b.weight(w.out_proj);
-  p.out = out;
-  L.push_back(p);
-
-  p = b.vec(Op::kResidual, R * dm, 1);
-  p.in = {out, resid};
-  p.out = resid;
-  L.push_back(p);
-
-  b.head();
+  b.output(y, yq, out, resid);
   return std::move(b.prog);
 }
 

@@ -113,7 +113,7 @@ RunResult simulate(const RunRequest& r) {
   std::unique_ptr<W8A8Mamba2> pipe2;
   std::unique_ptr<W8A8Mamba2Sequence> seq2;
   W8A8Result w8;
-  if (w8a8 && d.mamba2()) {
+  if (w8a8) {
     if (!ckpt) {
       throw Error(r.trace +
                   ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
@@ -122,10 +122,12 @@ RunResult simulate(const RunRequest& r) {
     if (arch.fp16()) throw Error("--pipeline w8a8 computes the W8A8 datapath: precision = fp16");
     if (hsize != d.d_inner) {
       throw Error(fmt::format(
-          "hadamard.size = {}: --pipeline w8a8 applies one d_inner-wide transform before "
-          "out_proj; use 0 or {}",
+          "hadamard.size = {}: --pipeline w8a8 folds one d_inner-wide transform into out_proj; "
+          "use 0 or {}",
           hsize, d.d_inner));
     }
+  }
+  if (w8a8 && d.mamba2()) {
     Mamba2Scales qs;
     if (!r.scales.empty()) {
       qs = Mamba2Scales::load(r.scales, d);
@@ -157,18 +159,6 @@ RunResult simulate(const RunRequest& r) {
     w8.quantizer = std::string(quant::kind_name(arch.quantizer.mode)) + "/" + scheme_name(r.scheme);
     datapath = std::make_unique<W8A8Mamba2Datapath>(*seq2);
   } else if (w8a8) {
-    if (!ckpt) {
-      throw Error(r.trace +
-                  ": --pipeline w8a8 needs the model's checkpoint: --model DIR (none "
-                  "found beside the trace)");
-    }
-    if (arch.fp16()) throw Error("--pipeline w8a8 computes the W8A8 datapath: precision = fp16");
-    if (hsize != d.d_inner) {
-      throw Error(fmt::format(
-          "hadamard.size = {}: --pipeline w8a8 folds one d_inner-wide transform into out_proj; "
-          "use 0 or {}",
-          hsize, d.d_inner));
-    }
     QuantScales qs;
     if (!r.scales.empty()) {
       qs = QuantScales::load(r.scales, d.n_layer);
