@@ -178,6 +178,31 @@ struct Builder {
     return ref;
   }
 
+  // Every SSM block starts alike: RMSNorm, in_proj (n_in columns), the
+  // causal conv1d + SiLU over conv_in's channels (its window the decode
+  // state's first part).
+  void input(const RegionRef& resid, const RegionRef& norm, int64_t n_in, const RegionRef& in_out,
+             const RegionRef& conv_in, const RegionRef& conv_out) {
+    const int64_t dm = d.d_model, R = s.tokens * s.batch;
+    ProgramOp p = vec(Op::kRmsNorm, R * dm, 2);
+    p.in = {resid};
+    p.weight = weight(w.norm);
+    p.out = norm;
+    prog.layer.push_back(p);
+    p = gemm(Op::kInProj, dm, n_in);
+    p.in = {norm};
+    p.weight = weight(w.in_proj);
+    p.out = in_out;
+    prog.layer.push_back(p);
+    p = vec(Op::kConv1dSilu, R * d.conv_dim(), d.d_conv + 1);  // d_conv MACs, then SiLU
+    p.in = {conv_in};
+    p.weight = weight(w.conv);
+    p.out = conv_out;
+    if (s.decode) p.state = {Region::kState, 0, u64(s.batch) * conv_state_bytes(d, s.bytes)};
+    p.order = StateOrder::kConv;
+    prog.layer.push_back(p);
+  }
+
   // Every SSM block ends alike: y through the Hadamard to INT8 (w8a8),
   // out_proj, the residual add; then the head.
   void output(const RegionRef& y, const RegionRef& yq, const RegionRef& out,
@@ -255,25 +280,8 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
   const RegionRef out = act(Region::kOut, 0, uR * udm * 2);
 
   std::vector<ProgramOp>& L = b.prog.layer;
-  ProgramOp p = b.vec(Op::kRmsNorm, R * dm, 2);
-  p.in = {resid};
-  p.weight = b.weight(w.norm);
-  p.out = norm;
-  L.push_back(p);
-
-  p = b.gemm(Op::kInProj, dm, 2 * D);
-  p.in = {norm};
-  p.weight = b.weight(w.in_proj);
-  p.out = act(Region::kXZ, 0, uR * 2 * uD * ab);
-  L.push_back(p);
-
-  p = b.vec(Op::kConv1dSilu, R * D, d.d_conv + 1);  // d_conv MACs, then SiLU
-  p.in = {x};
-  p.weight = b.weight(w.conv);
-  p.out = u;
-  if (s.decode) p.state = {Region::kState, 0, uB * conv_state_bytes(d, s.bytes)};
-  p.order = StateOrder::kConv;
-  L.push_back(p);
+  b.input(resid, norm, 2 * D, act(Region::kXZ, 0, uR * 2 * uD * ab), x, u);
+  ProgramOp p;
 
   if (!s.fp16) {  // the fp16 baseline feeds x_proj and the scan with fp16 u
     p = b.op(Unit::kQuant, Op::kSsmInQuant);
@@ -322,8 +330,8 @@ BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s) {
 }
 
 BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
-  const int64_t D = d.d_inner, dm = d.d_model, N = d.d_state, H = d.n_heads, P = d.head_dim,
-                G = d.n_groups, GN = G * N, CD = d.conv_dim();
+  const int64_t D = d.d_inner, N = d.d_state, H = d.n_heads, P = d.head_dim, G = d.n_groups,
+                GN = G * N, CD = d.conv_dim();
   const int64_t B = s.batch, R = s.tokens * B;
   const uint64_t uR = u64(R), uB = u64(B), uD = u64(D), uH = u64(H), uGN = u64(GN), uCD = u64(CD),
                  ab = s.bytes.act;
@@ -355,25 +363,8 @@ BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
   const RegionRef y = region(Region::kY), yq = region(Region::kYq), out = region(Region::kOut);
 
   std::vector<ProgramOp>& L = b.prog.layer;
-  ProgramOp p = b.vec(Op::kRmsNorm, R * dm, 2);
-  p.in = {resid};
-  p.weight = b.weight(w.norm);
-  p.out = norm;
-  L.push_back(p);
-
-  p = b.gemm(Op::kInProj, dm, 2 * D + 2 * GN + H);
-  p.in = {norm};
-  p.weight = b.weight(w.in_proj);
-  p.out = region(Region::kXZ);
-  L.push_back(p);
-
-  p = b.vec(Op::kConv1dSilu, R * CD, d.d_conv + 1);  // d_conv MACs, then SiLU
-  p.in = {xbc};
-  p.weight = b.weight(w.conv);
-  p.out = u;
-  if (s.decode) p.state = {Region::kState, 0, uB * conv_state_bytes(d, s.bytes)};
-  p.order = StateOrder::kConv;
-  L.push_back(p);
+  b.input(resid, norm, 2 * D + 2 * GN + H, region(Region::kXZ), xbc, u);
+  ProgramOp p;
 
   if (w8a8) {
     // x through the SSM-input quantizer (soft-edge or INT8) to memory: the
