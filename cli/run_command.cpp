@@ -24,6 +24,7 @@ namespace {
 
 struct RunOptions {
   std::string trace, workload, model, arch, mode = "prefill", quantizer, vcd, vcd_window, timeline;
+  int64_t vcd_bandwidth_cycles = 1000;
   std::string out = "out", pipeline = "trace", scales, scheme;
   int64_t tokens = 0;
   double percentile = 99.99;
@@ -71,6 +72,8 @@ int run_command(const Args& args) {
       "SSM-input calibration percentile of |u| over the trace, (0, 100]")(
       "vcd", po::value(&o.vcd), "write a VCD waveform to this file (.vcd)")(
       "vcd-window", po::value(&o.vcd_window), "START_NS:END_NS: signals change only inside")(
+      "vcd-bandwidth-window", po::value(&o.vcd_bandwidth_cycles)->default_value(1000),
+      "CYCLES: the VCD's DRAM and SRAM GB/s signals average over windows this long")(
       "timeline", po::value(&o.timeline),
       "write a Chrome/Perfetto trace-event timeline to this file (ui.perfetto.dev): a track "
       "per unit, a slice per operation, DRAM bandwidth and queue-depth counters")(
@@ -121,6 +124,9 @@ int run_command(const Args& args) {
   if (w8a8 && workload) throw Error("--pipeline w8a8 needs --trace (its tokens), not --workload");
   if (!o.scales.empty() && !w8a8) throw Error("--scales is for --pipeline w8a8");
   if (!o.scheme.empty() && !w8a8) throw Error("--scheme is for --pipeline w8a8 on a Mamba-2 trace");
+  if (!vm["vcd-bandwidth-window"].defaulted() && o.vcd.empty()) {
+    throw Error("--vcd-bandwidth-window needs --vcd FILE");
+  }
 
   RunRequest req;
   req.arch = arch;
@@ -139,6 +145,7 @@ int run_command(const Args& args) {
   req.vcd = o.vcd;
   req.allow_mismatch = o.allow_mismatch;
   req.vcd_window = o.vcd_window;
+  req.vcd_bandwidth_cycles = o.vcd_bandwidth_cycles;
   req.timeline = o.timeline;
   // Outputs are checked (and their folders made) before any work; --force
   // replaces the folder's run results as a set, so no earlier run's
@@ -150,7 +157,7 @@ int run_command(const Args& args) {
            fs::path(file).lexically_normal() == (fs::path(o.out) / name).lexically_normal();
   };
   if (!in_out(o.vcd, "run.vcd")) {
-    stale.insert(stale.end(), {"run.vcd", "run.gtkw", "run.ops.txt"});
+    stale.insert(stale.end(), {"run.vcd", "run.gtkw", "run.ops.txt", "run.stall.txt"});
   }
   if (!in_out(o.timeline, "run.trace.json")) stale.push_back("run.trace.json");
   prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);

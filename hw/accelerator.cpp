@@ -13,7 +13,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
       had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
       vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
       noc("noc"),
-      sram("sram", cfg.sram, cfg.clock_period_ns()) {
+      sram("sram", cfg.sram, cfg.clock_period_ns(), window) {
   quant.quant2scan.bind(scan.quant2scan);
   quant.quant2gemm.bind(gemm.quant2gemm);
   for (UnitBase* u : units()) {
@@ -53,6 +53,7 @@ void Accelerator::open_vcd(const std::string& path_without_ext) {
   vec.trace(vcd_);
   if (dram) dram->trace(vcd_);
   if (dramsys) dramsys->trace(vcd_);
+  sram.trace(vcd_);
 }
 
 void Accelerator::close_vcd() {

@@ -13,7 +13,8 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
       noc2dram("noc2dram"),
       cfg_(cfg),
       window_(window),
-      latency_(cfg.latency_ns, sc_core::SC_NS) {
+      latency_(cfg.latency_ns, sc_core::SC_NS),
+      bandwidth_("bandwidth", window) {
   noc2dram.register_b_transport(this, &Dram::b_transport);
   // One process drives the signal (a signal has one driver).
   SC_METHOD(on_change);
@@ -60,6 +61,7 @@ sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
     start_q_.notify(start - now);
     end_q_.notify(done - now);
     ending_.emplace(done.value(), bytes);
+    bandwidth_.add(start, start + transfer, bytes, trans.is_read());
   }
   return done;
 }
@@ -79,6 +81,9 @@ void Dram::on_change() {
   if (window_->active()) wave_.publish();
 }
 
-void Dram::trace(sc_core::sc_trace_file* tf) const { wave_.trace(tf); }
+void Dram::trace(sc_core::sc_trace_file* tf) const {
+  wave_.trace(tf);
+  bandwidth_.trace(tf, "dram", false);
+}
 
 }  // namespace ssmsim

@@ -21,6 +21,7 @@
 #include "config/arch_config.hpp"
 #include "hw/address_map.hpp"
 #include "hw/arbiter.hpp"
+#include "hw/bandwidth_probe.hpp"
 #include "hw/channel_schedule.hpp"
 #include "hw/trace_window.hpp"
 
@@ -101,6 +102,7 @@ class Dram : public sc_core::sc_module {
   ChannelSchedule channel_;
   SameTimeArbiter arbiter_;
   DramWaveform wave_;
+  BandwidthProbe bandwidth_;
   std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>,
                       std::greater<>>
       ending_;  // (completion time value, bytes), inside the VCD window

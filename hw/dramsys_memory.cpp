@@ -247,7 +247,8 @@ DramsysMemory::DramsysMemory(sc_core::sc_module_name name, const DramConfig& cfg
       noc2dram("noc2dram"),
       setup_(dramsys_setup(cfg)),
       window_(window),
-      pool_(std::make_unique<Pool>()) {
+      pool_(std::make_unique<Pool>()),
+      bandwidth_("bandwidth", window) {
   noc2dram.register_b_transport(this, &DramsysMemory::b_transport);
   cout_buf_ = std::cout.rdbuf(banner_.rdbuf());
   try {
@@ -356,6 +357,9 @@ tlm::tlm_sync_enum DramsysMemory::nb_transport_bw(int ch, tlm::tlm_generic_paylo
     if (--t->left == 0) t->done.notify(delay);
     --wave_.in_flight;
     wave_.bytes_done += setup_.txn_bytes;
+    // Each transaction's data, at the time it has crossed the bus.
+    const sc_time at = sc_core::sc_time_stamp() + delay;
+    bandwidth_.add(at, at, setup_.txn_bytes, trans.is_read());
     if (window_ && window_->enabled) changed_.notify(delay);
     trans.release();
     phase = tlm::END_RESP;
@@ -383,6 +387,9 @@ void DramsysMemory::on_change() {
   if (window_->active()) wave_.publish();
 }
 
-void DramsysMemory::trace(sc_core::sc_trace_file* tf) const { wave_.trace(tf); }
+void DramsysMemory::trace(sc_core::sc_trace_file* tf) const {
+  wave_.trace(tf);
+  bandwidth_.trace(tf, "dram", false);
+}
 
 }  // namespace ssmsim

@@ -111,6 +111,7 @@ class DramsysMemory : public sc_core::sc_module {
   std::unique_ptr<::DRAMSys::DRAMSys> dramsys_;
   DramWaveform wave_;  // in flight: 64-byte transactions
   sc_core::sc_event changed_;
+  BandwidthProbe bandwidth_;
 };
 
 }  // namespace ssmsim

@@ -114,10 +114,13 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   sc_time t = zero;
   sc_time stall = zero;
   for (int64_t s = 0; s < strips; ++s) {
-    const sc_time data = std::max(ready[static_cast<size_t>(s)], s == 0 ? in_ready : zero);
-    if (data > t) {
-      stall += data - t;
-      t = data;
+    Arrival data;
+    data.add(ready[static_cast<size_t>(s)], StallReason::kWeights);
+    if (s == 0) data.add(in_ready, StallReason::kInput);
+    if (data.at > t) {
+      stall_span(t, data.at, data.why);
+      stall += data.at - t;
+      t = data.at;
     }
     const int64_t ahead = s + depth;
     if (ahead < strips) {
@@ -136,6 +139,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   t += cycles(once_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles));
   const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (written > t) {
+    stall_span(t, written, StallReason::kOutput);
     stall += written - t;
     t = written;
   }

@@ -41,10 +41,12 @@ sc_time HadamardUnit::execute(const Command& d, OpRecord& rec) {
   const int64_t D = d.channels;  // batch x d_inner
   const int64_t n = d.hadamard_block;
   const sc_time ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
+  stall_span(sc_core::SC_ZERO_TIME, ready, StallReason::kInput);
   datapath_.compute(d);
   const uint64_t busy = op_cycles(cfg_, d.tokens, D, n);
   const sc_time t = ready + cycles(busy);
   const sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
+  stall_span(t, done, StallReason::kOutput);
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(d.tokens * D);

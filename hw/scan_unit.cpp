@@ -45,9 +45,12 @@ void ScanUnit::on_token() {
 sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
   const int64_t D = d.channels, N = d.d_state;  // channels: batch x d_inner
   const sc_time zero = sc_core::SC_ZERO_TIME;
-  sc_time ready = read_inputs(d, zero, rec);
-  ready = std::max(ready, read_weights(d, 0, d.weight.bytes, zero, rec));  // A and D
-  if (d.decode) ready = std::max(ready, mem(tlm::TLM_READ_COMMAND, d.state, zero, rec));
+  Arrival in;
+  in.add(read_inputs(d, zero, rec), StallReason::kInput);
+  in.add(read_weights(d, 0, d.weight.bytes, zero, rec), StallReason::kWeights);  // A and D
+  if (d.decode) in.add(mem(tlm::TLM_READ_COMMAND, d.state, zero, rec), StallReason::kState);
+  const sc_time ready = in.at;
+  stall_span(zero, ready, in.why);
   datapath_.compute(d);
   const uint64_t per_token = cycles_per_token(cfg_, D, N);
   const int64_t steps = d.steps > 0 ? d.steps : d.tokens;
@@ -60,9 +63,10 @@ sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
       token_q_.notify(at > local_now() ? at - local_now() : sc_core::SC_ZERO_TIME);
     }
   }
-  sc_time t = ready + cycles(busy);
+  const sc_time t = ready + cycles(busy);
   sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (d.decode) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
+  stall_span(t, done, StallReason::kOutput);
   rec.busy_cycles = busy;
   rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
   rec.elements = static_cast<uint64_t>(steps * D * N);

@@ -97,6 +97,7 @@ void SoftEdgeQuantizer::send(tlm_utils::simple_initiator_socket<SoftEdgeQuantize
 sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
   const auto E = static_cast<size_t>(d.elements);
   const sc_time in_ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
+  stall_span(sc_core::SC_ZERO_TIME, in_ready, StallReason::kInput);
   element_regions_.resize(E);
   const QuantRegions q = datapath_.quantize(d, element_regions_.data());
   using Source = QuantRegions::Source;
@@ -134,6 +135,7 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
     // Mamba-2: the SSD reads x three times; it goes to memory (codes and,
     // for se, the flag plane: Command::out says how many bytes).
     const sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, computed, rec);
+    stall_span(computed, done, StallReason::kOutput);
     rec.stall_cycles = to_cycles(in_ready) + to_cycles(done - computed);
     return done;
   }

@@ -9,8 +9,13 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-Sram::Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns)
-    : sc_module(name), noc2sram("noc2sram"), cfg_(cfg), period_(clock_period_ns, sc_core::SC_NS) {
+Sram::Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns,
+           const TraceWindow* window)
+    : sc_module(name),
+      noc2sram("noc2sram"),
+      cfg_(cfg),
+      period_(clock_period_ns, sc_core::SC_NS),
+      bandwidth_("bandwidth", window) {
   noc2sram.register_b_transport(this, &Sram::b_transport);
   SC_METHOD(arbitrate);
   sensitive << arbiter_.event();
@@ -39,6 +44,7 @@ sc_time Sram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {
   const sc_time start = ports_.reserve(request, transfer);
   stats_.accesses += 1;
   (trans.is_read() ? stats_.read_bytes : stats_.write_bytes) += bytes;
+  bandwidth_.add(start, start + transfer, bytes, trans.is_read());
   return check_time(start + period_ * static_cast<double>(cfg_.latency_cycles) + transfer, name());
 }
 

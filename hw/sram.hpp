@@ -9,6 +9,7 @@
 
 #include "config/arch_config.hpp"
 #include "hw/arbiter.hpp"
+#include "hw/bandwidth_probe.hpp"
 #include "hw/channel_schedule.hpp"
 
 namespace ssmsim {
@@ -23,10 +24,12 @@ class Sram : public sc_core::sc_module {
   tlm_utils::simple_target_socket<Sram> noc2sram;
 
   SC_HAS_PROCESS(Sram);
-  Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns);
+  Sram(sc_core::sc_module_name name, const SramConfig& cfg, double clock_period_ns,
+       const TraceWindow* window = nullptr);
   const SramStats& stats() const { return stats_; }
   // Cycles to move `bytes` through all ports, without the latency.
   uint64_t transfer_cycles(uint64_t bytes) const;
+  void trace(sc_core::sc_trace_file* tf) const { bandwidth_.trace(tf, "sram", true); }
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -38,6 +41,7 @@ class Sram : public sc_core::sc_module {
   SramStats stats_;
   ChannelSchedule ports_;  // all ports together, one transfer at a time
   SameTimeArbiter arbiter_;
+  BandwidthProbe bandwidth_;
 };
 
 }  // namespace ssmsim

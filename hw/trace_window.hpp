@@ -10,6 +10,8 @@ struct TraceWindow {
   bool enabled = false;
   sc_core::sc_time start = sc_core::SC_ZERO_TIME;
   sc_core::sc_time end = sc_core::sc_max_time();
+  // The memories' bandwidth signals average over windows this long.
+  sc_core::sc_time bandwidth_window = sc_core::sc_time(1000, sc_core::SC_NS);
   bool active() const {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     return enabled && now >= start && now <= end;

@@ -23,6 +23,7 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       layer_sig_((std::string(unit_name(unit)) + "_layer").c_str(), -1),
       tile_sig_((std::string(unit_name(unit)) + "_tile").c_str(), -1),
       decode_sig_((std::string(unit_name(unit)) + "_decode").c_str(), false),
+      stall_sig_((std::string(unit_name(unit)) + "_stall").c_str(), 0),
       window_(ctx.window),
       datapath_(*ctx.datapath),
       unit_(unit),
@@ -31,6 +32,9 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
   sensitive << signals_ev_;
+  dont_initialize();
+  SC_METHOD(stall_method);
+  sensitive << stall_q_;
   dont_initialize();
   SC_METHOD(grant);
   sensitive << grant_ev_;
@@ -52,6 +56,31 @@ void UnitBase::signals_method() {
   update_signals();
 }
 
+void UnitBase::stall_span(const sc_time& from, const sc_time& to, StallReason why) {
+  if (!window_ || !window_->enabled || to <= from) return;
+  const sc_time now = local_now();
+  // Waits are decided at or after the kernel's time (a unit only waits for
+  // its own requests' times, which come before its compute cursor).
+  const sc_time a = std::max(from, now), b = std::max(to, now);
+  const sc_time start = op_start_ + a, end = op_start_ + b;
+  stall_changes_.emplace(start.value(), static_cast<int>(why));
+  stall_changes_.emplace(end.value(), static_cast<int>(StallReason::kNone));
+  stall_q_.notify(a - now);
+  stall_q_.notify(b - now);
+}
+
+void UnitBase::stall_method() {
+  const uint64_t now = sc_core::sc_time_stamp().value();
+  int v = stall_sig_.read();
+  bool changed = false;
+  while (!stall_changes_.empty() && stall_changes_.begin()->first <= now) {
+    v = stall_changes_.begin()->second;
+    stall_changes_.erase(stall_changes_.begin());
+    changed = true;
+  }
+  if (changed && window_->active()) stall_sig_.write(v);
+}
+
 uint64_t UnitBase::to_cycles(const sc_time& t) const {
   return static_cast<uint64_t>(std::llround(t / period_));
 }
@@ -63,6 +92,7 @@ void UnitBase::trace(sc_core::sc_trace_file* tf) const {
   sc_core::sc_trace(tf, layer_sig_, std::string(unit_name(unit_)) + ".layer");
   sc_core::sc_trace(tf, tile_sig_, std::string(unit_name(unit_)) + ".tile");
   sc_core::sc_trace(tf, decode_sig_, std::string(unit_name(unit_)) + ".decode");
+  sc_core::sc_trace(tf, stall_sig_, std::string(unit_name(unit_)) + ".stall_reason");
 }
 
 void UnitBase::acquire(int64_t priority, bool concurrent) {
@@ -137,7 +167,9 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   requester_->priority = d->priority;
   requester_->arbitrated = d->concurrent;
   fill_done_ = sc_core::SC_ZERO_TIME;
-  const sc_time done = check_time(std::max(execute(*d, rec), fill_done_), name());
+  const sc_time computed = execute(*d, rec);
+  stall_span(computed, fill_done_, StallReason::kWeights);  // the SRAM copy of the weights
+  const sc_time done = check_time(std::max(computed, fill_done_), name());
   const sc_time elapsed = local_now();
   if (done > elapsed) counted_wait(done - elapsed);
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());

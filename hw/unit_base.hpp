@@ -65,6 +65,11 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_time read_weights(const Command& d, uint64_t offset, uint64_t bytes,
                                 sc_core::sc_time at, OpRecord& rec);
 
+  // The compute waits for memory over local [from, to), for `why`: the
+  // VCD's stall_reason shows it at that time (scheduled: a unit running
+  // ahead in local time knows its waits before the kernel reaches them).
+  void stall_span(const sc_core::sc_time& from, const sc_core::sc_time& to, StallReason why);
+
   // Operations run in the callers' threads, and a signal has one driver:
   // state changes only notify, and one method per unit writes the signals
   // (inside the VCD window only, which bounds the file's size).
@@ -82,6 +87,7 @@ class UnitBase : public sc_core::sc_module {
   // (n_layer: the head), tile or decode step, and phase (1: decode).
   sc_core::sc_signal<int> op_sig_, layer_sig_, tile_sig_;
   sc_core::sc_signal<bool> decode_sig_;
+  sc_core::sc_signal<int> stall_sig_;
   const TraceWindow* window_;
   Datapath& datapath_;
 
@@ -91,6 +97,7 @@ class UnitBase : public sc_core::sc_module {
   void grant();
   void release();
   void signals_method();
+  void stall_method();
 
   Unit unit_;
   OpSink* sink_;
@@ -107,6 +114,10 @@ class UnitBase : public sc_core::sc_module {
   std::multimap<int64_t, Waiter*> waiting_;
   sc_core::sc_event grant_ev_;
   sc_core::sc_event signals_ev_;
+  // Scheduled stall_reason changes (absolute time value, reason), applied
+  // in insertion order at their time.
+  std::multimap<uint64_t, int> stall_changes_;
+  sc_core::sc_event_queue stall_q_;
   std::vector<uint8_t> scratch_;
   sc_core::sc_time fill_done_;  // the current operation's SRAM weight fill has landed
   sc_core::sc_time op_start_;   // kernel time at which the current operation started

@@ -2,11 +2,35 @@
 #pragma once
 
 #include <cstdint>
+#include <systemc>
 #include <vector>
 
 #include "hw/command.hpp"
 
 namespace ssmsim {
+
+// What an operation's compute waits for while it holds its unit (the VCD's
+// <unit>.stall_reason): the memory traffic that arrives last.
+// kNone: computing or idle (busy says which).
+enum class StallReason : int { kNone = 0, kInput, kWeights, kState, kOutput };
+constexpr int kStallReasonCount = 5;
+inline const char* stall_reason_name(StallReason r) {
+  static const char* const names[kStallReasonCount] = {"none", "wait_input", "wait_weights",
+                                                       "wait_state", "wait_output_write"};
+  return names[static_cast<int>(r)];
+}
+
+// The latest of an operation's memory arrivals and what it was.
+struct Arrival {
+  sc_core::sc_time at = sc_core::SC_ZERO_TIME;
+  StallReason why = StallReason::kNone;
+  void add(const sc_core::sc_time& t, StallReason r) {
+    if (t > at) {
+      at = t;
+      why = r;
+    }
+  }
+};
 
 struct UnitStats {
   uint64_t ops = 0;

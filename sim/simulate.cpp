@@ -9,6 +9,7 @@
 #include "datapath/w8a8_datapath.hpp"
 #include "hw/accelerator.hpp"
 #include "hw/switch_count.hpp"
+#include "hw/time_limit.hpp"
 #include "io/trace.hpp"
 #include "mamba/checkpoint_match.hpp"
 #include "mamba/mamba2_forward.hpp"
@@ -215,6 +216,14 @@ RunResult simulate(const RunRequest& r) {
   TraceWindow window;
   if (!r.vcd.empty()) {
     window.enabled = true;
+    if (r.vcd_bandwidth_cycles < 1 || r.vcd_bandwidth_cycles > 1000000000) {
+      throw Error(fmt::format("--vcd-bandwidth-window = {}: expected 1 to 1e9 cycles",
+                              r.vcd_bandwidth_cycles));
+    }
+    window.bandwidth_window = check_time(
+        sc_core::sc_time(arch.clock_period_ns() * static_cast<double>(r.vcd_bandwidth_cycles),
+                         sc_core::SC_NS),
+        "--vcd-bandwidth-window");
     if (!r.vcd_window.empty()) {
       const auto [a, b] = parse_window(r.vcd_window);
       window.start = sc_core::sc_time(a, sc_core::SC_NS);

@@ -39,6 +39,7 @@ struct RunRequest {
   bool allow_mismatch = false;  // a checkpoint whose logits differ from the trace's: warn only
   std::string vcd;              // waveform file ("": none)
   std::string vcd_window;       // "START_NS:END_NS" ("": the whole run)
+  int64_t vcd_bandwidth_cycles = 1000;  // the memories' bandwidth signals: window, cycles
   std::string timeline;         // Chrome/Perfetto trace-event file ("": none)
 };
 

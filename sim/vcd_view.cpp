@@ -9,6 +9,7 @@
 
 #include "common/ops.hpp"
 #include "hw/command.hpp"
+#include "hw/unit_stats.hpp"
 #include "sim/report.hpp"
 
 namespace ssmsim {
@@ -28,7 +29,7 @@ std::string base_of(const std::string& vcd) {
 
 std::vector<std::string> vcd_view_files(const std::string& vcd) {
   const std::string b = base_of(vcd);
-  return {b + ".gtkw", b + ".ops.txt"};
+  return {b + ".gtkw", b + ".ops.txt", b + ".stall.txt"};
 }
 
 void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
@@ -40,10 +41,15 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   ops << "-1 idle\n4294967295 idle\n";
   for (int o = 0; o < kOpCount; ++o) ops << o << " " << op_name(static_cast<Op>(o)) << "\n";
   write_file_atomic(files[1], ops.str());
+  std::ostringstream stalls;
+  stalls << "# ssmsim stall reasons (hw/unit_stats.hpp), for *.stall_reason in decimal\n";
+  for (int r = 0; r < kStallReasonCount; ++r)
+    stalls << r << " " << stall_reason_name(static_cast<StallReason>(r)) << "\n";
+  write_file_atomic(files[2], stalls.str());
 
   // Flags (gtkwave's TR_* bits): 0x28 binary, 0x424 signed decimal, 0x2024
-  // decimal through translate filter 1, 0x200 a comment line (group title),
-  // 0x8024 an analog step plot.
+  // decimal through a translate filter, 0x200 a comment line (group title),
+  // 0x8024 an analog step plot, 0x40000 a real.
   std::ostringstream g;
   g << "[*] GTKWave save file written by ssmsim run --vcd\n";
   // GTKWave resolves both paths from its working directory: absolute.
@@ -55,7 +61,10 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   g << fmt::format("*{:.6f} {:.0f}", -(std::log2(span / 770.0) + 7.6), start_ns);
   for (int i = 0; i < 19; ++i) g << " -1";
   g << "\n[treeopen] SystemC.\n[signals_width] 260\n";
-  g << "^1 " << fs::absolute(files[1]).lexically_normal().string() << "\n";
+  // A translated trace names its filter on the line before it (^N file).
+  const std::string op_filter = "^1 " + fs::absolute(files[1]).lexically_normal().string() + "\n";
+  const std::string stall_filter =
+      "^2 " + fs::absolute(files[2]).lexically_normal().string() + "\n";
   const char* titles[kUnitCount] = {"gemm (systolic array)", "soft-edge quantizer",
                                     "scan (selective scan / SSD recurrence)", "hadamard",
                                     "vector unit"};
@@ -63,18 +72,28 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
     const std::string n = std::string("SystemC.") + unit_name(static_cast<Unit>(u));
     g << "@200\n-" << titles[u] << "\n";
     g << "@28\n" << n << ".busy\n" << n << ".decode\n";
-    g << "@2024\n" << n << ".op[31:0]\n";
+    g << "@2024\n" << op_filter << n << ".op[31:0]\n";
+    g << stall_filter << n << ".stall_reason[31:0]\n";
     g << "@424\n" << n << ".layer[31:0]\n" << n << ".tile[31:0]\n" << n << ".queued_ops[31:0]\n";
     if (static_cast<Unit>(u) == Unit::kQuant) {
       g << n << ".small_count[63:0]\n" << n << ".large_count[63:0]\n";
     }
     if (static_cast<Unit>(u) == Unit::kScan) g << n << ".token_index[31:0]\n";
   }
+  // Memories as levels (analog step, 0x8024; real signals 0x48020; three
+  // rows high: 0x20000 rows).
+  const auto level = [&](const std::string& sig, bool real) {
+    g << (real ? "@48020\n" : "@8024\n") << sig << "\n@20000\n-\n-\n";
+  };
   g << "@200\n-dram\n";
-  // DRAM as levels (analog step, 0x8024, three rows high: 0x20000 rows).
-  for (const char* sig : {"transactions_in_flight[31:0]", "bytes_done[63:0]"}) {
-    g << "@8024\nSystemC.dram." << sig << "\n@20000\n-\n-\n";
-  }
+  level("SystemC.dram.transactions_in_flight[31:0]", false);
+  level("SystemC.dram.read_gbps", true);
+  level("SystemC.dram.write_gbps", true);
+  level("SystemC.dram.bytes_done[63:0]", false);
+  g << "@200\n-sram\n";
+  level("SystemC.sram.read_gbps", true);
+  level("SystemC.sram.write_gbps", true);
+  level("SystemC.sram.bytes_moved[63:0]", false);
   write_file_atomic(files[0], g.str());
 }
 

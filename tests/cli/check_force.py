@@ -28,7 +28,7 @@ def main(argv):
     run(exe, "--trace", trace, "--tokens", "16", "--out", out, "--vcd", os.path.join(out, "run.vcd"),
         "--timeline", os.path.join(out, "run.trace.json"))
     assert files(out) == ["run.config.json", "run.csv", "run.gtkw", "run.json",
-                          "run.kernels.csv", "run.ops.txt", "run.trace.json", "run.vcd"], files(out)
+                          "run.kernels.csv", "run.ops.txt", "run.stall.txt", "run.trace.json", "run.vcd"], files(out)
     run(exe, "--workload", "mamba-130m", "--set", "workload.prefill_tokens=64",
         "--set", "workload.decode_tokens=0", "--out", out, "--force")
     assert files(out) == ["run.config.json", "run.csv", "run.json", "run.kernels.csv",
