@@ -19,6 +19,11 @@ bench "mamba-130m prefill 512 (24 layers)" --workload mamba-130m --set workload.
 bench "mamba-130m prefill 512 + decode 64" --workload mamba-130m
 bench "mamba-2.8b prefill 512 (64 layers), edge" --workload mamba-2.8b --arch edge --set workload.decode_tokens=0
 bench "mamba-2.8b decode 64, edge" --workload mamba-2.8b --arch edge --set workload.prefill_tokens=0
+# Issue 14's target: a hybrid at 8K context, under 2 s on one core.
+bench "nemotron-h-8b prefill 8K + decode 1K, edge" --workload nemotron-h-8b --arch edge \
+  --set workload.prefill_tokens=8192 --set workload.decode_tokens=1024
+bench "jamba-1.5-mini prefill 8K + decode 1K, edge" --workload jamba-1.5-mini --arch edge \
+  --set workload.prefill_tokens=8192 --set workload.decode_tokens=1024
 
 # 100 points: 5 array sizes x 5 bandwidths x 4 tile sizes.
 t0=$(date +%s.%N)

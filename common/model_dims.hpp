@@ -1,5 +1,6 @@
 // Shape of a Mamba model (Mamba-1, or Mamba-2 with its heads and groups),
-// shared by traces, checkpoints and workloads.
+// shared by traces, checkpoints and workloads; a hybrid model adds
+// attention, MLP and mixture-of-experts layers (layer_pattern).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,28 @@ enum class ModelArch { kMamba1, kMamba2 };
 inline const char* model_arch_name(ModelArch a) {
   return a == ModelArch::kMamba2 ? "mamba2" : "mamba1";
 }
+
+// What one layer of a hybrid is (a character of layer_pattern, as
+// Nemotron-H's hybrid_override_pattern writes them): each is a pre-norm
+// residual block of its own.
+enum class LayerKind : char { kSsm = 'M', kAttention = '*', kMlp = '-', kMoe = 'E' };
+inline const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::kSsm:
+      return "ssm";
+    case LayerKind::kAttention:
+      return "attention";
+    case LayerKind::kMlp:
+      return "mlp";
+    case LayerKind::kMoe:
+      return "moe";
+  }
+  return "?";
+}
+
+// A feed-forward's activation: relu2 (squared ReLU: up, down) or swiglu
+// (SiLU(gate) x up, down: two input projections).
+enum class FfnActivation { kRelu2, kSwiglu };
 
 struct ModelDims {
   std::string name;
@@ -33,15 +56,61 @@ struct ModelDims {
   bool tie_word_embeddings = true;
   bool use_conv_bias = true, use_bias = false;  // checkpoints: conv1d bias, in/out_proj bias
   int64_t published_params = 0;                 // a preset's published parameter count (0: none)
+  // Hybrids: one character per layer (LayerKind); empty: n_layer SSM layers.
+  std::string layer_pattern;
+  // Attention layers: grouped-query attention, no biases; rope adds a
+  // vector pass over q and k (Nemotron-H and Jamba use no position
+  // encoding in attention).
+  int64_t attn_heads = 0, attn_kv_heads = 0, attn_head_dim = 0;
+  bool attn_rope = false;
+  // MLP layers and the experts of MoE layers.
+  int64_t mlp_d_ff = 0;
+  FfnActivation mlp_activation = FfnActivation::kSwiglu;
+  int64_t moe_experts = 0, moe_top_k = 0, moe_d_ff = 0;
+  int64_t moe_shared_d_ff = 0;  // a shared expert every token uses (0: none)
+  FfnActivation moe_activation = FfnActivation::kSwiglu;
 
   bool mamba2() const { return arch == ModelArch::kMamba2; }
+  LayerKind layer_kind(int64_t layer) const {
+    return layer_pattern.empty()
+               ? LayerKind::kSsm
+               : static_cast<LayerKind>(layer_pattern[static_cast<size_t>(layer)]);
+  }
+  bool has(LayerKind k) const {
+    return layer_pattern.empty() ? k == LayerKind::kSsm
+                                 : layer_pattern.find(static_cast<char>(k)) != std::string::npos;
+  }
+  bool hybrid() const {
+    return !layer_pattern.empty() && layer_pattern.find_first_not_of('M') != std::string::npos;
+  }
+  // Weights of one feed-forward of d_ff (2 or 3 matrices of d_model x d_ff).
+  int64_t ffn_parameters(int64_t d_ff, FfnActivation a) const {
+    return (a == FfnActivation::kSwiglu ? 3 : 2) * d_model * d_ff;
+  }
+  // Parameters of one layer of a kind, its pre-norm's gains included.
+  int64_t layer_parameters(LayerKind k) const {
+    const int64_t dm = d_model;
+    switch (k) {
+      case LayerKind::kAttention:
+        return dm + dm * (attn_heads + 2 * attn_kv_heads) * attn_head_dim +
+               attn_heads * attn_head_dim * dm;
+      case LayerKind::kMlp:
+        return dm + ffn_parameters(mlp_d_ff, mlp_activation);
+      case LayerKind::kMoe:
+        return dm + dm * moe_experts + moe_experts * ffn_parameters(moe_d_ff, moe_activation) +
+               ffn_parameters(moe_shared_d_ff, moe_activation);
+      case LayerKind::kSsm:
+        break;
+    }
+    return ssm_layer_parameters();
+  }
   // Channels of the depthwise conv1d: x (Mamba-1), or x, B and C (Mamba-2).
   int64_t conv_dim() const { return mamba2() ? d_inner + 2 * n_groups * d_state : d_inner; }
   // Parameters: embedding, layers (norm, in_proj, conv with bias, x_proj
   // and dt_proj or the per-head dt_bias/A/D and the gated norm, A and D,
   // out_proj), final norm, and lm_head when untied. No projection biases
   // (use_bias is off in every published Mamba).
-  int64_t parameters() const {
+  int64_t ssm_layer_parameters() const {
     const int64_t D = d_inner, dm = d_model, N = d_state, cd = conv_dim();
     int64_t layer = dm + cd * d_conv + cd + D * dm;
     if (mamba2()) {
@@ -49,7 +118,12 @@ struct ModelDims {
     } else {
       layer += dm * 2 * D + D * (dt_rank + 2 * N) + dt_rank * D + D + D * N + D;
     }
-    return vocab_size * dm * (tie_word_embeddings ? 1 : 2) + n_layer * layer + dm;
+    return layer;
+  }
+  int64_t parameters() const {
+    int64_t layers = 0;
+    for (int64_t l = 0; l < n_layer; ++l) layers += layer_parameters(layer_kind(l));
+    return vocab_size * d_model * (tie_word_embeddings ? 1 : 2) + layers + d_model;
   }
 };
 

@@ -35,6 +35,22 @@ enum class Op : uint8_t {
   kChunkScan,     // y = masked scores * x + decayed C * entering state
   kSsdStep,       // decode: h = exp(delta A) h + delta B x; y = C h + D x
   kGatedNorm,     // y + D x, times SiLU(z), RMSNorm over groups
+  // Hybrids: attention, MLP and mixture-of-experts layers (docs/hybrid.md).
+  kQkvProj,        // q, k, v for every head
+  kRope,           // rotary position encoding of q and k
+  kKvAppend,       // the tile's k and v into the layer's KV cache
+  kAttnScores,     // q k^T over the context (flash-style: through an on-chip block)
+  kAttnSoftmax,    // causal mask, running max, exp, sum, scale
+  kAttnPv,         // probabilities x v
+  kOProj,          // attention output projection
+  kFfnUp,          // MLP up (and gate) projection
+  kFfnAct,         // relu^2, or SiLU(gate) x up
+  kFfnDown,        // MLP down projection
+  kRouter,         // MoE: router logits
+  kTopK,           // MoE: softmax and top-k over the experts
+  kExpertUp,       // MoE: the chosen experts' up (and gate) projections
+  kExpertDown,     // MoE: the chosen experts' down projections
+  kExpertCombine,  // MoE: the top-k outputs weighted and summed
 };
 
 inline const char* op_name(Op op) {
@@ -83,6 +99,36 @@ inline const char* op_name(Op op) {
       return "ssd_step";
     case Op::kGatedNorm:
       return "gated_norm";
+    case Op::kQkvProj:
+      return "qkv_proj";
+    case Op::kRope:
+      return "rope";
+    case Op::kKvAppend:
+      return "kv_append";
+    case Op::kAttnScores:
+      return "attn_scores";
+    case Op::kAttnSoftmax:
+      return "attn_softmax";
+    case Op::kAttnPv:
+      return "attn_pv";
+    case Op::kOProj:
+      return "o_proj";
+    case Op::kFfnUp:
+      return "ffn_up";
+    case Op::kFfnAct:
+      return "ffn_act";
+    case Op::kFfnDown:
+      return "ffn_down";
+    case Op::kRouter:
+      return "router";
+    case Op::kTopK:
+      return "topk";
+    case Op::kExpertUp:
+      return "expert_up";
+    case Op::kExpertDown:
+      return "expert_down";
+    case Op::kExpertCombine:
+      return "expert_combine";
   }
   return "?";  // not an Op value
 }
@@ -95,7 +141,7 @@ constexpr std::array<Op, 11> kMamba1BlockOps = {
 constexpr std::array<Op, 2> kHeadOps = {Op::kFinalNorm, Op::kLmHead};
 
 // The head's operations run once after the last layer (layer index n_layer).
-constexpr int kOpCount = static_cast<int>(Op::kGatedNorm) + 1;
+constexpr int kOpCount = static_cast<int>(Op::kExpertCombine) + 1;
 
 inline bool is_head(Op op) { return op == Op::kFinalNorm || op == Op::kLmHead; }
 

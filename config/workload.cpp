@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "common/error.hpp"
 #include "common/json_file.hpp"
@@ -71,6 +72,63 @@ std::string preset_names(const std::string& kind) {
   return out;
 }
 
+namespace {
+
+// A hybrid's layer kinds and the keys each needs: every kind the pattern
+// names has its keys, and no key is given for a kind it does not name.
+void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& where) {
+  if (!d.layer_pattern.empty()) {
+    const size_t bad = d.layer_pattern.find_first_not_of("M*-E");
+    if (bad != std::string::npos) {
+      throw Error(fmt::format(
+          "{}: layer_pattern = \"{}\": character {} is '{}'; expected M (SSM), * (attention), "
+          "- (MLP) or E (mixture of experts), one per layer",
+          where, d.layer_pattern, bad, d.layer_pattern[bad]));
+    }
+    if (static_cast<int64_t>(d.layer_pattern.size()) != d.n_layer) {
+      throw Error(fmt::format("{}: layer_pattern has {} layers, n_layer = {}", where,
+                              d.layer_pattern.size(), d.n_layer));
+    }
+  }
+  struct KindKeys {
+    LayerKind kind;
+    std::vector<const char*> required, optional;
+  };
+  const KindKeys kinds[] = {
+      {LayerKind::kAttention, {"attn_heads", "attn_kv_heads", "attn_head_dim"}, {"attn_rope"}},
+      {LayerKind::kMlp, {"mlp_d_ff"}, {"mlp_activation"}},
+      {LayerKind::kMoe,
+       {"moe_experts", "moe_top_k", "moe_d_ff"},
+       {"moe_shared_d_ff", "moe_activation"}}};
+  for (const KindKeys& k : kinds) {
+    const bool used = d.has(k.kind);
+    for (const char* key : k.required) {
+      if (used && !j.contains(key)) {
+        throw Error(fmt::format("{}: missing key '{}' (layer_pattern has {} layers)", where, key,
+                                layer_kind_name(k.kind)));
+      }
+    }
+    for (const auto* list : {&k.required, &k.optional}) {
+      for (const char* key : *list) {
+        if (!used && j.contains(key)) {
+          throw Error(fmt::format("{}: {} is for {} layers, and layer_pattern has none ('{}')",
+                                  where, key, layer_kind_name(k.kind), static_cast<char>(k.kind)));
+        }
+      }
+    }
+  }
+  if (d.has(LayerKind::kAttention) && d.attn_heads % d.attn_kv_heads != 0) {
+    throw Error(fmt::format("{}: attn_kv_heads = {} does not divide attn_heads = {}", where,
+                            d.attn_kv_heads, d.attn_heads));
+  }
+  if (d.has(LayerKind::kMoe) && d.moe_top_k > d.moe_experts) {
+    throw Error(fmt::format("{}: moe_top_k = {} exceeds moe_experts = {}", where, d.moe_top_k,
+                            d.moe_experts));
+  }
+}
+
+}  // namespace
+
 ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where) {
   check_version(j, where);
   ModelDims d;
@@ -129,13 +187,44 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
     } else if (k == "chunk_size") {
       mamba2_only(k);
       d.chunk_size = get_int(v, where, k, 1, 1 << 16);
+    } else if (k == "layer_pattern") {
+      d.layer_pattern = text_value(v, where, k);
+    } else if (k == "attn_heads") {
+      d.attn_heads = get_int(v, where, k, 1, 1 << 12);
+    } else if (k == "attn_kv_heads") {
+      d.attn_kv_heads = get_int(v, where, k, 1, 1 << 12);
+    } else if (k == "attn_head_dim") {
+      d.attn_head_dim = get_int(v, where, k, 1, 1 << 12);
+    } else if (k == "attn_rope") {
+      if (!v.is_boolean())
+        throw Error(where + ": " + k + " = " + json_text(v) + ": expected true or false");
+      d.attn_rope = v.get<bool>();
+    } else if (k == "mlp_d_ff") {
+      d.mlp_d_ff = get_int(v, where, k, 1, 1 << 20);
+    } else if (k == "moe_experts") {
+      d.moe_experts = get_int(v, where, k, 1, 1 << 12);
+    } else if (k == "moe_top_k") {
+      d.moe_top_k = get_int(v, where, k, 1, 1 << 12);
+    } else if (k == "moe_d_ff") {
+      d.moe_d_ff = get_int(v, where, k, 1, 1 << 20);
+    } else if (k == "moe_shared_d_ff") {
+      d.moe_shared_d_ff = get_int(v, where, k, 0, 1 << 20);
+    } else if (k == "mlp_activation" || k == "moe_activation") {
+      const std::string a = text_value(v, where, k);
+      if (a != "relu2" && a != "swiglu")
+        throw Error(where + ": " + k + " = \"" + a + "\": expected \"relu2\" or \"swiglu\"");
+      (k == "mlp_activation" ? d.mlp_activation : d.moe_activation) =
+          a == "relu2" ? FfnActivation::kRelu2 : FfnActivation::kSwiglu;
     } else {
       throw Error(where + ": unknown key '" + k + "' (expected name, arch, d_model, n_layer, " +
                   "d_state, d_conv, expand, vocab_size, tie_word_embeddings, published_params, " +
-                  "source, and " +
+                  "source, layer_pattern, attn_heads, attn_kv_heads, attn_head_dim, attn_rope, " +
+                  "mlp_d_ff, mlp_activation, moe_experts, moe_top_k, moe_d_ff, moe_shared_d_ff, " +
+                  "moe_activation, and " +
                   (m2 ? "for Mamba-2 head_dim, n_groups, chunk_size)" : "for Mamba-1 dt_rank)"));
     }
   }
+  validate_hybrid(d, j, where);
   if (d.d_conv == 0) d.d_conv = 4;
   d.d_inner = expand * d.d_model;
   if (d.name.empty()) d.name = "model";
@@ -320,13 +409,43 @@ nlohmann::ordered_json Workload::to_json() const {
   nlohmann::ordered_json m;
   m["version"] = 1;
   m["name"] = dims.name;
+  m["arch"] = model_arch_name(dims.arch);
   m["d_model"] = dims.d_model;
   m["n_layer"] = dims.n_layer;
+  if (!dims.layer_pattern.empty()) m["layer_pattern"] = dims.layer_pattern;
   m["expand"] = dims.d_model ? dims.d_inner / dims.d_model : 0;
   m["d_state"] = dims.d_state;
   m["d_conv"] = dims.d_conv;
-  m["dt_rank"] = dims.dt_rank;
+  if (dims.mamba2()) {
+    m["head_dim"] = dims.head_dim;
+    m["n_groups"] = dims.n_groups;
+    m["chunk_size"] = dims.chunk_size;
+  } else {
+    m["dt_rank"] = dims.dt_rank;
+  }
+  const auto activation = [](FfnActivation a) {
+    return a == FfnActivation::kRelu2 ? "relu2" : "swiglu";
+  };
+  if (dims.has(LayerKind::kAttention)) {
+    m["attn_heads"] = dims.attn_heads;
+    m["attn_kv_heads"] = dims.attn_kv_heads;
+    m["attn_head_dim"] = dims.attn_head_dim;
+    m["attn_rope"] = dims.attn_rope;
+  }
+  if (dims.has(LayerKind::kMlp)) {
+    m["mlp_d_ff"] = dims.mlp_d_ff;
+    m["mlp_activation"] = activation(dims.mlp_activation);
+  }
+  if (dims.has(LayerKind::kMoe)) {
+    m["moe_experts"] = dims.moe_experts;
+    m["moe_top_k"] = dims.moe_top_k;
+    m["moe_d_ff"] = dims.moe_d_ff;
+    m["moe_shared_d_ff"] = dims.moe_shared_d_ff;
+    m["moe_activation"] = activation(dims.moe_activation);
+  }
   m["vocab_size"] = dims.vocab_size;
+  m["tie_word_embeddings"] = dims.tie_word_embeddings;
+  if (dims.published_params > 0) m["published_params"] = dims.published_params;
   j["model"] = m;
   j["prefill_tokens"] = prefill_tokens;
   j["decode_tokens"] = decode_tokens;

@@ -21,9 +21,16 @@ ElementBytes element_bytes(const ArchConfig& arch) {
   return {b, b, b, !arch.fp16() && arch.quantizer.mode != quant::QuantKind::kInt8};
 }
 
-// controller.activation_slots slots of `footprint` bytes fit in the SRAM.
-bool slots_fit(uint64_t footprint, const ArchConfig& arch) {
-  return static_cast<uint64_t>(arch.controller.activation_slots) * footprint <=
+// Attention's scores block, always in SRAM (none without attention).
+uint64_t attn_block_bytes(const ModelDims& d) {
+  return d.has(LayerKind::kAttention) ? kAttnBlockBytes : 0;
+}
+
+// controller.activation_slots slots of `footprint` bytes fit in the SRAM
+// beside attention's scores block.
+bool slots_fit(uint64_t footprint, const ArchConfig& arch, const ModelDims& d) {
+  return static_cast<uint64_t>(arch.controller.activation_slots) * footprint +
+             attn_block_bytes(d) <=
          static_cast<uint64_t>(arch.sram.bytes);
 }
 
@@ -68,21 +75,34 @@ MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t til
       prefill_tokens > 0 ? static_cast<uint64_t>(std::min(prefill_tokens, tile_tokens)) : 1;
   // The largest tile sets every slot's size (a partial last tile is smaller).
   m.tile_footprint_bytes = tile_layout(d, {T, B, false}, m.bytes).end;
-  m.state_bytes = B * static_cast<uint64_t>(d.n_layer) *
-                  (conv_state_bytes(d, m.bytes) + ssm_state_bytes(d, m.bytes));
-  m.weight_bytes = static_cast<uint64_t>(d.n_layer) * layer_weights(d, m.bytes.weight).total() +
-                   head_weight_bytes(d, m.bytes.weight);
+  m.batch = batch;
+  m.kv_capacity = prefill_tokens + decode_tokens;
+  m.state_bytes = 0;
+  m.weight_bytes = head_weight_bytes(d, m.bytes.weight);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    m.state_bytes += B * layer_state_bytes(d, l, m.bytes, m.kv_capacity);
+    m.weight_bytes += layer_weight_bytes(d, l, m.bytes.weight);
+  }
   m.decode_footprint_bytes = tile_layout(d, {1, B, true}, m.bytes).end;
   const auto sram = static_cast<uint64_t>(arch.sram.bytes);
   const auto n = static_cast<uint64_t>(m.activation_slots);
-  m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch);
-  m.decode_activations_in_sram = slots_fit(m.decode_footprint_bytes, arch);
+  m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch, d);
+  m.decode_activations_in_sram = slots_fit(m.decode_footprint_bytes, arch, d);
   // The phases run one after the other: their slots share the SRAM.
   m.slot_area_bytes = std::max(
       m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0,
       m.decode_activations_in_sram && decode_tokens > 0 ? n * m.decode_footprint_bytes : 0);
   uint64_t used = m.slot_area_bytes;
-  const uint64_t state = decode_tokens > 0 ? m.state_bytes : 0;
+  // Attention's scores never leave the chip: their block is always in SRAM.
+  m.attn_block_bytes = attn_block_bytes(d);
+  if (used + m.attn_block_bytes > sram) {
+    throw Error("sram.bytes = " + bytes_text(sram) + ": no room for attention's " +
+                bytes_text(m.attn_block_bytes) + " scores block beside " + bytes_text(used) +
+                " of activation slots");
+  }
+  used += m.attn_block_bytes;
+  // Decode needs the SSM state; attention needs its KV cache in prefill too.
+  const uint64_t state = decode_tokens > 0 || d.has(LayerKind::kAttention) ? m.state_bytes : 0;
   m.state_in_sram = used + state <= sram;
   if (m.state_in_sram) used += state;
   const bool fit = used + m.weight_bytes <= sram;
@@ -135,7 +155,7 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
   const auto fits = [&](int64_t t) {
     return slots_fit(
         tile_layout(d, {static_cast<uint64_t>(t), static_cast<uint64_t>(batch), false}, eb).end,
-        arch);
+        arch, d);
   };
   int64_t lo = 0, hi = prefill_tokens;
   while (lo < hi) {
@@ -158,10 +178,20 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
              : fit;
 }
 
-AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan)
-    : dims_(d), plan_(plan), layer_weight_stride_(layer_weights(d, plan.bytes.weight).total()) {
+AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan) : dims_(d), plan_(plan) {
+  weight_offset_.assign(static_cast<size_t>(d.n_layer) + 1, 0);
+  state_offset_.assign(static_cast<size_t>(d.n_layer) + 1, 0);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    const auto i = static_cast<size_t>(l);
+    weight_offset_[i + 1] = weight_offset_[i] + layer_weight_bytes(d, l, plan.bytes.weight);
+    state_offset_[i + 1] =
+        state_offset_[i] +
+        static_cast<uint64_t>(plan.batch) * layer_state_bytes(d, l, plan.bytes, plan.kv_capacity);
+  }
   // In SRAM: the slots, then the state, then the weights (as far as placed).
   uint64_t sram = kSramBase + plan_.slot_area_bytes;
+  attn_block_base_ = sram;
+  sram += plan_.attn_block_bytes;
   state_base_ = plan_.state_in_sram ? sram : kDramState;
   if (plan_.state_in_sram) sram += plan_.state_bytes;
   sram_weight_base_ = sram;
@@ -198,8 +228,8 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
     case Region::kWeights:
       return place_weights(ref, layer, false).read;
     case Region::kState:
-      size = plan_.state_bytes / static_cast<uint64_t>(dims_.n_layer);
-      base = state_base_ + ul * size;
+      base = state_base_ + state_offset_[ul];
+      size = state_offset_[ul + 1] - state_offset_[ul];
       break;
     case Region::kLogits:
       base = kDramLogits;
@@ -213,6 +243,10 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
       size = tl.offset[r + 1] - tl.offset[r];
     }
   }
+  if (ref.region == Region::kAttnBlock) {
+    // Streamed through the SRAM block: as many bytes as pass, a block at a time.
+    return {attn_block_base_, ref.bytes, plan_.attn_block_bytes};
+  }
   if (ref.offset + ref.bytes > size) {
     throw Error("internal: an operand of " + std::to_string(ref.bytes) + " bytes at offset " +
                 std::to_string(ref.offset) + " leaves its region of " + std::to_string(size) +
@@ -223,10 +257,9 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
 
 WeightOperands AddressMap::place_weights(const RegionRef& ref, int64_t layer,
                                          bool first_use) const {
-  const uint64_t offset = static_cast<uint64_t>(layer) * layer_weight_stride_ + ref.offset;
-  const uint64_t limit = layer < dims_.n_layer
-                             ? static_cast<uint64_t>(layer + 1) * layer_weight_stride_
-                             : plan_.weight_bytes;
+  const auto l = static_cast<size_t>(layer);
+  const uint64_t offset = weight_offset_[l] + ref.offset;
+  const uint64_t limit = layer < dims_.n_layer ? weight_offset_[l + 1] : plan_.weight_bytes;
   if (offset + ref.bytes > limit) {
     throw Error("internal: a weight operand of layer " + std::to_string(layer) +
                 " leaves the layer's weights");

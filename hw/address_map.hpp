@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/arch_config.hpp"
 #include "hw/program.hpp"
@@ -44,8 +45,11 @@ struct MemoryPlan {
   // SRAM when they fit even if the prefill's spill to DRAM.
   bool decode_activations_in_sram = true;
   uint64_t decode_footprint_bytes = 0;
-  uint64_t slot_area_bytes = 0;  // SRAM taken by the slots of either phase
-  uint64_t state_bytes = 0;      // conv + SSM state of all layers (decode)
+  uint64_t slot_area_bytes = 0;   // SRAM taken by the slots of either phase
+  uint64_t attn_block_bytes = 0;  // attention's scores block (SRAM, before the state)
+  uint64_t state_bytes = 0;       // conv + SSM state (decode) and KV caches of all layers
+  int64_t kv_capacity = 0;        // tokens an attention layer's KV cache holds
+  int64_t batch = 1;
   uint64_t weight_bytes = 0;     // all weights (layers and head)
   uint64_t sram_used_bytes = 0;  // what the plan places in SRAM
   ElementBytes bytes;            // element sizes of the precision
@@ -92,8 +96,11 @@ class AddressMap {
  private:
   ModelDims dims_;
   MemoryPlan plan_;
-  uint64_t layer_weight_stride_ = 0;
+  // Where each layer's weights and state start (n_layer + 1 entries: the
+  // last is the end; the head's weights follow the layers').
+  std::vector<uint64_t> weight_offset_, state_offset_;
   uint64_t state_base_ = 0;
+  uint64_t attn_block_base_ = 0;
   uint64_t sram_weight_base_ = 0;
 };
 

@@ -26,6 +26,9 @@ inline const char* unit_name(Unit u) {
 struct Operand {
   uint64_t addr = 0;
   uint64_t bytes = 0;
+  // Non-zero: the bytes stream through an on-chip block of this size at
+  // addr (attention's scores, flash-style), one transfer per block.
+  uint64_t window = 0;
 };
 
 // An operation reads up to this many separate inputs (the gate reads y and

@@ -33,6 +33,7 @@ Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, cons
   weights_claimed_.assign(static_cast<size_t>(plan_.dims.n_layer + 1), false);
   next_conv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
   next_scan_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
+  next_kv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
   SC_THREAD(run);
 }
 
@@ -44,15 +45,32 @@ const BlockProgram& Controller::program(int64_t tokens, bool decode, int64_t hea
   const auto key = std::make_tuple(tokens, decode, head_tokens);
   auto it = programs_.find(key);
   if (it == programs_.end()) {
-    ProgramShape s;
-    s.tokens = tokens;
-    s.batch = plan_.batch;
-    s.decode = decode;
-    s.fp16 = cfg_.fp16();
-    s.hadamard_size = plan_.hadamard_size;
-    s.head_tokens = head_tokens;
-    s.bytes = mem_.bytes;
-    it = programs_.emplace(key, build_program(plan_.dims, s)).first;
+    it =
+        programs_.emplace(key, build_program(plan_.dims, shape(tokens, decode, head_tokens))).first;
+  }
+  return it->second;
+}
+
+ProgramShape Controller::shape(int64_t tokens, bool decode, int64_t head_tokens) const {
+  ProgramShape s;
+  s.tokens = tokens;
+  s.batch = plan_.batch;
+  s.decode = decode;
+  s.fp16 = cfg_.fp16();
+  s.hadamard_size = plan_.hadamard_size;
+  s.head_tokens = head_tokens;
+  s.bytes = mem_.bytes;
+  s.kv_capacity = mem_.kv_capacity;
+  return s;
+}
+
+const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, bool decode) {
+  const auto key = std::make_tuple(static_cast<char>(kind), tokens, decode);
+  auto it = kind_programs_.find(key);
+  if (it == kind_programs_.end()) {
+    it =
+        kind_programs_.emplace(key, build_layer_program(plan_.dims, kind, shape(tokens, decode, 0)))
+            .first;
   }
   return it->second;
 }
@@ -62,6 +80,7 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
                        int64_t next_layer) {
   std::vector<int64_t>* order = p.order == StateOrder::kConv   ? &next_conv_
                                 : p.order == StateOrder::kScan ? &next_scan_
+                                : p.order == StateOrder::kKv   ? &next_kv_
                                                                : nullptr;
   const auto l = static_cast<size_t>(layer);
   if (order != nullptr && (*order)[l] != tile) {
@@ -141,6 +160,24 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     return first_use;
   };
   const int64_t L = plan_.dims.n_layer;
+  // Each layer's operations by its kind: attention's depend on the keys so
+  // far (built for this tile), the others' on the tile's shape only.
+  BlockProgram attention;
+  if (plan_.dims.has(LayerKind::kAttention)) {
+    ProgramShape s = shape(T, decode, 0);
+    s.context = first;
+    attention = build_layer_program(plan_.dims, LayerKind::kAttention, s);
+  }
+  auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& {
+    switch (plan_.dims.layer_kind(l)) {
+      case LayerKind::kSsm:
+        return prog.layer;
+      case LayerKind::kAttention:
+        return attention.layer;
+      default:
+        return kind_program(plan_.dims.layer_kind(l), T, decode).layer;
+    }
+  };
   // The GEMM after op i of layer l: later in the layer, else the next
   // layer's first, else the head's.
   auto first_gemm = [](const std::vector<ProgramOp>& ops, size_t from) -> const ProgramOp* {
@@ -151,14 +188,15 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   };
   for (int64_t l = 0; l < L; ++l) {
     const bool fill = claim(l);
-    for (size_t i = 0; i < prog.layer.size(); ++i) {
-      const ProgramOp* next = first_gemm(prog.layer, i + 1);
+    const std::vector<ProgramOp>& ops = ops_of(l);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const ProgramOp* next = first_gemm(ops, i + 1);
       int64_t next_layer = l;
       if (next == nullptr) {
-        next = l + 1 < L ? first_gemm(prog.layer, 0) : first_gemm(prog.head, 0);
+        next = l + 1 < L ? first_gemm(ops_of(l + 1), 0) : first_gemm(prog.head, 0);
         next_layer = l + 1;
       }
-      issue(prog.layer[i], l, tile, first, T, fill, tl, next, next_layer);
+      issue(ops[i], l, tile, first, T, fill, tl, next, next_layer);
     }
   }
   if (!prog.head.empty()) {
@@ -206,6 +244,7 @@ void Controller::run() {
     for (int64_t s = 0; s < plan_.decode_tokens; ++s) {
       next_conv_.assign(next_conv_.size(), s);
       next_scan_.assign(next_scan_.size(), s);
+      next_kv_.assign(next_kv_.size(), s);
       walk_tile(s, plan_.prefill_tokens + s, 1, true);
     }
     finish_ = sc_core::sc_time_stamp();

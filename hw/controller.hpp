@@ -90,6 +90,9 @@ class Controller : public sc_core::sc_module {
   void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, int64_t tokens,
              bool fill, const TileLayout& tl, const ProgramOp* next, int64_t next_layer);
   const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
+  // A hybrid's MLP or MoE layer (attention is built per tile: its keys).
+  const BlockProgram& kind_program(LayerKind kind, int64_t tokens, bool decode);
+  ProgramShape shape(int64_t tokens, bool decode, int64_t head_tokens) const;
 
   ArchConfig cfg_;
   RunPlan plan_;
@@ -97,6 +100,7 @@ class Controller : public sc_core::sc_module {
   AddressMap map_;
   // By tile tokens, decode, head tokens.
   std::map<std::tuple<int64_t, bool, int64_t>, BlockProgram> programs_;
+  std::map<std::tuple<char, int64_t, bool>, BlockProgram> kind_programs_;
   bool head_all_ = false;
   bool concurrent_ = false;  // operations of several tiles may run at once
   int64_t n_tiles_ = 1;
@@ -104,7 +108,7 @@ class Controller : public sc_core::sc_module {
   // Per layer (n_layer: the head): a tile has started it, so resident
   // weights are in (or on their way to) SRAM.
   std::vector<bool> weights_claimed_;
-  std::vector<int64_t> next_conv_, next_scan_;
+  std::vector<int64_t> next_conv_, next_scan_, next_kv_;
   // A tile waiting for its turn at a stateful operation: (order, layer,
   // tile) -> its own event, so finishing a tile wakes only its successor.
   std::map<std::tuple<int, int64_t, int64_t>, sc_core::sc_event*> order_waiters_;

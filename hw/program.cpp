@@ -1,6 +1,7 @@
 #include "hw/program.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.hpp"
 
@@ -34,6 +35,53 @@ LayerWeights layer_weights(const ModelDims& d, uint64_t wb) {
 uint64_t head_weight_bytes(const ModelDims& d, uint64_t wb) {
   return static_cast<uint64_t>(d.d_model * 2) +
          static_cast<uint64_t>(d.vocab_size * d.d_model) * wb;
+}
+
+uint64_t kv_token_bytes(const ModelDims& d) {
+  return u64(2 * d.attn_kv_heads * d.attn_head_dim) * 2;
+}
+
+namespace {
+uint64_t ffn_weight_bytes(const ModelDims& d, int64_t d_ff, FfnActivation a, uint64_t wb) {
+  return u64(d.ffn_parameters(d_ff, a)) * wb;
+}
+}  // namespace
+
+uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t wb) {
+  const uint64_t dm = u64(d.d_model), norm = dm * 2;
+  switch (d.layer_kind(layer)) {
+    case LayerKind::kAttention:
+      return norm + u64(d.layer_parameters(LayerKind::kAttention) - d.d_model) * wb;
+    case LayerKind::kMlp:
+      return norm + ffn_weight_bytes(d, d.mlp_d_ff, d.mlp_activation, wb);
+    case LayerKind::kMoe:
+      return norm + dm * u64(d.moe_experts) * wb +
+             u64(d.moe_experts) * ffn_weight_bytes(d, d.moe_d_ff, d.moe_activation, wb) +
+             ffn_weight_bytes(d, d.moe_shared_d_ff, d.moe_activation, wb);
+    case LayerKind::kSsm:
+      break;
+  }
+  return layer_weights(d, wb).total();
+}
+
+uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes& b,
+                           int64_t kv_capacity) {
+  switch (d.layer_kind(layer)) {
+    case LayerKind::kSsm:
+      return conv_state_bytes(d, b) + ssm_state_bytes(d, b);
+    case LayerKind::kAttention:
+      return u64(kv_capacity) * kv_token_bytes(d);
+    default:
+      return 0;
+  }
+}
+
+int64_t expected_experts(const ModelDims& d, int64_t rows) {
+  const double E = static_cast<double>(d.moe_experts), k = static_cast<double>(d.moe_top_k);
+  const double used = E * (1.0 - std::pow(1.0 - k / E, static_cast<double>(rows)));
+  // One token uses exactly top_k: no rounding up of float noise.
+  return std::min(d.moe_experts,
+                  std::max(d.moe_top_k, static_cast<int64_t>(std::ceil(used - 1e-9))));
 }
 
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b) {
@@ -101,8 +149,49 @@ uint64_t mamba2_region_bytes(Region r, const ModelDims& d, const TileShape& t,
 
 }  // namespace
 
+namespace {
+
+// The regions of a hybrid's other layer kinds (0 for a model without them).
+uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
+                             const ElementBytes& b) {
+  const uint64_t R = t.rows(), dm = u64(d.d_model);
+  const bool attn = d.has(LayerKind::kAttention);
+  const uint64_t H = u64(d.attn_heads), KV = u64(d.attn_kv_heads), hd = u64(d.attn_head_dim);
+  switch (r) {
+    case Region::kQkv:
+      return attn ? R * (H + 2 * KV) * hd * b.act : 0;
+    case Region::kAttnO:
+      return attn ? R * H * hd * b.act : 0;
+    case Region::kAttnBlock:
+      return 0;  // not in the tile's slot: a fixed SRAM block (AddressMap)
+    case Region::kFfn: {
+      uint64_t mlp = 0, moe = 0;
+      if (d.has(LayerKind::kMlp)) {
+        const uint64_t g = d.mlp_activation == FfnActivation::kSwiglu ? 2 : 1;
+        mlp = R * u64(d.mlp_d_ff) * g * b.act;
+      }
+      if (d.has(LayerKind::kMoe)) {
+        // Router logits, every routed row's up (and gate) output and its
+        // down output, and the shared expert's rows.
+        const uint64_t g = d.moe_activation == FfnActivation::kSwiglu ? 2 : 1;
+        const int64_t e = expected_experts(d, static_cast<int64_t>(R));
+        const uint64_t rows = u64(e) * ((R * u64(d.moe_top_k) + u64(e) - 1) / u64(e));
+        moe = R * u64(d.moe_experts) * 2 + rows * u64(d.moe_d_ff) * g * b.act + rows * dm * 2 +
+              R * u64(d.moe_shared_d_ff) * g * b.act + R * dm * 2;
+      }
+      return std::max(mlp, moe);
+    }
+    default:
+      throw Error("internal: region " + std::to_string(static_cast<int>(r)) +
+                  " is not a hybrid activation buffer");
+  }
+}
+
+}  // namespace
+
 uint64_t activation_region_bytes(Region r, const ModelDims& d, const TileShape& t,
                                  const ElementBytes& b) {
+  if (r >= Region::kQkv && r <= Region::kFfn) return hybrid_region_bytes(r, d, t, b);
   if (d.mamba2()) return mamba2_region_bytes(r, d, t, b);
   const uint64_t rows = t.rows();
   const auto D = static_cast<uint64_t>(d.d_inner), dm = static_cast<uint64_t>(d.d_model),
@@ -465,6 +554,220 @@ BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s) {
 
   b.output(y, yq, out, resid);
   return std::move(b.prog);
+}
+
+namespace {
+
+// A hybrid layer starts with its pre-norm: RMSNorm of the residual.
+void pre_norm(Builder& b, const RegionRef& resid, const RegionRef& norm) {
+  const int64_t R = b.s.tokens * b.s.batch;
+  ProgramOp p = b.vec(Op::kRmsNorm, R * b.d.d_model, 2);
+  p.in = {resid};
+  p.weight = b.weight(u64(b.d.d_model) * 2);
+  p.out = norm;
+  b.prog.layer.push_back(p);
+}
+
+// ... and ends with the residual add of its output.
+void residual(Builder& b, const RegionRef& out, const RegionRef& resid) {
+  ProgramOp p = b.vec(Op::kResidual, b.s.tokens * b.s.batch * b.d.d_model, 1);
+  p.in = {out, resid};
+  p.out = resid;
+  b.prog.layer.push_back(p);
+}
+
+// A feed-forward on `rows` rows of `in`: up (and gate) GEMM, the
+// activation, the down GEMM into `out`; its weights next in the layer's.
+// `count` > 1: that many experts at once, `rows` rows each (a batched GEMM
+// per projection; their weights side by side).
+void ffn(Builder& b, Op up_op, Op down_op, int64_t count, int64_t rows, int64_t d_ff,
+         FfnActivation a, const RegionRef& in, uint64_t ffn_at, const RegionRef& out,
+         const RegionRef& up_w, const RegionRef& down_w) {
+  const uint64_t ab = b.s.bytes.act, g = a == FfnActivation::kSwiglu ? 2 : 1;
+  const uint64_t n_rows = u64(count * rows);
+  const RegionRef h = Builder::act(Region::kFfn, ffn_at, n_rows * u64(d_ff) * g * ab);
+  const RegionRef h_act = Builder::act(Region::kFfn, ffn_at, n_rows * u64(d_ff) * ab);
+  ProgramOp p = b.gemm(up_op, b.d.d_model, d_ff * static_cast<int64_t>(g));
+  p.cmd.m = rows, p.cmd.count = count;
+  p.in = {in};
+  p.weight = up_w;
+  p.out = h;
+  b.prog.layer.push_back(p);
+  // relu2: max and square; swiglu: SiLU (exp, divide) of the gate times up.
+  p = b.vec(Op::kFfnAct, count * rows * d_ff, a == FfnActivation::kSwiglu ? 3 : 2);
+  p.in = {h};
+  p.out = h_act;
+  b.prog.layer.push_back(p);
+  p = b.gemm(down_op, d_ff, b.d.d_model);
+  p.cmd.m = rows, p.cmd.count = count;
+  p.in = {h_act};
+  p.weight = down_w;
+  p.out = out;
+  b.prog.layer.push_back(p);
+}
+
+BlockProgram build_attention_program(const ModelDims& d, const ProgramShape& s) {
+  const int64_t B = s.batch, T = s.tokens, R = T * B, H = d.attn_heads, KV = d.attn_kv_heads,
+                hd = d.attn_head_dim, g = H / KV, ctx = s.context + T;
+  const uint64_t uR = u64(R), uB = u64(B), dm = u64(d.d_model), ab = s.bytes.act;
+  if (s.context + T > s.kv_capacity) {
+    throw Error("internal: attention at token " + std::to_string(ctx) +
+                " past the KV cache's capacity " + std::to_string(s.kv_capacity));
+  }
+  Builder b(d, s);
+  const auto act = Builder::act;
+  const RegionRef resid = act(Region::kResid, 0, uR * dm * 4);
+  const RegionRef norm = act(Region::kNorm, 0, uR * dm * ab);
+  const RegionRef qkv = act(Region::kQkv, 0, uR * u64(H + 2 * KV) * u64(hd) * ab);
+  const RegionRef q = act(Region::kQkv, 0, uR * u64(H * hd) * ab);
+  const RegionRef kv = act(Region::kQkv, uR * u64(H * hd) * ab, uR * u64(2 * KV * hd) * ab);
+  const RegionRef o = act(Region::kAttnO, 0, uR * u64(H * hd) * ab);
+  const RegionRef out = act(Region::kOut, 0, uR * dm * 2);
+  // The scores of every query row, head and key pass through the block.
+  const RegionRef scores = act(Region::kAttnBlock, 0, uR * u64(H) * u64(ctx) * 2);
+  // The cache holds, token after token, every sequence's k and v (fp16).
+  const uint64_t tok = kv_token_bytes(d);
+  std::vector<ProgramOp>& L = b.prog.layer;
+  pre_norm(b, resid, norm);
+  ProgramOp p = b.gemm(Op::kQkvProj, d.d_model, (H + 2 * KV) * hd);
+  p.in = {norm};
+  p.weight = b.weight(dm * u64((H + 2 * KV) * hd) * s.bytes.weight);
+  p.out = qkv;
+  L.push_back(p);
+  if (d.attn_rope) {
+    p = b.vec(Op::kRope, R * (H + KV) * hd, 2);  // rotate pairs: two multiply-adds
+    p.in = {act(Region::kQkv, 0, uR * u64((H + KV) * hd) * ab)};
+    p.out = p.in[0];
+    L.push_back(p);
+  }
+  p = b.vec(Op::kKvAppend, R * 2 * KV * hd, 1);  // to fp16, into the cache
+  p.in = {kv};
+  p.out = {Region::kState, u64(s.context) * uB * tok, uR * tok};
+  p.order = StateOrder::kKv;
+  L.push_back(p);
+  // q k^T per kv head: its g query heads' rows together (grouped-query
+  // attention reads each key once for the group), over every key so far;
+  // the causal mask is applied in the softmax (the diagonal block is
+  // computed whole, as FlashAttention does).
+  p = b.gemm(Op::kAttnScores, hd, ctx);
+  p.cmd.m = T * g, p.cmd.count = B * KV;
+  p.cmd.fp16_operands = true;
+  p.in = {q};
+  p.weight = {Region::kState, 0, u64(ctx) * uB * tok / 2};  // the keys
+  p.out = scores;
+  L.push_back(p);
+  // mask, running max, exp, sum and scale (online softmax).
+  p = b.vec(Op::kAttnSoftmax, R * H * ctx, 4);
+  p.in = {scores};
+  p.out = scores;
+  L.push_back(p);
+  p = b.gemm(Op::kAttnPv, ctx, hd);
+  p.cmd.m = T * g, p.cmd.count = B * KV;
+  p.cmd.fp16_operands = true;
+  p.in = {scores};
+  p.weight = {Region::kState, u64(ctx) * uB * tok / 2, u64(ctx) * uB * tok / 2};  // the values
+  p.out = o;
+  L.push_back(p);
+  p = b.gemm(Op::kOProj, H * hd, d.d_model);
+  p.in = {o};
+  p.weight = b.weight(u64(H * hd) * dm * s.bytes.weight);
+  p.out = out;
+  L.push_back(p);
+  residual(b, out, resid);
+  return std::move(b.prog);
+}
+
+BlockProgram build_mlp_program(const ModelDims& d, const ProgramShape& s) {
+  const int64_t R = s.tokens * s.batch;
+  const uint64_t uR = u64(R), dm = u64(d.d_model), ab = s.bytes.act;
+  const uint64_t g = d.mlp_activation == FfnActivation::kSwiglu ? 2 : 1;
+  Builder b(d, s);
+  const RegionRef resid = Builder::act(Region::kResid, 0, uR * dm * 4);
+  const RegionRef norm = Builder::act(Region::kNorm, 0, uR * dm * ab);
+  const RegionRef out = Builder::act(Region::kOut, 0, uR * dm * 2);
+  pre_norm(b, resid, norm);
+  const RegionRef up_w = b.weight(dm * u64(d.mlp_d_ff) * g * s.bytes.weight);
+  const RegionRef down_w = b.weight(u64(d.mlp_d_ff) * dm * s.bytes.weight);
+  ffn(b, Op::kFfnUp, Op::kFfnDown, 1, R, d.mlp_d_ff, d.mlp_activation, norm, 0, out, up_w, down_w);
+  residual(b, out, resid);
+  return std::move(b.prog);
+}
+
+BlockProgram build_moe_program(const ModelDims& d, const ProgramShape& s) {
+  const int64_t R = s.tokens * s.batch, E = d.moe_experts, k = d.moe_top_k, F = d.moe_d_ff;
+  const uint64_t uR = u64(R), dm = u64(d.d_model), ab = s.bytes.act, wb = s.bytes.weight;
+  const uint64_t g = d.moe_activation == FfnActivation::kSwiglu ? 2 : 1;
+  // The tile's rows spread over the experts they are expected to use;
+  // each used expert runs ceil(R k / used) rows (a batched GEMM), and only
+  // the used experts' weights move.
+  const int64_t used = expected_experts(d, R), rows = (R * k + used - 1) / used;
+  const uint64_t routed = u64(used * rows);
+  Builder b(d, s);
+  const auto act = Builder::act;
+  const RegionRef resid = act(Region::kResid, 0, uR * dm * 4);
+  const RegionRef norm = act(Region::kNorm, 0, uR * dm * ab);
+  const RegionRef out = act(Region::kOut, 0, uR * dm * 2);
+  // kFfn: router logits, routed rows' hidden, their outputs, the shared
+  // expert's hidden and output.
+  const uint64_t logits_at = 0, hidden_at = uR * u64(E) * 2;
+  const uint64_t experts_out_at = hidden_at + routed * u64(F) * g * ab;
+  const uint64_t shared_at = experts_out_at + routed * dm * 2;
+  const uint64_t shared_out_at = shared_at + uR * u64(d.moe_shared_d_ff) * g * ab;
+  const RegionRef experts_out = act(Region::kFfn, experts_out_at, routed * dm * 2);
+  const RegionRef shared_out = act(Region::kFfn, shared_out_at, uR * dm * 2);
+  std::vector<ProgramOp>& L = b.prog.layer;
+  pre_norm(b, resid, norm);
+  ProgramOp p = b.gemm(Op::kRouter, d.d_model, E);
+  p.in = {norm};
+  p.weight = b.weight(dm * u64(E) * wb);
+  const RegionRef logits = act(Region::kFfn, logits_at, uR * u64(E) * 2);
+  p.out = logits;
+  L.push_back(p);
+  p = b.vec(Op::kTopK, R * E, 3);  // softmax (exp, sum), then k maxima
+  p.in = {logits};
+  p.out = logits;
+  L.push_back(p);
+  // The experts' weights: every up (and gate) projection, then every down;
+  // the used ones are read (the first `used`: the bytes are what count).
+  const uint64_t up_bytes = dm * u64(F) * g * wb, down_bytes = u64(F) * dm * wb;
+  const RegionRef ups = b.weight(u64(E) * up_bytes);
+  const RegionRef downs = b.weight(u64(E) * down_bytes);
+  ffn(b, Op::kExpertUp, Op::kExpertDown, used, rows, F, d.moe_activation, norm, hidden_at,
+      experts_out, {Region::kWeights, ups.offset, u64(used) * up_bytes},
+      {Region::kWeights, downs.offset, u64(used) * down_bytes});
+  const bool shared = d.moe_shared_d_ff > 0;
+  if (shared) {
+    const RegionRef up_w = b.weight(dm * u64(d.moe_shared_d_ff) * g * wb);
+    const RegionRef down_w = b.weight(u64(d.moe_shared_d_ff) * dm * wb);
+    ffn(b, Op::kFfnUp, Op::kFfnDown, 1, R, d.moe_shared_d_ff, d.moe_activation, norm, shared_at,
+        shared_out, up_w, down_w);
+  }
+  // Each token's k expert outputs, weighted and summed (and the shared one).
+  p = b.vec(Op::kExpertCombine, R * k * d.d_model + (shared ? R * d.d_model : 0), 2);
+  p.in = {experts_out};
+  if (shared) p.in[1] = shared_out;
+  p.out = out;
+  L.push_back(p);
+  residual(b, out, resid);
+  return std::move(b.prog);
+}
+
+}  // namespace
+
+BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s) {
+  switch (kind) {
+    case LayerKind::kAttention:
+      return build_attention_program(d, s);
+    case LayerKind::kMlp:
+      return build_mlp_program(d, s);
+    case LayerKind::kMoe:
+      return build_moe_program(d, s);
+    case LayerKind::kSsm:
+      break;
+  }
+  BlockProgram p = build_program(d, s);
+  p.head.clear();
+  return p;
 }
 
 }  // namespace ssmsim

@@ -38,11 +38,20 @@ enum class Region : uint8_t {
   // decay to the chunk's end (batch x nc x q x d_inner)
   kSsdA,
   kStates,  // fp32 chunk states, then the states entering each chunk: batch x heads x nc x P x N
+  // Hybrids (empty without such layers).
+  kQkv,        // qkv_proj output: rows x (heads + 2 kv_heads) x head_dim
+  kAttnO,      // attention output (P v): rows x heads x head_dim
+  kAttnBlock,  // fp16 scores / probabilities, streamed through an SRAM block (not in a slot)
+  kFfn,        // MLP / MoE intermediates (router logits, expert rows, expert outputs)
   kWeights,
   kState,  // decode state (conv window, SSM state)
   kLogits,
 };
-constexpr int kActivationRegions = 12;  // kResid .. kStates
+constexpr int kActivationRegions = 16;  // kResid .. kFfn
+// Attention's scores stream through an on-chip block of kAttnBlockKeys
+// query rows x kAttnBlockKeys keys (FlashAttention's tile), always in SRAM.
+constexpr int64_t kAttnBlockKeys = 128;
+constexpr uint64_t kAttnBlockBytes = kAttnBlockKeys * kAttnBlockKeys * 2;
 
 // An operand: a region, an offset inside it (weights and state: inside the
 // layer's part) and a size.
@@ -54,7 +63,9 @@ struct RegionRef {
 
 // Operations that carry state from one tile to the next run their tiles in
 // token order.
-enum class StateOrder : uint8_t { kNone, kConv, kScan };
+// (kKv: the KV cache's appends, so a tile's attention sees every earlier
+// tile's keys.)
+enum class StateOrder : uint8_t { kNone, kConv, kScan, kKv };
 
 struct ProgramOp {
   Unit unit = Unit::kVec;
@@ -91,10 +102,16 @@ struct ProgramShape {
   // before the prompt's last).
   int64_t head_tokens = 1;
   ElementBytes bytes;
+  // Attention: tokens per sequence before this tile (its keys so far), and
+  // the KV cache's capacity (the run's prompt and decode tokens).
+  int64_t context = 0;
+  int64_t kv_capacity = 0;
 };
 
 // The Mamba-1 or Mamba-2 program, by the model's architecture.
 BlockProgram build_program(const ModelDims& d, const ProgramShape& s);
+// A hybrid's other layer kinds (docs/hybrid.md); `layer` only, no head.
+BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s);
 
 // Per-layer weight bytes, in their order in DRAM (INT8 or fp16 GEMM weights;
 // fp16 conv weights and norm gains; fp32 A and D for the scan). Mamba-2 has
@@ -109,6 +126,18 @@ struct LayerWeights {
 LayerWeights layer_weights(const ModelDims& d, uint64_t weight_bytes);
 // The head's weights: the final norm's gains, then lm_head.
 uint64_t head_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
+// One layer's weight bytes, whatever its kind (SSM: layer_weights().total()).
+uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t weight_bytes);
+// One sequence's state of one layer: an SSM's conv and SSM state; an
+// attention layer's fp16 KV cache for kv_capacity tokens; none otherwise.
+uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes& b,
+                           int64_t kv_capacity);
+// Bytes of one token's keys and values in an attention layer's cache (fp16).
+uint64_t kv_token_bytes(const ModelDims& d);
+// MoE: the experts a group of `rows` tokens is expected to use (each token
+// picks top_k of the experts uniformly at random): E (1 - (1 - k/E)^rows),
+// rounded up; top_k for one token.
+int64_t expected_experts(const ModelDims& d, int64_t rows);
 
 // One sequence's decode state of one layer, in bytes.
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b);

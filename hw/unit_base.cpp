@@ -62,6 +62,7 @@ void UnitBase::stall_span(const sc_time& from, const sc_time& to, StallReason wh
   // Waits are decided at or after the kernel's time (a unit only waits for
   // its own requests' times, which come before its compute cursor).
   const sc_time a = std::max(from, now), b = std::max(to, now);
+  if (b <= a) return;
   const sc_time start = op_start_ + a, end = op_start_ + b;
   stall_changes_.emplace(start.value(), static_cast<int>(why));
   stall_changes_.emplace(end.value(), static_cast<int>(StallReason::kNone));
@@ -210,6 +211,14 @@ sc_time UnitBase::read_weights(const Command& d, uint64_t offset, uint64_t bytes
 sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpRecord& rec) {
   const uint64_t addr = o.addr, bytes = o.bytes;
   if (bytes == 0) return at;
+  if (o.window > 0 && bytes > o.window) {
+    // Through a block buffer: one transfer per block, all requested at `at`.
+    sc_time done = at;
+    for (uint64_t moved = 0; moved < bytes; moved += o.window) {
+      done = std::max(done, mem(cmd, {addr, std::min(o.window, bytes - moved), 0}, at, rec));
+    }
+    return done;
+  }
   sc_time elapsed = local_now();
   if (requester_->arbitrated && at > elapsed) {
     counted_wait(at - elapsed);  // the request leaves at its time

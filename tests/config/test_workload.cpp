@@ -181,6 +181,52 @@ TEST(Workload, BadInputNamesTheKey) {
               HasSubstr("ssm_input_regions.large = 1.5: expected a fraction in [0, 1]"));
 }
 
+// A hybrid's layer kinds and their keys: what the pattern names must have
+// its keys, keys for kinds it does not name are refused, and the effective
+// workload (run.workload.json) reloads to the same model, Mamba-2 or hybrid.
+TEST(Workload, HybridKeysAreCheckedAndReload) {
+  test::TempDir dir;
+  const std::string base = R"("version": 1, "arch": "mamba2", "d_model": 64, "vocab_size": 10, )";
+  const auto err = [&](const std::string& body) {
+    write(dir.file("m.json"), "{" + base + body + "}");
+    return error_of([&] { load_model_preset(dir.file("m.json")); });
+  };
+  EXPECT_THAT(err(R"("n_layer": 3, "layer_pattern": "M*x")"),
+              HasSubstr("layer_pattern = \"M*x\": character 2 is 'x'; expected M (SSM)"));
+  EXPECT_THAT(err(R"("n_layer": 3, "layer_pattern": "M-")"),
+              HasSubstr("layer_pattern has 2 layers, n_layer = 3"));
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "M*", "attn_heads": 4, "attn_head_dim": 16)"),
+              HasSubstr("missing key 'attn_kv_heads' (layer_pattern has attention layers)"));
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "M-", "mlp_d_ff": 8, "moe_top_k": 2)"),
+              HasSubstr("moe_top_k is for moe layers, and layer_pattern has none ('E')"));
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "M*", "attn_heads": 4, "attn_kv_heads": 3,
+                  "attn_head_dim": 16)"),
+              HasSubstr("attn_kv_heads = 3 does not divide attn_heads = 4"));
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "ME", "moe_experts": 2, "moe_top_k": 3,
+                  "moe_d_ff": 8)"),
+              HasSubstr("moe_top_k = 3 exceeds moe_experts = 2"));
+  EXPECT_THAT(err(R"("n_layer": 2, "mlp_d_ff": 8)"),
+              HasSubstr("mlp_d_ff is for mlp layers, and layer_pattern has none ('-')"));
+  for (const char* name : {"nemotron-h-8b", "jamba-1.5-mini", "mamba2-2.7b"}) {
+    const Workload w = Workload::load(name);
+    write(dir.file("again.json"), w.to_json().dump());
+    const Workload again = Workload::load(dir.file("again.json"));
+    EXPECT_EQ(again.to_json(), w.to_json()) << name;
+    EXPECT_EQ(again.dims.parameters(), w.dims.parameters()) << name;
+    EXPECT_EQ(again.dims.layer_pattern, w.dims.layer_pattern) << name;
+  }
+  // Nemotron-H-8B by hand: 24 Mamba-2 layers (norm 4096, in_proj 4096 x
+  // (2 x 8192 + 2 x 8 x 128 + 128), conv 10240 x 4 + bias, 3 x 128, gated
+  // norm 8192, out_proj 8192 x 4096), 4 attention layers (norm, 4096 x
+  // (32 + 16) x 128, 4096 x 4096), 24 relu2 MLPs (norm, 2 x 4096 x 21504),
+  // untied embedding and head 2 x 131072 x 4096, the final norm.
+  const int64_t ssm = 4096 + 4096 * (16384 + 2048 + 128) + 10240 * 5 + 384 + 8192 + 8192 * 4096;
+  const int64_t attn = 4096 + 4096 * 48 * 128 + 4096 * 4096;
+  const int64_t mlp = 4096 + 2 * 4096 * 21504;
+  EXPECT_EQ(load_model_preset("nemotron-h-8b").parameters(),
+            2 * 131072 * 4096 + 24 * ssm + 4 * attn + 24 * mlp + 4096);
+}
+
 // Every number of a preset that differs from the default says where it comes from.
 TEST(ArchPresets, EveryChangedKeyHasASource) {
   const nlohmann::ordered_json def = ArchConfig().to_json();

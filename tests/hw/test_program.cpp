@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "common/error.hpp"
 #include "config/workload.hpp"
 #include "hw/program.hpp"
 
@@ -179,4 +180,129 @@ TEST(Mamba2Program, LayerWeightsAreTheLayersParameters) {
     // fp16 non-GEMM parameters (norms, conv) and fp32 per-head ones.
     EXPECT_EQ(static_cast<int64_t>(w2.total()) - 2 * per_layer, 2 * (3 * d.n_heads)) << name;
   }
+}
+
+// Hybrids: the attention, MLP and MoE layers' kernels against the closed
+// forms of grouped-query attention over a KV cache (b sequences, T tokens
+// after c earlier ones, H query heads of h dims, K kv heads), the
+// feed-forward and the expected expert routing.
+namespace {
+
+uint64_t weight_bytes_of(const BlockProgram& p) {
+  uint64_t b = 0;
+  for (const ProgramOp& o : p.layer) {
+    if (o.weight.region == Region::kWeights) b += o.weight.bytes;
+  }
+  return b;
+}
+
+int64_t first_layer(const ModelDims& d, LayerKind k) {
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    if (d.layer_kind(l) == k) return l;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST(HybridProgram, AttentionKernelsMatchTheirClosedForms) {
+  int checked = 0;
+  for (const char* name : {"nemotron-h-8b", "jamba-1.5-mini"}) {
+    const ModelDims d = load_model_preset(name);
+    const uint64_t H = d.attn_heads, K = d.attn_kv_heads, h = d.attn_head_dim, dm = d.d_model;
+    const int64_t layer = first_layer(d, LayerKind::kAttention);
+    ASSERT_GE(layer, 0) << name;
+    for (bool decode : {false, true}) {
+      for (int64_t tokens : {64, 100}) {
+        const int64_t T = decode ? 1 : tokens;
+        for (int64_t context : {0, 300}) {
+          for (int64_t batch : {1, 3}) {
+            for (bool fp16 : {false, true}) {
+              ProgramShape s;
+              s.tokens = T, s.batch = batch, s.decode = decode, s.fp16 = fp16;
+              s.bytes = fp16 ? ElementBytes{2, 2, 2, false} : ElementBytes{1, 1, 1, true};
+              s.context = context, s.kv_capacity = 1024;
+              const BlockProgram p = build_layer_program(d, LayerKind::kAttention, s);
+              const uint64_t b = batch, R = T * b, c = context + T, wb = s.bytes.weight,
+                             ab = s.bytes.act;
+              const std::string at = std::string(name) + " T=" + std::to_string(T) +
+                                     " c=" + std::to_string(context) +
+                                     " b=" + std::to_string(batch) + (fp16 ? " fp16" : " w8a8");
+              const ProgramOp& qkv = find(p, Op::kQkvProj);
+              EXPECT_EQ(macs(qkv), R * dm * (H + 2 * K) * h) << at;
+              EXPECT_EQ(qkv.weight.bytes, dm * (H + 2 * K) * h * wb) << at;
+              // The new keys and values, fp16, after the c earlier tokens.
+              const ProgramOp& app = find(p, Op::kKvAppend);
+              EXPECT_EQ(app.out.region, Region::kState) << at;
+              EXPECT_EQ(app.out.bytes, R * 2 * K * h * 2) << at;
+              EXPECT_EQ(app.out.offset, static_cast<uint64_t>(context) * b * 2 * K * h * 2) << at;
+              EXPECT_EQ(in_bytes(app), R * 2 * K * h * ab) << at;
+              // q k^T and P v: every query head against all c + T keys; each
+              // key and value (of its kv head) read once per sequence.
+              const ProgramOp& qk = find(p, Op::kAttnScores);
+              EXPECT_EQ(macs(qk), b * H * T * h * c) << at;
+              EXPECT_EQ(qk.weight.bytes, b * c * K * h * 2) << at;
+              EXPECT_EQ(in_bytes(qk), R * H * h * ab) << at;
+              EXPECT_EQ(qk.out.bytes, R * H * c * 2) << at;
+              EXPECT_TRUE(qk.cmd.fp16_operands) << at;
+              const ProgramOp& sm = find(p, Op::kAttnSoftmax);
+              EXPECT_EQ(static_cast<uint64_t>(sm.cmd.elements), R * H * c) << at;
+              const ProgramOp& pv = find(p, Op::kAttnPv);
+              EXPECT_EQ(macs(pv), b * H * T * c * h) << at;
+              EXPECT_EQ(pv.weight.bytes, b * c * K * h * 2) << at;
+              EXPECT_EQ(pv.weight.offset, b * c * K * h * 2) << at;
+              EXPECT_EQ(pv.out.bytes, R * H * h * ab) << at;
+              const ProgramOp& o = find(p, Op::kOProj);
+              EXPECT_EQ(macs(o), R * H * h * dm) << at;
+              EXPECT_EQ(has(p, Op::kRope), d.attn_rope) << at;
+              EXPECT_EQ(weight_bytes_of(p), layer_weight_bytes(d, layer, wb)) << at;
+              ++checked;
+            }
+          }
+        }
+      }
+    }
+    ProgramShape s;
+    s.tokens = 64, s.context = 1000, s.kv_capacity = 1024;
+    EXPECT_THROW(build_layer_program(d, LayerKind::kAttention, s), Error) << name;
+  }
+  EXPECT_EQ(checked, 2 * 2 * 2 * 2 * 2 * 2);
+}
+
+TEST(HybridProgram, MlpAndExpertKernelsMatchTheirClosedForms) {
+  const ModelDims n = load_model_preset("nemotron-h-8b");
+  const ModelDims j = load_model_preset("jamba-1.5-mini");
+  for (int64_t rows : {1, 3, 64}) {
+    ProgramShape s;
+    s.tokens = rows;
+    const uint64_t R = rows;
+    // Nemotron-H's relu2 MLP: up, square, down.
+    BlockProgram p = build_layer_program(n, LayerKind::kMlp, s);
+    const uint64_t F = n.mlp_d_ff, dm = n.d_model;
+    EXPECT_EQ(macs(find(p, Op::kFfnUp)), R * dm * F);
+    EXPECT_EQ(macs(find(p, Op::kFfnDown)), R * F * dm);
+    EXPECT_EQ(find(p, Op::kFfnAct).cmd.elements, rows * n.mlp_d_ff);
+    EXPECT_EQ(weight_bytes_of(p), layer_weight_bytes(n, first_layer(n, LayerKind::kMlp), 1));
+    // Jamba's SwiGLU experts, top 2 of 16: the experts the rows are
+    // expected to use, E (1 - (1 - k/E)^R) rounded up: 2 for one token
+    // (only the chosen experts' weights move), 6 for 3 (5.28), all 16 for 64.
+    p = build_layer_program(j, LayerKind::kMoe, s);
+    const uint64_t E = j.moe_experts, k = j.moe_top_k, Fe = j.moe_d_ff, jd = j.d_model;
+    const int64_t used = rows == 1 ? 2 : rows == 3 ? 6 : 16;
+    EXPECT_EQ(expected_experts(j, rows), used);
+    const ProgramOp& up = find(p, Op::kExpertUp);
+    const ProgramOp& down = find(p, Op::kExpertDown);
+    EXPECT_EQ(up.cmd.count, used);
+    EXPECT_EQ(up.cmd.m, (rows * 2 + used - 1) / used);
+    EXPECT_EQ(up.weight.bytes, static_cast<uint64_t>(used) * jd * Fe * 2);  // gate and up
+    EXPECT_EQ(down.weight.bytes, static_cast<uint64_t>(used) * Fe * jd);
+    // Every routed row computed, padded to whole rows per used expert.
+    EXPECT_GE(macs(up), R * k * jd * Fe * 2);
+    EXPECT_LT(macs(up), (R * k + used) * jd * Fe * 2);
+    EXPECT_EQ(macs(find(p, Op::kRouter)), R * jd * E);
+    EXPECT_EQ(find(p, Op::kExpertCombine).cmd.elements, rows * 2 * j.d_model);
+  }
+  // The layer's weights: norm, router, all experts (not only the used ones).
+  EXPECT_EQ(layer_weight_bytes(j, first_layer(j, LayerKind::kMoe), 1),
+            4096 * 2 + 4096 * 16 + 16 * 3 * 4096 * 14336ull);
 }

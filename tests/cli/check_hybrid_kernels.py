@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""A hybrid run's attention and expert kernels, as the units counted them in
+run.json, against the closed forms (docs/hybrid.md):
+
+  check_hybrid_kernels.py RUN_DIR
+
+With A attention layers of H query heads and K kv heads of h dims, batch b,
+a prompt of P tokens in tiles of t, and S decode steps:
+
+- attn_scores and attn_pv MACs: prefill A * sum over tiles of
+  b H T_i h (first_i + T_i) (every query against every key so far, the
+  diagonal block whole); decode A * sum over steps of b H h (P + s + 1);
+- the decode KV cache reads (cache in DRAM): A * sum_s b (P + s + 1) K h 2
+  bytes for the keys, as many for the values: they grow with the context;
+- kv_append's decode writes: A S b 2 K h 2 bytes;
+- MoE at batch 1 in decode: each expert GEMM is top_k experts' rows only
+  (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up).
+"""
+import json
+import os
+import sys
+
+
+def main(argv):
+    d = argv[1]
+    run = json.load(open(os.path.join(d, "run.json")))
+    m = json.load(open(os.path.join(d, "run.workload.json")))
+    model = m["model"]
+    pattern = model["layer_pattern"]
+    A, E = pattern.count("*"), pattern.count("E")
+    H, K, h = model["attn_heads"], model["attn_kv_heads"], model["attn_head_dim"]
+    b, P, S = m["batch"], m["prefill_tokens"], m["decode_tokens"]
+    t = run["memory_plan"]["tile_tokens"]
+    k = {(x["kernel"], x["phase"]): x for x in run["kernels"]}
+    checked = 0
+
+    def expect(key, field, want):
+        nonlocal checked
+        got = k[key][field]
+        assert got == want, f"{key} {field}: run.json {got}, closed form {want}"
+        checked += 1
+
+    tiles = [(f, min(t, P - f)) for f in range(0, P, t)]
+    prefill = A * sum(b * H * T * h * (f + T) for f, T in tiles)
+    decode = A * sum(b * H * h * (P + s + 1) for s in range(S))
+    for kernel in ("attn_scores", "attn_pv"):
+        if P:
+            expect((kernel, "prefill"), "arith_ops", prefill)
+        if S:
+            expect((kernel, "decode"), "arith_ops", decode)
+    if S and run["memory_plan"]["state_in"] == "dram" and run["memory_plan"]["decode_activations_in"] == "sram":
+        cache = A * sum(b * (P + s + 1) * K * h * 2 for s in range(S))
+        expect(("attn_scores", "decode"), "dram_read_bytes", cache)
+        expect(("attn_pv", "decode"), "dram_read_bytes", cache)
+        expect(("kv_append", "decode"), "dram_write_bytes", A * S * b * 2 * K * h * 2)
+    if E and S and b == 1:
+        g = 2 if model["moe_activation"] == "swiglu" else 1
+        expect(("expert_up", "decode"), "arith_ops",
+               E * S * model["moe_top_k"] * model["d_model"] * model["moe_d_ff"] * g)
+        expect(("expert_down", "decode"), "arith_ops",
+               E * S * model["moe_top_k"] * model["moe_d_ff"] * model["d_model"])
+    assert checked >= 4, f"only {checked} figures checked"
+    print(f"ok: {checked} attention/expert figures equal their closed forms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
