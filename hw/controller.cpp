@@ -75,6 +75,29 @@ const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, boo
   return it->second;
 }
 
+std::pair<uint64_t, uint64_t> Controller::expected_ops() {
+  uint64_t ops = 0, gemms = 0;
+  auto walk = [&](int64_t tokens, bool decode, uint64_t times) {
+    auto count = [&](const std::vector<ProgramOp>& v) {
+      for (const ProgramOp& p : v) {
+        ops += times;
+        if (p.unit == Unit::kGemm) gemms += times;
+      }
+    };
+    const BlockProgram& ssm = program(tokens, decode, 1);
+    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) {
+      const LayerKind k = plan_.dims.layer_kind(l);
+      count(k == LayerKind::kSsm ? ssm.layer : kind_program(k, tokens, decode).layer);
+    }
+    count(ssm.head);
+  };
+  if (plan_.prefill_tokens > 0) {
+    walk(std::min(mem_.tile_tokens, plan_.prefill_tokens), false, static_cast<uint64_t>(n_tiles_));
+  }
+  if (plan_.decode_tokens > 0) walk(1, true, static_cast<uint64_t>(plan_.decode_tokens));
+  return {ops, gemms};
+}
+
 void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first,
                        int64_t tokens, bool fill, const TileLayout& tl, const ProgramOp* next,
                        int64_t next_layer) {

@@ -68,6 +68,9 @@ class Controller : public sc_core::sc_module {
   // per-phase figures on it).
   const sc_core::sc_event& prefill_done() const { return prefill_done_; }
   bool finished() const { return finished_; }
+  // Operations the run will issue, and of them GEMMs (for reports to
+  // reserve room; the last tile's shape may differ: an estimate).
+  std::pair<uint64_t, uint64_t> expected_ops();
   // The first error an operation raised (the run stopped there); empty if none.
   const std::string& error() const { return error_; }
 

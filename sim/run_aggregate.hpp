@@ -77,6 +77,12 @@ class RunAggregate : public OpSink {
   RunAggregate() = default;
   RunAggregate(const ArchConfig& arch, int64_t n_layer);
   void add(const OpRecord& r) override;
+  // Room for a run's operations, of which `gemm_ops` GEMMs (a hint: the
+  // records then never move while the run grows them).
+  void reserve(uint64_t ops, uint64_t gemm_ops) {
+    spans_.reserve(ops);
+    gemm_.reserve(gemm_ops);
+  }
 
   uint64_t ops() const { return ops_; }
   const Energy& energy() const { return energy_; }  // without static energy

@@ -247,6 +247,8 @@ RunResult simulate(const RunRequest& r) {
   // cycle in creation order, and the reports' figures depend on that order.
   Controller controller("controller", arch, plan);
   RunAggregate ops(arch, d.n_layer);
+  const auto [expected_ops, expected_gemms] = controller.expected_ops();
+  ops.reserve(expected_ops, expected_gemms);
   std::unique_ptr<TimelineWriter> timeline;
   if (!r.timeline.empty())
     timeline = std::make_unique<TimelineWriter>(r.timeline, ops, arch, d.n_layer);
