@@ -205,7 +205,13 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     return fmt::format("{:.1f}",
                        total_cycles ? 100.0 * static_cast<double>(c) / total_cycles : 0.0);
   };
+  // A hybrid's layers say what they are (ssm, attention, mlp, moe).
+  const bool hybrid = plan.dims.hybrid();
+  const auto kind = [&](int64_t layer) {
+    return layer < n_layer ? layer_kind_name(plan.dims.layer_kind(layer)) : "head";
+  };
   std::vector<std::string> head = {"layer", "attributed_cycles", "attributed_%"};
+  if (hybrid) head.insert(head.begin() + 1, "kind");
   for (const char* u : kUnits) head.push_back(std::string(u) + "_busy_cycles");
   head.insert(head.end(), {"stall_cycles", "dram_read_bytes", "energy_nj"});
   if (have_data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
@@ -216,6 +222,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     const uint64_t mine = attr.layer_cycles[static_cast<size_t>(layer)];
     std::vector<std::string> row = {layer < n_layer ? std::to_string(layer) : "head",
                                     std::to_string(mine), pct(mine)};
+    if (hybrid) row.insert(row.begin() + 1, kind(layer));
     for (int u = 0; u < kUnitCount; ++u) {
       row.push_back(std::to_string(agg.at(layer, static_cast<Unit>(u)).busy));
     }
@@ -234,6 +241,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   if (attr.idle_cycles > 0) {
     std::vector<std::string> row = {"idle", std::to_string(attr.idle_cycles),
                                     pct(attr.idle_cycles)};
+    if (hybrid) row.insert(row.begin() + 1, "");
     row.resize(head.size());
     lt.add(row);
   }
@@ -478,6 +486,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     if (la.ops == 0) continue;
     ojson lj;
     lj["layer"] = layer < n_layer ? ojson(layer) : ojson("head");
+    if (hybrid) lj["kind"] = kind(layer);
     lj["start_cycle"] = la.start;
     lj["end_cycle"] = la.end;
     lj["span_cycles"] = la.end - la.start;  // overlaps other layers' spans in prefill

@@ -14,7 +14,8 @@ a prompt of P tokens in tiles of t, and S decode steps:
   bytes for the keys, as many for the values: they grow with the context;
 - kv_append's decode writes: A S b 2 K h 2 bytes;
 - MoE at batch 1 in decode: each expert GEMM is top_k experts' rows only
-  (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up).
+  (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up);
+- every layer of run.json's `layers` has the kind its pattern says.
 """
 import json
 import os
@@ -59,7 +60,12 @@ def main(argv):
                E * S * model["moe_top_k"] * model["d_model"] * model["moe_d_ff"] * g)
         expect(("expert_down", "decode"), "arith_ops",
                E * S * model["moe_top_k"] * model["moe_d_ff"] * model["d_model"])
-    assert checked >= 4, f"only {checked} figures checked"
+    # Every layer's report says its kind, as the pattern does.
+    names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe"}
+    kinds = [l["kind"] for l in run["layers"] if l["layer"] != "head"]
+    assert kinds == [names[c] for c in pattern], f"layer kinds {kinds} != {pattern}"
+    checked += 1
+    assert checked >= 5, f"only {checked} figures checked"
     print(f"ok: {checked} attention/expert figures equal their closed forms")
     return 0
 
