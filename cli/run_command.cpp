@@ -157,7 +157,8 @@ int run_command(const Args& args) {
            fs::path(file).lexically_normal() == (fs::path(o.out) / name).lexically_normal();
   };
   if (!in_out(o.vcd, "run.vcd")) {
-    stale.insert(stale.end(), {"run.vcd", "run.gtkw", "run.ops.txt", "run.stall.txt"});
+    stale.push_back("run.vcd");
+    for (const std::string& f : vcd_view_files("run.vcd")) stale.push_back(f);
   }
   if (!in_out(o.timeline, "run.trace.json")) stale.push_back("run.trace.json");
   prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);

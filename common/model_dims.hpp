@@ -15,8 +15,16 @@ inline const char* model_arch_name(ModelArch a) {
 
 // What one layer of a hybrid is (a character of layer_pattern, as
 // Nemotron-H's hybrid_override_pattern writes them): each is a pre-norm
-// residual block of its own.
-enum class LayerKind : char { kSsm = 'M', kAttention = '*', kMlp = '-', kMoe = 'E' };
+// residual block of its own. P (parallel) is Falcon-H1's mixer: attention
+// and the SSM side by side on one pre-norm's output, both added to the
+// residual (its MLP is a '-' layer after it).
+enum class LayerKind : char {
+  kSsm = 'M',
+  kAttention = '*',
+  kMlp = '-',
+  kMoe = 'E',
+  kParallel = 'P'
+};
 inline const char* layer_kind_name(LayerKind k) {
   switch (k) {
     case LayerKind::kSsm:
@@ -27,6 +35,8 @@ inline const char* layer_kind_name(LayerKind k) {
       return "mlp";
     case LayerKind::kMoe:
       return "moe";
+    case LayerKind::kParallel:
+      return "parallel";
   }
   return "?";
 }
@@ -76,9 +86,13 @@ struct ModelDims {
                ? LayerKind::kSsm
                : static_cast<LayerKind>(layer_pattern[static_cast<size_t>(layer)]);
   }
+  // Whether any layer has a part of kind k (a parallel layer has
+  // attention and an SSM).
   bool has(LayerKind k) const {
-    return layer_pattern.empty() ? k == LayerKind::kSsm
-                                 : layer_pattern.find(static_cast<char>(k)) != std::string::npos;
+    if (layer_pattern.empty()) return k == LayerKind::kSsm;
+    if (layer_pattern.find(static_cast<char>(k)) != std::string::npos) return true;
+    return (k == LayerKind::kAttention || k == LayerKind::kSsm) &&
+           layer_pattern.find(static_cast<char>(LayerKind::kParallel)) != std::string::npos;
   }
   bool hybrid() const {
     return !layer_pattern.empty() && layer_pattern.find_first_not_of('M') != std::string::npos;
@@ -99,6 +113,8 @@ struct ModelDims {
       case LayerKind::kMoe:
         return dm + dm * moe_experts + moe_experts * ffn_parameters(moe_d_ff, moe_activation) +
                ffn_parameters(moe_shared_d_ff, moe_activation);
+      case LayerKind::kParallel:  // one pre-norm for both
+        return ssm_layer_parameters() + layer_parameters(LayerKind::kAttention) - dm;
       case LayerKind::kSsm:
         break;
     }

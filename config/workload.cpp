@@ -78,11 +78,11 @@ namespace {
 // names has its keys, and no key is given for a kind it does not name.
 void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& where) {
   if (!d.layer_pattern.empty()) {
-    const size_t bad = d.layer_pattern.find_first_not_of("M*-E");
+    const size_t bad = d.layer_pattern.find_first_not_of("M*-EP");
     if (bad != std::string::npos) {
       throw Error(fmt::format(
           "{}: layer_pattern = \"{}\": character {} is '{}'; expected M (SSM), * (attention), "
-          "- (MLP) or E (mixture of experts), one per layer",
+          "- (MLP), E (mixture of experts) or P (attention and SSM in parallel), one per layer",
           where, d.layer_pattern, bad, d.layer_pattern[bad]));
     }
     if (static_cast<int64_t>(d.layer_pattern.size()) != d.n_layer) {
@@ -166,6 +166,8 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
       d.d_conv = get_int(v, where, k, 1, 64);
     } else if (k == "expand") {
       expand = get_int(v, where, k, 1, 64);
+    } else if (k == "d_inner") {  // for a width that is no multiple of d_model
+      d.d_inner = get_int(v, where, k, 1, 1 << 20);
     } else if (k == "vocab_size") {
       d.vocab_size = get_int(v, where, k, 1, int64_t(1) << 24);
     } else if (k == "tie_word_embeddings") {
@@ -217,7 +219,8 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
           a == "relu2" ? FfnActivation::kRelu2 : FfnActivation::kSwiglu;
     } else {
       throw Error(where + ": unknown key '" + k + "' (expected name, arch, d_model, n_layer, " +
-                  "d_state, d_conv, expand, vocab_size, tie_word_embeddings, published_params, " +
+                  "d_state, d_conv, expand or d_inner, vocab_size, tie_word_embeddings, "
+                  "published_params, " +
                   "source, layer_pattern, attn_heads, attn_kv_heads, attn_head_dim, attn_rope, " +
                   "mlp_d_ff, mlp_activation, moe_experts, moe_top_k, moe_d_ff, moe_shared_d_ff, " +
                   "moe_activation, and " +
@@ -226,7 +229,10 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
   }
   validate_hybrid(d, j, where);
   if (d.d_conv == 0) d.d_conv = 4;
-  d.d_inner = expand * d.d_model;
+  if (d.d_inner > 0 && j.contains("expand")) {
+    throw Error(where + ": give expand or d_inner, not both");
+  }
+  if (d.d_inner == 0) d.d_inner = expand * d.d_model;
   if (d.name.empty()) d.name = "model";
   if (!m2) {
     if (d.d_state == 0) d.d_state = 16;
@@ -240,8 +246,8 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
   if (d.n_groups == 0) d.n_groups = 1;
   if (d.chunk_size == 0) d.chunk_size = 256;
   if (d.d_inner % d.head_dim != 0) {
-    throw Error(fmt::format("{}: head_dim = {} does not divide d_inner = expand x d_model = {}",
-                            where, d.head_dim, d.d_inner));
+    throw Error(fmt::format("{}: head_dim = {} does not divide d_inner = {}", where, d.head_dim,
+                            d.d_inner));
   }
   d.n_heads = d.d_inner / d.head_dim;
   if (d.n_heads % d.n_groups != 0) {
@@ -413,7 +419,11 @@ nlohmann::ordered_json Workload::to_json() const {
   m["d_model"] = dims.d_model;
   m["n_layer"] = dims.n_layer;
   if (!dims.layer_pattern.empty()) m["layer_pattern"] = dims.layer_pattern;
-  m["expand"] = dims.d_model ? dims.d_inner / dims.d_model : 0;
+  if (dims.d_model > 0 && dims.d_inner % dims.d_model != 0) {
+    m["d_inner"] = dims.d_inner;
+  } else {
+    m["expand"] = dims.d_model ? dims.d_inner / dims.d_model : 0;
+  }
   m["d_state"] = dims.d_state;
   m["d_conv"] = dims.d_conv;
   if (dims.mamba2()) {

@@ -75,6 +75,40 @@ const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, boo
   return it->second;
 }
 
+const std::vector<ProgramOp>& Controller::TileOps::layer(LayerKind k) const {
+  switch (k) {
+    case LayerKind::kAttention:
+      return attention.layer;
+    case LayerKind::kParallel:
+      return parallel.layer;
+    case LayerKind::kMlp:
+      return mlp->layer;
+    case LayerKind::kMoe:
+      return moe->layer;
+    case LayerKind::kSsm:
+      break;
+  }
+  return ssm->layer;
+}
+
+Controller::TileOps Controller::tile_ops(int64_t tokens, bool decode, int64_t head_tokens,
+                                         int64_t context) {
+  const ModelDims& d = plan_.dims;
+  TileOps t;
+  t.ssm = &program(tokens, decode, head_tokens);
+  ProgramShape s = shape(tokens, decode, 0);
+  s.context = context;
+  if (d.layer_pattern.find(static_cast<char>(LayerKind::kAttention)) != std::string::npos) {
+    t.attention = build_layer_program(d, LayerKind::kAttention, s);
+  }
+  if (d.layer_pattern.find(static_cast<char>(LayerKind::kParallel)) != std::string::npos) {
+    t.parallel = build_layer_program(d, LayerKind::kParallel, s);
+  }
+  if (d.has(LayerKind::kMlp)) t.mlp = &kind_program(LayerKind::kMlp, tokens, decode);
+  if (d.has(LayerKind::kMoe)) t.moe = &kind_program(LayerKind::kMoe, tokens, decode);
+  return t;
+}
+
 std::pair<uint64_t, uint64_t> Controller::expected_ops() {
   uint64_t ops = 0, gemms = 0;
   auto walk = [&](int64_t tokens, bool decode, uint64_t times) {
@@ -84,12 +118,10 @@ std::pair<uint64_t, uint64_t> Controller::expected_ops() {
         if (p.unit == Unit::kGemm) gemms += times;
       }
     };
-    const BlockProgram& ssm = program(tokens, decode, 1);
-    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) {
-      const LayerKind k = plan_.dims.layer_kind(l);
-      count(k == LayerKind::kSsm ? ssm.layer : kind_program(k, tokens, decode).layer);
-    }
-    count(ssm.head);
+    // Operation counts do not depend on the context.
+    const TileOps t = tile_ops(tokens, decode, 1, 0);
+    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) count(t.layer(plan_.dims.layer_kind(l)));
+    count(t.ssm->head);
   };
   if (plan_.prefill_tokens > 0) {
     walk(std::min(mem_.tile_tokens, plan_.prefill_tokens), false, static_cast<uint64_t>(n_tiles_));
@@ -172,7 +204,8 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   // token of the prompt (its last tile).
   const bool last_tile = decode || first + T == plan_.prefill_tokens;
   const int64_t head_tokens = decode ? 1 : head_all_ ? T : last_tile ? 1 : 0;
-  const BlockProgram& prog = program(T, decode, head_tokens);
+  const TileOps t = tile_ops(T, decode, head_tokens, first);
+  const BlockProgram& prog = *t.ssm;
   const TileLayout tl =
       map_.tile_layout({static_cast<uint64_t>(T), static_cast<uint64_t>(plan_.batch), decode});
   // Resident weights are filled by the first tile (or decode step) that
@@ -183,23 +216,8 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     return first_use;
   };
   const int64_t L = plan_.dims.n_layer;
-  // Each layer's operations by its kind: attention's depend on the keys so
-  // far (built for this tile), the others' on the tile's shape only.
-  BlockProgram attention;
-  if (plan_.dims.has(LayerKind::kAttention)) {
-    ProgramShape s = shape(T, decode, 0);
-    s.context = first;
-    attention = build_layer_program(plan_.dims, LayerKind::kAttention, s);
-  }
   auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& {
-    switch (plan_.dims.layer_kind(l)) {
-      case LayerKind::kSsm:
-        return prog.layer;
-      case LayerKind::kAttention:
-        return attention.layer;
-      default:
-        return kind_program(plan_.dims.layer_kind(l), T, decode).layer;
-    }
+    return t.layer(plan_.dims.layer_kind(l));
   };
   // The GEMM after op i of layer l: later in the layer, else the next
   // layer's first, else the head's.

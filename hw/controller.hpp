@@ -95,6 +95,17 @@ class Controller : public sc_core::sc_module {
   const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
   // A hybrid's MLP or MoE layer (attention is built per tile: its keys).
   const BlockProgram& kind_program(LayerKind kind, int64_t tokens, bool decode);
+  // Every layer kind's operations for one tile (or decode step) of
+  // `tokens` after `context` tokens: the SSM's and the head's (`ssm`),
+  // the MLP's and MoE's (cached), attention's and the parallel mixer's
+  // (built for the tile: they read the keys so far).
+  struct TileOps {
+    const BlockProgram* ssm = nullptr;
+    const BlockProgram *mlp = nullptr, *moe = nullptr;
+    BlockProgram attention, parallel;
+    const std::vector<ProgramOp>& layer(LayerKind k) const;
+  };
+  TileOps tile_ops(int64_t tokens, bool decode, int64_t head_tokens, int64_t context);
   ProgramShape shape(int64_t tokens, bool decode, int64_t head_tokens) const;
 
   ArchConfig cfg_;

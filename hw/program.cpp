@@ -58,6 +58,9 @@ uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t wb) {
       return norm + dm * u64(d.moe_experts) * wb +
              u64(d.moe_experts) * ffn_weight_bytes(d, d.moe_d_ff, d.moe_activation, wb) +
              ffn_weight_bytes(d, d.moe_shared_d_ff, d.moe_activation, wb);
+    case LayerKind::kParallel:  // the SSM's, then attention's projections
+      return layer_weights(d, wb).total() +
+             u64(d.layer_parameters(LayerKind::kAttention) - d.d_model) * wb;
     case LayerKind::kSsm:
       break;
   }
@@ -71,6 +74,8 @@ uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes
       return conv_state_bytes(d, b) + ssm_state_bytes(d, b);
     case LayerKind::kAttention:
       return u64(kv_capacity) * kv_token_bytes(d);
+    case LayerKind::kParallel:  // the SSM's state, then the KV cache
+      return conv_state_bytes(d, b) + ssm_state_bytes(d, b) + u64(kv_capacity) * kv_token_bytes(d);
     default:
       return 0;
   }
@@ -82,6 +87,13 @@ int64_t expected_experts(const ModelDims& d, int64_t rows) {
   // One token uses exactly top_k: no rounding up of float noise.
   return std::min(d.moe_experts,
                   std::max(d.moe_top_k, static_cast<int64_t>(std::ceil(used - 1e-9))));
+}
+
+ExpertRows expert_rows(const ModelDims& d, int64_t rows) {
+  ExpertRows e;
+  e.used = expected_experts(d, rows);
+  e.rows_each = (rows * d.moe_top_k + e.used - 1) / e.used;
+  return e;
 }
 
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b) {
@@ -174,8 +186,7 @@ uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
         // Router logits, every routed row's up (and gate) output and its
         // down output, and the shared expert's rows.
         const uint64_t g = d.moe_activation == FfnActivation::kSwiglu ? 2 : 1;
-        const int64_t e = expected_experts(d, static_cast<int64_t>(R));
-        const uint64_t rows = u64(e) * ((R * u64(d.moe_top_k) + u64(e) - 1) / u64(e));
+        const uint64_t rows = u64(expert_rows(d, static_cast<int64_t>(R)).routed());
         moe = R * u64(d.moe_experts) * 2 + rows * u64(d.moe_d_ff) * g * b.act + rows * dm * 2 +
               R * u64(d.moe_shared_d_ff) * g * b.act + R * dm * 2;
       }
@@ -700,8 +711,9 @@ BlockProgram build_moe_program(const ModelDims& d, const ProgramShape& s) {
   // The tile's rows spread over the experts they are expected to use;
   // each used expert runs ceil(R k / used) rows (a batched GEMM), and only
   // the used experts' weights move.
-  const int64_t used = expected_experts(d, R), rows = (R * k + used - 1) / used;
-  const uint64_t routed = u64(used * rows);
+  const ExpertRows er = expert_rows(d, R);
+  const int64_t used = er.used, rows = er.rows_each;
+  const uint64_t routed = u64(er.routed());
   Builder b(d, s);
   const auto act = Builder::act;
   const RegionRef resid = act(Region::kResid, 0, uR * dm * 4);
@@ -752,10 +764,42 @@ BlockProgram build_moe_program(const ModelDims& d, const ProgramShape& s) {
   return std::move(b.prog);
 }
 
+// Falcon-H1's parallel mixer: the SSM block, then attention on the same
+// pre-norm output (kNorm still holds it: the SSM part writes it only in
+// its norm), each adding its output to the residual. The hardware runs
+// the two parts one after the other on the shared units; attention's
+// pre-norm is dropped, its weights follow the SSM's and its KV cache
+// follows the SSM's state in the layer's part.
+BlockProgram build_parallel_program(const ModelDims& d, const ProgramShape& s) {
+  ProgramShape ssm_shape = s;
+  ssm_shape.head_tokens = 0;
+  BlockProgram p = build_program(d, ssm_shape);
+  const BlockProgram attn = build_attention_program(d, s);
+  const uint64_t norm = u64(d.d_model) * 2;
+  const uint64_t weights_at = layer_weights(d, s.bytes.weight).total() - norm;
+  const uint64_t state_at =
+      u64(s.batch) * (conv_state_bytes(d, s.bytes) + ssm_state_bytes(d, s.bytes));
+  auto shift = [&](RegionRef& r) {
+    if (r.region == Region::kWeights) r.offset += weights_at;
+    if (r.region == Region::kState) r.offset += state_at;
+  };
+  for (size_t i = 1; i < attn.layer.size(); ++i) {  // [0]: its pre-norm
+    ProgramOp op = attn.layer[i];
+    for (RegionRef& r : op.in) shift(r);
+    shift(op.weight);
+    shift(op.out);
+    shift(op.state);
+    p.layer.push_back(op);
+  }
+  return p;
+}
+
 }  // namespace
 
 BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s) {
   switch (kind) {
+    case LayerKind::kParallel:
+      return build_parallel_program(d, s);
     case LayerKind::kAttention:
       return build_attention_program(d, s);
     case LayerKind::kMlp:

@@ -138,6 +138,13 @@ uint64_t kv_token_bytes(const ModelDims& d);
 // picks top_k of the experts uniformly at random): E (1 - (1 - k/E)^rows),
 // rounded up; top_k for one token.
 int64_t expected_experts(const ModelDims& d, int64_t rows);
+// How a tile's `rows` tokens run on the experts: the used ones each run
+// ceil(rows x top_k / used) rows (one batched GEMM per projection).
+struct ExpertRows {
+  int64_t used = 0, rows_each = 0;
+  int64_t routed() const { return used * rows_each; }
+};
+ExpertRows expert_rows(const ModelDims& d, int64_t rows);
 
 // One sequence's decode state of one layer, in bytes.
 uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b);

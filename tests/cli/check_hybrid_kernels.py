@@ -13,6 +13,9 @@ a prompt of P tokens in tiles of t, and S decode steps:
 - the decode KV cache reads (cache in DRAM): A * sum_s b (P + s + 1) K h 2
   bytes for the keys, as many for the values: they grow with the context;
 - kv_append's decode writes: A S b 2 K h 2 bytes;
+- in_proj MACs: every SSM layer's, a parallel layer's (P) included:
+  (M + P) b P d_model n_in in prefill, (M + P) S b d_model n_in in decode,
+  n_in = 2 D (Mamba-1) or 2 D + 2 G N + D / head_dim (Mamba-2);
 - MoE at batch 1 in decode: each expert GEMM is top_k experts' rows only
   (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up);
 - every layer of run.json's `layers` has the kind its pattern says.
@@ -28,7 +31,9 @@ def main(argv):
     m = json.load(open(os.path.join(d, "run.workload.json")))
     model = m["model"]
     pattern = model["layer_pattern"]
-    A, E = pattern.count("*"), pattern.count("E")
+    # Attention: its own layers and the parallel layers' half.
+    A, E = pattern.count("*") + pattern.count("P"), pattern.count("E")
+    ssm_layers = pattern.count("M") + pattern.count("P")
     H, K, h = model["attn_heads"], model["attn_kv_heads"], model["attn_head_dim"]
     b, P, S = m["batch"], m["prefill_tokens"], m["decode_tokens"]
     t = run["memory_plan"]["tile_tokens"]
@@ -54,6 +59,15 @@ def main(argv):
         expect(("attn_scores", "decode"), "dram_read_bytes", cache)
         expect(("attn_pv", "decode"), "dram_read_bytes", cache)
         expect(("kv_append", "decode"), "dram_write_bytes", A * S * b * 2 * K * h * 2)
+    dm = model["d_model"]
+    D = model.get("d_inner", model.get("expand", 2) * dm)
+    n_in = 2 * D
+    if model.get("arch") == "mamba2":
+        n_in += 2 * model["n_groups"] * model["d_state"] + D // model["head_dim"]
+    if P:
+        expect(("in_proj", "prefill"), "arith_ops", ssm_layers * b * P * dm * n_in)
+    if S:
+        expect(("in_proj", "decode"), "arith_ops", ssm_layers * S * b * dm * n_in)
     if E and S and b == 1:
         g = 2 if model["moe_activation"] == "swiglu" else 1
         expect(("expert_up", "decode"), "arith_ops",
@@ -61,11 +75,11 @@ def main(argv):
         expect(("expert_down", "decode"), "arith_ops",
                E * S * model["moe_top_k"] * model["moe_d_ff"] * model["d_model"])
     # Every layer's report says its kind, as the pattern does.
-    names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe"}
+    names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe", "P": "parallel"}
     kinds = [l["kind"] for l in run["layers"] if l["layer"] != "head"]
     assert kinds == [names[c] for c in pattern], f"layer kinds {kinds} != {pattern}"
     checked += 1
-    assert checked >= 5, f"only {checked} figures checked"
+    assert checked >= 7, f"only {checked} figures checked"
     print(f"ok: {checked} attention/expert figures equal their closed forms")
     return 0
 

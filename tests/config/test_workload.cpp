@@ -207,7 +207,13 @@ TEST(Workload, HybridKeysAreCheckedAndReload) {
               HasSubstr("moe_top_k = 3 exceeds moe_experts = 2"));
   EXPECT_THAT(err(R"("n_layer": 2, "mlp_d_ff": 8)"),
               HasSubstr("mlp_d_ff is for mlp layers, and layer_pattern has none ('-')"));
-  for (const char* name : {"nemotron-h-8b", "jamba-1.5-mini", "mamba2-2.7b"}) {
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "P-", "expand": 2, "d_inner": 96,
+                  "attn_heads": 4, "attn_kv_heads": 2, "attn_head_dim": 16, "mlp_d_ff": 8)"),
+              HasSubstr("give expand or d_inner, not both"));
+  // A parallel layer (P) has attention: its keys are required.
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "P-", "mlp_d_ff": 8)"),
+              HasSubstr("missing key 'attn_heads'"));
+  for (const char* name : {"nemotron-h-8b", "jamba-1.5-mini", "mamba2-2.7b", "falcon-h1-1.5b"}) {
     const Workload w = Workload::load(name);
     write(dir.file("again.json"), w.to_json().dump());
     const Workload again = Workload::load(dir.file("again.json"));

@@ -306,3 +306,57 @@ TEST(HybridProgram, MlpAndExpertKernelsMatchTheirClosedForms) {
   EXPECT_EQ(layer_weight_bytes(j, first_layer(j, LayerKind::kMoe), 1),
             4096 * 2 + 4096 * 16 + 16 * 3 * 4096 * 14336ull);
 }
+
+// Falcon-H1's parallel mixer: the SSM block's operations, then attention's
+// without its pre-norm (both read the one norm's output); attention's
+// weights follow the SSM's, its KV cache follows the SSM's state.
+TEST(HybridProgram, ParallelLayerIsTheSsmThenAttentionOnOneNorm) {
+  const ModelDims d = load_model_preset("falcon-h1-1.5b");
+  const int64_t layer = first_layer(d, LayerKind::kParallel);
+  ASSERT_EQ(layer, 0);
+  EXPECT_EQ(d.layer_kind(1), LayerKind::kMlp);
+  EXPECT_TRUE(d.has(LayerKind::kAttention));
+  EXPECT_TRUE(d.has(LayerKind::kSsm));
+  for (bool decode : {false, true}) {
+    for (int64_t batch : {1, 2}) {
+      ProgramShape s;
+      s.tokens = decode ? 1 : 96, s.batch = batch, s.decode = decode;
+      s.context = 200, s.kv_capacity = 512, s.head_tokens = 0;
+      const BlockProgram p = build_layer_program(d, LayerKind::kParallel, s);
+      const BlockProgram ssm = build_program(d, s);
+      const BlockProgram attn = build_layer_program(d, LayerKind::kAttention, s);
+      ASSERT_EQ(p.layer.size(), ssm.layer.size() + attn.layer.size() - 1);
+      EXPECT_TRUE(p.head.empty());
+      int norms = 0;
+      for (const ProgramOp& o : p.layer) norms += o.cmd.op == Op::kRmsNorm;
+      EXPECT_EQ(norms, 1);
+      const ProgramOp& qkv = find(p, Op::kQkvProj);
+      EXPECT_EQ(qkv.in[0].region, Region::kNorm);
+      // Weights: the SSM block's, then attention's projections, back to back.
+      const uint64_t ssm_w = layer_weights(d, 1).total();
+      EXPECT_EQ(qkv.weight.offset, ssm_w);
+      EXPECT_EQ(weight_bytes_of(p), layer_weight_bytes(d, layer, 1));
+      EXPECT_EQ(
+          layer_weight_bytes(d, layer, 1),
+          ssm_w + static_cast<uint64_t>(d.layer_parameters(LayerKind::kAttention) - d.d_model));
+      // State: the conv window and SSM state of each sequence, then the cache.
+      const uint64_t b = static_cast<uint64_t>(batch);
+      const ElementBytes e;
+      const uint64_t ssm_state = b * (conv_state_bytes(d, e) + ssm_state_bytes(d, e));
+      const ProgramOp& app = find(p, Op::kKvAppend);
+      EXPECT_EQ(app.out.offset, ssm_state + find(attn, Op::kKvAppend).out.offset);
+      EXPECT_EQ(layer_state_bytes(d, layer, e, 512),
+                conv_state_bytes(d, e) + ssm_state_bytes(d, e) + 512 * kv_token_bytes(d));
+      EXPECT_EQ(find(p, Op::kAttnScores).weight.offset, ssm_state);
+    }
+  }
+  // Falcon-H1-1.5B by hand: 24 parallel layers (one norm 2048; Mamba-2
+  // in_proj 2048 x (2 x 3072 + 2 x 256 + 48), conv 3584 x 5, 3 x 48, gated
+  // norm 3072, out_proj 3072 x 2048; attention 2048 x (8 + 4) x 128 and
+  // 1024 x 2048), 24 SwiGLU MLPs (norm, 3 x 2048 x 4608), untied
+  // embedding and head 2 x 65537 x 2048, the final norm.
+  const int64_t par =
+      2048 + 2048 * 6704 + 3584 * 5 + 144 + 3072 + 3072 * 2048 + 2048 * 12 * 128 + 1024 * 2048;
+  const int64_t mlp = 2048 + 3 * 2048 * 4608;
+  EXPECT_EQ(d.parameters(), 2 * 65537 * 2048 + 24 * par + 24 * mlp + 2048);
+}
