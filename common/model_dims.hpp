@@ -17,13 +17,18 @@ inline const char* model_arch_name(ModelArch a) {
 // Nemotron-H's hybrid_override_pattern writes them): each is a pre-norm
 // residual block of its own. P (parallel) is Falcon-H1's mixer: attention
 // and the SSM side by side on one pre-norm's output, both added to the
-// residual (its MLP is a '-' layer after it).
+// residual (its MLP is a '-' layer after it). G is an invocation of
+// Zamba2's shared transformer block (Zamba's layer_mapping writes 'g'):
+// attention over [hidden, embedding] and a gated MLP, with weights shared
+// by every invocation of the block (shared_blocks of them take turns),
+// plus the invocation's own LoRA on the MLP and output projection.
 enum class LayerKind : char {
   kSsm = 'M',
   kAttention = '*',
   kMlp = '-',
   kMoe = 'E',
-  kParallel = 'P'
+  kParallel = 'P',
+  kShared = 'G'
 };
 inline const char* layer_kind_name(LayerKind k) {
   switch (k) {
@@ -37,13 +42,17 @@ inline const char* layer_kind_name(LayerKind k) {
       return "moe";
     case LayerKind::kParallel:
       return "parallel";
+    case LayerKind::kShared:
+      return "shared";
   }
   return "?";
 }
 
-// A feed-forward's activation: relu2 (squared ReLU: up, down) or swiglu
-// (SiLU(gate) x up, down: two input projections).
-enum class FfnActivation { kRelu2, kSwiglu };
+// A feed-forward's activation: relu2 (squared ReLU: up, down), swiglu
+// (SiLU(gate) x up, down: two input projections) or geglu (GELU(gate) x
+// up, Zamba2's).
+enum class FfnActivation { kRelu2, kSwiglu, kGeglu };
+inline bool gated(FfnActivation a) { return a != FfnActivation::kRelu2; }
 
 struct ModelDims {
   std::string name;
@@ -79,6 +88,9 @@ struct ModelDims {
   int64_t moe_experts = 0, moe_top_k = 0, moe_d_ff = 0;
   int64_t moe_shared_d_ff = 0;  // a shared expert every token uses (0: none)
   FfnActivation moe_activation = FfnActivation::kSwiglu;
+  // Zamba2's shared blocks (G layers): how many take turns, and the rank
+  // of each invocation's LoRA on the MLP's up projection (0: none).
+  int64_t shared_blocks = 0, shared_lora_rank = 0;
 
   bool mamba2() const { return arch == ModelArch::kMamba2; }
   LayerKind layer_kind(int64_t layer) const {
@@ -87,19 +99,38 @@ struct ModelDims {
                : static_cast<LayerKind>(layer_pattern[static_cast<size_t>(layer)]);
   }
   // Whether any layer has a part of kind k (a parallel layer has
-  // attention and an SSM).
+  // attention and an SSM, a shared block attention and an MLP).
   bool has(LayerKind k) const {
     if (layer_pattern.empty()) return k == LayerKind::kSsm;
-    if (layer_pattern.find(static_cast<char>(k)) != std::string::npos) return true;
-    return (k == LayerKind::kAttention || k == LayerKind::kSsm) &&
-           layer_pattern.find(static_cast<char>(LayerKind::kParallel)) != std::string::npos;
+    const auto in = [&](LayerKind c) {
+      return layer_pattern.find(static_cast<char>(c)) != std::string::npos;
+    };
+    if (in(k)) return true;
+    if ((k == LayerKind::kAttention || k == LayerKind::kSsm) && in(LayerKind::kParallel)) {
+      return true;
+    }
+    return (k == LayerKind::kAttention || k == LayerKind::kMlp) && in(LayerKind::kShared);
+  }
+  // Which shared block a G layer invokes: the blocks take turns (ABAB).
+  int64_t shared_block_of(int64_t layer) const {
+    int64_t before = 0;
+    for (int64_t l = 0; l < layer; ++l) before += layer_kind(l) == LayerKind::kShared;
+    return shared_blocks > 0 ? before % shared_blocks : 0;
   }
   bool hybrid() const {
     return !layer_pattern.empty() && layer_pattern.find_first_not_of('M') != std::string::npos;
   }
   // Weights of one feed-forward of d_ff (2 or 3 matrices of d_model x d_ff).
   int64_t ffn_parameters(int64_t d_ff, FfnActivation a) const {
-    return (a == FfnActivation::kSwiglu ? 3 : 2) * d_model * d_ff;
+    return (gated(a) ? 3 : 2) * d_model * d_ff;
+  }
+  // One shared block (stored once, whatever its invocations): RMSNorm of
+  // [hidden, embedding] (2 d_model), q, k, v from it, the output
+  // projection to d_model, RMSNorm and the MLP.
+  int64_t shared_block_parameters() const {
+    const int64_t dm = d_model;
+    return 2 * dm + 2 * dm * (attn_heads + 2 * attn_kv_heads) * attn_head_dim +
+           attn_heads * attn_head_dim * dm + dm + ffn_parameters(mlp_d_ff, mlp_activation);
   }
   // Parameters of one layer of a kind, its pre-norm's gains included.
   int64_t layer_parameters(LayerKind k) const {
@@ -115,6 +146,8 @@ struct ModelDims {
                ffn_parameters(moe_shared_d_ff, moe_activation);
       case LayerKind::kParallel:  // one pre-norm for both
         return ssm_layer_parameters() + layer_parameters(LayerKind::kAttention) - dm;
+      case LayerKind::kShared:  // its own: the LoRA and the output projection
+        return shared_lora_rank * (dm + (gated(mlp_activation) ? 2 : 1) * mlp_d_ff) + dm * dm;
       case LayerKind::kSsm:
         break;
     }
@@ -139,6 +172,7 @@ struct ModelDims {
   int64_t parameters() const {
     int64_t layers = 0;
     for (int64_t l = 0; l < n_layer; ++l) layers += layer_parameters(layer_kind(l));
+    if (has(LayerKind::kShared)) layers += shared_blocks * shared_block_parameters();
     return vocab_size * d_model * (tie_word_embeddings ? 1 : 2) + layers + d_model;
   }
 };

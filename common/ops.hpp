@@ -51,6 +51,10 @@ enum class Op : uint8_t {
   kExpertUp,       // MoE: the chosen experts' up (and gate) projections
   kExpertDown,     // MoE: the chosen experts' down projections
   kExpertCombine,  // MoE: the top-k outputs weighted and summed
+  // Zamba2's shared transformer block (its attention and MLP use the ops above)
+  kLoraA,       // an invocation's own adapter: rows x d_model x rank
+  kLoraB,       // ... rank x the MLP's up (and gate) width, added before the activation
+  kSharedProj,  // the invocation's own output projection, d_model x d_model
 };
 
 inline const char* op_name(Op op) {
@@ -129,6 +133,12 @@ inline const char* op_name(Op op) {
       return "expert_down";
     case Op::kExpertCombine:
       return "expert_combine";
+    case Op::kLoraA:
+      return "lora_a";
+    case Op::kLoraB:
+      return "lora_b";
+    case Op::kSharedProj:
+      return "shared_proj";
   }
   return "?";  // not an Op value
 }
@@ -141,7 +151,7 @@ constexpr std::array<Op, 11> kMamba1BlockOps = {
 constexpr std::array<Op, 2> kHeadOps = {Op::kFinalNorm, Op::kLmHead};
 
 // The head's operations run once after the last layer (layer index n_layer).
-constexpr int kOpCount = static_cast<int>(Op::kExpertCombine) + 1;
+constexpr int kOpCount = static_cast<int>(Op::kSharedProj) + 1;
 
 inline bool is_head(Op op) { return op == Op::kFinalNorm || op == Op::kLmHead; }
 

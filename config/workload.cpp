@@ -78,11 +78,12 @@ namespace {
 // names has its keys, and no key is given for a kind it does not name.
 void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& where) {
   if (!d.layer_pattern.empty()) {
-    const size_t bad = d.layer_pattern.find_first_not_of("M*-EP");
+    const size_t bad = d.layer_pattern.find_first_not_of("M*-EPG");
     if (bad != std::string::npos) {
       throw Error(fmt::format(
           "{}: layer_pattern = \"{}\": character {} is '{}'; expected M (SSM), * (attention), "
-          "- (MLP), E (mixture of experts) or P (attention and SSM in parallel), one per layer",
+          "- (MLP), E (mixture of experts), P (attention and SSM in parallel) or G (a shared "
+          "attention + MLP block), one per layer",
           where, d.layer_pattern, bad, d.layer_pattern[bad]));
     }
     if (static_cast<int64_t>(d.layer_pattern.size()) != d.n_layer) {
@@ -99,7 +100,8 @@ void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& w
       {LayerKind::kMlp, {"mlp_d_ff"}, {"mlp_activation"}},
       {LayerKind::kMoe,
        {"moe_experts", "moe_top_k", "moe_d_ff"},
-       {"moe_shared_d_ff", "moe_activation"}}};
+       {"moe_shared_d_ff", "moe_activation"}},
+      {LayerKind::kShared, {}, {"shared_blocks", "shared_lora_rank"}}};
   for (const KindKeys& k : kinds) {
     const bool used = d.has(k.kind);
     for (const char* key : k.required) {
@@ -213,21 +215,30 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
       d.moe_shared_d_ff = get_int(v, where, k, 0, 1 << 20);
     } else if (k == "mlp_activation" || k == "moe_activation") {
       const std::string a = text_value(v, where, k);
-      if (a != "relu2" && a != "swiglu")
-        throw Error(where + ": " + k + " = \"" + a + "\": expected \"relu2\" or \"swiglu\"");
+      if (a != "relu2" && a != "swiglu" && a != "geglu") {
+        throw Error(where + ": " + k + " = \"" + a +
+                    "\": expected \"relu2\", \"swiglu\" or \"geglu\"");
+      }
       (k == "mlp_activation" ? d.mlp_activation : d.moe_activation) =
-          a == "relu2" ? FfnActivation::kRelu2 : FfnActivation::kSwiglu;
+          a == "relu2"   ? FfnActivation::kRelu2
+          : a == "geglu" ? FfnActivation::kGeglu
+                         : FfnActivation::kSwiglu;
+    } else if (k == "shared_blocks") {
+      d.shared_blocks = get_int(v, where, k, 1, 64);
+    } else if (k == "shared_lora_rank") {
+      d.shared_lora_rank = get_int(v, where, k, 0, 1 << 16);
     } else {
       throw Error(where + ": unknown key '" + k + "' (expected name, arch, d_model, n_layer, " +
                   "d_state, d_conv, expand or d_inner, vocab_size, tie_word_embeddings, "
                   "published_params, " +
                   "source, layer_pattern, attn_heads, attn_kv_heads, attn_head_dim, attn_rope, " +
                   "mlp_d_ff, mlp_activation, moe_experts, moe_top_k, moe_d_ff, moe_shared_d_ff, " +
-                  "moe_activation, and " +
+                  "moe_activation, shared_blocks, shared_lora_rank, and " +
                   (m2 ? "for Mamba-2 head_dim, n_groups, chunk_size)" : "for Mamba-1 dt_rank)"));
     }
   }
   validate_hybrid(d, j, where);
+  if (d.has(LayerKind::kShared) && d.shared_blocks == 0) d.shared_blocks = 1;
   if (d.d_conv == 0) d.d_conv = 4;
   if (d.d_inner > 0 && j.contains("expand")) {
     throw Error(where + ": give expand or d_inner, not both");
@@ -434,7 +445,7 @@ nlohmann::ordered_json Workload::to_json() const {
     m["dt_rank"] = dims.dt_rank;
   }
   const auto activation = [](FfnActivation a) {
-    return a == FfnActivation::kRelu2 ? "relu2" : "swiglu";
+    return a == FfnActivation::kRelu2 ? "relu2" : a == FfnActivation::kGeglu ? "geglu" : "swiglu";
   };
   if (dims.has(LayerKind::kAttention)) {
     m["attn_heads"] = dims.attn_heads;
@@ -452,6 +463,10 @@ nlohmann::ordered_json Workload::to_json() const {
     m["moe_d_ff"] = dims.moe_d_ff;
     m["moe_shared_d_ff"] = dims.moe_shared_d_ff;
     m["moe_activation"] = activation(dims.moe_activation);
+  }
+  if (dims.has(LayerKind::kShared)) {
+    m["shared_blocks"] = dims.shared_blocks;
+    m["shared_lora_rank"] = dims.shared_lora_rank;
   }
   m["vocab_size"] = dims.vocab_size;
   m["tie_word_embeddings"] = dims.tie_word_embeddings;

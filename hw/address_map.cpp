@@ -78,7 +78,7 @@ MemoryPlan plan_for_tile(const ModelDims& d, const ArchConfig& arch, int64_t til
   m.batch = batch;
   m.kv_capacity = prefill_tokens + decode_tokens;
   m.state_bytes = 0;
-  m.weight_bytes = head_weight_bytes(d, m.bytes.weight);
+  m.weight_bytes = head_weight_bytes(d, m.bytes.weight) + shared_weight_bytes(d, m.bytes.weight);
   for (int64_t l = 0; l < d.n_layer; ++l) {
     m.state_bytes += B * layer_state_bytes(d, l, m.bytes, m.kv_capacity);
     m.weight_bytes += layer_weight_bytes(d, l, m.bytes.weight);
@@ -179,7 +179,9 @@ MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefi
 }
 
 AddressMap::AddressMap(const ModelDims& d, const MemoryPlan& plan) : dims_(d), plan_(plan) {
-  weight_offset_.assign(static_cast<size_t>(d.n_layer) + 1, 0);
+  // Zamba2's shared blocks' weights come first (none for other models).
+  weight_offset_.assign(static_cast<size_t>(d.n_layer) + 1,
+                        shared_weight_bytes(d, plan.bytes.weight));
   state_offset_.assign(static_cast<size_t>(d.n_layer) + 1, 0);
   for (int64_t l = 0; l < d.n_layer; ++l) {
     const auto i = static_cast<size_t>(l);
@@ -226,6 +228,7 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
     case Region::kNone:
       return {0, 0};
     case Region::kWeights:
+    case Region::kSharedWeights:
       return place_weights(ref, layer, false).read;
     case Region::kState:
       base = state_base_ + state_offset_[ul];
@@ -258,8 +261,11 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
 WeightOperands AddressMap::place_weights(const RegionRef& ref, int64_t layer,
                                          bool first_use) const {
   const auto l = static_cast<size_t>(layer);
-  const uint64_t offset = weight_offset_[l] + ref.offset;
-  const uint64_t limit = layer < dims_.n_layer ? weight_offset_[l + 1] : plan_.weight_bytes;
+  const bool shared = ref.region == Region::kSharedWeights;
+  const uint64_t offset = shared ? ref.offset : weight_offset_[l] + ref.offset;
+  const uint64_t limit = shared                  ? weight_offset_[0]
+                         : layer < dims_.n_layer ? weight_offset_[l + 1]
+                                                 : plan_.weight_bytes;
   if (offset + ref.bytes > limit) {
     throw Error("internal: a weight operand of layer " + std::to_string(layer) +
                 " leaves the layer's weights");

@@ -75,8 +75,10 @@ const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, boo
   return it->second;
 }
 
-const std::vector<ProgramOp>& Controller::TileOps::layer(LayerKind k) const {
-  switch (k) {
+const std::vector<ProgramOp>& Controller::TileOps::layer(const ModelDims& d, int64_t l) const {
+  switch (d.layer_kind(l)) {
+    case LayerKind::kShared:
+      return shared[static_cast<size_t>(d.shared_block_of(l))].layer;
     case LayerKind::kAttention:
       return attention.layer;
     case LayerKind::kParallel:
@@ -104,6 +106,11 @@ Controller::TileOps Controller::tile_ops(int64_t tokens, bool decode, int64_t he
   if (d.layer_pattern.find(static_cast<char>(LayerKind::kParallel)) != std::string::npos) {
     t.parallel = build_layer_program(d, LayerKind::kParallel, s);
   }
+  if (d.has(LayerKind::kShared)) {
+    for (int64_t blk = 0; blk < d.shared_blocks; ++blk) {
+      t.shared.push_back(build_layer_program(d, LayerKind::kShared, s, blk));
+    }
+  }
   if (d.has(LayerKind::kMlp)) t.mlp = &kind_program(LayerKind::kMlp, tokens, decode);
   if (d.has(LayerKind::kMoe)) t.moe = &kind_program(LayerKind::kMoe, tokens, decode);
   return t;
@@ -120,7 +127,7 @@ std::pair<uint64_t, uint64_t> Controller::expected_ops() {
     };
     // Operation counts do not depend on the context.
     const TileOps t = tile_ops(tokens, decode, 1, 0);
-    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) count(t.layer(plan_.dims.layer_kind(l)));
+    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) count(t.layer(plan_.dims, l));
     count(t.ssm->head);
   };
   if (plan_.prefill_tokens > 0) {
@@ -152,7 +159,13 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   c.priority = layer * n_tiles_ + tile;
   c.concurrent = concurrent_;
   for (size_t i = 0; i < c.in.size(); ++i) c.in[i] = map_.place(p.in[i], tile, layer, tl);
-  if (p.weight.region == Region::kWeights || p.weight.region == Region::kNone) {
+  if (p.weight.region == Region::kSharedWeights) {
+    // A shared block's weights fill SRAM on their first use by any invocation.
+    const WeightOperands w =
+        map_.place_weights(p.weight, layer, shared_claimed_.insert(p.weight.offset).second);
+    c.weight = w.read;
+    c.weight_fill = w.fill;
+  } else if (p.weight.region == Region::kWeights || p.weight.region == Region::kNone) {
     const WeightOperands w = map_.place_weights(p.weight, layer, fill);
     c.weight = w.read;
     c.weight_fill = w.fill;
@@ -162,13 +175,16 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   // Alone, a GEMM fetches the next GEMM's first strips at its end, unless
   // those are resident weights not yet in SRAM (their first use, in this
   // walk or the next layer's, fills them).
+  const bool next_shared = next != nullptr && next->weight.region == Region::kSharedWeights;
   const bool next_filled =
-      !mem_.weights_in_sram ||
-      (weights_claimed_[static_cast<size_t>(next_layer)] && !(next_layer == layer && fill));
+      !mem_.weights_in_sram || (next_shared ? shared_claimed_.count(next->weight.offset) > 0
+                                            : weights_claimed_[static_cast<size_t>(next_layer)] &&
+                                                  !(next_layer == layer && fill));
   // A next GEMM whose W operand is an activation (the SSD's) cannot be
   // fetched before the operations that write it: no prefetch.
-  if (!concurrent_ && p.unit == Unit::kGemm && next != nullptr &&
-      next->weight.region == Region::kWeights && next_filled) {
+  const bool next_is_weight = next != nullptr && (next->weight.region == Region::kWeights ||
+                                                  next->weight.region == Region::kSharedWeights);
+  if (!concurrent_ && p.unit == Unit::kGemm && next_is_weight && next_filled) {
     c.next_weight = map_.place_weights(next->weight, next_layer, false).read;
     c.n_next = next->cmd.n;
   }
@@ -216,9 +232,7 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     return first_use;
   };
   const int64_t L = plan_.dims.n_layer;
-  auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& {
-    return t.layer(plan_.dims.layer_kind(l));
-  };
+  auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& { return t.layer(plan_.dims, l); };
   // The GEMM after op i of layer l: later in the layer, else the next
   // layer's first, else the head's.
   auto first_gemm = [](const std::vector<ProgramOp>& ops, size_t from) -> const ProgramOp* {

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <systemc>
 #include <tlm>
@@ -97,13 +98,14 @@ class Controller : public sc_core::sc_module {
   const BlockProgram& kind_program(LayerKind kind, int64_t tokens, bool decode);
   // Every layer kind's operations for one tile (or decode step) of
   // `tokens` after `context` tokens: the SSM's and the head's (`ssm`),
-  // the MLP's and MoE's (cached), attention's and the parallel mixer's
-  // (built for the tile: they read the keys so far).
+  // the MLP's and MoE's (cached), attention's, the parallel mixer's and
+  // each shared block's (built for the tile: they read the keys so far).
   struct TileOps {
     const BlockProgram* ssm = nullptr;
     const BlockProgram *mlp = nullptr, *moe = nullptr;
     BlockProgram attention, parallel;
-    const std::vector<ProgramOp>& layer(LayerKind k) const;
+    std::vector<BlockProgram> shared;  // by shared block
+    const std::vector<ProgramOp>& layer(const ModelDims& d, int64_t l) const;
   };
   TileOps tile_ops(int64_t tokens, bool decode, int64_t head_tokens, int64_t context);
   ProgramShape shape(int64_t tokens, bool decode, int64_t head_tokens) const;
@@ -122,6 +124,8 @@ class Controller : public sc_core::sc_module {
   // Per layer (n_layer: the head): a tile has started it, so resident
   // weights are in (or on their way to) SRAM.
   std::vector<bool> weights_claimed_;
+  // Shared blocks' weight operands (by offset) already filled into SRAM.
+  std::set<uint64_t> shared_claimed_;
   std::vector<int64_t> next_conv_, next_scan_, next_kv_;
   // A tile waiting for its turn at a stateful operation: (order, layer,
   // tile) -> its own event, so finishing a tile wakes only its successor.

@@ -61,10 +61,21 @@ uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t wb) {
     case LayerKind::kParallel:  // the SSM's, then attention's projections
       return layer_weights(d, wb).total() +
              u64(d.layer_parameters(LayerKind::kAttention) - d.d_model) * wb;
+    case LayerKind::kShared:  // the invocation's LoRA and output projection
+      return u64(d.layer_parameters(LayerKind::kShared)) * wb;
     case LayerKind::kSsm:
       break;
   }
   return layer_weights(d, wb).total();
+}
+
+uint64_t shared_block_weight_bytes(const ModelDims& d, uint64_t wb) {
+  const uint64_t dm = u64(d.d_model), norms = 3 * dm;
+  return norms * 2 + u64(d.shared_block_parameters()) * wb - norms * wb;
+}
+
+uint64_t shared_weight_bytes(const ModelDims& d, uint64_t wb) {
+  return d.has(LayerKind::kShared) ? u64(d.shared_blocks) * shared_block_weight_bytes(d, wb) : 0;
 }
 
 uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes& b,
@@ -76,6 +87,8 @@ uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes
       return u64(kv_capacity) * kv_token_bytes(d);
     case LayerKind::kParallel:  // the SSM's state, then the KV cache
       return conv_state_bytes(d, b) + ssm_state_bytes(d, b) + u64(kv_capacity) * kv_token_bytes(d);
+    case LayerKind::kShared:  // each invocation keeps its own keys and values
+      return u64(kv_capacity) * kv_token_bytes(d);
     default:
       return 0;
   }
@@ -176,16 +189,22 @@ uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
       return attn ? R * H * hd * b.act : 0;
     case Region::kAttnBlock:
       return 0;  // not in the tile's slot: a fixed SRAM block (AddressMap)
+    case Region::kEmbed:
+      return d.has(LayerKind::kShared) ? R * dm * 2 : 0;
     case Region::kFfn: {
       uint64_t mlp = 0, moe = 0;
       if (d.has(LayerKind::kMlp)) {
-        const uint64_t g = d.mlp_activation == FfnActivation::kSwiglu ? 2 : 1;
+        const uint64_t g = gated(d.mlp_activation) ? 2 : 1;
         mlp = R * u64(d.mlp_d_ff) * g * b.act;
+        // A shared block's LoRA: its rank-wide rows, then its up-width output.
+        if (d.has(LayerKind::kShared)) {
+          mlp += R * u64(d.shared_lora_rank) * b.act + R * u64(d.mlp_d_ff) * g * b.act;
+        }
       }
       if (d.has(LayerKind::kMoe)) {
         // Router logits, every routed row's up (and gate) output and its
         // down output, and the shared expert's rows.
-        const uint64_t g = d.moe_activation == FfnActivation::kSwiglu ? 2 : 1;
+        const uint64_t g = gated(d.moe_activation) ? 2 : 1;
         const uint64_t rows = u64(expert_rows(d, static_cast<int64_t>(R)).routed());
         moe = R * u64(d.moe_experts) * 2 + rows * u64(d.moe_d_ff) * g * b.act + rows * dm * 2 +
               R * u64(d.moe_shared_d_ff) * g * b.act + R * dm * 2;
@@ -202,7 +221,11 @@ uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
 
 uint64_t activation_region_bytes(Region r, const ModelDims& d, const TileShape& t,
                                  const ElementBytes& b) {
-  if (r >= Region::kQkv && r <= Region::kFfn) return hybrid_region_bytes(r, d, t, b);
+  if (r >= Region::kQkv && r <= Region::kEmbed) return hybrid_region_bytes(r, d, t, b);
+  // RMSNorm's output; a shared block normalises [hidden, embedding]: twice the width.
+  if (r == Region::kNorm) {
+    return t.rows() * u64(d.d_model) * b.act * (d.has(LayerKind::kShared) ? 2 : 1);
+  }
   if (d.mamba2()) return mamba2_region_bytes(r, d, t, b);
   const uint64_t rows = t.rows();
   const auto D = static_cast<uint64_t>(d.d_inner), dm = static_cast<uint64_t>(d.d_model),
@@ -591,10 +614,12 @@ void residual(Builder& b, const RegionRef& out, const RegionRef& resid) {
 // activation, the down GEMM into `out`; its weights next in the layer's.
 // `count` > 1: that many experts at once, `rows` rows each (a batched GEMM
 // per projection; their weights side by side).
+// `add`: a second input the activation's pass adds to the up projection
+// (a LoRA's output).
 void ffn(Builder& b, Op up_op, Op down_op, int64_t count, int64_t rows, int64_t d_ff,
          FfnActivation a, const RegionRef& in, uint64_t ffn_at, const RegionRef& out,
-         const RegionRef& up_w, const RegionRef& down_w) {
-  const uint64_t ab = b.s.bytes.act, g = a == FfnActivation::kSwiglu ? 2 : 1;
+         const RegionRef& up_w, const RegionRef& down_w, const RegionRef& add = {}) {
+  const uint64_t ab = b.s.bytes.act, g = gated(a) ? 2 : 1;
   const uint64_t n_rows = u64(count * rows);
   const RegionRef h = Builder::act(Region::kFfn, ffn_at, n_rows * u64(d_ff) * g * ab);
   const RegionRef h_act = Builder::act(Region::kFfn, ffn_at, n_rows * u64(d_ff) * ab);
@@ -605,8 +630,8 @@ void ffn(Builder& b, Op up_op, Op down_op, int64_t count, int64_t rows, int64_t 
   p.out = h;
   b.prog.layer.push_back(p);
   // relu2: max and square; swiglu: SiLU (exp, divide) of the gate times up.
-  p = b.vec(Op::kFfnAct, count * rows * d_ff, a == FfnActivation::kSwiglu ? 3 : 2);
-  p.in = {h};
+  p = b.vec(Op::kFfnAct, count * rows * d_ff, gated(a) ? 3 : 2);
+  p.in = {h, add};
   p.out = h_act;
   b.prog.layer.push_back(p);
   p = b.gemm(down_op, d_ff, b.d.d_model);
@@ -617,7 +642,14 @@ void ffn(Builder& b, Op up_op, Op down_op, int64_t count, int64_t rows, int64_t 
   b.prog.layer.push_back(p);
 }
 
-BlockProgram build_attention_program(const ModelDims& d, const ProgramShape& s) {
+// Attention from qkv_proj to o_proj on `norm` (rows of k_in), into `out`;
+// `weight(bytes)` gives its weights in order (q/k/v, then the output
+// projection).
+template <typename NextWeight>
+void attention_core(Builder& b, const RegionRef& norm, int64_t k_in, NextWeight weight,
+                    const RegionRef& out) {
+  const ModelDims& d = b.d;
+  const ProgramShape& s = b.s;
   const int64_t B = s.batch, T = s.tokens, R = T * B, H = d.attn_heads, KV = d.attn_kv_heads,
                 hd = d.attn_head_dim, g = H / KV, ctx = s.context + T;
   const uint64_t uR = u64(R), uB = u64(B), dm = u64(d.d_model), ab = s.bytes.act;
@@ -625,24 +657,19 @@ BlockProgram build_attention_program(const ModelDims& d, const ProgramShape& s) 
     throw Error("internal: attention at token " + std::to_string(ctx) +
                 " past the KV cache's capacity " + std::to_string(s.kv_capacity));
   }
-  Builder b(d, s);
   const auto act = Builder::act;
-  const RegionRef resid = act(Region::kResid, 0, uR * dm * 4);
-  const RegionRef norm = act(Region::kNorm, 0, uR * dm * ab);
   const RegionRef qkv = act(Region::kQkv, 0, uR * u64(H + 2 * KV) * u64(hd) * ab);
   const RegionRef q = act(Region::kQkv, 0, uR * u64(H * hd) * ab);
   const RegionRef kv = act(Region::kQkv, uR * u64(H * hd) * ab, uR * u64(2 * KV * hd) * ab);
   const RegionRef o = act(Region::kAttnO, 0, uR * u64(H * hd) * ab);
-  const RegionRef out = act(Region::kOut, 0, uR * dm * 2);
   // The scores of every query row, head and key pass through the block.
   const RegionRef scores = act(Region::kAttnBlock, 0, uR * u64(H) * u64(ctx) * 2);
   // The cache holds, token after token, every sequence's k and v (fp16).
   const uint64_t tok = kv_token_bytes(d);
   std::vector<ProgramOp>& L = b.prog.layer;
-  pre_norm(b, resid, norm);
-  ProgramOp p = b.gemm(Op::kQkvProj, d.d_model, (H + 2 * KV) * hd);
+  ProgramOp p = b.gemm(Op::kQkvProj, k_in, (H + 2 * KV) * hd);
   p.in = {norm};
-  p.weight = b.weight(dm * u64((H + 2 * KV) * hd) * s.bytes.weight);
+  p.weight = weight(u64(k_in) * u64((H + 2 * KV) * hd) * s.bytes.weight);
   p.out = qkv;
   L.push_back(p);
   if (d.attn_rope) {
@@ -681,17 +708,93 @@ BlockProgram build_attention_program(const ModelDims& d, const ProgramShape& s) 
   L.push_back(p);
   p = b.gemm(Op::kOProj, H * hd, d.d_model);
   p.in = {o};
-  p.weight = b.weight(u64(H * hd) * dm * s.bytes.weight);
+  p.weight = weight(u64(H * hd) * dm * s.bytes.weight);
   p.out = out;
   L.push_back(p);
+}
+
+BlockProgram build_attention_program(const ModelDims& d, const ProgramShape& s) {
+  const uint64_t uR = u64(s.tokens * s.batch), dm = u64(d.d_model);
+  Builder b(d, s);
+  const RegionRef resid = Builder::act(Region::kResid, 0, uR * dm * 4);
+  const RegionRef norm = Builder::act(Region::kNorm, 0, uR * dm * s.bytes.act);
+  const RegionRef out = Builder::act(Region::kOut, 0, uR * dm * 2);
+  pre_norm(b, resid, norm);
+  attention_core(
+      b, norm, d.d_model, [&](uint64_t bytes) { return b.weight(bytes); }, out);
   residual(b, out, resid);
+  return std::move(b.prog);
+}
+
+// One invocation of Zamba2's shared transformer block `block`: RMSNorm of
+// [hidden, embedding], attention on it (2 d_model wide) back to d_model,
+// RMSNorm and the gated MLP, whose up projection adds the invocation's
+// LoRA (lora_a, lora_b: added in the activation's pass); then the
+// invocation's own projection (shared_proj) and the residual add. The
+// block's weights are read from the one shared copy; the LoRA and
+// shared_proj from the layer's own.
+BlockProgram build_shared_program(const ModelDims& d, const ProgramShape& s, int64_t block) {
+  const int64_t R = s.tokens * s.batch, F = d.mlp_d_ff, r = d.shared_lora_rank;
+  const int64_t g = gated(d.mlp_activation) ? 2 : 1;
+  const uint64_t uR = u64(R), dm = u64(d.d_model), ab = s.bytes.act, wb = s.bytes.weight;
+  Builder b(d, s);
+  const auto act = Builder::act;
+  const RegionRef resid = act(Region::kResid, 0, uR * dm * 4);
+  const RegionRef embed = act(Region::kEmbed, 0, uR * dm * 2);
+  const RegionRef norm2 = act(Region::kNorm, 0, uR * 2 * dm * ab);
+  const RegionRef norm = act(Region::kNorm, 0, uR * dm * ab);
+  const RegionRef out = act(Region::kOut, 0, uR * dm * 2);
+  uint64_t at = u64(block) * shared_block_weight_bytes(d, wb);
+  const auto shared = [&](uint64_t bytes) {
+    const RegionRef w{Region::kSharedWeights, at, bytes};
+    at += bytes;
+    return w;
+  };
+  std::vector<ProgramOp>& L = b.prog.layer;
+  ProgramOp p = b.vec(Op::kRmsNorm, R * 2 * d.d_model, 2);
+  p.in = {resid, embed};
+  p.weight = shared(2 * dm * 2);
+  p.out = norm2;
+  L.push_back(p);
+  attention_core(b, norm2, 2 * d.d_model, shared, out);
+  p = b.vec(Op::kRmsNorm, R * d.d_model, 2);
+  p.in = {out};
+  p.weight = shared(dm * 2);
+  p.out = norm;
+  L.push_back(p);
+  const RegionRef up_w = shared(dm * u64(F * g) * wb);
+  const RegionRef down_w = shared(u64(F) * dm * wb);
+  // kFfn: the MLP's hidden rows, the LoRA's rank-wide rows, its output.
+  const uint64_t hidden = uR * u64(F * g) * ab;
+  const RegionRef lora_b_out = act(Region::kFfn, hidden + uR * u64(r) * ab, hidden);
+  if (r > 0) {
+    const RegionRef lora_a_out = act(Region::kFfn, hidden, uR * u64(r) * ab);
+    p = b.gemm(Op::kLoraA, d.d_model, r);
+    p.in = {norm};
+    p.weight = b.weight(dm * u64(r) * wb);
+    p.out = lora_a_out;
+    L.push_back(p);
+    p = b.gemm(Op::kLoraB, r, F * g);
+    p.in = {lora_a_out};
+    p.weight = b.weight(u64(r * F * g) * wb);
+    p.out = lora_b_out;
+    L.push_back(p);
+  }
+  ffn(b, Op::kFfnUp, Op::kFfnDown, 1, R, F, d.mlp_activation, norm, 0, out, up_w, down_w,
+      r > 0 ? lora_b_out : RegionRef{});
+  p = b.gemm(Op::kSharedProj, d.d_model, d.d_model);
+  p.in = {out};
+  p.weight = b.weight(dm * dm * wb);
+  p.out = norm;  // free again: its rows went into the MLP
+  L.push_back(p);
+  residual(b, norm, resid);
   return std::move(b.prog);
 }
 
 BlockProgram build_mlp_program(const ModelDims& d, const ProgramShape& s) {
   const int64_t R = s.tokens * s.batch;
   const uint64_t uR = u64(R), dm = u64(d.d_model), ab = s.bytes.act;
-  const uint64_t g = d.mlp_activation == FfnActivation::kSwiglu ? 2 : 1;
+  const uint64_t g = gated(d.mlp_activation) ? 2 : 1;
   Builder b(d, s);
   const RegionRef resid = Builder::act(Region::kResid, 0, uR * dm * 4);
   const RegionRef norm = Builder::act(Region::kNorm, 0, uR * dm * ab);
@@ -707,7 +810,7 @@ BlockProgram build_mlp_program(const ModelDims& d, const ProgramShape& s) {
 BlockProgram build_moe_program(const ModelDims& d, const ProgramShape& s) {
   const int64_t R = s.tokens * s.batch, E = d.moe_experts, k = d.moe_top_k, F = d.moe_d_ff;
   const uint64_t uR = u64(R), dm = u64(d.d_model), ab = s.bytes.act, wb = s.bytes.weight;
-  const uint64_t g = d.moe_activation == FfnActivation::kSwiglu ? 2 : 1;
+  const uint64_t g = gated(d.moe_activation) ? 2 : 1;
   // The tile's rows spread over the experts they are expected to use;
   // each used expert runs ceil(R k / used) rows (a batched GEMM), and only
   // the used experts' weights move.
@@ -796,10 +899,13 @@ BlockProgram build_parallel_program(const ModelDims& d, const ProgramShape& s) {
 
 }  // namespace
 
-BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s) {
+BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s,
+                                 int64_t shared_block) {
   switch (kind) {
     case LayerKind::kParallel:
       return build_parallel_program(d, s);
+    case LayerKind::kShared:
+      return build_shared_program(d, s, shared_block);
     case LayerKind::kAttention:
       return build_attention_program(d, s);
     case LayerKind::kMlp:

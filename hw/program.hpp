@@ -43,11 +43,13 @@ enum class Region : uint8_t {
   kAttnO,      // attention output (P v): rows x heads x head_dim
   kAttnBlock,  // fp16 scores / probabilities, streamed through an SRAM block (not in a slot)
   kFfn,        // MLP / MoE intermediates (router logits, expert rows, expert outputs)
+  kEmbed,      // fp16 embedding of the tile's tokens (Zamba2's shared blocks read it)
   kWeights,
   kState,  // decode state (conv window, SSM state)
   kLogits,
+  kSharedWeights,  // Zamba2's shared blocks' weights, stored once (offset: from the first block)
 };
-constexpr int kActivationRegions = 16;  // kResid .. kFfn
+constexpr int kActivationRegions = 17;  // kResid .. kEmbed
 // Attention's scores stream through an on-chip block of kAttnBlockKeys
 // query rows x kAttnBlockKeys keys (FlashAttention's tile), always in SRAM.
 constexpr int64_t kAttnBlockKeys = 128;
@@ -111,7 +113,9 @@ struct ProgramShape {
 // The Mamba-1 or Mamba-2 program, by the model's architecture.
 BlockProgram build_program(const ModelDims& d, const ProgramShape& s);
 // A hybrid's other layer kinds (docs/hybrid.md); `layer` only, no head.
-BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s);
+// A shared block's invocation (G) runs block `shared_block`.
+BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s,
+                                 int64_t shared_block = 0);
 
 // Per-layer weight bytes, in their order in DRAM (INT8 or fp16 GEMM weights;
 // fp16 conv weights and norm gains; fp32 A and D for the scan). Mamba-2 has
@@ -128,6 +132,10 @@ LayerWeights layer_weights(const ModelDims& d, uint64_t weight_bytes);
 uint64_t head_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
 // One layer's weight bytes, whatever its kind (SSM: layer_weights().total()).
 uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t weight_bytes);
+// One shared block's weights (fp16 norm gains, then q/k/v, the output
+// projection, the MLP's up and down), and all blocks' (0 without G layers).
+uint64_t shared_block_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
+uint64_t shared_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
 // One sequence's state of one layer: an SSM's conv and SSM state; an
 // attention layer's fp16 KV cache for kv_capacity tokens; none otherwise.
 uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes& b,

@@ -16,6 +16,9 @@ a prompt of P tokens in tiles of t, and S decode steps:
 - in_proj MACs: every SSM layer's, a parallel layer's (P) included:
   (M + P) b P d_model n_in in prefill, (M + P) S b d_model n_in in decode,
   n_in = 2 D (Mamba-1) or 2 D + 2 G N + D / head_dim (Mamba-2);
+- a shared block's invocations (G): lora_a and lora_b MACs, G b P d_model r
+  and G b P r d_ff (2 if gated) in prefill, and the shared q/k/v
+  projection over [hidden, embedding], G b P 2 d_model (H + 2K) h;
 - MoE at batch 1 in decode: each expert GEMM is top_k experts' rows only
   (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up);
 - every layer of run.json's `layers` has the kind its pattern says.
@@ -31,8 +34,9 @@ def main(argv):
     m = json.load(open(os.path.join(d, "run.workload.json")))
     model = m["model"]
     pattern = model["layer_pattern"]
-    # Attention: its own layers and the parallel layers' half.
-    A, E = pattern.count("*") + pattern.count("P"), pattern.count("E")
+    # Attention: its own layers, the parallel layers' half and the shared
+    # blocks' invocations (each with its own KV cache).
+    A, E = pattern.count("*") + pattern.count("P") + pattern.count("G"), pattern.count("E")
     ssm_layers = pattern.count("M") + pattern.count("P")
     H, K, h = model["attn_heads"], model["attn_kv_heads"], model["attn_head_dim"]
     b, P, S = m["batch"], m["prefill_tokens"], m["decode_tokens"]
@@ -68,6 +72,13 @@ def main(argv):
         expect(("in_proj", "prefill"), "arith_ops", ssm_layers * b * P * dm * n_in)
     if S:
         expect(("in_proj", "decode"), "arith_ops", ssm_layers * S * b * dm * n_in)
+    G = pattern.count("G")
+    if G and P:
+        r, F = model["shared_lora_rank"], model["mlp_d_ff"]
+        gF = F * (1 if model["mlp_activation"] == "relu2" else 2)
+        expect(("lora_a", "prefill"), "arith_ops", G * b * P * dm * r)
+        expect(("lora_b", "prefill"), "arith_ops", G * b * P * r * gF)
+        expect(("qkv_proj", "prefill"), "arith_ops", G * b * P * 2 * dm * (H + 2 * K) * h)
     if E and S and b == 1:
         g = 2 if model["moe_activation"] == "swiglu" else 1
         expect(("expert_up", "decode"), "arith_ops",
@@ -75,7 +86,7 @@ def main(argv):
         expect(("expert_down", "decode"), "arith_ops",
                E * S * model["moe_top_k"] * model["moe_d_ff"] * model["d_model"])
     # Every layer's report says its kind, as the pattern does.
-    names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe", "P": "parallel"}
+    names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe", "P": "parallel", "G": "shared"}
     kinds = [l["kind"] for l in run["layers"] if l["layer"] != "head"]
     assert kinds == [names[c] for c in pattern], f"layer kinds {kinds} != {pattern}"
     checked += 1

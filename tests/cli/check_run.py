@@ -152,7 +152,7 @@ def main(argv):
             want = ("latency" if took > 1.5 * most else "compute" if most == o["compute_cycles"]
                     else "dram" if most == dram else "sram")
             assert o["bound"] == want, f"{o['name']} layer {o['layer']}: {o['bound']} != {want}"
-            macs = o["M"] * o["N"] * o["K"]
+            macs = o.get("count", 1) * o["M"] * o["N"] * o["K"]  # batched GEMMs (SSD, attention)
             util = 100 * macs / (o["array"][0] * o["array"][1] * took)
             assert abs(o["mac_utilization_pct"] - util) <= 1e-6 * util, (o, util)
             if o["dram_bytes"]:

@@ -213,7 +213,13 @@ TEST(Workload, HybridKeysAreCheckedAndReload) {
   // A parallel layer (P) has attention: its keys are required.
   EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "P-", "mlp_d_ff": 8)"),
               HasSubstr("missing key 'attn_heads'"));
-  for (const char* name : {"nemotron-h-8b", "jamba-1.5-mini", "mamba2-2.7b", "falcon-h1-1.5b"}) {
+  EXPECT_THAT(err(R"("n_layer": 2, "layer_pattern": "M-", "mlp_d_ff": 8, "shared_blocks": 2)"),
+              HasSubstr("shared_blocks is for shared layers, and layer_pattern has none ('G')"));
+  EXPECT_THAT(
+      err(R"("n_layer": 2, "layer_pattern": "M-", "mlp_d_ff": 8, "mlp_activation": "gelu")"),
+      HasSubstr("mlp_activation = \"gelu\": expected \"relu2\", \"swiglu\" or \"geglu\""));
+  for (const char* name :
+       {"nemotron-h-8b", "jamba-1.5-mini", "mamba2-2.7b", "falcon-h1-1.5b", "zamba2-2.7b"}) {
     const Workload w = Workload::load(name);
     write(dir.file("again.json"), w.to_json().dump());
     const Workload again = Workload::load(dir.file("again.json"));

@@ -360,3 +360,67 @@ TEST(HybridProgram, ParallelLayerIsTheSsmThenAttentionOnOneNorm) {
   const int64_t mlp = 2048 + 3 * 2048 * 4608;
   EXPECT_EQ(d.parameters(), 2 * 65537 * 2048 + 24 * par + 24 * mlp + 2048);
 }
+
+// Zamba2's shared blocks: an invocation (G) runs RMSNorm over [hidden,
+// embedding], attention 2 d_model wide, the gated MLP with its own LoRA,
+// its own projection and the residual add; the block's weights come from
+// the one shared copy (block b's at b x its bytes), the invocation's from
+// its layer; the blocks take turns.
+TEST(HybridProgram, SharedBlockInvocationsReadOneCopyOfTheirBlock) {
+  const ModelDims d = load_model_preset("zamba2-2.7b");
+  std::vector<int64_t> g;
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    if (d.layer_kind(l) == LayerKind::kShared) g.push_back(l);
+  }
+  ASSERT_EQ(g.size(), 9u);
+  EXPECT_EQ(g[0], 6);
+  EXPECT_EQ(d.layer_kind(7), LayerKind::kSsm);
+  for (size_t i = 0; i < g.size(); ++i) EXPECT_EQ(d.shared_block_of(g[i]), int64_t(i % 2));
+  EXPECT_TRUE(d.has(LayerKind::kAttention) && d.has(LayerKind::kMlp));
+  const uint64_t dm = d.d_model, F = d.mlp_d_ff, r = d.shared_lora_rank, H = d.attn_heads,
+                 K = d.attn_kv_heads, h = d.attn_head_dim;
+  for (int64_t block : {0, 1}) {
+    for (bool decode : {false, true}) {
+      ProgramShape s;
+      s.tokens = decode ? 1 : 64, s.decode = decode, s.context = 100, s.kv_capacity = 256;
+      const uint64_t R = static_cast<uint64_t>(s.tokens);
+      const BlockProgram p = build_layer_program(d, LayerKind::kShared, s, block);
+      const uint64_t base = static_cast<uint64_t>(block) * shared_block_weight_bytes(d, 1);
+      uint64_t shared = 0, own = 0;
+      for (const ProgramOp& o : p.layer) {
+        if (o.weight.region == Region::kSharedWeights) {
+          EXPECT_GE(o.weight.offset, base);
+          EXPECT_LE(o.weight.offset + o.weight.bytes, base + shared_block_weight_bytes(d, 1));
+          shared += o.weight.bytes;
+        }
+        if (o.weight.region == Region::kWeights) own += o.weight.bytes;
+      }
+      EXPECT_EQ(shared, shared_block_weight_bytes(d, 1));
+      EXPECT_EQ(own, layer_weight_bytes(d, g[0], 1));
+      EXPECT_EQ(p.layer.front().cmd.op, Op::kRmsNorm);
+      EXPECT_EQ(p.layer.front().in[1].region, Region::kEmbed);
+      EXPECT_EQ(static_cast<uint64_t>(p.layer.front().cmd.elements), R * 2 * dm);
+      EXPECT_EQ(macs(find(p, Op::kQkvProj)), R * 2 * dm * (H + 2 * K) * h);
+      EXPECT_EQ(macs(find(p, Op::kOProj)), R * H * h * dm);
+      EXPECT_EQ(macs(find(p, Op::kLoraA)), R * dm * r);
+      EXPECT_EQ(macs(find(p, Op::kLoraB)), R * r * 2 * F);
+      EXPECT_EQ(macs(find(p, Op::kFfnUp)), R * dm * 2 * F);
+      EXPECT_EQ(macs(find(p, Op::kFfnDown)), R * F * dm);
+      EXPECT_EQ(macs(find(p, Op::kSharedProj)), R * dm * dm);
+      // The activation's pass adds the LoRA's output to the up projection.
+      EXPECT_EQ(find(p, Op::kFfnAct).in[1].region, Region::kFfn);
+      EXPECT_EQ(macs(find(p, Op::kAttnScores)), H * R * h * (100 + R));
+      EXPECT_EQ(p.layer.back().cmd.op, Op::kResidual);
+    }
+  }
+  // Zamba2-2.7B by hand: 54 Mamba-2 layers (norm 2560, in_proj 2560 x
+  // (2 x 5120 + 2 x 64 + 80), conv 5248 x 5, 3 x 80, gated norm 5120,
+  // out_proj 5120 x 2560); 2 shared blocks (norm 5120, q/k/v 5120 x 15360,
+  // 5120 x 2560, norm 2560, GeGLU 2560 x 20480 and 10240 x 2560); 9
+  // invocations (LoRA 2560 x 128 + 128 x 20480, projection 2560 x 2560);
+  // the tied embedding and the final norm.
+  const int64_t ssm = 2560 + 2560 * 10448 + 5248 * 5 + 240 + 5120 + 5120 * 2560;
+  const int64_t block = 5120 + 5120 * 15360 + 5120 * 2560 + 2560 + 2560 * 20480 + 10240 * 2560;
+  const int64_t invocation = 2560 * 128 + 128 * 20480 + 2560 * 2560;
+  EXPECT_EQ(d.parameters(), 32000 * 2560 + 54 * ssm + 2 * block + 9 * invocation + 2560);
+}
