@@ -335,8 +335,49 @@ const std::vector<Param>& params() {
       real("energy.hadamard_op_pj", FIELD(energy.hadamard_op_pj), 0.4, false, 0, 1e6,
            "pJ per Hadamard addition/subtraction", horowitz + "FP16 add 0.4 pJ"),
       real("energy.static_mw", FIELD(energy.static_mw), 0.0, false, 0, 1e9,
-           "static power in mW, charged over the run's latency (default 0)",
-           "0: depends on process and floorplan; set it for your technology"),
+           "static power in mW beside the leakage of the area, charged over the run's latency",
+           "0: the area's leakage (energy.leakage_mw_per_mm2) is the static power"),
+      real("energy.leakage_mw_per_mm2", FIELD(energy.leakage_mw_per_mm2), 1.0, false, 0, 1e6,
+           "leakage power per mm2 of the area model, charged over the run's latency",
+           "an assumption stated as one: 1 mW/mm2, the order of a low-power 45 nm library's "
+           "logic and SRAM at room temperature; set your library's figure"),
+      real("energy.sram_size_exponent", FIELD(energy.sram_size_exponent), 0.464, false, 0, 2,
+           "SRAM energy per byte = energy.sram_byte_pj x (sram.bytes / 32 KiB)^exponent",
+           horowitz + "64-bit reads of 20 pJ (32 KB) and 100 pJ (1 MB): 5x for 32x the "
+                      "capacity, exponent ln 5 / ln 32"),
+      real("energy.quant_se_extra_pj", FIELD(energy.quant_se_extra_pj), 0.1, false, 0, 1e6,
+           "pJ per element the soft-edge quantizer (se, se-authors) adds to energy.quant_op_pj",
+           horowitz + "two 16-bit magnitude compares and a 3-way select, about three 8-bit "
+                      "additions (0.03 pJ each)"),
+      real("area.tech_nm", FIELD(area.tech_nm), 45.0, false, 3, 250,
+           "process node (nm): area coefficients scale by (tech_nm / 45)^2, on-chip energies by "
+           "tech_nm / 45 (docs/area.md)",
+           horowitz + "the node of the area and energy coefficients"),
+      real("area.int8_mac_um2", FIELD(area.int8_mac_um2), 419.0, false, 0, 1e9,
+           "um2 per INT8 MAC (at 45 nm)", horowitz + "8-bit multiply 282 + 32-bit add 137 um2"),
+      real("area.fp16_mac_um2", FIELD(area.fp16_mac_um2), 5824.0, false, 0, 1e9,
+           "um2 per FP16 MAC (at 45 nm); a PE holds gemm.fp16_rate of one",
+           horowitz + "FP16 multiply 1640 + FP32 add 4184 um2"),
+      real("area.quant_lane_um2", FIELD(area.quant_lane_um2), 1748.0, false, 0, 1e9,
+           "um2 per INT8 quantizer lane (at 45 nm)",
+           horowitz + "FP16 multiply by 1/s 1640 + round and clamp, three 8-bit adds 3 x 36 um2"),
+      real("area.se_lane_extra_um2", FIELD(area.se_lane_extra_um2), 206.0, false, 0, 1e9,
+           "um2 a soft-edge lane (se, se-authors) adds to an INT8 lane (at 45 nm)",
+           horowitz +
+               "two 16-bit magnitude compares (16-bit adds, 2 x 67) and a 3-way select "
+               "(two 8-bit adds' worth, 2 x 36 um2); to be replaced by synthesis (issue 17)"),
+      real("area.scan_lane_um2", FIELD(area.scan_lane_um2), 39168.0, false, 0, 1e9,
+           "um2 per scan lane (one state update per cycle, at 45 nm)",
+           horowitz + "4 FP32 multiplies (7700 um2) + 2 FP32 adds (4184 um2), the update the "
+                      "energy table counts; exp and softplus units not counted"),
+      real("area.hadamard_lane_um2", FIELD(area.hadamard_lane_um2), 2720.0, false, 0, 1e9,
+           "um2 per Hadamard butterfly (at 45 nm)", horowitz + "2 FP16 adds (1360 um2)"),
+      real("area.vector_lane_um2", FIELD(area.vector_lane_um2), 3000.0, false, 0, 1e9,
+           "um2 per vector lane (at 45 nm)", horowitz + "FP16 multiply 1640 + FP16 add 1360 um2"),
+      real("area.sram_mm2_per_mib", FIELD(area.sram_mm2_per_mib), 6.5, false, 0, 1e6,
+           "mm2 per MiB of SRAM, periphery included (at 45 nm)",
+           "Intel's 45 nm SRAM test chip: 153 Mbit in 119 mm2 (0.346 um2 cell; Mistry et al., "
+           "IEDM 2007), 0.78 mm2/Mbit"),
   };
   return table;
 }

@@ -112,6 +112,22 @@ struct EnergyConfig {
   double scan_update_pj = 0;  // per state update
   double hadamard_op_pj = 0;  // per addition or subtraction
   double static_mw = 0;       // static power of the whole accelerator, over the run's latency
+  // The design-dependent part (docs/energy.md): leakage from the area,
+  // SRAM access energy growing with its capacity, the soft-edge stage's
+  // extra work per element.
+  double leakage_mw_per_mm2 = 0;
+  double sram_size_exponent = 0;  // per-byte energy ~ (capacity / 32 KiB)^exponent
+  double quant_se_extra_pj = 0;   // se, se-authors: per element, beside quant_op_pj
+};
+
+// Area per unit from its parameters (docs/area.md): the coefficients are
+// at 45 nm and scale to tech_nm by the rule in hw/area.hpp.
+struct AreaConfig {
+  double tech_nm = 0;
+  double int8_mac_um2 = 0, fp16_mac_um2 = 0;  // one MAC of each kind
+  double quant_lane_um2 = 0, se_lane_extra_um2 = 0;
+  double scan_lane_um2 = 0, hadamard_lane_um2 = 0, vector_lane_um2 = 0;
+  double sram_mm2_per_mib = 0;
 };
 
 struct ControllerConfig {
@@ -147,6 +163,7 @@ struct ArchConfig {
   ControllerConfig controller;
   MappingConfig mapping;
   EnergyConfig energy;
+  AreaConfig area;
   // Where each number comes from: key path -> source (free text). Starts
   // with the built-in defaults' sources; a file or --set that changes a key
   // replaces its entry (with the file's own `sources` entry, or the file

@@ -1,5 +1,8 @@
 // Energy of executed operations: per-unit operation counts and memory bytes
-// times the per-access energies of ArchConfig::energy (pJ).
+// times the per-access energies of ArchConfig::energy (pJ), as the design
+// sets them: on-chip energies scaled to area.tech_nm, the SRAM's per-byte
+// energy by its capacity, the quantizer's by its mode, and static power
+// from the area's leakage (docs/energy.md).
 #pragma once
 
 #include "config/arch_config.hpp"
@@ -24,11 +27,15 @@ struct Energy {
 // pJ per arithmetic operation of a unit (fp16_gemm: a GEMM on FP16
 // operands in a w8a8 run, the SSD's).
 double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm = false);
+// pJ per SRAM byte read or written: the 32 KiB figure grown to sram.bytes.
+double sram_byte_energy_pj(const ArchConfig& a);
+// Static power: the area's leakage plus energy.static_mw.
+double static_power_mw(const ArchConfig& a);
 
 inline Energy op_energy(const OpRecord& r, const ArchConfig& a) {
   Energy e;
   e.compute_pj = static_cast<double>(r.arith_ops) * op_energy_pj(r.unit, a, r.fp16);
-  e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * a.energy.sram_byte_pj;
+  e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * sram_byte_energy_pj(a);
   e.dram_pj = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) * a.energy.dram_byte_pj;
   return e;
 }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/json_text.hpp"
+#include "hw/area.hpp"
 #include "hw/energy.hpp"
 #include "hw/gemm_unit.hpp"
 #include "sim/report.hpp"
@@ -169,7 +170,11 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
 
   const RunAggregate& agg = in.ops;
   Energy energy = agg.energy();
-  energy.static_pj = arch.energy.static_mw * latency_ns;  // mW x ns = pJ
+  const double static_mw = static_power_mw(arch);
+  energy.static_pj = static_mw * latency_ns;  // mW x ns = pJ
+  const AreaBreakdown area = area_of(arch);
+  // Energy-delay product: J x s.
+  const double edp_j_s = energy.total_pj() * 1e-12 * latency_ns * 1e-9;
   const auto& dram = in.dram;
   const auto& mp = in.memory;
   const double weight_bound_ns = static_cast<double>(mp.weight_bytes) / arch.dram.bandwidth_gbps;
@@ -378,6 +383,11 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       energy.total_pj() * 1e-6, energy.compute_pj * 1e-6, energy.sram_pj * 1e-6,
       energy.dram_pj * 1e-6, energy.static_pj * 1e-6,
       tokens ? energy.total_pj() * 1e-3 / static_cast<double>(tokens) : 0.0);
+  std::cout << fmt::format(
+      "area: {:.3f} mm2 at {:g} nm (GEMM {:.3f}, quantizer {:.4f}, scan {:.3f}, Hadamard {:.4f}, "
+      "vector {:.4f}, SRAM {:.3f}); static {:.2f} mW; energy-delay {:.4g} J*s\n",
+      area.total_mm2(), arch.area.tech_nm, area.gemm_mm2, area.quant_mm2, area.scan_mm2,
+      area.hadamard_mm2, area.vector_mm2, area.sram_mm2, static_mw, edp_j_s);
   if (in.drampower_pj >= 0) {
     std::cout << fmt::format(
         "DRAMPower (DRAMSys, DDR4 devices): {:.3f} uJ of DRAM energy, beside the table's {:.3f}\n",
@@ -437,7 +447,18 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   }
   total["energy_pj"] = energy.total_pj();
   total["energy_per_token_pj"] = energy.total_pj() / static_cast<double>(tokens);
+  total["area_mm2"] = area.total_mm2();
+  total["edp_j_s"] = edp_j_s;
   j["total"] = total;
+  j["area"] = {{"tech_nm", arch.area.tech_nm},
+               {"total_mm2", area.total_mm2()},
+               {"units_mm2",
+                {{"gemm", area.gemm_mm2},
+                 {"quant", area.quant_mm2},
+                 {"scan", area.scan_mm2},
+                 {"had", area.hadamard_mm2},
+                 {"vec", area.vector_mm2},
+                 {"sram", area.sram_mm2}}}};
   ojson phases;
   if (plan.prefill_tokens > 0) {
     const double prefill_ns = static_cast<double>(prefill_cycles) * period_ns;
@@ -476,8 +497,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   for (int u = 0; u < kUnitCount; ++u) {
     table[std::string(kUnits[u]) + "_op_pj"] = op_energy_pj(static_cast<Unit>(u), arch);
   }
-  table["sram_byte_pj"] = arch.energy.sram_byte_pj;
+  table["sram_byte_pj"] = sram_byte_energy_pj(arch);
   table["dram_byte_pj"] = arch.energy.dram_byte_pj;
+  table["static_mw"] = static_mw;
   ej["per_access_pj"] = table;
   j["energy"] = ej;
   ojson layers = ojson::array();

@@ -209,6 +209,8 @@ const std::vector<std::pair<const char*, std::vector<const char*>>>& result_colu
       {"decode_tokens_per_s", {"phases", "decode", "tokens_per_s"}},
       {"energy_pj", {"total", "energy_pj"}},
       {"energy_per_token_pj", {"total", "energy_per_token_pj"}},
+      {"area_mm2", {"total", "area_mm2"}},
+      {"edp_j_s", {"total", "edp_j_s"}},
       {"dram_read_bytes", {"total", "dram_read_bytes"}},
       {"dram_write_bytes", {"total", "dram_write_bytes"}},
       {"weight_bytes", {"total", "weight_bytes"}},

@@ -197,6 +197,8 @@ UNITS_BY_SUFFIX = [
     ("_gbps", [(0, 1, "GB/s")]),
     ("_db", [(0, 1, "dB")]),
     ("_pct", [(0, 1, "%")]),
+    ("_mm2", [(0, 1, "mm2")]),
+    ("_j_s", [(0, 1, "J*s")]),
 ]
 # Columns where more is better; everything else (latency, energy, bytes,
 # cycles) is better lower.

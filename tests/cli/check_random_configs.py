@@ -103,6 +103,18 @@ KEYS = {
     "energy.scan_update_pj": log_real(0.001, 1e6),
     "energy.hadamard_op_pj": log_real(0.001, 1e6),
     "energy.static_mw": log_real(0.001, 1e9),
+    "energy.leakage_mw_per_mm2": log_real(0.001, 1e6),
+    "energy.sram_size_exponent": log_real(0.001, 2),
+    "energy.quant_se_extra_pj": log_real(0.001, 1e6),
+    "area.tech_nm": log_real(3, 250),
+    "area.int8_mac_um2": log_real(0.001, 1e9),
+    "area.fp16_mac_um2": log_real(0.001, 1e9),
+    "area.quant_lane_um2": log_real(0.001, 1e9),
+    "area.se_lane_extra_um2": log_real(0.001, 1e9),
+    "area.scan_lane_um2": log_real(0.001, 1e9),
+    "area.hadamard_lane_um2": log_real(0.001, 1e9),
+    "area.vector_lane_um2": log_real(0.001, 1e9),
+    "area.sram_mm2_per_mib": log_real(0.001, 1e6),
 }
 NOT_SAMPLED = {"version", "name"}
 # Errors a valid configuration may still end in, with their clear message.

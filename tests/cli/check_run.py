@@ -13,6 +13,7 @@
                                            fp16 GEMM weights, fp16 conv/norm, fp32 A and D)
   check_run.py weights-once R.json         DRAM weight reads == the model's weight bytes
                                            (resident, or one prefill tile), none written
+  check_run.py area-order SWEEP.csv KEY   area_mm2 grows with KEY; energy differs per row
   check_run.py ends-within R.json          every GEMM operation ends by the run's total cycles
                                            (one clock period for the units and the report)
   check_run.py adds-up R.json ...          the layers' attributed cycles + idle == total cycles,
@@ -183,10 +184,30 @@ def main(argv):
             total += u["arith_ops"] * pj[unit + "_op_pj"]
             total += (u["sram_read_bytes"] + u["sram_write_bytes"]) * pj["sram_byte_pj"]
             total += (u["dram_read_bytes"] + u["dram_write_bytes"]) * pj["dram_byte_pj"]
-        total += r["config"]["energy"]["static_mw"] * r["total"]["latency_ns"]
+        # Static: the area's leakage plus energy.static_mw, as the table reports it.
+        area = r["area"]["total_mm2"]
+        assert abs(sum(r["area"]["units_mm2"].values()) - area) <= 1e-9 * area
+        static = r["config"]["energy"]["static_mw"] + r["config"]["energy"]["leakage_mw_per_mm2"] * area
+        assert abs(pj["static_mw"] - static) <= 1e-9 * max(static, 1e-30), (pj["static_mw"], static)
+        total += static * r["total"]["latency_ns"]
         assert abs(total - e["total_pj"]) <= 1e-9 * total, f"energy {e['total_pj']} != {total}"
         assert abs(r["total"]["energy_pj"] - total) <= 1e-9 * total
         print(f"ok: energy {total} pJ recomputed from the counts")
+    elif mode == "area-order":
+        # A sweep over one size key: area, static power and energy-delay are
+        # reported for every row; area grows with the key, and the energy is
+        # not the same for every size.
+        import csv
+        rows = list(csv.DictReader(open(argv[2])))
+        key = argv[3]
+        rows.sort(key=lambda x: float(x[key]))
+        areas = [float(x["area_mm2"]) for x in rows]
+        assert all(a < b for a, b in zip(areas, areas[1:])), f"area not increasing with {key}: {areas}"
+        energies = {x["energy_pj"] for x in rows}
+        assert len(energies) == len(rows), f"energy repeats across {key}: {energies}"
+        assert all(float(x["edp_j_s"]) > 0 for x in rows)
+        print(f"ok: area grows with {key} ({areas[0]:.3f} .. {areas[-1]:.3f} mm2), "
+              f"{len(energies)} distinct energies")
     elif mode == "regions":
         q = load(argv[2])
         for layer in q["layers"]:
