@@ -31,6 +31,14 @@ double sram_byte_energy_pj(const ArchConfig& a) {
   return energy_scale(a) * a.energy.sram_byte_pj * std::pow(ratio, a.energy.sram_size_exponent);
 }
 
+EnergyTable::EnergyTable(const ArchConfig& a)
+    : fp16_gemm_pj(op_energy_pj(Unit::kGemm, a, true)),
+      sram_byte_pj(sram_byte_energy_pj(a)),
+      dram_byte_pj(a.energy.dram_byte_pj) {
+  for (int u = 0; u < kUnitCount; ++u)
+    op_pj[static_cast<size_t>(u)] = op_energy_pj(static_cast<Unit>(u), a);
+}
+
 double static_power_mw(const ArchConfig& a) {
   return a.energy.static_mw + a.energy.leakage_mw_per_mm2 * area_of(a).total_mm2();
 }

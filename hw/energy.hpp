@@ -5,6 +5,8 @@
 // from the area's leakage (docs/energy.md).
 #pragma once
 
+#include <array>
+
 #include "config/arch_config.hpp"
 #include "hw/unit_stats.hpp"
 
@@ -32,11 +34,22 @@ double sram_byte_energy_pj(const ArchConfig& a);
 // Static power: the area's leakage plus energy.static_mw.
 double static_power_mw(const ArchConfig& a);
 
-inline Energy op_energy(const OpRecord& r, const ArchConfig& a) {
+// The per-access energies of a design, computed once (a run charges
+// millions of operations).
+struct EnergyTable {
+  EnergyTable() = default;
+  explicit EnergyTable(const ArchConfig& a);
+  std::array<double, kUnitCount> op_pj{};
+  double fp16_gemm_pj = 0, sram_byte_pj = 0, dram_byte_pj = 0;
+};
+
+inline Energy op_energy(const OpRecord& r, const EnergyTable& t) {
   Energy e;
-  e.compute_pj = static_cast<double>(r.arith_ops) * op_energy_pj(r.unit, a, r.fp16);
-  e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * sram_byte_energy_pj(a);
-  e.dram_pj = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) * a.energy.dram_byte_pj;
+  const double op =
+      r.unit == Unit::kGemm && r.fp16 ? t.fp16_gemm_pj : t.op_pj[static_cast<size_t>(r.unit)];
+  e.compute_pj = static_cast<double>(r.arith_ops) * op;
+  e.sram_pj = static_cast<double>(r.sram_read_bytes + r.sram_write_bytes) * t.sram_byte_pj;
+  e.dram_pj = static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) * t.dram_byte_pj;
   return e;
 }
 

@@ -10,6 +10,7 @@ namespace ssmsim {
 
 RunAggregate::RunAggregate(const ArchConfig& arch, int64_t n_layer)
     : arch_(arch),
+      energy_table_(arch),
       per_(static_cast<size_t>(n_layer + 1)),
       per_layer_(static_cast<size_t>(n_layer + 1)) {}
 
@@ -18,7 +19,7 @@ void RunAggregate::add(const OpRecord& r) {
     throw Error("internal: an operation of layer " + std::to_string(r.layer) + " in a model of " +
                 std::to_string(layers() - 1) + " layers");
   }
-  const Energy e = op_energy(r, arch_);
+  const Energy e = op_energy(r, energy_table_);
   per_[static_cast<size_t>(r.layer)][static_cast<size_t>(r.unit)].add(r, e);
   per_layer_[static_cast<size_t>(r.layer)].add(r, e);
   per_unit_[static_cast<size_t>(r.unit)].add(r, e);

@@ -105,6 +105,7 @@ class RunAggregate : public OpSink {
 
  private:
   ArchConfig arch_;
+  EnergyTable energy_table_;
   uint64_t ops_ = 0;
   Energy energy_;
   std::vector<std::array<Agg, kUnitCount>> per_;
