@@ -15,6 +15,7 @@ packages=(
   python3-matplotlib        # tools/plot.py: charts, log axes, PNG; not worth hand-writing
   parallel                  # GNU parallel: the sweep test runs --emit-jobs lines through it
   gtkwave xvfb xauth        # the test that GTKWave opens each run's view, headless
+  verilator yosys           # the quantizer stage's RTL: bit-exact tests, synthesis for its cost
 )
 
 missing=()
