@@ -207,6 +207,10 @@ const std::vector<Param>& params() {
       boolean("quantizer.multicycle", FIELD(quantizer.multicycle), false,
               "special elements cost extra cycles instead of a wider datapath",
               our + "pipelined (a wider datapath), multicycle is the what-if"),
+      boolean("quantizer.rtl", FIELD(quantizer.rtl), false,
+              "trace runs quantize the SSM input through the verilated RTL lane "
+              "(rtl/quant_lane.v; int8 and se), not the C++ codec: the results are the same",
+              our + "the C++ codec (fast); the RTL is the cross-check"),
       integer("quantizer.multicycle_extra_cycles", FIELD(quantizer.multicycle_extra_cycles), 1, 0,
               1000, "extra cycles per special element (multicycle)",
               our + "one more cycle per special element"),

@@ -51,6 +51,7 @@ struct QuantizerConfig {
   int64_t se_extra_latency = 0;  // SE classification stages (se, se-authors)
   quant::QuantKind mode = quant::QuantKind::kSe;
   bool multicycle = false;  // special elements cost extra cycles
+  bool rtl = false;         // trace runs quantize through the verilated lane (rtl/)
   int64_t multicycle_extra_cycles = 0;
   MulticycleRegions multicycle_regions = MulticycleRegions::kFlagged;
   int64_t se_small_shift = 0, se_large_shift = 0, se_payload_bits = 0;

@@ -30,6 +30,7 @@ TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const A
       d_inner_(trace.dims().d_inner),
       kind_(arch.quantizer.mode),
       se_(arch.quantizer.se()) {
+  if (arch.quantizer.rtl) rtl_ = std::make_unique<RtlQuantLane>(kind_, se_);
   const ModelDims& d = trace.dims();
   const bool m2 = d.mamba2();
   const int64_t L = trace.seq_len(), D = d.d_inner, N = d.d_state, H = d.n_heads;
@@ -85,9 +86,15 @@ TraceDatapath::TraceDatapath(const Trace& trace, const Checkpoint* ckpt, const A
 QuantRegions TraceDatapath::quantize(const Command& c, uint8_t* regions) {
   LayerData& L = layers_[static_cast<size_t>(c.layer)];
   const auto off = static_cast<size_t>(c.first_token * d_inner_);
-  const quant::ErrorStats s =
-      quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements), L.u_scale, se_,
-                     L.u_hat.data() + off, regions);
+  quant::ErrorStats s;
+  if (rtl_) {
+    rtl_->set_scale(L.u_scale);
+    s = quant::measure_with(L.u.data() + off, static_cast<size_t>(c.elements), L.u_hat.data() + off,
+                            regions, [this](float x, int32_t& r) { return rtl_->quantize(x, r); });
+  } else {
+    s = quant::measure(kind_, L.u.data() + off, static_cast<size_t>(c.elements), L.u_scale, se_,
+                       L.u_hat.data() + off, regions);
+  }
   L.u_err.merge(s);
   return QuantRegions::elements(s.regions);
 }

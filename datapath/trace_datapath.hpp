@@ -7,6 +7,7 @@
 // (timing covers the batch).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "config/arch_config.hpp"
@@ -15,6 +16,7 @@
 #include "io/trace.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
+#include "rtl/quant_lane_model.hpp"
 
 namespace ssmsim {
 
@@ -57,6 +59,7 @@ class TraceDatapath : public Datapath {
   int64_t d_inner_ = 0;
   quant::QuantKind kind_;
   quant::SoftEdgeParams se_;
+  std::unique_ptr<RtlQuantLane> rtl_;  // quantizer.rtl: the verilated lane
   std::vector<LayerData> layers_;
   std::vector<float> row_;  // one Hadamard row
 };

@@ -111,6 +111,13 @@ ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale, const 
   return {};
 }
 
+ErrorStats measure_with(const float* x, size_t n, float* out, uint8_t* regions,
+                        const std::function<float(float, int32_t&)>& q) {
+  ErrorStats s = run(x, n, out, regions, q);
+  s.clipped = s.regions[static_cast<int>(SeRegion::kSaturated)];
+  return s;
+}
+
 ErrorStats compare(const float* ref, const float* approx, size_t n) {
   ErrorStats e;
   e.count = n;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "numeric/quantizer.hpp"
 
@@ -35,6 +36,11 @@ struct ErrorStats {
 // if regions is not null each element's SeRegion (as uint8_t).
 ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale,
                    const SoftEdgeParams& se = {}, float* out = nullptr, uint8_t* regions = nullptr);
+
+// The same with any quantizer q(x, region) -> dequantized value (the RTL
+// lane's, quantizer.rtl): the same sums in the same order.
+ErrorStats measure_with(const float* x, size_t n, float* out, uint8_t* regions,
+                        const std::function<float(float, int32_t&)>& q);
 
 // Error of approx[0..n) against ref[0..n) (no regions, no clipping): for
 // tensors that come out of a computation rather than one quantizer.

@@ -18,10 +18,11 @@ ALLOWED = {
     "io": {"common", "numeric"},
     "mamba": {"common", "numeric", "io"},
     "config": {"common", "numeric"},
+    "rtl": {"common", "numeric"},
     "hw": {"common", "numeric", "config"},
-    "datapath": {"common", "numeric", "io", "mamba", "config", "hw"},
-    "sim": {"common", "numeric", "io", "mamba", "config", "hw", "datapath"},
-    "cli": {"common", "numeric", "io", "mamba", "config", "hw", "datapath", "sim"},
+    "datapath": {"common", "numeric", "io", "mamba", "config", "hw", "rtl"},
+    "sim": {"common", "numeric", "io", "mamba", "config", "hw", "datapath", "rtl"},
+    "cli": {"common", "numeric", "io", "mamba", "config", "hw", "datapath", "sim", "rtl"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

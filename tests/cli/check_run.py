@@ -19,6 +19,7 @@
   check_run.py adds-up R.json ...          the layers' attributed cycles + idle == total cycles,
                                            and the units' likewise (exactly)
   check_run.py same-json A.json B.json      the two run.json are equal, less the host block
+  check_run.py same-results A.json B.json   ... and less the configuration echo
   check_run.py bounds R.json               every GEMM's bound re-derived from its fields: the
                                            largest of compute cycles and DRAM/SRAM bytes at
                                            full bandwidth, or latency past 1.5x that; its MAC
@@ -134,10 +135,13 @@ def main(argv):
             assert layers + idle == total, f"{path}: layers {layers} + idle {idle} != {total}"
             assert units + idle == total, f"{path}: units {units} + idle {idle} != {total}"
             print(f"ok: {path}: layers and units add up to {total} cycles (idle {idle})")
-    elif mode == "same-json":
+    elif mode in ("same-json", "same-results"):
+        # same-results: also less the configuration echo (a run with a key
+        # that must not change any result, quantizer.rtl).
         a, b = load(argv[2]), load(argv[3])
-        a.pop("host", None)
-        b.pop("host", None)
+        for k in ("host", "config") if mode == "same-results" else ("host",):
+            a.pop(k, None)
+            b.pop(k, None)
         assert a == b, f"{argv[2]} and {argv[3]} differ"
         print(f"ok: {argv[2]} == {argv[3]} (less host)")
     elif mode == "bounds":

@@ -1,0 +1,126 @@
+#include "rtl/quant_lane_model.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "common/error.hpp"
+#include "numeric/half.hpp"
+
+#ifdef SSMSIM_HAVE_RTL
+#include "Vquant_lane_int8.h"
+#include "Vquant_lane_se.h"
+#endif
+
+namespace ssmsim {
+
+namespace {
+
+// The FP16 bits of a value FP16 holds exactly; throws otherwise.
+uint16_t exact_half(float f) {
+  const uint32_t b = float_to_bits(f);
+  const auto sign = static_cast<uint16_t>((b >> 16) & 0x8000u);
+  const float a = std::fabs(f);
+  if (std::isnan(f)) return 0x7e00u;
+  if (std::isinf(f)) return static_cast<uint16_t>(sign | 0x7c00u);
+  if (a == 0.0f) return sign;
+  uint16_t h = 0;
+  if (a < 6.103515625e-05f) {  // below 2^-14: an FP16 subnormal, m x 2^-24
+    const float m = a * 16777216.0f;
+    if (m != std::floor(m))
+      h = 0xffffu;
+    else
+      h = static_cast<uint16_t>(sign | static_cast<uint16_t>(m));
+  } else {
+    const int e = static_cast<int>((b >> 23) & 0xffu) - 127 + 15;
+    if (e > 30 || (b & 0x1fffu) != 0)
+      h = 0xffffu;
+    else
+      h = static_cast<uint16_t>(sign | (e << 10) | ((b >> 13) & 0x3ffu));
+  }
+  if (h == 0xffffu || half_to_float(h) != f) {
+    throw Error("quantizer.rtl: the element " + std::to_string(f) +
+                " is not an FP16 value (the lane's input is FP16, as the traces are)");
+  }
+  return h;
+}
+
+}  // namespace
+
+struct RtlQuantLane::Impl {
+#ifdef SSMSIM_HAVE_RTL
+  Vquant_lane_se se;
+  Vquant_lane_int8 int8;
+#endif
+  quant::QuantKind kind = quant::QuantKind::kSe;
+  float scale = 1;
+  std::unique_ptr<quant::SoftEdgeCodec> codec;
+};
+
+bool RtlQuantLane::available() {
+#ifdef SSMSIM_HAVE_RTL
+  return true;
+#else
+  return false;
+#endif
+}
+
+RtlQuantLane::RtlQuantLane(quant::QuantKind kind, const quant::SoftEdgeParams& se) {
+  if (!available()) {
+    throw Error(
+        "quantizer.rtl = true: this build has no RTL model (configure with -DSSMSIM_RTL=ON "
+        "and Verilator installed; Debian: apt install verilator)");
+  }
+  if (kind == quant::QuantKind::kSeAuthors) {
+    throw Error("quantizer.rtl = true: the RTL has the int8 and se lanes, not se-authors");
+  }
+  const quant::SoftEdgeParams def;
+  if (se.small_shift != def.small_shift || se.large_shift != def.large_shift ||
+      se.payload_bits != def.payload_bits) {
+    throw Error(
+        "quantizer.rtl = true: the RTL lane is built for se_small_shift 2, "
+        "se_large_shift 2, se_payload_bits 6");
+  }
+  impl_ = std::make_unique<Impl>();
+  impl_->kind = kind;
+  set_scale(1.0f);
+}
+
+RtlQuantLane::~RtlQuantLane() = default;
+
+void RtlQuantLane::set_scale(float scale) {
+  if (!(scale > 0) || !std::isfinite(scale) || !std::isnormal(scale)) {
+    throw Error("quantizer.rtl: scale " + std::to_string(scale) +
+                ": the lane's scale register holds a normal FP32 value > 0");
+  }
+  impl_->scale = scale;
+  impl_->codec = std::make_unique<quant::SoftEdgeCodec>(scale);
+#ifdef SSMSIM_HAVE_RTL
+  impl_->se.scale = float_to_bits(scale);
+  impl_->int8.scale = float_to_bits(scale);
+#endif
+}
+
+float RtlQuantLane::quantize(float x, int32_t& region) {
+  const uint16_t h = exact_half(x);
+#ifdef SSMSIM_HAVE_RTL
+  if (impl_->kind == quant::QuantKind::kInt8) {
+    impl_->int8.x = h;
+    impl_->int8.eval();
+    // INT8's region is the report's clip count, |x / s| > 127.5 (quant::measure).
+    region = std::fabs(x / impl_->scale) > 127.5f ? 3 : 0;
+    return static_cast<float>(static_cast<int8_t>(impl_->int8.code)) * impl_->scale;
+  }
+  impl_->se.x = h;
+  impl_->se.eval();
+  if (impl_->se.invalid) throw Error("quantizer.rtl: NaN reached the quantizer stage");
+  region = impl_->se.region;
+  return impl_->codec->decode(
+      quant::SeWord{static_cast<uint8_t>(impl_->se.flag), static_cast<uint8_t>(impl_->se.code)});
+#else
+  (void)h;
+  region = 0;
+  return 0;
+#endif
+}
+
+}  // namespace ssmsim
