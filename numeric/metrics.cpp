@@ -84,10 +84,8 @@ ErrorStats measure(QuantKind kind, const float* x, size_t n, float scale, const 
                    float* out, uint8_t* regions) {
   switch (kind) {
     case QuantKind::kInt8: {
-      const float clip = 127.5f;
-      ErrorStats s = run(x, n, out, regions, [scale, clip](float v, int32_t& r) {
-        // Region kSaturated marks a clipped element; int8 has no other regions.
-        r = std::fabs(v / scale) > clip ? 3 : 0;
+      ErrorStats s = run(x, n, out, regions, [scale](float v, int32_t& r) {
+        r = int8_region(v, scale);
         return dequantize_int8(quantize_int8(v, scale), scale);
       });
       s.clipped = s.regions[static_cast<int>(SeRegion::kSaturated)];

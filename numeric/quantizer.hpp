@@ -65,6 +65,9 @@ inline int8_t quantize_int8(float x, float scale, Rounding r = Rounding::kHalfAw
   return static_cast<int8_t>(clamp_i32(round_to_int(x / scale, r), -128, 127));
 }
 inline float dequantize_int8(int8_t q, float scale) { return static_cast<float>(q) * scale; }
+// INT8's region in the reports: 3 (saturated) when the clamp cut x, |x / s|
+// past 127.5; 0 otherwise (int8 has no other regions).
+inline int32_t int8_region(float x, float scale) { return std::fabs(x / scale) > 127.5f ? 3 : 0; }
 
 // A weight tensor in Quamba's W8A8: per-tensor INT8 (scale = max |w| / 127,
 // round half to even), and its dequantized values where an fp32 kernel

@@ -106,8 +106,7 @@ float RtlQuantLane::quantize(float x, int32_t& region) {
   if (impl_->kind == quant::QuantKind::kInt8) {
     impl_->int8.x = h;
     impl_->int8.eval();
-    // INT8's region is the report's clip count, |x / s| > 127.5 (quant::measure).
-    region = std::fabs(x / impl_->scale) > 127.5f ? 3 : 0;
+    region = quant::int8_region(x, impl_->scale);  // as quant::measure reports it
     return static_cast<float>(static_cast<int8_t>(impl_->int8.code)) * impl_->scale;
   }
   impl_->se.x = h;
