@@ -138,6 +138,11 @@ const std::vector<Param>& params() {
       "ssmsim dram-calibrate --arch default: DRAMSys 5.1, LPDDR4 8 x16 channels at 4000 MT/s, "
       "open page FR-FCFS, 64-byte interleave over channels and banks (docs/dram.md)";
   const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
+  // The quantizer lanes' synthesis (issue 17) and the 45 nm gate area that
+  // turns its transistor estimate into um2.
+  const char* kRtlSource =
+      "Yosys 0.23 synthesis of rtl/quant_lane.v (scripts/rtl_cost.sh, docs/quantizer-rtl.md): ";
+  const char* kNand2Source = "0.798 um2 (NanGate 45 nm open cell library, NAND2_X1)";
   static const std::vector<Param> table = {
       {"version", "config format version (1)", 1, "",
        [](ArchConfig&, const nlohmann::json& v, const std::string& where) {
@@ -195,9 +200,14 @@ const std::vector<Param>& params() {
               "quantizer elements per cycle", our + "one lane per array column"),
       integer("quantizer.pipeline_depth", FIELD(quantizer.pipeline_depth), 3, 0, 1000,
               "quantizer pipeline latency (cycles)", our + "scale, round, clamp: 3 stages"),
-      integer("quantizer.se_extra_latency", FIELD(quantizer.se_extra_latency), 2, 0, 1000,
-              "extra pipeline stages for SE classification (cycles)",
-              our + "2 stages to classify small / normal / large"),
+      integer("quantizer.se_extra_latency", FIELD(quantizer.se_extra_latency), 1, 0, 1000,
+              "extra pipeline stages of a se lane over an INT8 one (cycles)",
+              std::string(kRtlSource) +
+                  "the INT8 lane's 102 gate levels in pipeline_depth 3 stages are 34 a stage; "
+                  "se's 106 need 4"),
+      integer("quantizer.se_authors_extra_latency", FIELD(quantizer.se_authors_extra_latency), 2, 0,
+              1000, "extra pipeline stages of a se-authors lane over an INT8 one (cycles)",
+              std::string(kRtlSource) + "163 gate levels at 34 a stage need 5 stages, 2 more"),
       choice<quant::QuantKind>("quantizer.mode", FIELD(quantizer.mode), "se",
                                {{"int8", quant::QuantKind::kInt8},
                                 {"se", quant::QuantKind::kSe},
@@ -209,7 +219,8 @@ const std::vector<Param>& params() {
               our + "pipelined (a wider datapath), multicycle is the what-if"),
       boolean("quantizer.rtl", FIELD(quantizer.rtl), false,
               "trace runs quantize the SSM input through the verilated RTL lane "
-              "(rtl/quant_lane.v; int8 and se), not the C++ codec: the results are the same",
+              "(rtl/quant_lane.v; int8, se and se-authors), not the C++ codec: the results are the "
+              "same",
               our + "the C++ codec (fast); the RTL is the cross-check"),
       integer("quantizer.multicycle_extra_cycles", FIELD(quantizer.multicycle_extra_cycles), 1, 0,
               1000, "extra cycles per special element (multicycle)",
@@ -362,14 +373,17 @@ const std::vector<Param>& params() {
       real("area.fp16_mac_um2", FIELD(area.fp16_mac_um2), 5824.0, false, 0, 1e9,
            "um2 per FP16 MAC (at 45 nm); a PE holds gemm.fp16_rate of one",
            horowitz + "FP16 multiply 1640 + FP32 add 4184 um2"),
-      real("area.quant_lane_um2", FIELD(area.quant_lane_um2), 1748.0, false, 0, 1e9,
+      real("area.quant_lane_um2", FIELD(area.quant_lane_um2), 6637.365, false, 0, 1e9,
            "um2 per INT8 quantizer lane (at 45 nm)",
-           horowitz + "FP16 multiply by 1/s 1640 + round and clamp, three 8-bit adds 3 x 36 um2"),
-      real("area.se_lane_extra_um2", FIELD(area.se_lane_extra_um2), 206.0, false, 0, 1e9,
-           "um2 a soft-edge lane (se, se-authors) adds to an INT8 lane (at 45 nm)",
-           horowitz +
-               "two 16-bit magnitude compares (16-bit adds, 2 x 67) and a 3-way select "
-               "(two 8-bit adds' worth, 2 x 36 um2); to be replaced by synthesis (issue 17)"),
+           std::string(kRtlSource) +
+               "the int8 lane's 33270 transistors / 4 = NAND2 equivalents x " + kNand2Source),
+      real("area.se_lane_extra_um2", FIELD(area.se_lane_extra_um2), 475.209, false, 0, 1e9,
+           "um2 a se lane adds to an INT8 lane (at 45 nm)",
+           std::string(kRtlSource) + "se 35652 - int8 33270 transistors, / 4 x " + kNand2Source),
+      real("area.se_authors_lane_extra_um2", FIELD(area.se_authors_lane_extra_um2), 14211.183,
+           false, 0, 1e9, "um2 a se-authors lane adds to an INT8 lane (at 45 nm)",
+           std::string(kRtlSource) + "se-authors 104504 - int8 33270 transistors, / 4 x " +
+               kNand2Source),
       real("area.scan_lane_um2", FIELD(area.scan_lane_um2), 39168.0, false, 0, 1e9,
            "um2 per scan lane (one state update per cycle, at 45 nm)",
            horowitz + "4 FP32 multiplies (7700 um2) + 2 FP32 adds (4184 um2), the update the "

@@ -46,9 +46,10 @@ struct GemmConfig {
 };
 
 struct QuantizerConfig {
-  int64_t lanes = 0;             // elements per cycle
-  int64_t pipeline_depth = 0;    // cycles from first input to first output
-  int64_t se_extra_latency = 0;  // SE classification stages (se, se-authors)
+  int64_t lanes = 0;                     // elements per cycle
+  int64_t pipeline_depth = 0;            // cycles from first input to first output
+  int64_t se_extra_latency = 0;          // stages the se code adds to an INT8 lane
+  int64_t se_authors_extra_latency = 0;  // stages the se-authors grid adds
   quant::QuantKind mode = quant::QuantKind::kSe;
   bool multicycle = false;  // special elements cost extra cycles
   bool rtl = false;         // trace runs quantize through the verilated lane (rtl/)
@@ -126,7 +127,7 @@ struct EnergyConfig {
 struct AreaConfig {
   double tech_nm = 0;
   double int8_mac_um2 = 0, fp16_mac_um2 = 0;  // one MAC of each kind
-  double quant_lane_um2 = 0, se_lane_extra_um2 = 0;
+  double quant_lane_um2 = 0, se_lane_extra_um2 = 0, se_authors_lane_extra_um2 = 0;
   double scan_lane_um2 = 0, hadamard_lane_um2 = 0, vector_lane_um2 = 0;
   double sram_mm2_per_mib = 0;
 };

@@ -9,11 +9,13 @@ AreaBreakdown area_of(const ArchConfig& a) {
   const double pe = c.int8_mac_um2 + a.gemm.fp16_rate * c.fp16_mac_um2;
   b.gemm_mm2 = static_cast<double>(a.gemm.rows * a.gemm.cols) * pe * um2;
   // The fp16 baseline has no quantizer stage; soft-edge lanes add their
-  // classification and select to an INT8 lane.
+  // classification and select to an INT8 lane (the RTL's synthesis).
   if (!a.fp16()) {
-    const bool se = a.quantizer.mode != quant::QuantKind::kInt8;
-    b.quant_mm2 = static_cast<double>(a.quantizer.lanes) *
-                  (c.quant_lane_um2 + (se ? c.se_lane_extra_um2 : 0.0)) * um2;
+    const quant::QuantKind m = a.quantizer.mode;
+    const double extra = m == quant::QuantKind::kSe          ? c.se_lane_extra_um2
+                         : m == quant::QuantKind::kSeAuthors ? c.se_authors_lane_extra_um2
+                                                             : 0.0;
+    b.quant_mm2 = static_cast<double>(a.quantizer.lanes) * (c.quant_lane_um2 + extra) * um2;
     b.hadamard_mm2 = static_cast<double>(a.hadamard.lanes) * c.hadamard_lane_um2 * um2;
   }
   b.scan_mm2 = static_cast<double>(a.scan.lanes) * c.scan_lane_um2 * um2;

@@ -19,8 +19,10 @@ SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchCon
       saturated_sig_("se_saturated", 0) {}
 
 uint64_t SoftEdgeQuantizer::latency(const QuantizerConfig& q) {
-  const bool se = q.mode != quant::QuantKind::kInt8;
-  return static_cast<uint64_t>(q.pipeline_depth + (se ? q.se_extra_latency : 0));
+  const int64_t extra = q.mode == quant::QuantKind::kSe          ? q.se_extra_latency
+                        : q.mode == quant::QuantKind::kSeAuthors ? q.se_authors_extra_latency
+                                                                 : 0;
+  return static_cast<uint64_t>(q.pipeline_depth + extra);
 }
 
 uint64_t SoftEdgeQuantizer::multicycle_extra(const QuantizerConfig& q,

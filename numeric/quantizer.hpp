@@ -212,11 +212,10 @@ class SeAuthorsGrid {
     const float r = a / scale_;
     const bool high = a <= high_limit_;
     const bool mid = !high & (a <= mid_limit_);  // & not &&: no branch
-    const float v_high =
-        static_cast<float>(min_i32(round_half_away_bounded(r * 4.0f), 63)) * quarter_;
-    const float v_mid = static_cast<float>(clamp_i32(round_half_away_bounded(r), 16, 143)) * scale_;
+    const float v_high = high_value(min_i32(round_half_away_bounded(r * 4.0f), 63));
+    const float v_mid = mid_value(clamp_i32(round_half_away_bounded(r), 16, 143));
     const int32_t raw = round_half_away_bounded((a - mid_limit_) / quad_);
-    const float v_low = mid_limit_ + static_cast<float>(clamp_i32(raw, 0, 63)) * quad_;
+    const float v_low = low_value(clamp_i32(raw, 0, 63));
     const float v = high ? v_high : (mid ? v_mid : v_low);
     // small 1, normal 0, large 2, saturated 3, as arithmetic (no branch).
     const int32_t low = static_cast<int32_t>(!high & !mid);
@@ -224,9 +223,24 @@ class SeAuthorsGrid {
     return std::signbit(x) ? -v : v;
   }
   int8_t to_xproj_int8(float value) const { return quantize_int8(value, scale_); }
+  // The grid's 9-bit word, as the RTL lane (rtl/quant_lane.v, MODE 2)
+  // writes it: flag 0, {sign, q - 16}; flag 1, {sign, 0, m} (high) or
+  // {sign, 1, k} (low). The value quantize() gives for that point.
+  float decode(SeWord w) const {
+    const int32_t low6 = w.byte & 0x3f;
+    const float v = w.flag == 0 ? mid_value((w.byte & 0x7f) + 16)
+                                : ((w.byte & 0x40) ? low_value(low6) : high_value(low6));
+    return (w.byte & 0x80) ? -v : v;
+  }
   float scale() const { return scale_; }
+  float high_limit() const { return high_limit_; }  // fl(15.75 s)
+  float mid_limit() const { return mid_limit_; }    // fl(143 s)
 
  private:
+  float high_value(int32_t m) const { return static_cast<float>(m) * quarter_; }
+  float mid_value(int32_t q) const { return static_cast<float>(q) * scale_; }
+  float low_value(int32_t k) const { return mid_limit_ + static_cast<float>(k) * quad_; }
+
   float scale_, quarter_, quad_, high_limit_, mid_limit_;
 };
 

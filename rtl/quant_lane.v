@@ -1,17 +1,26 @@
 // One lane of the SSM-input quantizer stage: an FP16 element to its code,
 // combinationally, bit for bit as the C++ codec (numeric/quantizer.hpp)
 // computes it. MODE 0: Quamba INT8, q = clamp(roundf(x / s), -128, 127);
-// MODE 1: Quamba-SE `se`, the 8-bit word plus the SE flag
-// (../shared/spec/quantizers.md). The C++ codec divides in fp32, so the
-// lane does too: r = |x| / s rounded to nearest even, then exact
-// fixed-point roundings of r, 4r and (r - 127) / 4.
+// MODE 1: Quamba-SE `se`, the 8-bit word plus the SE flag; MODE 2: the
+// authors' 9-bit grid `se-authors` (../shared/spec/quantizers.md). The
+// codec divides in fp32, so the lane computes r = |x| / s rounded to
+// nearest even (exactly, by the scale's reciprocal: fp_quotient.v), then
+// exact fixed-point roundings of r, 4r and (r - 127) / 4.
 //
-// Inputs: x, FP16 bits; scale, the FP32 bits of a normal s > 0 (the stage
-// holds it in a register). Outputs: code (INT8, or the SE word's byte),
-// flag (the SE flag; 0 in MODE 0), region (0 normal, 1 small, 2 large,
-// 3 saturated: the clamp acted; MODE 0: 3 when the clamp acted), invalid
-// (x is NaN: the simulator rejects NaN at trace load, so no code is
-// defined; +-Inf takes the saturated code, as the C++ codec gives it).
+// Inputs: x, FP16 bits; the scale register, which the driver writes once
+// per tensor: scale, the FP32 bits of a normal s > 0; recip,
+// floor(2^76 / ms) of its significand ms; for MODE 2 also lim_hi and
+// lim_mid, the FP32 bits of fl(15.75 s) and fl(143 s) as the codec rounds
+// them. Outputs: code (INT8, or the word's byte), flag (the SE flag; 0 in
+// MODE 0), region (0 normal, 1 small, 2 large, 3 saturated: the clamp
+// acted; MODE 0: 3 when the clamp acted), invalid (x is NaN: the simulator
+// rejects NaN at trace load, so no code is defined; +-Inf takes the
+// saturated code, as the C++ codec gives it).
+//
+// The MODE 2 word: flag 0, {sign, q - 16} for |x| in (15.75 s, 143 s],
+// q = clamp(roundf(|x| / s), 16, 143); flag 1, {sign, 0, m} for |x| <=
+// 15.75 s, m = min(roundf(4 |x| / s), 63); flag 1, {sign, 1, k} beyond,
+// k = clamp(roundf(fl(|x| - fl(143 s)) / 4s), 0, 63).
 module quant_lane #(
     parameter MODE = 1,
     parameter SMALL_SHIFT = 2,  // small step s / 2^SMALL_SHIFT
@@ -20,7 +29,10 @@ module quant_lane #(
 ) (
     input  wire [15:0] x,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  wire [31:0] scale,  // bit 31 (the sign) is 0: s > 0
+    input  wire [31:0] scale,    // bit 31 (the sign) is 0: s > 0
+    input  wire [53:0] recip,    // floor(2^76 / ms)
+    input  wire [31:0] lim_hi,   // MODE 2: fl(15.75 s)
+    input  wire [31:0] lim_mid,  // MODE 2: fl(143 s)
     /* verilator lint_on UNUSEDSIGNAL */
     output reg  [ 7:0] code,
     output reg         flag,
@@ -48,25 +60,18 @@ module quant_lane #(
                                           ($signed({5'd0, ex}) - 10'sd25);
 
   // s = ms * 2^es_e, ms in [2^23, 2^24).
-  wire [23:0] ms = {1'b1, scale[22:0]};
   wire signed [9:0] es_e = $signed({2'd0, scale[30:23]}) - 10'sd150;
 
-  // Quotient of mx * 2^40 by ms: 27 or 28 bits, and the remainder.
-  wire [50:0] num = {mx, 40'd0};
-  wire [27:0] qt = 28'(num / {27'd0, ms});
-  wire [23:0] rm = 24'(num % {27'd0, ms});
-  wire        top = qt[27];
-  wire [23:0] sig0 = top ? qt[27:4] : qt[26:3];
-  wire        guard = top ? qt[3] : qt[2];
-  wire        sticky = (top ? (qt[2:0] != 3'd0) : (qt[1:0] != 2'd0)) || (rm != 24'd0);
-  // Round to nearest, ties to even (the fp32 division's rounding).
-  wire        up = guard && (sticky || sig0[0]);
-  wire [24:0] sig1 = {1'b0, sig0} + {24'd0, up};
-  wire        carry = sig1[24];
-  wire [23:0] sig = carry ? 24'h800000 : sig1[23:0];
-  // r = sig * 2^e_lsb.
-  wire signed [10:0] e_lsb = {ex_e[9], ex_e} - {es_e[9], es_e} - 11'sd40 +
-                             (top ? 11'sd4 : 11'sd3) + (carry ? 11'sd1 : 11'sd0);
+  // r = |x| / s = sig * 2^e_lsb, through the scale's reciprocal.
+  wire [23:0] sig;
+  wire [ 2:0] lsb;
+  fp_quotient #(.NW(11)) div_x (
+      .num(mx),
+      .recip(recip),
+      .sig(sig),
+      .lsb(lsb)
+  );
+  wire signed [10:0] e_lsb = {ex_e[9], ex_e} - {es_e[9], es_e} - 11'sd40 + $signed({8'd0, lsb});
 
   // r in fixed point with F = 26 fractional bits, below 2^20 (beyond it
   // every code saturates). Below 2^-3 (e_lsb < -26) 4r rounds to 0.
@@ -90,6 +95,55 @@ module quant_lane #(
   wire [ 7:0] qmag = clip ? (sign ? 8'd128 : 8'd127) : q[7:0];
   wire [ 7:0] qint = (sign && !is_zero) ? (8'd0 - qmag) : qmag;
 
+  // MODE 2. |x| as FP32 bits (exact), compared with the limits as
+  // unsigned integers, as positive FP32 values order.
+  wire [ 7:0] ax_exp = 8'(ex_e + 10'sd137);
+  wire [31:0] ax = is_zero ? 32'd0 : {1'b0, ax_exp, mx[9:0], 13'd0};
+  wire        in_hi = !is_inf && (ax <= lim_hi);
+  wire        in_mid = !is_inf && (ax <= lim_mid);
+  // d = fl(|x| - fl(143 s)), needed where |x| > fl(143 s). Past an
+  // exponent difference of 2, |x| > 4 fl(143 s) and d / 4s > 107: the code
+  // saturates, whatever d's low bits. Within it the difference is exact in
+  // 26 bits: |x| with its leading one at bit 25, the limit shifted right
+  // by 0..2; then rounded to 24 bits, nearest even.
+  wire [23:0] mt = {1'b1, lim_mid[22:0]};
+  wire signed [9:0] dex = ex_e + 10'sd137 - $signed({2'd0, lim_mid[30:23]});
+  wire        dfar = dex > 10'sd2;
+  wire [ 1:0] dsh = (dex < 0) ? 2'd0 : 2'(dex);
+  wire [25:0] d26 = {mx, 15'd0} - ({mt, 2'd0} >> dsh);
+  reg  [ 4:0] dlead;  // d26's leading one
+  integer j;
+  always @* begin
+    dlead = 5'd0;
+    for (j = 0; j < 26; j = j + 1) if (d26[j]) dlead = 5'(j);
+  end
+  wire [25:0] dn = d26 << (5'd25 - dlead);
+  wire [23:0] dsig0 = dn[25:2];
+  wire        dup = dn[1] && (dn[0] || dsig0[0]);
+  wire [24:0] dsig1 = {1'b0, dsig0} + {24'd0, dup};
+  wire [23:0] dsig = dsig1[24] ? 24'h800000 : dsig1[23:0];
+  // d = dsig * 2^(ex_e - 15 + dlead - 23 + carry).
+  wire signed [10:0] e_d = {ex_e[9], ex_e} - 11'sd38 + $signed({6'd0, dlead}) +
+                           (dsig1[24] ? 11'sd1 : 11'sd0);
+  // fl(d / 4s) = fl(d / s) / 4 = lsig * 2^e_k, the second quotient.
+  wire [23:0] lsig;
+  wire [ 2:0] llsb;
+  fp_quotient #(.NW(24)) div_d (
+      .num(dsig),
+      .recip(recip),
+      .sig(lsig),
+      .lsb(llsb)
+  );
+  wire signed [10:0] e_k = e_d - {es_e[9], es_e} - 11'sd29 + $signed({8'd0, llsb});
+  wire        khuge = e_k > -11'sd4;
+  wire signed [10:0] ksh = e_k + 11'sd26;
+  wire [45:0] kfix = (ksh < 0 || khuge) ? 46'd0 : ({22'd0, lsig} << ksh[5:0]);
+  wire [45:0] kraw = (kfix + (46'd1 << (F - 1))) >> F;
+  wire        ksat = is_inf || dfar || khuge || (kraw > 46'd63);
+  wire [ 5:0] kcode = ksat ? 6'd63 : kraw[5:0];
+  wire [ 5:0] hcode = (m > 46'd63) ? 6'd63 : m[5:0];
+  wire [ 7:0] qa = (q < 46'd16) ? 8'd16 : ((q > 46'd143) ? 8'd143 : q[7:0]);
+
   always @* begin
     code = 8'd0;
     flag = 1'b0;
@@ -97,6 +151,18 @@ module quant_lane #(
     if (MODE == 0) begin
       code = qint;
       region = clip ? 2'd3 : 2'd0;
+    end else if (MODE == 2) begin
+      if (in_hi) begin
+        flag = 1'b1;
+        region = 2'd1;
+        code = {sign, 1'b0, hcode};
+      end else if (in_mid) begin
+        code = {sign, 7'(qa - 8'd16)};
+      end else begin
+        flag = 1'b1;
+        region = ksat ? 2'd3 : 2'd2;
+        code = {sign, 1'b1, kcode};
+      end
     end else if (!huge && m <= SMALL_MAX) begin
       flag = 1'b1;
       region = 2'd1;

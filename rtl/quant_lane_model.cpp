@@ -9,6 +9,7 @@
 #ifdef SSMSIM_HAVE_RTL
 #include "Vquant_lane_int8.h"
 #include "Vquant_lane_se.h"
+#include "Vquant_lane_se_authors.h"
 #endif
 
 namespace ssmsim {
@@ -44,16 +45,43 @@ uint16_t exact_half(float f) {
   return h;
 }
 
+#ifdef SSMSIM_HAVE_RTL
+template <class Lane>
+void load(Lane& lane, const QuantLaneRegs& r) {
+  lane.scale = r.scale;
+  lane.recip = r.recip;
+  lane.lim_hi = r.lim_hi;
+  lane.lim_mid = r.lim_mid;
+}
+#endif
+
 }  // namespace
+
+QuantLaneRegs quant_lane_regs(float scale) {
+  if (!(scale > 0) || !std::isfinite(scale) || !std::isnormal(scale)) {
+    throw Error("quantizer.rtl: scale " + std::to_string(scale) +
+                ": the lane's scale register holds a normal FP32 value > 0");
+  }
+  QuantLaneRegs r;
+  r.scale = float_to_bits(scale);
+  const uint64_t ms = (r.scale & 0x7fffffu) | 0x800000u;
+  r.recip = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 76) / ms);
+  const quant::SeAuthorsGrid grid(scale);
+  r.lim_hi = float_to_bits(grid.high_limit());
+  r.lim_mid = float_to_bits(grid.mid_limit());
+  return r;
+}
 
 struct RtlQuantLane::Impl {
 #ifdef SSMSIM_HAVE_RTL
   Vquant_lane_se se;
   Vquant_lane_int8 int8;
+  Vquant_lane_se_authors authors;
 #endif
   quant::QuantKind kind = quant::QuantKind::kSe;
-  float scale = 1;
+  float scale = 0;
   std::unique_ptr<quant::SoftEdgeCodec> codec;
+  std::unique_ptr<quant::SeAuthorsGrid> grid;
 };
 
 bool RtlQuantLane::available() {
@@ -70,9 +98,6 @@ RtlQuantLane::RtlQuantLane(quant::QuantKind kind, const quant::SoftEdgeParams& s
         "quantizer.rtl = true: this build has no RTL model (configure with -DSSMSIM_RTL=ON "
         "and Verilator installed; Debian: apt install verilator)");
   }
-  if (kind == quant::QuantKind::kSeAuthors) {
-    throw Error("quantizer.rtl = true: the RTL has the int8 and se lanes, not se-authors");
-  }
   const quant::SoftEdgeParams def;
   if (se.small_shift != def.small_shift || se.large_shift != def.large_shift ||
       se.payload_bits != def.payload_bits) {
@@ -88,15 +113,16 @@ RtlQuantLane::RtlQuantLane(quant::QuantKind kind, const quant::SoftEdgeParams& s
 RtlQuantLane::~RtlQuantLane() = default;
 
 void RtlQuantLane::set_scale(float scale) {
-  if (!(scale > 0) || !std::isfinite(scale) || !std::isnormal(scale)) {
-    throw Error("quantizer.rtl: scale " + std::to_string(scale) +
-                ": the lane's scale register holds a normal FP32 value > 0");
-  }
+  // The register is written once per tensor; a run sets it per call.
+  if (scale == impl_->scale) return;
+  const QuantLaneRegs regs = quant_lane_regs(scale);
   impl_->scale = scale;
   impl_->codec = std::make_unique<quant::SoftEdgeCodec>(scale);
+  impl_->grid = std::make_unique<quant::SeAuthorsGrid>(scale);
 #ifdef SSMSIM_HAVE_RTL
-  impl_->se.scale = float_to_bits(scale);
-  impl_->int8.scale = float_to_bits(scale);
+  load(impl_->se, regs);
+  load(impl_->int8, regs);
+  load(impl_->authors, regs);
 #endif
 }
 
@@ -108,6 +134,14 @@ float RtlQuantLane::quantize(float x, int32_t& region) {
     impl_->int8.eval();
     region = quant::int8_region(x, impl_->scale);  // as quant::measure reports it
     return static_cast<float>(static_cast<int8_t>(impl_->int8.code)) * impl_->scale;
+  }
+  if (impl_->kind == quant::QuantKind::kSeAuthors) {
+    impl_->authors.x = h;
+    impl_->authors.eval();
+    if (impl_->authors.invalid) throw Error("quantizer.rtl: NaN reached the quantizer stage");
+    region = impl_->authors.region;
+    return impl_->grid->decode(quant::SeWord{static_cast<uint8_t>(impl_->authors.flag),
+                                             static_cast<uint8_t>(impl_->authors.code)});
   }
   impl_->se.x = h;
   impl_->se.eval();

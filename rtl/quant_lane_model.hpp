@@ -10,10 +10,22 @@
 
 namespace ssmsim {
 
+// What the driver writes into the lane's scale register for a scale s (a
+// normal FP32 value > 0; throws ssmsim::Error otherwise): s, the
+// reciprocal floor(2^76 / ms) of its significand, and for se-authors the
+// limits fl(15.75 s) and fl(143 s), each as the FP32 bits the lane reads.
+struct QuantLaneRegs {
+  uint32_t scale = 0;
+  uint64_t recip = 0;
+  uint32_t lim_hi = 0, lim_mid = 0;
+};
+QuantLaneRegs quant_lane_regs(float scale);
+
 class RtlQuantLane {
  public:
-  // int8 or se with the RTL's parameters (small and large shift 2, payload
-  // 6); throws ssmsim::Error otherwise, or when the build has no RTL.
+  // int8, se or se-authors with the RTL's parameters (small and large
+  // shift 2, payload 6); throws ssmsim::Error otherwise, or when the build
+  // has no RTL.
   RtlQuantLane(quant::QuantKind kind, const quant::SoftEdgeParams& se);
   ~RtlQuantLane();
   RtlQuantLane(const RtlQuantLane&) = delete;

@@ -12,6 +12,9 @@ module quant_stage #(
     input  wire                 rst,
     input  wire                 scale_we,   // load the scale register
     input  wire [         31:0] scale_in,
+    input  wire [         53:0] recip_in,    // floor(2^76 / the scale's significand)
+    input  wire [         31:0] lim_hi_in,   // MODE 2: fl(15.75 s)
+    input  wire [         31:0] lim_mid_in,  // MODE 2: fl(143 s)
     input  wire                 in_valid,
     input  wire [LANES*16-1:0]  x,
     output wire                 out_valid,
@@ -20,10 +23,22 @@ module quant_stage #(
     output wire [ LANES*2-1:0]  region,
     output wire [   LANES-1:0]  invalid
 );
-  reg [31:0] scale;
+  // The scale register: s and what the driver derives from it once per
+  // tensor (the codec derives the same in its constructor).
+  reg [31:0] scale, lim_hi, lim_mid;
+  reg [53:0] recip;
   always @(posedge clk) begin
-    if (rst) scale <= 32'h3f800000;  // 1.0
-    else if (scale_we) scale <= scale_in;
+    if (rst) begin
+      scale <= 32'h3f800000;  // 1.0
+      recip <= 54'h20000000000000;  // 2^53 = 2^76 / 2^23
+      lim_hi <= 32'h417c0000;  // 15.75
+      lim_mid <= 32'h430f0000;  // 143
+    end else if (scale_we) begin
+      scale <= scale_in;
+      recip <= recip_in;
+      lim_hi <= lim_hi_in;
+      lim_mid <= lim_mid_in;
+    end
   end
 
   localparam W = LANES * 12 + 1;  // code, flag, region, invalid per lane; valid
@@ -38,6 +53,9 @@ module quant_stage #(
       quant_lane #(.MODE(MODE)) u (
           .x(x[l*16+:16]),
           .scale(scale),
+          .recip(recip),
+          .lim_hi(lim_hi),
+          .lim_mid(lim_mid),
           .code(c),
           .flag(f),
           .region(r),

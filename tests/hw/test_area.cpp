@@ -22,11 +22,12 @@ TEST(Area, DefaultIsItsHandComputedSum) {
   const ArchConfig a;
   const AreaBreakdown b = area_of(a);
   // 32 x 32 PEs of an INT8 MAC (282 + 137 um2) and half an FP16 MAC
-  // (1640 + 4184 um2); 32 soft-edge lanes (1748 + 206); 64 scan lanes of 4
+  // (1640 + 4184 um2); 32 se lanes, synthesized: (33270 + 2382)
+  // transistors / 4 x 0.798 um2 (docs/quantizer-rtl.md); 64 scan lanes of 4
   // FP32 multiplies and 2 adds; 32 butterflies of 2 FP16 adds; the vector
   // lanes of an FP16 multiply and add; 2 MiB at 6.5 mm2/MiB.
   EXPECT_DOUBLE_EQ(b.gemm_mm2, 1024 * (419 + 0.5 * 5824) * 1e-6);
-  EXPECT_DOUBLE_EQ(b.quant_mm2, 32 * (1748 + 206) * 1e-6);
+  EXPECT_NEAR(b.quant_mm2, 32 * 35652 / 4.0 * 0.798 * 1e-6, 1e-12);
   EXPECT_DOUBLE_EQ(b.scan_mm2, 64 * (4 * 7700 + 2 * 4184) * 1e-6);
   EXPECT_DOUBLE_EQ(b.hadamard_mm2, 32 * 2 * 1360 * 1e-6);
   EXPECT_DOUBLE_EQ(b.vector_mm2, static_cast<double>(a.vector.lanes) * 3000 * 1e-6);
@@ -68,9 +69,15 @@ TEST(Area, LargerSramCostsAreaAndEnergyPerAccess) {
 }
 
 TEST(Area, SoftEdgeCostsMoreThanInt8AndFp16HasNoQuantizer) {
-  const ArchConfig se, int8 = with("quantizer.mode=int8"), fp16 = with("precision=fp16");
+  const ArchConfig se, int8 = with("quantizer.mode=int8"), fp16 = with("precision=fp16"),
+                       authors = with("quantizer.mode=se-authors");
   EXPECT_GT(area_of(se).quant_mm2, area_of(int8).quant_mm2);
-  EXPECT_DOUBLE_EQ(area_of(se).quant_mm2 - area_of(int8).quant_mm2, 32 * 206 * 1e-6);
+  EXPECT_GT(area_of(authors).quant_mm2, area_of(se).quant_mm2);
+  // The synthesis' transistor differences (2382 and 71234) in NAND2_X1s.
+  EXPECT_NEAR(area_of(se).quant_mm2 - area_of(int8).quant_mm2, 32 * 2382 / 4.0 * 0.798 * 1e-6,
+              1e-12);
+  EXPECT_NEAR(area_of(authors).quant_mm2 - area_of(int8).quant_mm2, 32 * 71234 / 4.0 * 0.798 * 1e-6,
+              1e-12);
   EXPECT_GT(op_energy_pj(Unit::kQuant, se), op_energy_pj(Unit::kQuant, int8));
   EXPECT_NEAR(op_energy_pj(Unit::kQuant, se) - op_energy_pj(Unit::kQuant, int8), 0.1, 1e-12);
   EXPECT_EQ(area_of(fp16).quant_mm2, 0.0);

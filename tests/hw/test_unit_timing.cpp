@@ -88,11 +88,13 @@ TEST(VectorTiming, PassesTimesVectors) {
 }
 
 TEST(QuantizerTiming, LatencyAndMulticycle) {
-  QuantizerConfig q = ArchConfig().quantizer;  // depth 3, SE +2
+  QuantizerConfig q = ArchConfig().quantizer;  // depth 3, se +1, se-authors +2
   q.mode = quant::QuantKind::kInt8;
   EXPECT_EQ(SoftEdgeQuantizer::latency(q), 3u);
-  q.mode = quant::QuantKind::kSe;
+  q.mode = quant::QuantKind::kSeAuthors;
   EXPECT_EQ(SoftEdgeQuantizer::latency(q), 5u);
+  q.mode = quant::QuantKind::kSe;
+  EXPECT_EQ(SoftEdgeQuantizer::latency(q), 4u);
   q.lanes = 4;
   q.multicycle = true;
   q.multicycle_extra_cycles = 3;

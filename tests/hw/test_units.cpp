@@ -181,11 +181,11 @@ TEST(Units, GemmMemoryBoundDecode) {
 }
 
 TEST(Units, QuantizerLanesAndMulticycle) {
-  // A: 1 vector of 32 lanes + pipeline 3 + SE 2; input 2 + 1.
-  EXPECT_EQ(sim().a.cycles["quant"], 3u + 1 + 5);
+  // A: 1 vector of 32 lanes + pipeline 3 + se 1; input 2 + 1.
+  EXPECT_EQ(sim().a.cycles["quant"], 3u + 1 + 4);
   // B: 4 vectors of 4 lanes, + ceil(4*3/4) + ceil(1*3/4) + 0 + ceil(2*3/4)
   // = 6 multicycle cycles for the 7 flagged (small) elements.
-  EXPECT_EQ(sim().b.cycles["quant"], 3u + 4 + 6 + 5);
+  EXPECT_EQ(sim().b.cycles["quant"], 3u + 4 + 6 + 4);
   const auto& regions = sim().b.acc.quant.region_counts();
   EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kSmall)], 7u);
   EXPECT_EQ(regions[static_cast<int>(quant::SeRegion::kNormal)], 9u);
