@@ -360,10 +360,16 @@ const std::vector<Param>& params() {
            "SRAM energy per byte = energy.sram_byte_pj x (sram.bytes / 32 KiB)^exponent",
            horowitz + "64-bit reads of 20 pJ (32 KB) and 100 pJ (1 MB): 5x for 32x the "
                       "capacity, exponent ln 5 / ln 32"),
-      real("energy.quant_se_extra_pj", FIELD(energy.quant_se_extra_pj), 0.1, false, 0, 1e6,
-           "pJ per element the soft-edge quantizer (se, se-authors) adds to energy.quant_op_pj",
-           horowitz + "two 16-bit magnitude compares and a 3-way select, about three 8-bit "
-                      "additions (0.03 pJ each)"),
+      real("energy.quant_se_extra_pj", FIELD(energy.quant_se_extra_pj), 0.0859, false, 0, 1e6,
+           "pJ per element a se lane adds to energy.quant_op_pj",
+           std::string(kRtlSource) +
+               "energy.quant_op_pj 1.2 x the se lane's extra transistors over the int8 lane's, "
+               "2382 / 33270 (switched capacitance in proportion to the logic)"),
+      real("energy.quant_se_authors_extra_pj", FIELD(energy.quant_se_authors_extra_pj), 2.5693,
+           false, 0, 1e6, "pJ per element a se-authors lane adds to energy.quant_op_pj",
+           std::string(kRtlSource) +
+               "energy.quant_op_pj 1.2 x the se-authors lane's extra transistors over the int8 "
+               "lane's, 71234 / 33270 (switched capacitance in proportion to the logic)"),
       real("area.tech_nm", FIELD(area.tech_nm), 45.0, false, 3, 250,
            "process node (nm): area coefficients scale by (tech_nm / 45)^2, on-chip energies by "
            "tech_nm / 45 (docs/area.md)",

@@ -118,8 +118,9 @@ struct EnergyConfig {
   // SRAM access energy growing with its capacity, the soft-edge stage's
   // extra work per element.
   double leakage_mw_per_mm2 = 0;
-  double sram_size_exponent = 0;  // per-byte energy ~ (capacity / 32 KiB)^exponent
-  double quant_se_extra_pj = 0;   // se, se-authors: per element, beside quant_op_pj
+  double sram_size_exponent = 0;         // per-byte energy ~ (capacity / 32 KiB)^exponent
+  double quant_se_extra_pj = 0;          // se: per element, beside quant_op_pj
+  double quant_se_authors_extra_pj = 0;  // se-authors: per element, beside quant_op_pj
 };
 
 // Area per unit from its parameters (docs/area.md): the coefficients are

@@ -13,8 +13,11 @@ double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm) {
     case Unit::kGemm:
       return s * (a.fp16() || fp16_gemm ? a.energy.mac_fp16_pj : a.energy.mac_int8_pj);
     case Unit::kQuant: {
-      const bool se = a.quantizer.mode != quant::QuantKind::kInt8;
-      return s * (a.energy.quant_op_pj + (se ? a.energy.quant_se_extra_pj : 0.0));
+      const quant::QuantKind m = a.quantizer.mode;
+      const double extra = m == quant::QuantKind::kSe          ? a.energy.quant_se_extra_pj
+                           : m == quant::QuantKind::kSeAuthors ? a.energy.quant_se_authors_extra_pj
+                                                               : 0.0;
+      return s * (a.energy.quant_op_pj + extra);
     }
     case Unit::kScan:
       return s * a.energy.scan_update_pj;

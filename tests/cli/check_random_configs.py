@@ -108,6 +108,7 @@ KEYS = {
     "energy.leakage_mw_per_mm2": log_real(0.001, 1e6),
     "energy.sram_size_exponent": log_real(0.001, 2),
     "energy.quant_se_extra_pj": log_real(0.001, 1e6),
+    "energy.quant_se_authors_extra_pj": log_real(0.001, 1e6),
     "area.tech_nm": log_real(3, 250),
     "area.int8_mac_um2": log_real(0.001, 1e9),
     "area.fp16_mac_um2": log_real(0.001, 1e9),

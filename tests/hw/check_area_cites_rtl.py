@@ -2,7 +2,9 @@
 """The area model cites the quantizer's synthesis: the defaults of
 area.quant_lane_um2, area.se_lane_extra_um2 and
 area.se_authors_lane_extra_um2 are the transistor counts of
-docs/quantizer-rtl.md's cost table / 4 (NAND2 equivalents) x 0.798 um2, and
+docs/quantizer-rtl.md's cost table / 4 (NAND2 equivalents) x 0.798 um2;
+energy.quant_se_extra_pj and energy.quant_se_authors_extra_pj are
+energy.quant_op_pj in proportion to the extra transistors; and
 quantizer.se_extra_latency and quantizer.se_authors_extra_latency are the
 stages its gate levels need at the INT8 lane's levels per stage.
 
@@ -52,6 +54,12 @@ def main(argv):
     for key, um2 in want.items():
         got = float(d[key])
         assert abs(got - um2) < 0.001, f"{key} = {got}, the synthesis gives {um2:.3f}"
+    # Energy per element in proportion to the lane's logic, to 4 decimals.
+    base = float(d["energy.quant_op_pj"])
+    for key, mode in (("energy.quant_se_extra_pj", "se"),
+                      ("energy.quant_se_authors_extra_pj", "se-authors")):
+        pj = base * (rows[mode][0] - t8) / t8
+        assert abs(float(d[key]) - pj) < 5e-5, f"{key} = {d[key]}, the synthesis gives {pj:.4f}"
     depth = int(d["quantizer.pipeline_depth"])
     per_stage = math.ceil(l8 / depth)
     for key, mode in (("quantizer.se_extra_latency", "se"),
