@@ -98,18 +98,19 @@ struct ModelDims {
                ? LayerKind::kSsm
                : static_cast<LayerKind>(layer_pattern[static_cast<size_t>(layer)]);
   }
+  // Whether some layer is of kind k (its letter is in the pattern).
+  bool pattern_has(LayerKind k) const {
+    if (layer_pattern.empty()) return k == LayerKind::kSsm;
+    return layer_pattern.find(static_cast<char>(k)) != std::string::npos;
+  }
   // Whether any layer has a part of kind k (a parallel layer has
   // attention and an SSM, a shared block attention and an MLP).
   bool has(LayerKind k) const {
-    if (layer_pattern.empty()) return k == LayerKind::kSsm;
-    const auto in = [&](LayerKind c) {
-      return layer_pattern.find(static_cast<char>(c)) != std::string::npos;
-    };
-    if (in(k)) return true;
-    if ((k == LayerKind::kAttention || k == LayerKind::kSsm) && in(LayerKind::kParallel)) {
+    if (pattern_has(k)) return true;
+    if ((k == LayerKind::kAttention || k == LayerKind::kSsm) && pattern_has(LayerKind::kParallel)) {
       return true;
     }
-    return (k == LayerKind::kAttention || k == LayerKind::kMlp) && in(LayerKind::kShared);
+    return (k == LayerKind::kAttention || k == LayerKind::kMlp) && pattern_has(LayerKind::kShared);
   }
   // Which shared block a G layer invokes: the blocks take turns (ABAB).
   int64_t shared_block_of(int64_t layer) const {

@@ -78,7 +78,7 @@ const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, boo
 const std::vector<ProgramOp>& Controller::TileOps::layer(const ModelDims& d, int64_t l) const {
   switch (d.layer_kind(l)) {
     case LayerKind::kShared:
-      return shared[static_cast<size_t>(d.shared_block_of(l))].layer;
+      return shared[static_cast<size_t>(shared_of[static_cast<size_t>(l)])].layer;
     case LayerKind::kAttention:
       return attention.layer;
     case LayerKind::kParallel:
@@ -100,15 +100,22 @@ Controller::TileOps Controller::tile_ops(int64_t tokens, bool decode, int64_t he
   t.ssm = &program(tokens, decode, head_tokens);
   ProgramShape s = shape(tokens, decode, 0);
   s.context = context;
-  if (d.layer_pattern.find(static_cast<char>(LayerKind::kAttention)) != std::string::npos) {
+  // Layers of a kind, not parts: has(kAttention) is also true of P and G.
+  if (d.pattern_has(LayerKind::kAttention)) {
     t.attention = build_layer_program(d, LayerKind::kAttention, s);
   }
-  if (d.layer_pattern.find(static_cast<char>(LayerKind::kParallel)) != std::string::npos) {
+  if (d.pattern_has(LayerKind::kParallel)) {
     t.parallel = build_layer_program(d, LayerKind::kParallel, s);
   }
-  if (d.has(LayerKind::kShared)) {
+  if (d.pattern_has(LayerKind::kShared)) {
     for (int64_t blk = 0; blk < d.shared_blocks; ++blk) {
       t.shared.push_back(build_layer_program(d, LayerKind::kShared, s, blk));
+    }
+    // Once per tile, not per layer (shared_block_of counts from layer 0).
+    t.shared_of.assign(static_cast<size_t>(d.n_layer), 0);
+    for (int64_t l = 0, calls = 0; l < d.n_layer; ++l) {
+      if (d.layer_kind(l) != LayerKind::kShared) continue;
+      t.shared_of[static_cast<size_t>(l)] = static_cast<int32_t>(calls++ % d.shared_blocks);
     }
   }
   if (d.has(LayerKind::kMlp)) t.mlp = &kind_program(LayerKind::kMlp, tokens, decode);

@@ -105,6 +105,7 @@ class Controller : public sc_core::sc_module {
     const BlockProgram *mlp = nullptr, *moe = nullptr;
     BlockProgram attention, parallel;
     std::vector<BlockProgram> shared;  // by shared block
+    std::vector<int32_t> shared_of;    // by layer: its shared block (G layers)
     const std::vector<ProgramOp>& layer(const ModelDims& d, int64_t l) const;
   };
   TileOps tile_ops(int64_t tokens, bool decode, int64_t head_tokens, int64_t context);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "common/error.hpp"
 
@@ -176,6 +177,23 @@ uint64_t mamba2_region_bytes(Region r, const ModelDims& d, const TileShape& t,
 
 namespace {
 
+// The kFfn region of a layer with an MLP, for R rows: the hidden rows (the
+// up and gate outputs), then for a shared block the LoRA's rank-wide rows
+// and its up-width output (both 0 wide without shared blocks). One layout
+// for the region's size and the shared block's program.
+struct FfnLayout {
+  uint64_t hidden = 0, lora_a = 0, lora_b = 0;
+  FfnLayout(const ModelDims& d, uint64_t R, uint64_t act_bytes) {
+    const uint64_t g = gated(d.mlp_activation) ? 2 : 1;
+    hidden = R * u64(d.mlp_d_ff) * g * act_bytes;
+    if (d.has(LayerKind::kShared))
+      lora_a = R * u64(d.shared_lora_rank) * act_bytes, lora_b = hidden;
+  }
+  uint64_t lora_a_at() const { return hidden; }
+  uint64_t lora_b_at() const { return hidden + lora_a; }
+  uint64_t total() const { return hidden + lora_a + lora_b; }
+};
+
 // The regions of a hybrid's other layer kinds (0 for a model without them).
 uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
                              const ElementBytes& b) {
@@ -193,14 +211,7 @@ uint64_t hybrid_region_bytes(Region r, const ModelDims& d, const TileShape& t,
       return d.has(LayerKind::kShared) ? R * dm * 2 : 0;
     case Region::kFfn: {
       uint64_t mlp = 0, moe = 0;
-      if (d.has(LayerKind::kMlp)) {
-        const uint64_t g = gated(d.mlp_activation) ? 2 : 1;
-        mlp = R * u64(d.mlp_d_ff) * g * b.act;
-        // A shared block's LoRA: its rank-wide rows, then its up-width output.
-        if (d.has(LayerKind::kShared)) {
-          mlp += R * u64(d.shared_lora_rank) * b.act + R * u64(d.mlp_d_ff) * g * b.act;
-        }
-      }
+      if (d.has(LayerKind::kMlp)) mlp = FfnLayout(d, R, b.act).total();
       if (d.has(LayerKind::kMoe)) {
         // Router logits, every routed row's up (and gate) output and its
         // down output, and the shared expert's rows.
@@ -764,11 +775,10 @@ BlockProgram build_shared_program(const ModelDims& d, const ProgramShape& s, int
   L.push_back(p);
   const RegionRef up_w = shared(dm * u64(F * g) * wb);
   const RegionRef down_w = shared(u64(F) * dm * wb);
-  // kFfn: the MLP's hidden rows, the LoRA's rank-wide rows, its output.
-  const uint64_t hidden = uR * u64(F * g) * ab;
-  const RegionRef lora_b_out = act(Region::kFfn, hidden + uR * u64(r) * ab, hidden);
+  const FfnLayout ffn_at(d, uR, ab);
+  const RegionRef lora_b_out = act(Region::kFfn, ffn_at.lora_b_at(), ffn_at.lora_b);
   if (r > 0) {
-    const RegionRef lora_a_out = act(Region::kFfn, hidden, uR * u64(r) * ab);
+    const RegionRef lora_a_out = act(Region::kFfn, ffn_at.lora_a_at(), ffn_at.lora_a);
     p = b.gemm(Op::kLoraA, d.d_model, r);
     p.in = {norm};
     p.weight = b.weight(dm * u64(r) * wb);
@@ -886,6 +896,12 @@ BlockProgram build_parallel_program(const ModelDims& d, const ProgramShape& s) {
     if (r.region == Region::kWeights) r.offset += weights_at;
     if (r.region == Region::kState) r.offset += state_at;
   };
+  // The SSM block's pre-norm feeds both: attention's own is dropped. A
+  // logic_error (exit 3, an internal error) if the program ever changes.
+  if (attn.layer.empty() || attn.layer[0].cmd.op != Op::kRmsNorm) {
+    throw std::logic_error(
+        "build_parallel_program: attention's first operation is not its pre-norm");
+  }
   for (size_t i = 1; i < attn.layer.size(); ++i) {  // [0]: its pre-norm
     ProgramOp op = attn.layer[i];
     for (RegionRef& r : op.in) shift(r);
