@@ -45,16 +45,6 @@ uint16_t exact_half(float f) {
   return h;
 }
 
-#ifdef SSMSIM_HAVE_RTL
-template <class Lane>
-void load(Lane& lane, const QuantLaneRegs& r) {
-  lane.scale = r.scale;
-  lane.recip = r.recip;
-  lane.lim_hi = r.lim_hi;
-  lane.lim_mid = r.lim_mid;
-}
-#endif
-
 }  // namespace
 
 QuantLaneRegs quant_lane_regs(float scale) {
@@ -120,9 +110,9 @@ void RtlQuantLane::set_scale(float scale) {
   impl_->codec = std::make_unique<quant::SoftEdgeCodec>(scale);
   impl_->grid = std::make_unique<quant::SeAuthorsGrid>(scale);
 #ifdef SSMSIM_HAVE_RTL
-  load(impl_->se, regs);
-  load(impl_->int8, regs);
-  load(impl_->authors, regs);
+  load_quant_lane_regs(impl_->se, regs);
+  load_quant_lane_regs(impl_->int8, regs);
+  load_quant_lane_regs(impl_->authors, regs);
 #endif
 }
 

@@ -21,6 +21,15 @@ struct QuantLaneRegs {
 };
 QuantLaneRegs quant_lane_regs(float scale);
 
+// Writes them into a verilated lane's (or stage's lane) register inputs.
+template <class Lane>
+void load_quant_lane_regs(Lane& lane, const QuantLaneRegs& r) {
+  lane.scale = r.scale;
+  lane.recip = r.recip;
+  lane.lim_hi = r.lim_hi;
+  lane.lim_mid = r.lim_mid;
+}
+
 class RtlQuantLane {
  public:
   // int8, se or se-authors with the RTL's parameters (small and large

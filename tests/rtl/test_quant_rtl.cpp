@@ -31,14 +31,6 @@ uint32_t float_bits(float f) {
   return u;
 }
 
-template <class Lane>
-void load(Lane& lane, const QuantLaneRegs& r) {
-  lane.scale = r.scale;
-  lane.recip = r.recip;
-  lane.lim_hi = r.lim_hi;
-  lane.lim_mid = r.lim_mid;
-}
-
 struct Lanes {
   Vquant_lane_se se;
   Vquant_lane_int8 i8;
@@ -64,9 +56,9 @@ size_t check(Lanes& L, float scale, const std::vector<uint16_t>& inputs, const s
   const quant::SoftEdgeCodec codec(scale);
   const quant::SeAuthorsGrid grid(scale);
   const QuantLaneRegs regs = quant_lane_regs(scale);
-  load(L.se, regs);
-  load(L.i8, regs);
-  load(L.au, regs);
+  load_quant_lane_regs(L.se, regs);
+  load_quant_lane_regs(L.i8, regs);
+  load_quant_lane_regs(L.au, regs);
   size_t checked = 0, failures = 0;
   for (uint16_t h : inputs) {
     L.se.x = L.i8.x = L.au.x = h;
@@ -150,7 +142,7 @@ TEST(QuantRtl, StageDelaysEachVectorByItsDepth) {
   Vquant_lane_se_authors lane;
   const float scale = 0.030235f;
   const QuantLaneRegs regs = quant_lane_regs(scale);
-  load(lane, regs);
+  load_quant_lane_regs(lane, regs);
   auto tick = [&] {
     st.clk = 0;
     st.eval();
