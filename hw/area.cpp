@@ -11,10 +11,8 @@ AreaBreakdown area_of(const ArchConfig& a) {
   // The fp16 baseline has no quantizer stage; soft-edge lanes add their
   // classification and select to an INT8 lane (the RTL's synthesis).
   if (!a.fp16()) {
-    const quant::QuantKind m = a.quantizer.mode;
-    const double extra = m == quant::QuantKind::kSe          ? c.se_lane_extra_um2
-                         : m == quant::QuantKind::kSeAuthors ? c.se_authors_lane_extra_um2
-                                                             : 0.0;
+    const double extra =
+        quant::se_extra(a.quantizer.mode, c.se_lane_extra_um2, c.se_authors_lane_extra_um2);
     b.quant_mm2 = static_cast<double>(a.quantizer.lanes) * (c.quant_lane_um2 + extra) * um2;
     b.hadamard_mm2 = static_cast<double>(a.hadamard.lanes) * c.hadamard_lane_um2 * um2;
   }

@@ -13,10 +13,8 @@ double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm) {
     case Unit::kGemm:
       return s * (a.fp16() || fp16_gemm ? a.energy.mac_fp16_pj : a.energy.mac_int8_pj);
     case Unit::kQuant: {
-      const quant::QuantKind m = a.quantizer.mode;
-      const double extra = m == quant::QuantKind::kSe          ? a.energy.quant_se_extra_pj
-                           : m == quant::QuantKind::kSeAuthors ? a.energy.quant_se_authors_extra_pj
-                                                               : 0.0;
+      const double extra = quant::se_extra(a.quantizer.mode, a.energy.quant_se_extra_pj,
+                                           a.energy.quant_se_authors_extra_pj);
       return s * (a.energy.quant_op_pj + extra);
     }
     case Unit::kScan:

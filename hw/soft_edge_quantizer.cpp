@@ -19,9 +19,7 @@ SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchCon
       saturated_sig_("se_saturated", 0) {}
 
 uint64_t SoftEdgeQuantizer::latency(const QuantizerConfig& q) {
-  const int64_t extra = q.mode == quant::QuantKind::kSe          ? q.se_extra_latency
-                        : q.mode == quant::QuantKind::kSeAuthors ? q.se_authors_extra_latency
-                                                                 : 0;
+  const int64_t extra = quant::se_extra(q.mode, q.se_extra_latency, q.se_authors_extra_latency);
   return static_cast<uint64_t>(q.pipeline_depth + extra);
 }
 

@@ -246,6 +246,12 @@ class SeAuthorsGrid {
 
 enum class QuantKind { kInt8, kSe, kSeAuthors };
 const char* kind_name(QuantKind k);
+// What a soft-edge lane adds over an INT8 one (area, energy, stages): the
+// value for k's lane, 0 for int8.
+template <class T>
+T se_extra(QuantKind k, T se, T se_authors) {
+  return k == QuantKind::kSe ? se : k == QuantKind::kSeAuthors ? se_authors : T{0};
+}
 // Parses "int8", "se" or "se-authors"; throws ssmsim::Error naming `what`.
 QuantKind parse_kind(const std::string& s, const std::string& what);
 
