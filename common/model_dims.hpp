@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ssmsim {
 
@@ -112,11 +113,16 @@ struct ModelDims {
     }
     return (k == LayerKind::kAttention || k == LayerKind::kMlp) && pattern_has(LayerKind::kShared);
   }
-  // Which shared block a G layer invokes: the blocks take turns (ABAB).
-  int64_t shared_block_of(int64_t layer) const {
-    int64_t before = 0;
-    for (int64_t l = 0; l < layer; ++l) before += layer_kind(l) == LayerKind::kShared;
-    return shared_blocks > 0 ? before % shared_blocks : 0;
+  // Which shared block each layer invokes (G layers; 0 for the rest): the
+  // blocks take turns (ABAB), counted from layer 0.
+  std::vector<int32_t> shared_block_by_layer() const {
+    std::vector<int32_t> out(static_cast<size_t>(n_layer), 0);
+    for (int64_t l = 0, calls = 0; l < n_layer && shared_blocks > 0; ++l) {
+      if (layer_kind(l) == LayerKind::kShared) {
+        out[static_cast<size_t>(l)] = static_cast<int32_t>(calls++ % shared_blocks);
+      }
+    }
+    return out;
   }
   bool hybrid() const {
     return !layer_pattern.empty() && layer_pattern.find_first_not_of('M') != std::string::npos;

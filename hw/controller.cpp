@@ -111,12 +111,7 @@ Controller::TileOps Controller::tile_ops(int64_t tokens, bool decode, int64_t he
     for (int64_t blk = 0; blk < d.shared_blocks; ++blk) {
       t.shared.push_back(build_layer_program(d, LayerKind::kShared, s, blk));
     }
-    // Once per tile, not per layer (shared_block_of counts from layer 0).
-    t.shared_of.assign(static_cast<size_t>(d.n_layer), 0);
-    for (int64_t l = 0, calls = 0; l < d.n_layer; ++l) {
-      if (d.layer_kind(l) != LayerKind::kShared) continue;
-      t.shared_of[static_cast<size_t>(l)] = static_cast<int32_t>(calls++ % d.shared_blocks);
-    }
+    t.shared_of = d.shared_block_by_layer();  // once per tile, not per layer
   }
   if (d.has(LayerKind::kMlp)) t.mlp = &kind_program(LayerKind::kMlp, tokens, decode);
   if (d.has(LayerKind::kMoe)) t.moe = &kind_program(LayerKind::kMoe, tokens, decode);

@@ -375,7 +375,9 @@ TEST(HybridProgram, SharedBlockInvocationsReadOneCopyOfTheirBlock) {
   ASSERT_EQ(g.size(), 9u);
   EXPECT_EQ(g[0], 6);
   EXPECT_EQ(d.layer_kind(7), LayerKind::kSsm);
-  for (size_t i = 0; i < g.size(); ++i) EXPECT_EQ(d.shared_block_of(g[i]), int64_t(i % 2));
+  const std::vector<int32_t> by_layer = d.shared_block_by_layer();
+  for (size_t i = 0; i < g.size(); ++i)
+    EXPECT_EQ(by_layer[static_cast<size_t>(g[i])], int32_t(i % 2));
   EXPECT_TRUE(d.has(LayerKind::kAttention) && d.has(LayerKind::kMlp));
   const uint64_t dm = d.d_model, F = d.mlp_d_ff, r = d.shared_lora_rank, H = d.attn_heads,
                  K = d.attn_kv_heads, h = d.attn_head_dim;
