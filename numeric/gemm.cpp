@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 // AVX2 and baseline clones chosen at load time (GCC, x86-64, glibc). Lane
 // arithmetic is identical in both (-ffp-contract=off: no FMA), so the clone
@@ -60,7 +61,10 @@ inline int64_t panel_rows(int64_t K, int64_t elem_bytes) {
 }
 
 // MR rows of x times NR rows of w: MR x NR outputs, each an 8-lane sum.
-template <int MR, int NR>
+// Hold: keep each x vector in a register for all NR products (AVX2 only,
+// where GCC would otherwise fold its load into every multiply and the
+// loads, not the multipliers, bound the kernel).
+template <int MR, int NR, bool Hold = false>
 inline __attribute__((always_inline)) void tile_f32(const float* x, int64_t K, const float* w,
                                                     int64_t N, float* y) {
   v8f acc[MR][NR] = {};
@@ -69,7 +73,8 @@ inline __attribute__((always_inline)) void tile_f32(const float* x, int64_t K, c
     v8f wv[NR];
     for (int c = 0; c < NR; ++c) wv[c] = load8(w + c * K + k);
     for (int r = 0; r < MR; ++r) {
-      const v8f xv = load8(x + r * K + k);
+      v8f xv = load8(x + r * K + k);
+      if constexpr (Hold) asm("" : "+x"(xv));
       for (int c = 0; c < NR; ++c) acc[r][c] += xv * wv[c];
     }
   }
@@ -136,6 +141,52 @@ inline __attribute__((always_inline)) void tile_f32_x2(const float* x, int64_t K
   }
 }
 
+// GCC 12 warns that the cast and broadcast intrinsics read their own
+// undefined upper halves (they do not: a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// Eight lanes of row x broadcast to both halves: a load, no shuffle (the
+// shuffle port, not the multipliers, bounded the kernel).
+__attribute__((target("avx512f"), always_inline)) inline __m512 bcast8(const float* p) {
+  return _mm512_castpd_ps(
+      _mm512_broadcast_f64x4(_mm256_loadu_pd(reinterpret_cast<const double*>(p))));
+}
+
+// Four weight rows as two 16-lane pairs: each x broadcast serves four
+// outputs. Every output's 8 partial sums and reduction are tile_f32's.
+template <int MR>
+__attribute__((target("avx512f"), always_inline)) inline void tile_f32_x4(const float* x, int64_t K,
+                                                                          const float* w, int64_t N,
+                                                                          float* y) {
+  __m512 acc[MR][2];
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  const int64_t K8 = K & ~int64_t(7);
+  for (int64_t k = 0; k < K8; k += 8) {
+    __m512 wv[2];
+    for (int p = 0; p < 2; ++p) {
+      const double* lo = reinterpret_cast<const double*>(w + 2 * p * K + k);
+      const double* hi = reinterpret_cast<const double*>(w + (2 * p + 1) * K + k);
+      wv[p] = _mm512_castpd_ps(
+          _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(lo)), _mm256_loadu_pd(hi), 1));
+    }
+    for (int r = 0; r < MR; ++r) {
+      const __m512 xv = bcast8(x + r * K + k);
+      for (int p = 0; p < 2; ++p) acc[r][p] = _mm512_add_ps(acc[r][p], _mm512_mul_ps(xv, wv[p]));
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    for (int c = 0; c < 4; ++c) {
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, acc[r][c / 2]);
+      v8f half;
+      for (int j = 0; j < 8; ++j) half[j] = lanes[8 * (c % 2) + j];
+      float s = reduce(half);
+      for (int64_t k = K8; k < K; ++k) s += x[r * K + k] * w[c * K + k];
+      y[r * N + c] = s;
+    }
+  }
+}
+
 __attribute__((target("avx512f"))) void gemm_f32_avx512(const float* x, int64_t M, int64_t K,
                                                         const float* w, int64_t N, float* y) {
   const int64_t NB = panel_rows(K, sizeof(float));
@@ -144,42 +195,138 @@ __attribute__((target("avx512f"))) void gemm_f32_avx512(const float* x, int64_t 
     int64_t m = 0;
     for (; m + 8 <= M; m += 8) {
       int64_t n = n0;
+      for (; n + 4 <= n1; n += 4) tile_f32_x4<8>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n + 2 <= n1; n += 2) tile_f32_x2<8>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n < n1; ++n) tile_f32<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
     for (; m < M; ++m) {
       int64_t n = n0;
+      for (; n + 4 <= n1; n += 4) tile_f32_x4<1>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n + 2 <= n1; n += 2) tile_f32_x2<1>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
   }
 }
+
+// With enough rows, 16 outputs of a row per register instead of two: each
+// output's 8 partial sums (k mod 8) are 8 registers, reduced by the same
+// tree at the end, so no horizontal sums and the same bits. The weights of
+// a panel are packed [column block][k][16] once and read by every row.
+constexpr int64_t kPackCols = 16;
+constexpr int64_t kPackMinRows = 32;  // below it, packing costs more than it saves
+
+template <int MR>
+__attribute__((target("avx512f"), always_inline)) inline void tile_f32_packed(
+    const float* x, int64_t K, const float* wp, int64_t N, int64_t cols, float* y) {
+  __m512 acc[8][MR];
+  for (auto& a : acc)
+    for (auto& v : a) v = _mm512_setzero_ps();
+  const int64_t K8 = K & ~int64_t(7);
+  for (int64_t k = 0; k < K8; k += 8) {
+    for (int j = 0; j < 8; ++j) {
+      __m512 wv = _mm512_loadu_ps(wp + (k + j) * kPackCols);
+      asm("" : "+v"(wv));  // one load for all rows, not one folded into each multiply
+      for (int r = 0; r < MR; ++r) {
+        acc[j][r] = _mm512_add_ps(acc[j][r], _mm512_mul_ps(_mm512_set1_ps(x[r * K + k + j]), wv));
+      }
+    }
+  }
+  const __mmask16 store = static_cast<__mmask16>((1u << cols) - 1);
+  for (int r = 0; r < MR; ++r) {
+    __m512 s = _mm512_add_ps(
+        _mm512_add_ps(_mm512_add_ps(acc[0][r], acc[1][r]), _mm512_add_ps(acc[2][r], acc[3][r])),
+        _mm512_add_ps(_mm512_add_ps(acc[4][r], acc[5][r]), _mm512_add_ps(acc[6][r], acc[7][r])));
+    for (int64_t k = K8; k < K; ++k) {
+      s = _mm512_add_ps(
+          s, _mm512_mul_ps(_mm512_set1_ps(x[r * K + k]), _mm512_loadu_ps(wp + k * kPackCols)));
+    }
+    _mm512_mask_storeu_ps(y + r * N, store, s);
+  }
+}
+
+// All M rows against one packed 16-column block of cols columns: the block
+// stays in the first-level cache while the rows pass over it.
+__attribute__((target("avx512f"))) void packed_block(const float* x, int64_t M, int64_t K,
+                                                     const float* block, int64_t N, int64_t cols,
+                                                     float* y) {
+  int64_t m = 0;
+  for (; m + 3 <= M; m += 3) tile_f32_packed<3>(x + m * K, K, block, N, cols, y + m * N);
+  if (m + 2 <= M) tile_f32_packed<2>(x + m * K, K, block, N, cols, y + m * N), m += 2;
+  if (m < M) tile_f32_packed<1>(x + m * K, K, block, N, cols, y + m * N);
+}
+
+__attribute__((target("avx512f"))) void gemm_f32_avx512_packed(const float* x, int64_t M, int64_t K,
+                                                               const float* w, int64_t N,
+                                                               float* y) {
+  thread_local std::vector<float> pack;
+  // A panel of ~256 KiB stays in the second-level cache while every row
+  // block passes over it.
+  const int64_t NB =
+      std::clamp<int64_t>(((int64_t(256) << 10) / 4 / K) & ~(kPackCols - 1), kPackCols, 256);
+  for (int64_t n0 = 0; n0 < N; n0 += NB) {
+    const int64_t nb = std::min(NB, N - n0), blocks = (nb + kPackCols - 1) / kPackCols;
+    pack.assign(static_cast<size_t>(blocks * K * kPackCols), 0.0f);
+    for (int64_t c = 0; c < nb; ++c) {
+      const float* row = w + (n0 + c) * K;
+      float* dst = pack.data() + (c / kPackCols) * K * kPackCols + c % kPackCols;
+      for (int64_t k = 0; k < K; ++k) dst[k * kPackCols] = row[k];
+    }
+    for (int64_t b = 0; b < blocks; ++b) {
+      packed_block(x, M, K, pack.data() + b * K * kPackCols, N,
+                   std::min(kPackCols, nb - b * kPackCols), y + n0 + b * kPackCols);
+    }
+  }
+}
+#pragma GCC diagnostic pop
 #endif
 
-SSMSIM_CLONES void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N,
-                                  float* y) {
+// The 8-lane tiles over weight panels.
+template <bool Hold>
+inline __attribute__((always_inline)) void gemm_f32_tiles(const float* x, int64_t M, int64_t K,
+                                                          const float* w, int64_t N, float* y) {
   const int64_t NB = panel_rows(K, sizeof(float));
   for (int64_t n0 = 0; n0 < N; n0 += NB) {
     const int64_t n1 = std::min(N, n0 + NB);
     int64_t m = 0;
     for (; m + 4 <= M; m += 4) {
       int64_t n = n0;
-      for (; n + 2 <= n1; n += 2) tile_f32<4, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n < n1; ++n) tile_f32<4, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) tile_f32<4, 2, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<4, 1, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
     for (; m < M; ++m) {
       int64_t n = n0;
-      for (; n + 2 <= n1; n += 2) tile_f32<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) tile_f32<1, 2, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<1, 1, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
   }
 }
 
+#if SSMSIM_AVX512
+__attribute__((target("avx2"))) void gemm_f32_avx2(const float* x, int64_t M, int64_t K,
+                                                   const float* w, int64_t N, float* y) {
+  gemm_f32_tiles<true>(x, M, K, w, N, y);
+}
+#endif
+
+// Baseline x86-64 (SSE2) and other targets.
+void gemm_f32_portable(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
+  gemm_f32_tiles<false>(x, M, K, w, N, y);
+}
+
 }  // namespace
+
+void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
+#if SSMSIM_AVX512
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return gemm_f32_avx2(x, M, K, w, N, y);
+#endif
+  gemm_f32_portable(x, M, K, w, N, y);
+}
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
 #if SSMSIM_AVX512
   static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512 && M >= kPackMinRows) return gemm_f32_avx512_packed(x, M, K, w, N, y);
   if (avx512) return gemm_f32_avx512(x, M, K, w, N, y);
 #endif
   gemm_f32_8lane(x, M, K, w, N, y);

@@ -5,7 +5,8 @@
 // fixed tree, whatever the instruction set: the same bits on every x86-64
 // (SSE2, AVX2 or AVX-512 path) and on every run. The kernels compute 4 rows
 // (8 on AVX-512, two outputs per 16-lane register) x 2 weight rows at a
-// time, so each weight load serves several rows.
+// time (8 rows x 4 weight rows on AVX-512, two outputs per 16-lane
+// register, x broadcast by a load), so each load serves several products.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,8 @@
 namespace ssmsim {
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
+// The 8-lane kernel gemm_f32 runs without AVX-512 (for tests: same bits).
+void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
 // INT8 x INT8 with INT32 accumulation (exact), out = scale * acc. Integer
 // sums are exact in any order, so the instruction set changes only the
 // speed: AVX-512 VNNI (vpdpbusd on x + 128, less 128 * sum(w)), AVX2

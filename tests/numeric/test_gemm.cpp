@@ -5,6 +5,7 @@
 // tails of every length; the fp32 kernel gives the fixed 8-lane order.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -35,7 +36,59 @@ std::vector<float> reference_s8(const std::vector<int8_t>& x, int64_t M, int64_t
   return y;
 }
 
+// Each output's 8 partial sums (k mod 8), the fixed tree, then the K tail
+// in order: the order the fp32 kernels promise on every path.
+std::vector<float> reference_f32(const std::vector<float>& x, int64_t M, int64_t K,
+                                 const std::vector<float>& w, int64_t N) {
+  std::vector<float> y(static_cast<size_t>(M * N));
+  const int64_t K8 = K & ~int64_t(7);
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = 0; n < N; ++n) {
+      float p[8] = {};
+      for (int64_t k = 0; k < K8; ++k) {
+        const float prod = x[m * K + k] * w[n * K + k];
+        p[k % 8] += prod;
+      }
+      float s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+      for (int64_t k = K8; k < K; ++k) {
+        const float prod = x[m * K + k] * w[n * K + k];
+        s += prod;
+      }
+      y[m * N + n] = s;
+    }
+  }
+  return y;
+}
+
 }  // namespace
+
+TEST(GemmF32, EveryOutputIsTheFixedEightLaneSum) {
+  // Magnitudes over 2^±20, so a changed order shows in the bits.
+  std::mt19937 g(7);
+  std::uniform_real_distribution<float> mant(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> ex(-20, 20);
+  auto random_f32 = [&](int64_t n) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (auto& a : v) a = std::ldexp(mant(g), ex(g));
+    return v;
+  };
+  // M around the 4- and 8-row tiles and the packed kernel's 32 rows (in
+  // steps of 3), N around 1, 2 and 4 weight rows, the 16-column blocks and
+  // over several weight panels (K 768: 8 rows a panel), K around 8.
+  for (int64_t M : {1, 3, 4, 8, 9, 17, 32, 33, 34, 64}) {
+    for (int64_t K : {1, 7, 8, 9, 16, 65, 768}) {
+      for (int64_t N : {1, 2, 3, 4, 5, 7, 13, 16, 17, 40, 100}) {
+        const auto x = random_f32(M * K), w = random_f32(N * K);
+        const auto want = reference_f32(x, M, K, w, N);
+        std::vector<float> y(static_cast<size_t>(M * N), -1.0f), y8 = y;
+        gemm_f32(x.data(), M, K, w.data(), N, y.data());
+        gemm_f32_8lane(x.data(), M, K, w.data(), N, y8.data());
+        ASSERT_EQ(y, want) << "dispatched, M " << M << " K " << K << " N " << N;
+        ASSERT_EQ(y8, want) << "8-lane, M " << M << " K " << K << " N " << N;
+      }
+    }
+  }
+}
 
 TEST(GemmS8, EveryPathIsExact) {
   int tested = 0;
@@ -68,7 +121,8 @@ TEST(GemmS8, ExtremesDoNotSaturate) {
     if (!gemm_isa_available(isa)) continue;
     for (int8_t a : {int8_t(-128), int8_t(127)}) {
       for (int8_t b : {int8_t(-128), int8_t(127)}) {
-        const std::vector<int8_t> x(static_cast<size_t>(M * K), a), w(static_cast<size_t>(N * K), b);
+        const std::vector<int8_t> x(static_cast<size_t>(M * K), a),
+            w(static_cast<size_t>(N * K), b);
         std::vector<float> y(static_cast<size_t>(M * N));
         gemm_s8_with(isa, x.data(), M, K, w.data(), N, 1.0f, y.data());
         for (float v : y) ASSERT_EQ(v, static_cast<float>(K * a * b)) << gemm_isa_name(isa);
