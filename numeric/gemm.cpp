@@ -474,6 +474,88 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline voi
   }
 }
 
+// With enough rows: 16 columns per register instead of one output. A
+// block of 32 weight columns is packed [k / 4][column][4 bytes] (zero past
+// K), so one vpdpbusd adds 4 products to each of 16 outputs and no output
+// needs a horizontal sum; each column's weight sum comes with the packing.
+// x is copied once as x + 128 (x ^ 0x80), its rows padded to a multiple
+// of 4; a pad byte meets a zero weight.
+constexpr int64_t kS8PackRows = 8;
+
+template <int MR>
+__attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline void tile_s8_packed(
+    const uint8_t* xu, int64_t K4, const int8_t* wp, const __m512i* corr, int64_t N, int64_t cols,
+    float scale, float* y) {
+  __m512i acc[MR][2];
+  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+  for (int64_t k = 0; k < K4; k += 4) {
+    __m512i w0 = _mm512_loadu_si512(wp + k * 32), w1 = _mm512_loadu_si512(wp + k * 32 + 64);
+    asm("" : "+v"(w0), "+v"(w1));  // one load for all rows
+    for (int r = 0; r < MR; ++r) {
+      int32_t four;
+      std::memcpy(&four, xu + r * K4 + k, 4);
+      const __m512i xv = _mm512_set1_epi32(four);
+      acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], xv, w0);
+      acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], xv, w1);
+    }
+  }
+  const __m512 sc = _mm512_set1_ps(scale);
+  for (int v = 0; v < 2; ++v) {
+    const int64_t c = std::min<int64_t>(16, cols - 16 * v);
+    if (c <= 0) break;
+    const __mmask16 store = static_cast<__mmask16>((1u << c) - 1);
+    for (int r = 0; r < MR; ++r) {
+      const __m512i sum = _mm512_sub_epi32(acc[r][v], corr[v]);
+      _mm512_mask_storeu_ps(y + r * N + 16 * v, store, _mm512_mul_ps(_mm512_cvtepi32_ps(sum), sc));
+    }
+  }
+}
+
+template <int MR>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void s8_packed_rows(
+    const uint8_t* xu, int64_t K4, const int8_t* wp, const __m512i* corr, int64_t N, int64_t cols,
+    float scale, float* y) {
+  tile_s8_packed<MR>(xu, K4, wp, corr, N, cols, scale, y);
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
+    const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale, float* y) {
+  thread_local std::vector<uint8_t> xu;
+  thread_local std::vector<int8_t> pack;
+  const int64_t K4 = (K + 3) & ~int64_t(3);
+  xu.assign(static_cast<size_t>(M * K4), 0x80);
+  for (int64_t m = 0; m < M; ++m) {
+    const int8_t* src = x + m * K;
+    uint8_t* dst = xu.data() + m * K4;
+    for (int64_t k = 0; k < K; ++k) dst[k] = static_cast<uint8_t>(src[k]) ^ 0x80u;
+  }
+  pack.resize(static_cast<size_t>(K4 * 32));
+  for (int64_t n0 = 0; n0 < N; n0 += 32) {
+    const int64_t cols = std::min<int64_t>(32, N - n0);
+    std::fill(pack.begin(), pack.end(), int8_t(0));
+    alignas(64) int32_t wsum[32] = {};
+    for (int64_t c = 0; c < cols; ++c) {
+      const int8_t* row = w + (n0 + c) * K;
+      int8_t* dst = pack.data() + c * 4;
+      for (int64_t k = 0; k + 4 <= K; k += 4) std::memcpy(dst + k * 32, row + k, 4);
+      for (int64_t k = K & ~int64_t(3); k < K; ++k) dst[(k & ~int64_t(3)) * 32 + k % 4] = row[k];
+      int32_t sum = 0;
+      for (int64_t k = 0; k < K; ++k) sum += row[k];
+      wsum[c] = sum;
+    }
+    const __m512i corr[2] = {_mm512_slli_epi32(_mm512_load_si512(wsum), 7),
+                             _mm512_slli_epi32(_mm512_load_si512(wsum + 16), 7)};
+    int64_t m = 0;
+    for (; m + kS8PackRows <= M; m += kS8PackRows) {
+      s8_packed_rows<kS8PackRows>(xu.data() + m * K4, K4, pack.data(), corr, N, cols, scale,
+                                  y + m * N + n0);
+    }
+    for (; m < M; ++m) {
+      s8_packed_rows<1>(xu.data() + m * K4, K4, pack.data(), corr, N, cols, scale, y + m * N + n0);
+    }
+  }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni(const int8_t* x, int64_t M,
                                                                          int64_t K, const int8_t* w,
                                                                          int64_t N, float scale,
@@ -542,6 +624,9 @@ GemmIsa gemm_s8_isa() {
 void gemm_s8_with(GemmIsa isa, const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,
                   float scale, float* out) {
 #if SSMSIM_AVX512
+  if (isa == GemmIsa::kAvx512Vnni && M >= kPackMinRows) {
+    return gemm_s8_vnni_packed(x, M, K, w, N, scale, out);
+  }
   if (isa == GemmIsa::kAvx512Vnni) return gemm_s8_vnni(x, M, K, w, N, scale, out);
   if (isa == GemmIsa::kAvx2) return gemm_s8_avx2(x, M, K, w, N, scale, out);
 #endif

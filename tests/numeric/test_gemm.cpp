@@ -96,10 +96,11 @@ TEST(GemmS8, EveryPathIsExact) {
     if (!gemm_isa_available(isa)) continue;
     ++tested;
     unsigned seed = 1;
-    // M and N around the tile sizes, K around 8, 16 and 64 (vector widths).
-    for (int64_t M : {1, 3, 4, 5, 9}) {
-      for (int64_t K : {1, 7, 15, 16, 17, 24, 63, 64, 65, 130, 384}) {
-        for (int64_t N : {1, 2, 3, 4, 5, 7}) {
+    // M and N around the tile sizes (and 32 rows, where VNNI packs the
+    // weights; 16- and 32-column blocks), K around 4, 8, 16 and 64.
+    for (int64_t M : {1, 3, 4, 5, 9, 32, 41}) {
+      for (int64_t K : {1, 3, 7, 15, 16, 17, 24, 63, 64, 65, 130, 384}) {
+        for (int64_t N : {1, 2, 3, 4, 5, 7, 16, 17, 33, 70}) {
           const auto x = random_s8(static_cast<size_t>(M * K), seed++);
           const auto w = random_s8(static_cast<size_t>(N * K), seed++);
           std::vector<float> y(static_cast<size_t>(M * N), -1.0f);
