@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "numeric/gemm.hpp"
 #include "bench/machine_context.hpp"
+#include "numeric/gemm.hpp"
 
 namespace {
 
@@ -61,15 +61,19 @@ void BM_Gemm(benchmark::State& state) {
   set_counters(state, M, K, N);
 }
 
-// The fp32 kernel gemm_f32 runs without AVX-512 (its AVX2 clone where the
-// CPU has AVX2): the path of an AVX2-only machine, measured on any.
-void BM_GemmF32EightLane(benchmark::State& state) {
+// The fp32 kernel on one instruction-set path (args: M, K, N, GemmIsa;
+// avx512-vnni stands for the AVX-512 F kernels): an AVX2-only machine's
+// path measured on any.
+void BM_GemmF32Path(benchmark::State& state) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  const auto isa = static_cast<GemmIsa>(state.range(3));
+  if (!gemm_isa_available(isa)) return state.SkipWithError("path not available on this CPU");
+  state.SetLabel(gemm_isa_name(isa));
   const auto x = random_vec<float>(static_cast<size_t>(M * K), 1);
   const auto w = random_vec<float>(static_cast<size_t>(N * K), 2);
   std::vector<float> y(static_cast<size_t>(M * N));
   for (auto _ : state) {
-    gemm_f32_8lane(x.data(), M, K, w.data(), N, y.data());
+    gemm_f32_with(isa, x.data(), M, K, w.data(), N, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   set_counters(state, M, K, N);
@@ -226,7 +230,7 @@ void shapes(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_Gemm<float>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GemmF32EightLane)->Apply(shapes)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GemmF32Path)->Apply(shapes_by_path)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Gemm<int8_t>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GemmS8Path)->Apply(shapes_by_path)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMaddAvx2)->Name("BM_Roof_s16_avx2_madd_add")->Unit(benchmark::kMicrosecond);

@@ -51,6 +51,16 @@ inline int32_t reduce(const v8i& a) {
   return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
+// A thread's scratch buffer of n elements, zeroed, at a 64-byte boundary:
+// the packed kernels load whole cache lines, and a load that straddles
+// two lines costs two.
+template <typename T>
+T* aligned_scratch(std::vector<T>& buf, size_t n) {
+  buf.assign(n + 64 / sizeof(T), T(0));
+  const auto a = reinterpret_cast<uintptr_t>(buf.data());
+  return buf.data() + ((64 - a % 64) % 64) / sizeof(T);
+}
+
 // Weight panels: all rows of x against a panel of NB weight rows that stays
 // in the first-level caches, then the next panel. Each output is computed
 // by the same tile code in the same order whatever the panel, so panels
@@ -60,15 +70,13 @@ inline int64_t panel_rows(int64_t K, int64_t elem_bytes) {
   return std::max<int64_t>(4, nb & ~int64_t(3));
 }
 
-// MR rows of x times NR rows of w: MR x NR outputs, each an 8-lane sum.
+// MR rows of x times NR rows of w from k = 0 to K8: each output's 8 lanes.
 // Hold: keep each x vector in a register for all NR products (AVX2 only,
 // where GCC would otherwise fold its load into every multiply and the
 // loads, not the multipliers, bound the kernel).
-template <int MR, int NR, bool Hold = false>
-inline __attribute__((always_inline)) void tile_f32(const float* x, int64_t K, const float* w,
-                                                    int64_t N, float* y) {
-  v8f acc[MR][NR] = {};
-  const int64_t K8 = K & ~int64_t(7);
+template <int MR, int NR, bool Hold>
+inline __attribute__((always_inline)) void accumulate_f32(const float* x, int64_t K, int64_t K8,
+                                                          const float* w, v8f (&acc)[MR][NR]) {
   for (int64_t k = 0; k < K8; k += 8) {
     v8f wv[NR];
     for (int c = 0; c < NR; ++c) wv[c] = load8(w + c * K + k);
@@ -78,12 +86,24 @@ inline __attribute__((always_inline)) void tile_f32(const float* x, int64_t K, c
       for (int c = 0; c < NR; ++c) acc[r][c] += xv * wv[c];
     }
   }
+}
+
+// The K tail of output (r, c), after its 8 lanes' sum s, in k order.
+inline float tail_f32(float s, const float* x, const float* w, int64_t K8, int64_t K) {
+  for (int64_t k = K8; k < K; ++k) s += x[k] * w[k];
+  return s;
+}
+
+// MR rows of x times NR rows of w: MR x NR outputs, each an 8-lane sum.
+template <int MR, int NR>
+inline __attribute__((always_inline)) void tile_f32(const float* x, int64_t K, const float* w,
+                                                    int64_t N, float* y) {
+  v8f acc[MR][NR] = {};
+  const int64_t K8 = K & ~int64_t(7);
+  accumulate_f32<MR, NR, false>(x, K, K8, w, acc);
   for (int r = 0; r < MR; ++r) {
-    for (int c = 0; c < NR; ++c) {
-      float s = reduce(acc[r][c]);
-      for (int64_t k = K8; k < K; ++k) s += x[r * K + k] * w[c * K + k];
-      y[r * N + c] = s;
-    }
+    for (int c = 0; c < NR; ++c)
+      y[r * N + c] = tail_f32(reduce(acc[r][c]), x + r * K, w + c * K, K8, K);
   }
 }
 
@@ -258,30 +278,55 @@ __attribute__((target("avx512f"))) void packed_block(const float* x, int64_t M, 
 __attribute__((target("avx512f"))) void gemm_f32_avx512_packed(const float* x, int64_t M, int64_t K,
                                                                const float* w, int64_t N,
                                                                float* y) {
-  thread_local std::vector<float> pack;
+  thread_local std::vector<float> buf;
   // A panel of ~256 KiB stays in the second-level cache while every row
   // block passes over it.
   const int64_t NB =
       std::clamp<int64_t>(((int64_t(256) << 10) / 4 / K) & ~(kPackCols - 1), kPackCols, 256);
   for (int64_t n0 = 0; n0 < N; n0 += NB) {
     const int64_t nb = std::min(NB, N - n0), blocks = (nb + kPackCols - 1) / kPackCols;
-    pack.assign(static_cast<size_t>(blocks * K * kPackCols), 0.0f);
+    float* pack = aligned_scratch(buf, static_cast<size_t>(blocks * K * kPackCols));
     for (int64_t c = 0; c < nb; ++c) {
       const float* row = w + (n0 + c) * K;
-      float* dst = pack.data() + (c / kPackCols) * K * kPackCols + c % kPackCols;
+      float* dst = pack + (c / kPackCols) * K * kPackCols + c % kPackCols;
       for (int64_t k = 0; k < K; ++k) dst[k * kPackCols] = row[k];
     }
     for (int64_t b = 0; b < blocks; ++b) {
-      packed_block(x, M, K, pack.data() + b * K * kPackCols, N,
-                   std::min(kPackCols, nb - b * kPackCols), y + n0 + b * kPackCols);
+      packed_block(x, M, K, pack + b * K * kPackCols, N, std::min(kPackCols, nb - b * kPackCols),
+                   y + n0 + b * kPackCols);
     }
   }
 }
 #pragma GCC diagnostic pop
 #endif
 
-// The 8-lane tiles over weight panels.
-template <bool Hold>
+#if SSMSIM_AVX512
+// AVX2 4 x 2 tile: x held in registers, and the 8 outputs' lane sums
+// reduced together by horizontal adds. hadd(a, b) adds neighbouring lanes,
+// so two levels give each output (l0 + l1) + (l2 + l3) and (l4 + l5) +
+// (l6 + l7) and the last add joins them: reduce()'s tree, the same bits.
+__attribute__((target("avx2"))) inline void tile_f32_avx2(const float* x, int64_t K, const float* w,
+                                                          int64_t N, float* y) {
+  v8f acc[4][2] = {};
+  const int64_t K8 = K & ~int64_t(7);
+  accumulate_f32<4, 2, true>(x, K, K8, w, acc);
+  __m256 a[8];
+  for (int o = 0; o < 8; ++o) a[o] = reinterpret_cast<const __m256&>(acc[o / 2][o % 2]);
+  for (int q = 0; q < 2; ++q) {
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a[4 * q], a[4 * q + 1]),
+                                    _mm256_hadd_ps(a[4 * q + 2], a[4 * q + 3]));
+    alignas(16) float s[4];
+    _mm_store_ps(s, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+    for (int o = 0; o < 4; ++o) {
+      const int r = 2 * q + o / 2, c = o % 2;
+      y[r * N + c] = tail_f32(s[o], x + r * K, w + c * K, K8, K);
+    }
+  }
+}
+#endif
+
+// The 8-lane tiles over weight panels; Tile42 computes the 4 x 2 tiles.
+template <void (*Tile42)(const float*, int64_t, const float*, int64_t, float*)>
 inline __attribute__((always_inline)) void gemm_f32_tiles(const float* x, int64_t M, int64_t K,
                                                           const float* w, int64_t N, float* y) {
   const int64_t NB = panel_rows(K, sizeof(float));
@@ -290,13 +335,13 @@ inline __attribute__((always_inline)) void gemm_f32_tiles(const float* x, int64_
     int64_t m = 0;
     for (; m + 4 <= M; m += 4) {
       int64_t n = n0;
-      for (; n + 2 <= n1; n += 2) tile_f32<4, 2, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n < n1; ++n) tile_f32<4, 1, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) Tile42(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<4, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
     for (; m < M; ++m) {
       int64_t n = n0;
-      for (; n + 2 <= n1; n += 2) tile_f32<1, 2, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n < n1; ++n) tile_f32<1, 1, Hold>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) tile_f32<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
   }
 }
@@ -304,32 +349,37 @@ inline __attribute__((always_inline)) void gemm_f32_tiles(const float* x, int64_
 #if SSMSIM_AVX512
 __attribute__((target("avx2"))) void gemm_f32_avx2(const float* x, int64_t M, int64_t K,
                                                    const float* w, int64_t N, float* y) {
-  gemm_f32_tiles<true>(x, M, K, w, N, y);
+  gemm_f32_tiles<tile_f32_avx2>(x, M, K, w, N, y);
 }
 #endif
 
 // Baseline x86-64 (SSE2) and other targets.
 void gemm_f32_portable(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
-  gemm_f32_tiles<false>(x, M, K, w, N, y);
+  gemm_f32_tiles<tile_f32<4, 2>>(x, M, K, w, N, y);
 }
 
 }  // namespace
 
-void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
+void gemm_f32_with(GemmIsa isa, const float* x, int64_t M, int64_t K, const float* w, int64_t N,
+                   float* y) {
 #if SSMSIM_AVX512
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return gemm_f32_avx2(x, M, K, w, N, y);
+  static const bool avx512 = __builtin_cpu_supports("avx512f"),
+                    avx2 = __builtin_cpu_supports("avx2");
+  if (isa == GemmIsa::kAvx512Vnni && avx512) {
+    if (M >= kPackMinRows) return gemm_f32_avx512_packed(x, M, K, w, N, y);
+    return gemm_f32_avx512(x, M, K, w, N, y);
+  }
+  if (isa != GemmIsa::kPortable && avx2) return gemm_f32_avx2(x, M, K, w, N, y);
 #endif
+  (void)isa;
   gemm_f32_portable(x, M, K, w, N, y);
 }
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
-#if SSMSIM_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f");
-  if (avx512 && M >= kPackMinRows) return gemm_f32_avx512_packed(x, M, K, w, N, y);
-  if (avx512) return gemm_f32_avx512(x, M, K, w, N, y);
-#endif
-  gemm_f32_8lane(x, M, K, w, N, y);
+  // SSMSIM_GEMM_ISA forces both kernels' path; otherwise fp32 takes
+  // AVX-512 wherever AVX-512 F is (VNNI is the INT8 kernel's need).
+  static const GemmIsa isa = std::getenv("SSMSIM_GEMM_ISA") ? gemm_s8_isa() : GemmIsa::kAvx512Vnni;
+  gemm_f32_with(isa, x, M, K, w, N, y);
 }
 
 namespace {
@@ -521,7 +571,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void s8_packed_rows(
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
     const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale, float* y) {
   thread_local std::vector<uint8_t> xu;
-  thread_local std::vector<int8_t> pack;
+  thread_local std::vector<int8_t> buf;
   const int64_t K4 = (K + 3) & ~int64_t(3);
   xu.assign(static_cast<size_t>(M * K4), 0x80);
   for (int64_t m = 0; m < M; ++m) {
@@ -529,14 +579,15 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
     uint8_t* dst = xu.data() + m * K4;
     for (int64_t k = 0; k < K; ++k) dst[k] = static_cast<uint8_t>(src[k]) ^ 0x80u;
   }
-  pack.resize(static_cast<size_t>(K4 * 32));
+  const size_t pack_bytes = static_cast<size_t>(K4 * 32);
+  int8_t* pack = aligned_scratch(buf, pack_bytes);
   for (int64_t n0 = 0; n0 < N; n0 += 32) {
     const int64_t cols = std::min<int64_t>(32, N - n0);
-    std::fill(pack.begin(), pack.end(), int8_t(0));
+    std::fill(pack, pack + pack_bytes, int8_t(0));
     alignas(64) int32_t wsum[32] = {};
     for (int64_t c = 0; c < cols; ++c) {
       const int8_t* row = w + (n0 + c) * K;
-      int8_t* dst = pack.data() + c * 4;
+      int8_t* dst = pack + c * 4;
       for (int64_t k = 0; k + 4 <= K; k += 4) std::memcpy(dst + k * 32, row + k, 4);
       for (int64_t k = K & ~int64_t(3); k < K; ++k) dst[(k & ~int64_t(3)) * 32 + k % 4] = row[k];
       int32_t sum = 0;
@@ -547,11 +598,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
                              _mm512_slli_epi32(_mm512_load_si512(wsum + 16), 7)};
     int64_t m = 0;
     for (; m + kS8PackRows <= M; m += kS8PackRows) {
-      s8_packed_rows<kS8PackRows>(xu.data() + m * K4, K4, pack.data(), corr, N, cols, scale,
+      s8_packed_rows<kS8PackRows>(xu.data() + m * K4, K4, pack, corr, N, cols, scale,
                                   y + m * N + n0);
     }
     for (; m < M; ++m) {
-      s8_packed_rows<1>(xu.data() + m * K4, K4, pack.data(), corr, N, cols, scale, y + m * N + n0);
+      s8_packed_rows<1>(xu.data() + m * K4, K4, pack, corr, N, cols, scale, y + m * N + n0);
     }
   }
 }

@@ -14,8 +14,6 @@
 namespace ssmsim {
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
-// The 8-lane kernel gemm_f32 runs without AVX-512 (for tests: same bits).
-void gemm_f32_8lane(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
 // INT8 x INT8 with INT32 accumulation (exact), out = scale * acc. Integer
 // sums are exact in any order, so the instruction set changes only the
 // speed: AVX-512 VNNI (vpdpbusd on x + 128, less 128 * sum(w)), AVX2
@@ -28,10 +26,16 @@ enum class GemmIsa { kPortable, kAvx2, kAvx512Vnni };
 const char* gemm_isa_name(GemmIsa isa);
 bool gemm_isa_available(GemmIsa isa);
 // What gemm_s8 runs: the best available path, or SSMSIM_GEMM_ISA
-// (portable | avx2 | avx512-vnni) when set and available.
+// (portable | avx2 | avx512-vnni) when set and available; the variable
+// forces gemm_f32's path too.
 GemmIsa gemm_s8_isa();
 void gemm_s8_with(GemmIsa isa, const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N,
                   float scale, float* out);
+// gemm_f32 on one path (for tests and benchmarks: the same bits on each):
+// kAvx512Vnni the AVX-512 F kernels, kAvx2 the AVX2 one, kPortable the
+// baseline; a path the CPU lacks falls back to the next.
+void gemm_f32_with(GemmIsa isa, const float* x, int64_t M, int64_t K, const float* w, int64_t N,
+                   float* y);
 // INT32 activations (codes that may pass 127) x INT8 weights, INT32 sums.
 void gemm_s32(const int32_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
               float* out);

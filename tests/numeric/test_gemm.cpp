@@ -5,6 +5,7 @@
 // tails of every length; the fp32 kernel gives the fixed 8-lane order.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -80,11 +81,14 @@ TEST(GemmF32, EveryOutputIsTheFixedEightLaneSum) {
       for (int64_t N : {1, 2, 3, 4, 5, 7, 13, 16, 17, 40, 100}) {
         const auto x = random_f32(M * K), w = random_f32(N * K);
         const auto want = reference_f32(x, M, K, w, N);
-        std::vector<float> y(static_cast<size_t>(M * N), -1.0f), y8 = y;
+        std::vector<float> y(static_cast<size_t>(M * N), -1.0f);
         gemm_f32(x.data(), M, K, w.data(), N, y.data());
-        gemm_f32_8lane(x.data(), M, K, w.data(), N, y8.data());
         ASSERT_EQ(y, want) << "dispatched, M " << M << " K " << K << " N " << N;
-        ASSERT_EQ(y8, want) << "8-lane, M " << M << " K " << K << " N " << N;
+        for (GemmIsa isa : {GemmIsa::kPortable, GemmIsa::kAvx2, GemmIsa::kAvx512Vnni}) {
+          std::fill(y.begin(), y.end(), -1.0f);
+          gemm_f32_with(isa, x.data(), M, K, w.data(), N, y.data());
+          ASSERT_EQ(y, want) << gemm_isa_name(isa) << ", M " << M << " K " << K << " N " << N;
+        }
       }
     }
   }
