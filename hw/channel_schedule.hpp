@@ -29,6 +29,16 @@ class ChannelSchedule {
 
   uint64_t reserve(uint64_t request, uint64_t duration) {
     prune(sc_core::sc_time_stamp().value());
+    // The common case: at or after every reservation (no search).
+    if (head_ == busy_.size() || request >= busy_.back().second) {
+      if (duration == 0) return request;
+      if (head_ < busy_.size() && busy_.back().second == request) {
+        busy_.back().second = request + duration;
+      } else {
+        busy_.emplace_back(request, request + duration);
+      }
+      return request;
+    }
     const auto first = busy_.begin() + static_cast<std::ptrdiff_t>(head_);
     const auto by_start = [](uint64_t t, const Interval& i) { return t < i.first; };
     uint64_t start = request;
