@@ -61,35 +61,24 @@ void BM_Gemm(benchmark::State& state) {
   set_counters(state, M, K, N);
 }
 
-// The fp32 kernel on one instruction-set path (args: M, K, N, GemmIsa;
-// avx512-vnni stands for the AVX-512 F kernels): an AVX2-only machine's
-// path measured on any.
-void BM_GemmF32Path(benchmark::State& state) {
+// A kernel on one instruction-set path (args: M, K, N, GemmIsa): every
+// path this CPU has, an AVX2-only machine's included. For fp32,
+// avx512-vnni stands for the AVX-512 F kernels.
+template <typename T>
+void BM_GemmPath(benchmark::State& state) {
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
   const auto isa = static_cast<GemmIsa>(state.range(3));
   if (!gemm_isa_available(isa)) return state.SkipWithError("path not available on this CPU");
   state.SetLabel(gemm_isa_name(isa));
-  const auto x = random_vec<float>(static_cast<size_t>(M * K), 1);
-  const auto w = random_vec<float>(static_cast<size_t>(N * K), 2);
+  const auto x = random_vec<T>(static_cast<size_t>(M * K), 1);
+  const auto w = random_vec<T>(static_cast<size_t>(N * K), 2);
   std::vector<float> y(static_cast<size_t>(M * N));
   for (auto _ : state) {
-    gemm_f32_with(isa, x.data(), M, K, w.data(), N, y.data());
-    benchmark::DoNotOptimize(y.data());
-  }
-  set_counters(state, M, K, N);
-}
-
-// The INT8 kernel on one instruction-set path (args: M, K, N, GemmIsa).
-void BM_GemmS8Path(benchmark::State& state) {
-  const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
-  const auto isa = static_cast<GemmIsa>(state.range(3));
-  if (!gemm_isa_available(isa)) return state.SkipWithError("path not available on this CPU");
-  state.SetLabel(gemm_isa_name(isa));
-  const auto x = random_vec<int8_t>(static_cast<size_t>(M * K), 1);
-  const auto w = random_vec<int8_t>(static_cast<size_t>(N * K), 2);
-  std::vector<float> y(static_cast<size_t>(M * N));
-  for (auto _ : state) {
-    gemm_s8_with(isa, x.data(), M, K, w.data(), N, 0.01f, y.data());
+    if constexpr (std::is_same_v<T, float>) {
+      gemm_f32_with(isa, x.data(), M, K, w.data(), N, y.data());
+    } else {
+      gemm_s8_with(isa, x.data(), M, K, w.data(), N, 0.01f, y.data());
+    }
     benchmark::DoNotOptimize(y.data());
   }
   set_counters(state, M, K, N);
@@ -230,9 +219,15 @@ void shapes(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_Gemm<float>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GemmF32Path)->Apply(shapes_by_path)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GemmPath<float>)
+    ->Name("BM_GemmF32Path")
+    ->Apply(shapes_by_path)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Gemm<int8_t>)->Apply(shapes)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_GemmS8Path)->Apply(shapes_by_path)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GemmPath<int8_t>)
+    ->Name("BM_GemmS8Path")
+    ->Apply(shapes_by_path)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMaddAvx2)->Name("BM_Roof_s16_avx2_madd_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8f>)->Name("BM_Roof_f32_avx2_mul_add")->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RoofMulAdd<v8i>)->Name("BM_Roof_s32_avx2_mullo_add")->Unit(benchmark::kMicrosecond);
