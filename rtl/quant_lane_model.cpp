@@ -105,11 +105,11 @@ RtlQuantLane::~RtlQuantLane() = default;
 void RtlQuantLane::set_scale(float scale) {
   // The register is written once per tensor; a run sets it per call.
   if (scale == impl_->scale) return;
-  const QuantLaneRegs regs = quant_lane_regs(scale);
   impl_->scale = scale;
   impl_->codec = std::make_unique<quant::SoftEdgeCodec>(scale);
   impl_->grid = std::make_unique<quant::SeAuthorsGrid>(scale);
 #ifdef SSMSIM_HAVE_RTL
+  const QuantLaneRegs regs = quant_lane_regs(scale);
   load_quant_lane_regs(impl_->se, regs);
   load_quant_lane_regs(impl_->int8, regs);
   load_quant_lane_regs(impl_->authors, regs);
