@@ -154,9 +154,7 @@ inline __attribute__((always_inline)) void tile_f32_x2(const float* x, int64_t K
     for (int c = 0; c < 2; ++c) {
       v8f half;
       for (int j = 0; j < 8; ++j) half[j] = acc[r][8 * c + j];
-      float s = reduce(half);
-      for (int64_t k = K8; k < K; ++k) s += x[r * K + k] * w[c * K + k];
-      y[r * N + c] = s;
+      y[r * N + c] = tail_f32(reduce(half), x + r * K, w + c * K, K8, K);
     }
   }
 }
@@ -200,9 +198,7 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_f32_x4(const 
       _mm512_store_ps(lanes, acc[r][c / 2]);
       v8f half;
       for (int j = 0; j < 8; ++j) half[j] = lanes[8 * (c % 2) + j];
-      float s = reduce(half);
-      for (int64_t k = K8; k < K; ++k) s += x[r * K + k] * w[c * K + k];
-      y[r * N + c] = s;
+      y[r * N + c] = tail_f32(reduce(half), x + r * K, w + c * K, K8, K);
     }
   }
 }
@@ -265,7 +261,8 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_f32_packed(
 }
 
 // All M rows against one packed 16-column block of cols columns: the block
-// stays in the first-level cache while the rows pass over it.
+// (16 x K floats: the first-level cache up to K = 512, the second beyond)
+// stays in cache while the rows pass over it.
 __attribute__((target("avx512f"))) void packed_block(const float* x, int64_t M, int64_t K,
                                                      const float* block, int64_t N, int64_t cols,
                                                      float* y) {
@@ -561,13 +558,6 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"), always_inline)) inline voi
   }
 }
 
-template <int MR>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) void s8_packed_rows(
-    const uint8_t* xu, int64_t K4, const int8_t* wp, const __m512i* corr, int64_t N, int64_t cols,
-    float scale, float* y) {
-  tile_s8_packed<MR>(xu, K4, wp, corr, N, cols, scale, y);
-}
-
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
     const int8_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale, float* y) {
   thread_local std::vector<uint8_t> xu;
@@ -598,11 +588,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void gemm_s8_vnni_packed(
                              _mm512_slli_epi32(_mm512_load_si512(wsum + 16), 7)};
     int64_t m = 0;
     for (; m + kS8PackRows <= M; m += kS8PackRows) {
-      s8_packed_rows<kS8PackRows>(xu.data() + m * K4, K4, pack, corr, N, cols, scale,
+      tile_s8_packed<kS8PackRows>(xu.data() + m * K4, K4, pack, corr, N, cols, scale,
                                   y + m * N + n0);
     }
     for (; m < M; ++m) {
-      s8_packed_rows<1>(xu.data() + m * K4, K4, pack, corr, N, cols, scale, y + m * N + n0);
+      tile_s8_packed<1>(xu.data() + m * K4, K4, pack, corr, N, cols, scale, y + m * N + n0);
     }
   }
 }
