@@ -130,35 +130,6 @@ inline __attribute__((always_inline)) void tile_int(const T* x, int64_t K, const
 }
 
 #if SSMSIM_AVX512
-typedef float v16f __attribute__((vector_size(64)));
-
-// AVX-512: one 16-lane register holds the 8 lanes of two outputs (two weight
-// rows side by side), so every output keeps its 8 partial sums and the same
-// reduction: the same bits as the 8-lane kernels, 8 rows x 2 weight rows a
-// step.
-template <int MR>
-inline __attribute__((always_inline)) void tile_f32_x2(const float* x, int64_t K, const float* w,
-                                                       int64_t N, float* y) {
-  v16f acc[MR] = {};
-  const int64_t K8 = K & ~int64_t(7);
-  for (int64_t k = 0; k < K8; k += 8) {
-    const v16f wv = __builtin_shufflevector(load8(w + k), load8(w + K + k), 0, 1, 2, 3, 4, 5, 6, 7,
-                                            8, 9, 10, 11, 12, 13, 14, 15);
-    for (int r = 0; r < MR; ++r) {
-      const v8f x8 = load8(x + r * K + k);
-      acc[r] +=
-          __builtin_shufflevector(x8, x8, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7) * wv;
-    }
-  }
-  for (int r = 0; r < MR; ++r) {
-    for (int c = 0; c < 2; ++c) {
-      v8f half;
-      for (int j = 0; j < 8; ++j) half[j] = acc[r][8 * c + j];
-      y[r * N + c] = tail_f32(reduce(half), x + r * K, w + c * K, K8, K);
-    }
-  }
-}
-
 // GCC 12 warns that the cast and broadcast intrinsics read their own
 // undefined upper halves (they do not: a false positive).
 #pragma GCC diagnostic push
@@ -170,18 +141,21 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 bcast8(const flo
       _mm512_broadcast_f64x4(_mm256_loadu_pd(reinterpret_cast<const double*>(p))));
 }
 
-// Four weight rows as two 16-lane pairs: each x broadcast serves four
-// outputs. Every output's 8 partial sums and reduction are tile_f32's.
-template <int MR>
-__attribute__((target("avx512f"), always_inline)) inline void tile_f32_x4(const float* x, int64_t K,
-                                                                          const float* w, int64_t N,
-                                                                          float* y) {
-  __m512 acc[MR][2];
-  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+// AVX-512: one 16-lane register holds the 8 lanes of two outputs (two weight
+// rows side by side), P such pairs, so each x broadcast serves 2P outputs.
+// Every output keeps tile_f32's 8 partial sums and reduction: the same bits.
+template <int MR, int P>
+__attribute__((target("avx512f"), always_inline)) inline void tile_f32_pairs(const float* x,
+                                                                             int64_t K,
+                                                                             const float* w,
+                                                                             int64_t N, float* y) {
+  __m512 acc[MR][P];
+  for (auto& a : acc)
+    for (auto& v : a) v = _mm512_setzero_ps();
   const int64_t K8 = K & ~int64_t(7);
   for (int64_t k = 0; k < K8; k += 8) {
-    __m512 wv[2];
-    for (int p = 0; p < 2; ++p) {
+    __m512 wv[P];
+    for (int p = 0; p < P; ++p) {
       const double* lo = reinterpret_cast<const double*>(w + 2 * p * K + k);
       const double* hi = reinterpret_cast<const double*>(w + (2 * p + 1) * K + k);
       wv[p] = _mm512_castpd_ps(
@@ -189,11 +163,11 @@ __attribute__((target("avx512f"), always_inline)) inline void tile_f32_x4(const 
     }
     for (int r = 0; r < MR; ++r) {
       const __m512 xv = bcast8(x + r * K + k);
-      for (int p = 0; p < 2; ++p) acc[r][p] = _mm512_add_ps(acc[r][p], _mm512_mul_ps(xv, wv[p]));
+      for (int p = 0; p < P; ++p) acc[r][p] = _mm512_add_ps(acc[r][p], _mm512_mul_ps(xv, wv[p]));
     }
   }
   for (int r = 0; r < MR; ++r) {
-    for (int c = 0; c < 4; ++c) {
+    for (int c = 0; c < 2 * P; ++c) {
       alignas(64) float lanes[16];
       _mm512_store_ps(lanes, acc[r][c / 2]);
       v8f half;
@@ -211,14 +185,14 @@ __attribute__((target("avx512f"))) void gemm_f32_avx512(const float* x, int64_t 
     int64_t m = 0;
     for (; m + 8 <= M; m += 8) {
       int64_t n = n0;
-      for (; n + 4 <= n1; n += 4) tile_f32_x4<8>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n + 2 <= n1; n += 2) tile_f32_x2<8>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 4 <= n1; n += 4) tile_f32_pairs<8, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) tile_f32_pairs<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n < n1; ++n) tile_f32<8, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
     for (; m < M; ++m) {
       int64_t n = n0;
-      for (; n + 4 <= n1; n += 4) tile_f32_x4<1>(x + m * K, K, w + n * K, N, y + m * N + n);
-      for (; n + 2 <= n1; n += 2) tile_f32_x2<1>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 4 <= n1; n += 4) tile_f32_pairs<1, 2>(x + m * K, K, w + n * K, N, y + m * N + n);
+      for (; n + 2 <= n1; n += 2) tile_f32_pairs<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
       for (; n < n1; ++n) tile_f32<1, 1>(x + m * K, K, w + n * K, N, y + m * N + n);
     }
   }
