@@ -71,11 +71,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   auto strip_offset = [&](const Operand& w, int64_t n, int64_t gemms, int64_t s) {
     const int64_t folds = ceil_div(n, cfg_.cols);
     const int64_t col = s / folds * n + std::min(n, s % folds * cfg_.cols);
-    const auto den = static_cast<uint64_t>(gemms * n);
-    uint64_t prod;  // 64-bit where it fits (always, in practice): no 128-bit division
-    if (!__builtin_mul_overflow(w.bytes, static_cast<uint64_t>(col), &prod)) return prod / den;
     return static_cast<uint64_t>(static_cast<unsigned __int128>(w.bytes) *
-                                 static_cast<uint64_t>(col) / den);
+                                 static_cast<uint64_t>(col) / static_cast<uint64_t>(gemms * n));
   };
   auto strip_bytes = [&](const Operand& w, int64_t n, int64_t s) {
     return strip_offset(w, n, 1, s + 1) - strip_offset(w, n, 1, s);

@@ -120,17 +120,20 @@ TEST(GemmS8, EveryPathIsExact) {
 
 TEST(GemmS8, ExtremesDoNotSaturate) {
   // Every product -128 * -128: AVX2's pairs reach 32768 (int32, no
-  // saturation); VNNI's x + 128 = 0 and its weight sum carry it all.
-  const int64_t M = 4, K = 1024, N = 4;
+  // saturation); VNNI's x + 128 = 0 and its weight sum carry it all. 4 and
+  // 32 rows: VNNI's unpacked and packed kernels.
+  const int64_t K = 1024, N = 4;
   for (GemmIsa isa : {GemmIsa::kPortable, GemmIsa::kAvx2, GemmIsa::kAvx512Vnni}) {
     if (!gemm_isa_available(isa)) continue;
-    for (int8_t a : {int8_t(-128), int8_t(127)}) {
-      for (int8_t b : {int8_t(-128), int8_t(127)}) {
-        const std::vector<int8_t> x(static_cast<size_t>(M * K), a),
-            w(static_cast<size_t>(N * K), b);
-        std::vector<float> y(static_cast<size_t>(M * N));
-        gemm_s8_with(isa, x.data(), M, K, w.data(), N, 1.0f, y.data());
-        for (float v : y) ASSERT_EQ(v, static_cast<float>(K * a * b)) << gemm_isa_name(isa);
+    for (int64_t M : {4, 32}) {
+      for (int8_t a : {int8_t(-128), int8_t(127)}) {
+        for (int8_t b : {int8_t(-128), int8_t(127)}) {
+          const std::vector<int8_t> x(static_cast<size_t>(M * K), a),
+              w(static_cast<size_t>(N * K), b);
+          std::vector<float> y(static_cast<size_t>(M * N));
+          gemm_s8_with(isa, x.data(), M, K, w.data(), N, 1.0f, y.data());
+          for (float v : y) ASSERT_EQ(v, static_cast<float>(K * a * b)) << gemm_isa_name(isa);
+        }
       }
     }
   }
