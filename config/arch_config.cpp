@@ -138,6 +138,10 @@ const std::vector<Param>& params() {
       "ssmsim dram-calibrate --arch default: DRAMSys 5.1, LPDDR4 8 x16 channels at 4000 MT/s, "
       "open page FR-FCFS, 64-byte interleave over channels and banks (docs/dram.md)";
   const std::string horowitz = "Horowitz, Computing's Energy Problem, ISSCC 2014 (45 nm): ";
+  // The default's DRAM is LPDDR4 (dram.standard): its energy from a datasheet's currents.
+  const std::string kIddSource =
+      "tools/dram_energy.py on DRAMSys's MICRON_6Gb_LPDDR4-3200_32bit_A.json (Micron datasheet "
+      "maximum currents, per x16 channel; docs/energy.md): ";
   // The quantizer lanes' synthesis (issue 17) and the 45 nm gate area that
   // turns its transistor estimate into um2.
   const char* kRtlSource =
@@ -334,9 +338,17 @@ const std::vector<Param>& params() {
       real("energy.sram_byte_pj", FIELD(energy.sram_byte_pj), 2.5, false, 0, 1e6,
            "pJ per SRAM byte read or written",
            horowitz + "64-bit read of a 32 KB SRAM 20 pJ / 8 bytes"),
-      real("energy.dram_byte_pj", FIELD(energy.dram_byte_pj), 162.5, false, 0, 1e6,
+      real("energy.dram_byte_pj", FIELD(energy.dram_byte_pj), 68.35, false, 0, 1e6,
            "pJ per DRAM byte read or written",
-           horowitz + "DRAM 1.3 nJ per 64-bit access / 8 bytes"),
+           kIddSource + "a read stream, (IDD4R - IDD3N) x V of each rail (VDD2 275 - 30 mA at "
+                        "1.1 V, VDDQ 150 mA at 1.1 V) over a x16 channel's 6.4 GB/s, plus one "
+                        "activation (1205 pJ) per 2048-byte row"),
+      real("energy.dram_channel_mw", FIELD(energy.dram_channel_mw), 43.61, false, 0, 1e6,
+           "DRAM standby and refresh power per channel (mW, x dram.channels), charged over "
+           "the run's latency",
+           kIddSource + "active standby IDD3N x V (VDD1 2.25 mA at 1.8 V, VDD2 30 mA and VDDQ "
+                        "0.75 mA at 1.1 V) + refresh (IDD5 - IDD3N) x V for tRFCab of every "
+                        "tREFIab (448 of 6246 cycles)"),
       real("energy.quant_op_pj", FIELD(energy.quant_op_pj), 1.2, false, 0, 1e6,
            "pJ per element quantized",
            horowitz + "FP16 multiply 1.1 pJ + three 8-bit operations 0.1 pJ"),
@@ -352,10 +364,12 @@ const std::vector<Param>& params() {
       real("energy.static_mw", FIELD(energy.static_mw), 0.0, false, 0, 1e9,
            "static power in mW beside the leakage of the area, charged over the run's latency",
            "0: the area's leakage (energy.leakage_mw_per_mm2) is the static power"),
-      real("energy.leakage_mw_per_mm2", FIELD(energy.leakage_mw_per_mm2), 1.0, false, 0, 1e6,
+      real("energy.leakage_mw_per_mm2", FIELD(energy.leakage_mw_per_mm2), 23.56, false, 0, 1e6,
            "leakage power per mm2 of the area model, charged over the run's latency",
-           "an assumption stated as one: 1 mW/mm2, the order of a low-power 45 nm library's "
-           "logic and SRAM at room temperature; set your library's figure"),
+           "NanGate 45 nm open cell library (NangateOpenCellLibrary_typical.lib, as in "
+           "OpenROAD's test/Nangate45), typical corner (25 C, 1.1 V): AND2_X1 leaks "
+           "25.066 nW in 1.064 um2 = 23.56 mW/mm2 (the library of the quantizer's NAND2 area; "
+           "SRAM arrays of high-threshold cells leak less)"),
       real("energy.sram_size_exponent", FIELD(energy.sram_size_exponent), 0.464, false, 0, 2,
            "SRAM energy per byte = energy.sram_byte_pj x (sram.bytes / 32 KiB)^exponent",
            horowitz + "64-bit reads of 20 pJ (32 KB) and 100 pJ (1 MB): 5x for 32x the "

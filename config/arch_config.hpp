@@ -109,11 +109,12 @@ struct SramConfig {
 // Energy per access, in pJ (docs/energy.md gives the sources).
 struct EnergyConfig {
   double mac_int8_pj = 0, mac_fp16_pj = 0, sram_byte_pj = 0, dram_byte_pj = 0;
-  double quant_op_pj = 0;     // per element quantized
-  double vector_op_pj = 0;    // per element and pass
-  double scan_update_pj = 0;  // per state update
-  double hadamard_op_pj = 0;  // per addition or subtraction
-  double static_mw = 0;       // static power of the whole accelerator, over the run's latency
+  double quant_op_pj = 0;      // per element quantized
+  double vector_op_pj = 0;     // per element and pass
+  double scan_update_pj = 0;   // per state update
+  double hadamard_op_pj = 0;   // per addition or subtraction
+  double static_mw = 0;        // static power of the whole accelerator, over the run's latency
+  double dram_channel_mw = 0;  // a DRAM channel's standby and refresh power, over the latency
   // The design-dependent part (docs/energy.md): leakage from the area,
   // SRAM access energy growing with its capacity, the soft-edge stage's
   // extra work per element.

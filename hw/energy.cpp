@@ -44,4 +44,8 @@ double static_power_mw(const ArchConfig& a) {
   return a.energy.static_mw + a.energy.leakage_mw_per_mm2 * area_of(a).total_mm2();
 }
 
+double dram_background_mw(const ArchConfig& a) {
+  return a.energy.dram_channel_mw * static_cast<double>(a.dram.channels);
+}
+
 }  // namespace ssmsim

@@ -17,9 +17,14 @@ struct Energy {
   double sram_pj = 0;     // SRAM bytes read and written
   double dram_pj = 0;     // DRAM bytes read and written
   double static_pj = 0;   // static power x latency (whole run only)
-  double total_pj() const { return compute_pj + sram_pj + dram_pj + static_pj; }
+  // The DRAM devices' standby and refresh power x latency (whole run only).
+  double dram_background_pj = 0;
+  double total_pj() const {
+    return compute_pj + sram_pj + dram_pj + static_pj + dram_background_pj;
+  }
   void add(const Energy& e) {
     static_pj += e.static_pj;
+    dram_background_pj += e.dram_background_pj;
     compute_pj += e.compute_pj;
     sram_pj += e.sram_pj;
     dram_pj += e.dram_pj;
@@ -33,6 +38,8 @@ double op_energy_pj(Unit unit, const ArchConfig& a, bool fp16_gemm = false);
 double sram_byte_energy_pj(const ArchConfig& a);
 // Static power: the area's leakage plus energy.static_mw.
 double static_power_mw(const ArchConfig& a);
+// The DRAM's background power: energy.dram_channel_mw x dram.channels.
+double dram_background_mw(const ArchConfig& a);
 
 // The per-access energies of a design, computed once (a run charges
 // millions of operations).

@@ -109,7 +109,7 @@ def breakdown(args):
     ax.legend(fontsize=7, ncol=2)
     e = run["energy"]
     parts = {"compute": e["compute_pj"], "SRAM": e["sram_pj"], "DRAM": e["dram_pj"],
-             "static": e.get("static_pj", 0.0)}
+             "DRAM standby": e.get("dram_background_pj", 0.0), "static": e.get("static_pj", 0.0)}
     scale, unit = readable("energy_pj", list(parts.values()))
     ax2.bar(list(parts), [v * scale for v in parts.values()], color="tab:gray")
     ax2.set_ylabel(f"energy ({unit})")

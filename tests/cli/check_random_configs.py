@@ -100,6 +100,7 @@ KEYS = {
     "energy.mac_fp16_pj": log_real(0.001, 1e6),
     "energy.sram_byte_pj": log_real(0.001, 1e6),
     "energy.dram_byte_pj": log_real(0.001, 1e6),
+    "energy.dram_channel_mw": log_real(0.001, 1e6),
     "energy.quant_op_pj": log_real(0.001, 1e6),
     "energy.vector_op_pj": log_real(0.001, 1e6),
     "energy.scan_update_pj": log_real(0.001, 1e6),

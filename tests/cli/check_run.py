@@ -25,7 +25,8 @@
                                            full bandwidth, or latency past 1.5x that; its MAC
                                            utilisation and MACs per DRAM byte recomputed
   check_run.py energy R.json               energy.total_pj == sum of per-unit operations x pJ
-                                           + bytes x pJ + static mW x latency
+                                           + bytes x pJ + (static mW + DRAM channels x
+                                           energy.dram_channel_mw) x latency
   check_run.py regions Q.json              quant.json error by region: the regions' squared
                                            errors add up to each quantizer's MSE; in the normal
                                            band (step s in both) int8 and se agree exactly
@@ -40,11 +41,15 @@
   check_run.py dramsys A.json D.json REL   A analytic, D DRAMSys on the same program: the same
                                            DRAM bytes by kind, D's effective bandwidth below its
                                            peak, D's latency within REL of A's
+  check_run.py drampower R.json MEMSPEC REL  R: DRAMSys with DDR4: tools/dram_energy.py's
+                                           derivation from MEMSPEC's currents, at R's data rate,
+                                           within REL of DRAMPower's energy of R's DRAM traffic
   check_run.py eval E.json BOUND           every quantizer's |cross-entropy - fp32's| <= BOUND nats,
                                            and se's SSM-input SQNR above int8's in every layer
 """
 import json
 import sys
+from pathlib import Path
 
 
 def load(path):
@@ -194,6 +199,11 @@ def main(argv):
         static = r["config"]["energy"]["static_mw"] + r["config"]["energy"]["leakage_mw_per_mm2"] * area
         assert abs(pj["static_mw"] - static) <= 1e-9 * max(static, 1e-30), (pj["static_mw"], static)
         total += static * r["total"]["latency_ns"]
+        channels = r["config"]["dram"]["channels"]
+        background = channels * r["config"]["energy"]["dram_channel_mw"]
+        assert abs(pj["dram_background_mw"] - background) <= 1e-9 * max(background, 1e-30)
+        assert abs(e["dram_background_pj"] - background * r["total"]["latency_ns"]) <= 1e-9 * total
+        total += background * r["total"]["latency_ns"]
         assert abs(total - e["total_pj"]) <= 1e-9 * total, f"energy {e['total_pj']} != {total}"
         assert abs(r["total"]["energy_pj"] - total) <= 1e-9 * total
         print(f"ok: energy {total} pJ recomputed from the counts")
@@ -252,6 +262,28 @@ def main(argv):
         print(f"analytic {la} ns, DRAMSys {ld} ns ({100 * err:+.2f}%); DRAMSys "
               f"{ud['effective_gbps']:.2f} of {ud['peak_gbps']:.2f} GB/s")
         return 0 if ok and abs(err) <= rel else 1
+    elif mode == "drampower":
+        r, rel = load(argv[2]), float(argv[4])
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+        import dram_energy
+        with open(argv[3]) as f:
+            spec = json.load(f)
+        d = r["units"]["dram"]
+        channels = r["config"]["dram"]["channels"]
+        # The run's clock, not the spec's: DRAMPower holds the currents and
+        # DRAMSys kept the timings in ns (docs/dram.md), so a burst at a slower
+        # clock draws its current for longer.
+        rate = d["peak_gbps"] / channels / (spec["memspec"]["memarchitecturespec"]["width"] *
+               spec["memspec"]["memarchitecturespec"].get("nbrOfDevices", 1) / 8.0)
+        f = dram_energy.derive(spec, rate_gts=rate)
+        lat = r["total"]["latency_ns"]
+        mine = (d["read_bytes"] * f["read_byte_pj"] + d["write_bytes"] * f["write_byte_pj"] +
+                channels * f["background_mw"] * lat)
+        got = d["drampower_energy_pj"]
+        err = (mine - got) / got
+        print(f"datasheet derivation {mine:.6g} pJ, DRAMPower {got:.6g} pJ ({100 * err:+.2f}%) "
+              f"at {rate:.3f} GT/s")
+        return 0 if abs(err) <= rel else 1
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
         q = e["quantizers"]

@@ -32,7 +32,24 @@ TEST(Area, DefaultIsItsHandComputedSum) {
   EXPECT_DOUBLE_EQ(b.hadamard_mm2, 32 * 2 * 1360 * 1e-6);
   EXPECT_DOUBLE_EQ(b.vector_mm2, static_cast<double>(a.vector.lanes) * 3000 * 1e-6);
   EXPECT_DOUBLE_EQ(b.sram_mm2, 2 * 6.5);
-  EXPECT_DOUBLE_EQ(static_power_mw(a), 1.0 * b.total_mm2());
+  // NanGate 45 nm typical: AND2_X1's 25.066 nW in 1.064 um2, to 4 digits.
+  EXPECT_DOUBLE_EQ(static_power_mw(a), 23.56 * b.total_mm2());
+  EXPECT_NEAR(23.56, 25.066064 / 1.064, 0.005);
+}
+
+// The DRAM's standby and refresh power: per channel (the derivation from
+// the LPDDR4 datasheet's currents, tools/dram_energy.py) x channels; not
+// part of the chip's static power, and not scaled by the chip's node.
+TEST(Area, DramBackgroundIsPerChannel) {
+  ArchConfig a;
+  EXPECT_DOUBLE_EQ(dram_background_mw(a), 8 * 43.61);
+  a.set("dram.channels=16");
+  EXPECT_DOUBLE_EQ(dram_background_mw(a), 16 * 43.61);
+  const double chip = static_power_mw(a);
+  a.set("dram.channels=2");
+  EXPECT_DOUBLE_EQ(static_power_mw(a), chip);
+  a.set("area.tech_nm=7");
+  EXPECT_DOUBLE_EQ(dram_background_mw(a), 2 * 43.61);
 }
 
 // Study 1's arrays: each size up costs area and static power.
