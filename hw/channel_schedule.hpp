@@ -23,12 +23,29 @@ namespace ssmsim {
 class ChannelSchedule {
  public:
   // Reserves `duration` at or after `request`; returns the start time.
-  sc_core::sc_time reserve(const sc_core::sc_time& request, const sc_core::sc_time& duration) {
-    return sc_core::sc_time::from_value(reserve(request.value(), duration.value()));
+  sc_core::sc_time reserve(const sc_core::sc_time& request, const sc_core::sc_time& duration,
+                           const sc_core::sc_time& now = sc_core::sc_time_stamp()) {
+    const uint64_t s = reserve(request.value(), duration.value(), now.value());
+    // Most starts are the request or the previous reservation's end: those
+    // need no conversion (SystemC builds a time from a count out of line).
+    const sc_core::sc_time start = s == request.value()     ? request
+                                   : s == prev_end_.value() ? prev_end_
+                                                            : sc_core::sc_time::from_value(s);
+    prev_end_ = start + duration;
+    return start;
   }
 
-  uint64_t reserve(uint64_t request, uint64_t duration) {
-    prune(sc_core::sc_time_stamp().value());
+  uint64_t reserve(uint64_t request, uint64_t duration,
+                   uint64_t now = sc_core::sc_time_stamp().value()) {
+    prune(now);
+    // A request inside the last interval (a stream queued behind its own
+    // transfers) starts at its end, which it extends: what the search below
+    // finds, without it.
+    if (head_ < busy_.size() && request >= busy_.back().first && request < busy_.back().second) {
+      const uint64_t start = busy_.back().second;
+      busy_.back().second = start + duration;
+      return start;
+    }
     // The common case: at or after every reservation (no search).
     if (head_ == busy_.size() || request >= busy_.back().second) {
       if (duration == 0) return request;
@@ -87,6 +104,7 @@ class ChannelSchedule {
   }
   std::vector<Interval> busy_;  // sorted by start; [head_, end) live
   size_t head_ = 0;
+  sc_core::sc_time prev_end_;  // the last reservation's end
 };
 
 }  // namespace ssmsim
