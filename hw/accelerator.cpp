@@ -4,14 +4,20 @@
 
 namespace ssmsim {
 
+namespace {
+// The analytic DRAM and the SRAM serve stream transactions; the DRAMSys
+// bridge takes one request at a time, in kernel time.
+bool streams(const ArchConfig& cfg) { return cfg.dram.model == DramModel::kAnalytic; }
+}  // namespace
+
 Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
                          const TraceWindow* window, OpSink* sink)
     : sc_module(name),
-      gemm("gemm", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
-      quant("quant", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
-      scan("scan", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
-      had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
-      vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath}),
+      gemm("gemm", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
+      quant("quant", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
+      scan("scan", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
+      had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
+      vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
       noc("noc"),
       sram("sram", cfg.sram, cfg.clock_period_ns(), window) {
   quant.quant2scan.bind(scan.quant2scan);

@@ -89,9 +89,10 @@ class Dram : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  // Reserves the channel for a request at `request`; returns when its data
-  // has arrived (read) or landed (write).
-  sc_core::sc_time place(tlm::tlm_generic_payload& trans, const sc_core::sc_time& request);
+  // Reserves the channel for a request at `request` (`now`: the kernel's
+  // time); returns when its data has arrived (read) or landed (write).
+  sc_core::sc_time place(tlm::tlm_generic_payload& trans, const sc_core::sc_time& request,
+                         const sc_core::sc_time& now);
   void arbitrate();
   void on_change();
 
@@ -110,8 +111,10 @@ class Dram : public sc_core::sc_module {
   struct TimeCache {
     uint64_t bytes = 0;
     sc_core::sc_time time;
+    uint64_t bursts = 0;  // of bytes
     bool valid = false;
   };
+  const TimeCache& transfer(uint64_t bytes, bool read);
   std::array<TimeCache, 2> transfer_cache_;  // write, read
 };
 

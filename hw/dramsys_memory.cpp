@@ -15,6 +15,7 @@
 
 #include "common/error.hpp"
 #include "hw/address_map.hpp"
+#include "hw/mem_stream.hpp"
 
 namespace ssmsim {
 
@@ -283,6 +284,12 @@ DramsysMemory::~DramsysMemory() {
 }
 
 void DramsysMemory::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  if (stream_source(trans) != nullptr) {
+    // DRAMSys runs in kernel time, one request at a time (units send it no
+    // streams: UnitBase::streams_to_memory).
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
   // DRAMSys runs in kernel time: the request leaves at its annotated time.
   if (delay > sc_core::SC_ZERO_TIME) wait(delay);
   delay = sc_core::SC_ZERO_TIME;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hw/address_map.hpp"
+
 namespace ssmsim {
 
 using sc_core::sc_time;
@@ -49,6 +51,97 @@ void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay)
   (void)delay;
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
+
+// The strips' reads in the order the array asks for them, as a chain:
+// each request's time follows the completions before it. Strips
+// 0..depth-1 at the start (unless the previous GEMM fetched them), then per
+// strip s: wait for its data, ask for strip s + depth (or, past the last,
+// the next GEMM's first strips with the freed buffer slots), compute.
+class GemmUnit::Strips final : public UnitBase::MemChain {
+ public:
+  struct Plan {
+    const Command& d;
+    OpRecord& rec;
+    const std::vector<uint64_t>& offset;  // strip s is [offset[s], offset[s + 1]) of W
+    int64_t strips, depth, next_n, next_folds;
+    std::vector<uint64_t> next_bytes;  // the next GEMM's strips this one fetches
+    bool was_prefetched;               // the previous GEMM fetched our first strips
+    sc_time in_ready, strip_time;
+  };
+  Strips(GemmUnit& u, std::vector<sc_time>& ready, Plan p)
+      : u_(u), ready_(ready), p_(std::move(p)) {}
+
+  sc_time t, stall;                                // the compute's local time, its stall so far
+  std::vector<sc_time> next_ready;                 // the next GEMM's strips: arrival (absolute)
+  bool to_strip() const { return pending_ >= 0; }  // the request out is one of W's strips
+
+  bool next(MemRequest& r) override {
+    const Plan& p = p_;
+    while (first_ < std::min(p.depth, p.strips)) {
+      const int64_t k = first_++;
+      if (!prefetched(k)) return strip(r, k, sc_core::SC_ZERO_TIME), true;
+    }
+    while (s_ < p.strips) {
+      if (!waited_) {
+        Arrival data;
+        data.add(ready_[static_cast<size_t>(s_)], StallReason::kWeights);
+        if (s_ == 0) data.add(p.in_ready, StallReason::kInput);
+        if (data.at > t) {
+          u_.stall_span(t, data.at, data.why);
+          stall += data.at - t;
+          t = data.at;
+        }
+        waited_ = true;
+      }
+      const int64_t ahead = s_ + p.depth;
+      bool out = false;
+      if (ahead < p.strips) {
+        if (!prefetched(ahead)) strip(r, ahead, t), out = true;
+      } else if (p.next_n > 0 && ahead - p.strips < p.next_folds) {
+        const uint64_t b = p.next_bytes[static_cast<size_t>(ahead - p.strips)];
+        r = {p.d.next_weight.addr + next_offset_, b, t, &u_.prefetched_bytes_};
+        next_offset_ += b;
+        pending_ = -1;
+        out = true;
+      }
+      t += p.strip_time;
+      ++s_;
+      waited_ = false;
+      if (out) return true;
+    }
+    return false;
+  }
+  void done(const sc_time& arrived) override {
+    if (pending_ >= 0) {
+      ready_[static_cast<size_t>(pending_)] = arrived;
+    } else {
+      next_ready.push_back(arrived + sc_core::sc_time_stamp() - u_.local_now());
+    }
+  }
+
+ private:
+  // A strip fetched during the previous GEMM: its arrival, local.
+  bool prefetched(int64_t k) {
+    const auto us = static_cast<size_t>(k);
+    if (!p_.was_prefetched || us >= u_.prefetched_.size()) return false;
+    const sc_time op_start = sc_core::sc_time_stamp() - u_.local_now();
+    ready_[us] =
+        u_.prefetched_[us] > op_start ? u_.prefetched_[us] - op_start : sc_core::SC_ZERO_TIME;
+    return true;
+  }
+  void strip(MemRequest& r, int64_t k, const sc_time& at) {
+    const auto us = static_cast<size_t>(k);
+    r = {p_.d.weight.addr + p_.offset[us], p_.offset[us + 1] - p_.offset[us], at, &p_.rec};
+    pending_ = k;
+  }
+
+  GemmUnit& u_;
+  std::vector<sc_time>& ready_;  // per strip: its data's arrival, local
+  Plan p_;
+  uint64_t next_offset_ = 0;
+  int64_t first_ = 0, s_ = 0, pending_ = 0;
+  bool waited_ = false;
+};
 
 sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   datapath_.compute(d);
@@ -110,46 +203,41 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   rec.dram_read_bytes += prefetched_bytes_.dram_read_bytes;
   rec.sram_read_bytes += prefetched_bytes_.sram_read_bytes;
   prefetched_bytes_ = OpRecord();
-  auto request = [&](int64_t s, sc_time at) {
-    const auto us = static_cast<size_t>(s);
-    if (was_prefetched && us < prefetched_.size()) {
-      // Fetched during the previous GEMM (its bytes were added above).
-      const sc_time op_start = sc_core::sc_time_stamp() - local_now();
-      ready[us] = prefetched_[us] > op_start ? prefetched_[us] - op_start : zero;
-      return;
-    }
-    ready[us] = read_weights(d, offset[us], offset[us + 1] - offset[us], at, rec);
-  };
-  for (int64_t s = 0; s < std::min(depth, strips); ++s) request(s, zero);
-  // The next GEMM's first strips, fetched with this one's last buffer slots.
   const int64_t next_n = d.next_weight.bytes > 0 ? d.n_next : 0;
-  std::vector<sc_time> next_ready;
-  uint64_t next_offset = 0;
-  sc_time t = zero;
-  sc_time stall = zero;
-  const sc_time strip_time = cycles(per_strip_cycles);
-  for (int64_t s = 0; s < strips; ++s) {
-    Arrival data;
-    data.add(ready[static_cast<size_t>(s)], StallReason::kWeights);
-    if (s == 0) data.add(in_ready, StallReason::kInput);
-    if (data.at > t) {
-      stall_span(t, data.at, data.why);
-      stall += data.at - t;
-      t = data.at;
-    }
-    const int64_t ahead = s + depth;
-    if (ahead < strips) {
-      request(ahead, t);
-    } else if (next_n > 0 && ahead - strips < ceil_div(next_n, cfg_.cols)) {
-      const uint64_t b = strip_bytes(d.next_weight, next_n, ahead - strips);
-      const sc_time arrived =
-          mem(tlm::TLM_READ_COMMAND, {d.next_weight.addr + next_offset, b}, t, prefetched_bytes_);
-      next_ready.push_back(arrived + sc_core::sc_time_stamp() - local_now());  // absolute
-      next_offset += b;
-    }
-    t += strip_time;
+  const int64_t next_folds = ceil_div(next_n, cfg_.cols);
+  Strips::Plan plan{d,
+                    rec,
+                    offset,
+                    strips,
+                    depth,
+                    next_n,
+                    next_folds,
+                    {},
+                    was_prefetched,
+                    in_ready,
+                    cycles(per_strip_cycles)};
+  for (int64_t k = 0; k < std::min(depth, next_folds); ++k) {
+    plan.next_bytes.push_back(strip_bytes(d.next_weight, next_n, k));
   }
-  prefetched_ = std::move(next_ready);
+  Strips chain(*this, ready, std::move(plan));
+  // One stream transaction when the memory serves streams and nothing else
+  // can come between the requests (the operation runs alone, all requests
+  // go to one memory, no SRAM copy is written per strip); else one
+  // transaction per strip, the same requests in the same order.
+  const bool one_memory =
+      next_n == 0 || (d.weight.addr >= kSramBase) == (d.next_weight.addr >= kSramBase);
+  if (streams_to_memory() && !d.concurrent && d.weight_fill.bytes == 0 && one_memory) {
+    mem_stream(tlm::TLM_READ_COMMAND, chain);
+  } else {
+    MemRequest r;
+    while (chain.next(r)) {
+      chain.done(chain.to_strip() ? read_weights(d, r.addr - d.weight.addr, r.bytes, r.at, rec)
+                                  : mem(tlm::TLM_READ_COMMAND, {r.addr, r.bytes}, r.at, *r.rec));
+    }
+  }
+  sc_time t = chain.t;
+  sc_time stall = chain.stall;
+  prefetched_ = std::move(chain.next_ready);
   prefetched_addr_ = d.next_weight.addr;
   t += cycles(once_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles));
   const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);

@@ -56,6 +56,7 @@ class GemmUnit : public UnitBase {
   sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
 
  private:
+  class Strips;  // the weight strips' reads of one GEMM (gemm_unit.cpp)
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   GemmConfig cfg_;
   bool fp16_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/address_map.hpp"
+#include "hw/mem_stream.hpp"
 #include "hw/time_limit.hpp"
 
 namespace ssmsim {
@@ -28,14 +29,24 @@ uint64_t Sram::transfer_cycles(uint64_t bytes) const {
 }
 
 void Sram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  const uint64_t offset = trans.get_address() - kSramBase;
-  const uint64_t bytes = trans.get_data_length();
-  if (trans.get_address() < kSramBase || offset + bytes > static_cast<uint64_t>(cfg_.bytes)) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    return;
+  bool ok = true;
+  auto serve = [this, &ok](tlm::tlm_generic_payload& t, sc_time& d) {
+    const uint64_t offset = t.get_address() - kSramBase;
+    if (t.get_address() < kSramBase ||
+        offset + t.get_data_length() > static_cast<uint64_t>(cfg_.bytes)) {
+      ok = false;
+      return;
+    }
+    d = arbiter_.serve(t, d, [this](auto& r, const sc_time& at) { return place(r, at); });
+  };
+  if (MemStream::Source* s = stream_source(trans)) {
+    serve_stream(*s, trans, [&](tlm::tlm_generic_payload& t, sc_time& d) {
+      if (ok) serve(t, d);  // after an error, the rest of the chain is not served
+    });
+  } else {
+    serve(trans, delay);
   }
-  delay = arbiter_.serve(trans, delay, [this](auto& t, const sc_time& at) { return place(t, at); });
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  trans.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 sc_time Sram::place(tlm::tlm_generic_payload& trans, const sc_time& request) {

@@ -28,7 +28,8 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       datapath_(*ctx.datapath),
       unit_(unit),
       sink_(ctx.sink),
-      scratch_(1) {
+      scratch_(1),
+      memory_streams_(ctx.memory_streams) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
   sensitive << signals_ev_;
@@ -43,6 +44,8 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
   requester_ = new MemRequester;
   requester_->unit = static_cast<uint8_t>(unit);
   mem_trans_.set_extension(requester_);
+  stream_ = new MemStream;
+  mem_trans_.set_extension(stream_);
 }
 
 void UnitBase::signals_method() {
@@ -240,24 +243,81 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   sc_time t = at > elapsed ? at - elapsed : sc_core::SC_ZERO_TIME;
   mem_initiator->b_transport(trans, t);
   t += elapsed;  // local time of arrival
-  if (trans.is_response_error()) {
-    throw Error(std::string(unit_name(unit_)) + ": memory " +
-                (cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " + std::to_string(bytes) +
-                " bytes at 0x" +
-                [&] {
-                  char b[32];
-                  std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(addr));
-                  return std::string(b);
-                }() +
-                " failed: " + trans.get_response_string());
-  }
+  if (trans.is_response_error()) mem_failed(trans, bytes);
   check_time(t, name());
+  count(cmd, addr, bytes, rec);
+  return t;
+}
+
+void UnitBase::count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec) {
   ++stats_.accesses;
   const bool sram = addr >= kSramBase;
   const bool read = cmd == tlm::TLM_READ_COMMAND;
   (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
         : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
-  return t;
+}
+
+void UnitBase::mem_failed(const tlm::tlm_generic_payload& trans, uint64_t bytes) const {
+  char addr[32];
+  std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(trans.get_address()));
+  throw Error(std::string(unit_name(unit_)) + ": memory " + (trans.is_read() ? "read" : "write") +
+              " of " + std::to_string(bytes) + " bytes at 0x" + addr +
+              " failed: " + trans.get_response_string());
+}
+
+void UnitBase::mem_stream(tlm::tlm_command cmd, MemChain& chain) {
+  if (requester_->arbitrated) {
+    throw Error(std::string("internal: ") + name() + ": a stream while other operations run");
+  }
+  // The chain's requests as the stream's, each with mem()'s delay (from the
+  // local time already elapsed), arrival, check and counts.
+  struct Adapter final : MemStream::Source {
+    UnitBase& u;
+    MemChain& chain;
+    tlm::tlm_command cmd;
+    sc_time elapsed;
+    MemRequest r;
+    bool primed = false;  // r holds the first request, taken to route the transaction
+    Adapter(UnitBase& u, MemChain& chain, tlm::tlm_command cmd)
+        : u(u), chain(chain), cmd(cmd), elapsed(u.local_now()) {}
+    bool take() {  // the next request with bytes (none: no transfer, as mem())
+      while (chain.next(r)) {
+        if (r.bytes > 0) return true;
+        chain.done(r.at);
+      }
+      return false;
+    }
+    bool next(tlm::tlm_generic_payload& trans, sc_time& at) override {
+      if (!primed && !take()) return false;
+      primed = false;
+      trans.set_address(r.addr);
+      const auto length = static_cast<unsigned>(std::min<uint64_t>(r.bytes, 0xffffffffu));
+      trans.set_data_length(length);
+      trans.set_streaming_width(length);
+      at = r.at > elapsed ? r.at - elapsed : sc_core::SC_ZERO_TIME;
+      return true;
+    }
+    void done(const sc_time& at) override {
+      const sc_time t = check_time(at + elapsed, u.name());
+      u.count(cmd, r.addr, r.bytes, *r.rec);
+      chain.done(t);
+    }
+  } source(*this, chain, cmd);
+  if (!source.take()) return;
+  source.primed = true;
+  tlm::tlm_generic_payload& trans = mem_trans_;
+  trans.set_command(cmd);
+  trans.set_address(source.r.addr);  // the interconnect routes by it
+  trans.set_data_ptr(scratch_.data());
+  trans.set_data_length(0);
+  trans.set_byte_enable_ptr(nullptr);
+  trans.set_dmi_allowed(false);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  stream_->source = &source;
+  sc_time delay = sc_core::SC_ZERO_TIME;
+  mem_initiator->b_transport(trans, delay);
+  stream_->source = nullptr;
+  if (trans.is_response_error()) mem_failed(trans, source.r.bytes);
 }
 
 }  // namespace ssmsim

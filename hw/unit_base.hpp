@@ -17,6 +17,7 @@
 #include "hw/arbiter.hpp"
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"
+#include "hw/mem_stream.hpp"
 #include "hw/time_limit.hpp"
 #include "hw/trace_window.hpp"
 #include "hw/unit_stats.hpp"
@@ -25,9 +26,10 @@ namespace ssmsim {
 
 // What every unit is built with besides its own configuration.
 struct UnitContext {
-  OpSink* sink;               // executed operations, in completion order
-  const TraceWindow* window;  // VCD window (nullptr: no tracing)
-  Datapath* datapath;         // computes each operation's data
+  OpSink* sink;                 // executed operations, in completion order
+  const TraceWindow* window;    // VCD window (nullptr: no tracing)
+  Datapath* datapath;           // computes each operation's data
+  bool memory_streams = false;  // the memories serve stream transactions (hw/mem_stream.hpp)
 };
 
 class UnitBase : public sc_core::sc_module {
@@ -64,6 +66,27 @@ class UnitBase : public sc_core::sc_module {
   // them to their SRAM copy as they arrive (the operation ends after that).
   sc_core::sc_time read_weights(const Command& d, uint64_t offset, uint64_t bytes,
                                 sc_core::sc_time at, OpRecord& rec);
+  // A chain of requests whose times follow the completions before them:
+  // next() gives a request (at a local time), done() its local arrival.
+  struct MemRequest {
+    uint64_t addr = 0, bytes = 0;
+    sc_core::sc_time at;
+    OpRecord* rec = nullptr;  // counts its bytes
+  };
+  class MemChain {
+   public:
+    virtual bool next(MemRequest& r) = 0;
+    virtual void done(const sc_core::sc_time& arrived) = 0;
+
+   protected:
+    ~MemChain() = default;
+  };
+  // The chain as one stream transaction (hw/mem_stream.hpp): the same
+  // placements, stats and byte counts as mem() per request. Only for an
+  // operation running alone (nothing may come between the requests), all
+  // requests to one memory, and when streams_to_memory().
+  void mem_stream(tlm::tlm_command cmd, MemChain& chain);
+  bool streams_to_memory() const { return memory_streams_; }
 
   // The compute waits for memory over local [from, to), for `why`: the
   // VCD's stall_reason shows it at that time (scheduled: a unit running
@@ -123,6 +146,10 @@ class UnitBase : public sc_core::sc_module {
   sc_core::sc_time op_start_;   // kernel time at which the current operation started
   tlm::tlm_generic_payload mem_trans_;
   MemRequester* requester_ = nullptr;  // owned by mem_trans_
+  MemStream* stream_ = nullptr;        // owned by mem_trans_; its source set during a stream
+  bool memory_streams_;
+  void count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec);
+  [[noreturn]] void mem_failed(const tlm::tlm_generic_payload& trans, uint64_t bytes) const;
 };
 
 }  // namespace ssmsim
