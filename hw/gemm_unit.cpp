@@ -63,8 +63,8 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
     const Command& d;
     OpRecord& rec;
     const std::vector<uint64_t>& offset;  // strip s is [offset[s], offset[s + 1]) of W
-    int64_t strips, depth, next_n, next_folds;
-    std::vector<uint64_t> next_bytes;  // the next GEMM's strips this one fetches
+    int64_t strips, depth;
+    std::vector<uint64_t> next_bytes;  // the next GEMM's first strips, this one fetches
     bool was_prefetched;               // the previous GEMM fetched our first strips
     sc_time in_ready, strip_time;
   };
@@ -97,8 +97,10 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
       bool out = false;
       if (ahead < p.strips) {
         if (!prefetched(ahead)) strip(r, ahead, t), out = true;
-      } else if (p.next_n > 0 && ahead - p.strips < p.next_folds) {
-        const uint64_t b = p.next_bytes[static_cast<size_t>(ahead - p.strips)];
+      } else if (next_ready.size() < p.next_bytes.size()) {
+        // The next GEMM's strips in order from its first, however few
+        // strips this GEMM has (their arrivals are prefetched_[0, 1, ...]).
+        const uint64_t b = p.next_bytes[next_ready.size()];
         r = {p.d.next_weight.addr + next_offset_, b, t, &u_.prefetched_bytes_};
         next_offset_ += b;
         pending_ = -1;
@@ -205,17 +207,9 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   prefetched_bytes_ = OpRecord();
   const int64_t next_n = d.next_weight.bytes > 0 ? d.n_next : 0;
   const int64_t next_folds = ceil_div(next_n, cfg_.cols);
-  Strips::Plan plan{d,
-                    rec,
-                    offset,
-                    strips,
-                    depth,
-                    next_n,
-                    next_folds,
-                    {},
-                    was_prefetched,
-                    in_ready,
-                    cycles(per_strip_cycles)};
+  Strips::Plan plan{
+      d, rec, offset, strips, depth, {}, was_prefetched, in_ready, cycles(per_strip_cycles)};
+  // The next GEMM's first strips, as many as the buffer holds.
   for (int64_t k = 0; k < std::min(depth, next_folds); ++k) {
     plan.next_bytes.push_back(strip_bytes(d.next_weight, next_n, k));
   }

@@ -106,6 +106,23 @@ struct Platform : sc_core::sc_module {
     d.in[0] = {kSramBase, 1000};
     d.out = {kSramBase + 1024, 2000};
     run(drv2vec, d, "vector");
+    // A one-strip GEMM whose free buffer slots fetch the next GEMM's first
+    // strips (32 + 8 columns of K = 64), then that GEMM.
+    d = Command();
+    d.op = Op::kInProj;
+    d.m = 1, d.n = 16, d.k = 64;
+    d.in[0] = {kSramBase, 64};
+    d.weight = {uint64_t(1) << 20, 16 * 64};
+    d.out = {kSramBase + 4096, 16};
+    d.next_weight = {uint64_t(2) << 20, 40 * 64};
+    d.n_next = 40;
+    run(drv2gemm, d, "gemm_one_strip");
+    d.n = 40;
+    d.weight = d.next_weight;
+    d.next_weight = Operand();
+    d.n_next = 0;
+    d.out.bytes = 40;
+    run(drv2gemm, d, "gemm_after_prefetch");
     // Past the SRAM's capacity: the target answers with an address error.
     d.in[0].addr = kSramBase + (uint64_t(1) << 30);
     try {
@@ -162,6 +179,22 @@ TEST(Units, GemmComputeBound) {
   EXPECT_EQ(r.compute_cycles, 648u);
   EXPECT_EQ(r.busy_cycles, 652u);
   EXPECT_EQ(r.stall_cycles, 168u);
+}
+
+// The strips a GEMM fetched for the next one are that one's first strips,
+// in order: with the ones it reads itself, its weights exactly once.
+TEST(Units, PrefetchedStripsAreTheNextGemmsFirst) {
+  std::vector<const OpRecord*> gemms;
+  for (const OpRecord& r : sim().a.acc.op_log()) {
+    if (r.unit == Unit::kGemm) gemms.push_back(&r);
+  }
+  ASSERT_GE(gemms.size(), 4u);
+  const OpRecord& one = *gemms[gemms.size() - 2];
+  const OpRecord& next = *gemms.back();
+  EXPECT_EQ(one.N, 16);
+  EXPECT_EQ(one.dram_read_bytes, 16u * 64);
+  EXPECT_EQ(next.N, 40);
+  EXPECT_EQ(next.dram_read_bytes, 40u * 64);
 }
 
 TEST(Units, GemmMemoryBoundDecode) {
