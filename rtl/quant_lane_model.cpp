@@ -47,16 +47,26 @@ uint16_t exact_half(float f) {
 
 }  // namespace
 
-QuantLaneRegs quant_lane_regs(float scale) {
+namespace {
+void check_scale(float scale) {
   if (!(scale > 0) || !std::isfinite(scale) || !std::isnormal(scale)) {
     throw Error("quantizer.rtl: scale " + std::to_string(scale) +
                 ": the lane's scale register holds a normal FP32 value > 0");
   }
+}
+}  // namespace
+
+QuantLaneRegs quant_lane_regs(float scale) {
+  check_scale(scale);
+  return quant_lane_regs(scale, quant::SeAuthorsGrid(scale));
+}
+
+QuantLaneRegs quant_lane_regs(float scale, const quant::SeAuthorsGrid& grid) {
+  check_scale(scale);
   QuantLaneRegs r;
   r.scale = float_to_bits(scale);
   const uint64_t ms = (r.scale & 0x7fffffu) | 0x800000u;
   r.recip = static_cast<uint64_t>((static_cast<unsigned __int128>(1) << 76) / ms);
-  const quant::SeAuthorsGrid grid(scale);
   r.lim_hi = float_to_bits(grid.high_limit());
   r.lim_mid = float_to_bits(grid.mid_limit());
   return r;
@@ -109,7 +119,7 @@ void RtlQuantLane::set_scale(float scale) {
   impl_->codec = std::make_unique<quant::SoftEdgeCodec>(scale);
   impl_->grid = std::make_unique<quant::SeAuthorsGrid>(scale);
 #ifdef SSMSIM_HAVE_RTL
-  const QuantLaneRegs regs = quant_lane_regs(scale);
+  const QuantLaneRegs regs = quant_lane_regs(scale, *impl_->grid);
   load_quant_lane_regs(impl_->se, regs);
   load_quant_lane_regs(impl_->int8, regs);
   load_quant_lane_regs(impl_->authors, regs);

@@ -20,6 +20,8 @@ struct QuantLaneRegs {
   uint32_t lim_hi = 0, lim_mid = 0;
 };
 QuantLaneRegs quant_lane_regs(float scale);
+// The same, with the se-authors grid of that scale already built.
+QuantLaneRegs quant_lane_regs(float scale, const quant::SeAuthorsGrid& grid);
 
 // Writes them into a verilated lane's (or stage's lane) register inputs.
 template <class Lane>
