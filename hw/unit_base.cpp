@@ -265,49 +265,14 @@ void UnitBase::mem_failed(const tlm::tlm_generic_payload& trans, uint64_t bytes)
               " failed: " + trans.get_response_string());
 }
 
-void UnitBase::mem_stream(tlm::tlm_command cmd, MemChain& chain) {
+void UnitBase::send_stream(tlm::tlm_command cmd, MemStream::Source& source, uint64_t first_addr,
+                           uint64_t first_bytes) {
   if (requester_->arbitrated) {
     throw Error(std::string("internal: ") + name() + ": a stream while other operations run");
   }
-  // The chain's requests as the stream's, each with mem()'s delay (from the
-  // local time already elapsed), arrival, check and counts.
-  struct Adapter final : MemStream::Source {
-    UnitBase& u;
-    MemChain& chain;
-    tlm::tlm_command cmd;
-    sc_time elapsed;
-    MemRequest r;
-    bool primed = false;  // r holds the first request, taken to route the transaction
-    Adapter(UnitBase& u, MemChain& chain, tlm::tlm_command cmd)
-        : u(u), chain(chain), cmd(cmd), elapsed(u.local_now()) {}
-    bool take() {  // the next request with bytes (none: no transfer, as mem())
-      while (chain.next(r)) {
-        if (r.bytes > 0) return true;
-        chain.done(r.at);
-      }
-      return false;
-    }
-    bool next(tlm::tlm_generic_payload& trans, sc_time& at) override {
-      if (!primed && !take()) return false;
-      primed = false;
-      trans.set_address(r.addr);
-      const auto length = static_cast<unsigned>(std::min<uint64_t>(r.bytes, 0xffffffffu));
-      trans.set_data_length(length);
-      trans.set_streaming_width(length);
-      at = r.at > elapsed ? r.at - elapsed : sc_core::SC_ZERO_TIME;
-      return true;
-    }
-    void done(const sc_time& at) override {
-      const sc_time t = check_time(at + elapsed, u.name());
-      u.count(cmd, r.addr, r.bytes, *r.rec);
-      chain.done(t);
-    }
-  } source(*this, chain, cmd);
-  if (!source.take()) return;
-  source.primed = true;
   tlm::tlm_generic_payload& trans = mem_trans_;
   trans.set_command(cmd);
-  trans.set_address(source.r.addr);  // the interconnect routes by it
+  trans.set_address(first_addr);  // the interconnect routes by it
   trans.set_data_ptr(scratch_.data());
   trans.set_data_length(0);
   trans.set_byte_enable_ptr(nullptr);
@@ -317,7 +282,7 @@ void UnitBase::mem_stream(tlm::tlm_command cmd, MemChain& chain) {
   sc_time delay = sc_core::SC_ZERO_TIME;
   mem_initiator->b_transport(trans, delay);
   stream_->source = nullptr;
-  if (trans.is_response_error()) mem_failed(trans, source.r.bytes);
+  if (trans.is_response_error()) mem_failed(trans, first_bytes);
 }
 
 }  // namespace ssmsim

@@ -8,6 +8,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <systemc>
@@ -85,7 +86,8 @@ class UnitBase : public sc_core::sc_module {
   // placements, stats and byte counts as mem() per request. Only for an
   // operation running alone (nothing may come between the requests), all
   // requests to one memory, and when streams_to_memory().
-  void mem_stream(tlm::tlm_command cmd, MemChain& chain);
+  template <typename Chain>  // a MemChain; a final class inlines its calls
+  void mem_stream(tlm::tlm_command cmd, Chain& chain);
   bool streams_to_memory() const { return memory_streams_; }
 
   // The compute waits for memory over local [from, to), for `why`: the
@@ -149,7 +151,51 @@ class UnitBase : public sc_core::sc_module {
   MemStream* stream_ = nullptr;        // owned by mem_trans_; its source set during a stream
   bool memory_streams_;
   void count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec);
+  // One transaction carrying `source`, routed by its first request.
+  void send_stream(tlm::tlm_command cmd, MemStream::Source& source, uint64_t first_addr,
+                   uint64_t first_bytes);
   [[noreturn]] void mem_failed(const tlm::tlm_generic_payload& trans, uint64_t bytes) const;
 };
+
+template <typename Chain>
+void UnitBase::mem_stream(tlm::tlm_command cmd, Chain& chain) {
+  // The chain's requests as the stream's, each with mem()'s delay (from the
+  // local time already elapsed), arrival, check and counts.
+  struct Adapter final : MemStream::Source {
+    UnitBase& u;
+    Chain& chain;
+    tlm::tlm_command cmd;
+    sc_core::sc_time elapsed;
+    MemRequest r;
+    bool primed = false;  // r holds the first request, taken to route the transaction
+    Adapter(UnitBase& u, Chain& chain, tlm::tlm_command cmd)
+        : u(u), chain(chain), cmd(cmd), elapsed(u.local_now()) {}
+    bool take() {  // the next request with bytes (none: no transfer, as mem())
+      while (chain.next(r)) {
+        if (r.bytes > 0) return true;
+        chain.done(r.at);
+      }
+      return false;
+    }
+    bool next(tlm::tlm_generic_payload& trans, sc_core::sc_time& at) override {
+      if (!primed && !take()) return false;
+      primed = false;
+      trans.set_address(r.addr);
+      const auto length = static_cast<unsigned>(std::min<uint64_t>(r.bytes, 0xffffffffu));
+      trans.set_data_length(length);
+      trans.set_streaming_width(length);
+      at = r.at > elapsed ? r.at - elapsed : sc_core::SC_ZERO_TIME;
+      return true;
+    }
+    void done(const sc_core::sc_time& at) override {
+      const sc_core::sc_time t = check_time(at + elapsed, u.name());
+      u.count(cmd, r.addr, r.bytes, *r.rec);
+      chain.done(t);
+    }
+  } source(*this, chain, cmd);
+  if (!source.take()) return;
+  source.primed = true;
+  send_stream(cmd, source, source.r.addr, source.r.bytes);
+}
 
 }  // namespace ssmsim
