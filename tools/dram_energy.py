@@ -49,16 +49,17 @@ def current(power, base, suffix):
     return 0.0
 
 
-def derive(spec, rate_gts=None):
-    """The figures of one channel; rate_gts: data rate (GT/s) to stream at
-    instead of the spec's own (its timings kept in ns, as DRAMSys keeps them)."""
+def derive(spec, channel_gbps=None):
+    """The figures of one channel; channel_gbps: the channel's peak to stream
+    at instead of the spec's own (its timings kept in ns, as DRAMSys keeps
+    them when it clocks a device slower)."""
     m = spec["memspec"]
     arch, power, t = m["memarchitecturespec"], m["mempowerspec"], m["memtimingspec"]
     tck_ns = t["tCK"] / 1000.0
     devices = arch.get("nbrOfDevices", 1)
     bits = arch["width"] * devices
-    rate = rate_gts if rate_gts else arch["dataRate"] / tck_ns
-    gbps = bits / 8.0 * rate  # bytes per ns = GB/s
+    # Bytes per ns = GB/s.
+    gbps = channel_gbps if channel_gbps else bits / 8.0 * arch["dataRate"] / tck_ns
     row_bytes = arch["nbrOfColumns"] * bits / 8.0
     # LPDDR4 names all-bank timings RCAB/RFCAB/REFIAB... (RPAB); DDR4 plain.
     def timing(*names):

@@ -273,16 +273,14 @@ def main(argv):
         # The run's clock, not the spec's: DRAMPower holds the currents and
         # DRAMSys kept the timings in ns (docs/dram.md), so a burst at a slower
         # clock draws its current for longer.
-        rate = d["peak_gbps"] / channels / (spec["memspec"]["memarchitecturespec"]["width"] *
-               spec["memspec"]["memarchitecturespec"].get("nbrOfDevices", 1) / 8.0)
-        f = dram_energy.derive(spec, rate_gts=rate)
+        f = dram_energy.derive(spec, channel_gbps=d["peak_gbps"] / channels)
         lat = r["total"]["latency_ns"]
         mine = (d["read_bytes"] * f["read_byte_pj"] + d["write_bytes"] * f["write_byte_pj"] +
                 channels * f["background_mw"] * lat)
         got = d["drampower_energy_pj"]
         err = (mine - got) / got
         print(f"datasheet derivation {mine:.6g} pJ, DRAMPower {got:.6g} pJ ({100 * err:+.2f}%) "
-              f"at {rate:.3f} GT/s")
+              f"at {f['channel_gbps']:.3f} GB/s per channel")
         return 0 if abs(err) <= rel else 1
     elif mode == "eval":
         e, bound = load(argv[2]), float(argv[3])
