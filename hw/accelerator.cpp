@@ -4,20 +4,17 @@
 
 namespace ssmsim {
 
-namespace {
-// The analytic DRAM and the SRAM serve stream transactions; the DRAMSys
-// bridge takes one request at a time, in kernel time.
-bool streams(const ArchConfig& cfg) { return cfg.dram.model == DramModel::kAnalytic; }
-}  // namespace
-
 Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Datapath& datapath,
                          const TraceWindow* window, OpSink* sink)
     : sc_module(name),
-      gemm("gemm", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
-      quant("quant", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
-      scan("scan", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
-      had("hadamard", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
-      vec("vector", cfg, UnitContext{sink ? sink : &log_, window, &datapath, streams(cfg)}),
+      // The analytic DRAM and the SRAM serve stream transactions; the
+      // DRAMSys bridge takes one request at a time, in kernel time.
+      unit_ctx_{sink ? sink : &log_, window, &datapath, cfg.dram.model == DramModel::kAnalytic},
+      gemm("gemm", cfg, unit_ctx_),
+      quant("quant", cfg, unit_ctx_),
+      scan("scan", cfg, unit_ctx_),
+      had("hadamard", cfg, unit_ctx_),
+      vec("vector", cfg, unit_ctx_),
       noc("noc"),
       sram("sram", cfg.sram, cfg.clock_period_ns(), window) {
   quant.quant2scan.bind(scan.quant2scan);

@@ -54,7 +54,8 @@ class Accelerator : public sc_core::sc_module {
   std::array<UnitBase*, kUnitCount> units() { return {&gemm, &quant, &scan, &had, &vec}; }
 
  private:
-  OpLog log_;  // declared before the units: they may hold a pointer to it
+  OpLog log_;             // declared before the units: they may hold a pointer to it
+  UnitContext unit_ctx_;  // what every unit is built with
 
  public:
   GemmUnit gemm;
