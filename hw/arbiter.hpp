@@ -4,7 +4,8 @@
 // run, then placed in a fixed order: lowest priority value first (the oldest
 // tile, then the lowest layer: Command::priority), then unit, then the
 // order a unit issued them. Requests reach the resource at their own time
-// (units synchronise before each one while other operations run), so the
+// (while other operations run, a unit synchronises before each one, or
+// runs ahead to it where no other process can act first), so the
 // channel serves them first come, first served by simulated time, ties
 // broken by that order: docs/timing.md.
 #pragma once
@@ -21,7 +22,8 @@ namespace ssmsim {
 
 // Who asks, on a memory payload: the requester's priority and unit, and
 // whether the request must be arbitrated with others of the same time
-// (false: no other operation runs, the request is placed at once).
+// (false: no other operation runs, or none can act before the request's
+// time: the request is placed at once).
 struct MemRequester : tlm::tlm_extension<MemRequester> {
   int64_t priority = 0;
   uint8_t unit = 0;
@@ -43,8 +45,8 @@ class SameTimeArbiter {
     bool decided = false;
   };
 
-  // A target's b_transport: places `trans` at once (no other operation
-  // runs) or after the arbitration of its time; returns the delay, from
+  // A target's b_transport: places `trans` at once (not arbitrated) or
+  // after the arbitration of its time; returns the delay, from
   // now, to its completion. place(trans, at) reserves the resource for a
   // request at `at` and returns the completion time.
   template <typename Place>

@@ -117,7 +117,7 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
     if (pending_ >= 0) {
       ready_[static_cast<size_t>(pending_)] = arrived;
     } else {
-      next_ready.push_back(arrived + sc_core::sc_time_stamp() - u_.local_now());
+      next_ready.push_back(arrived + u_.op_start());
     }
   }
 
@@ -126,7 +126,7 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
   bool prefetched(int64_t k) {
     const auto us = static_cast<size_t>(k);
     if (!p_.was_prefetched || us >= u_.prefetched_.size()) return false;
-    const sc_time op_start = sc_core::sc_time_stamp() - u_.local_now();
+    const sc_time& op_start = u_.op_start();
     ready_[us] =
         u_.prefetched_[us] > op_start ? u_.prefetched_[us] - op_start : sc_core::SC_ZERO_TIME;
     return true;

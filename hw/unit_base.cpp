@@ -29,7 +29,11 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_
       unit_(unit),
       sink_(ctx.sink),
       scratch_(1),
-      memory_streams_(ctx.memory_streams) {
+      memory_streams_(ctx.memory_streams),
+      // The analytic memories (those that serve streams) place a request
+      // at once when it is not arbitrated; with a VCD window they schedule
+      // signal changes from the kernel's time, so the unit keeps to it.
+      may_run_ahead_(ctx.memory_streams && !(ctx.window && ctx.window->enabled)) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
   sensitive << signals_ev_;
@@ -168,14 +172,16 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   // time order (docs/timing.md). No quantum keeper: nothing else needs the
   // kernel's time.
   op_start_ = sc_core::sc_time_stamp();
+  ahead_ = op_start_;
   requester_->priority = d->priority;
   requester_->arbitrated = d->concurrent;
   fill_done_ = sc_core::SC_ZERO_TIME;
   const sc_time computed = execute(*d, rec);
   stall_span(computed, fill_done_, StallReason::kWeights);  // the SRAM copy of the weights
   const sc_time done = check_time(std::max(computed, fill_done_), name());
-  const sc_time elapsed = local_now();
-  if (done > elapsed) counted_wait(done - elapsed);
+  // The kernel goes to the end, or to where the unit ran ahead to.
+  const sc_time end = std::max(op_start_ + done, ahead_);
+  if (end > sc_core::sc_time_stamp()) counted_wait(end - sc_core::sc_time_stamp());
   rec.end_cycle = to_cycles(sc_core::sc_time_stamp());
   // Memory times need not be whole cycles (a derated or DRAMSys channel):
   // they round once, at the operation's ends, and the stall is what the
@@ -222,10 +228,25 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
     }
     return done;
   }
-  sc_time elapsed = local_now();
-  if (requester_->arbitrated && at > elapsed) {
-    counted_wait(at - elapsed);  // the request leaves at its time
-    elapsed = at;
+  // The request leaves at `at`, or now if that has passed.
+  const sc_time leave = op_start_ + std::max(at, local_now());
+  const bool concurrent = requester_->arbitrated;
+  bool arbitrate = concurrent;
+  if (concurrent && may_run_ahead_) {
+    // Other operations run: the memory serves requests in time order. If
+    // no other process can act before this one leaves, the unit runs ahead
+    // to its time and the memory places it at once, where the kernel would
+    // have woken this process alone and the arbitration found it alone
+    // (conservative lookahead: the placements are the same, without the
+    // two switches). Otherwise the kernel goes to its time (the request
+    // leaves then), and it is arbitrated unless it is alone there.
+    if (!before_others(leave) && leave > sc_core::sc_time_stamp()) {
+      counted_wait(leave - sc_core::sc_time_stamp());
+    }
+    arbitrate = !before_others(leave);
+    if (!arbitrate) ahead_ = leave;
+  } else if (concurrent && leave > sc_core::sc_time_stamp()) {
+    counted_wait(leave - sc_core::sc_time_stamp());  // the request leaves at its time
   }
   // One payload per unit, reused: a unit runs one operation at a time and a
   // memory call returns before the next (constructing one allocates).
@@ -240,13 +261,20 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   trans.set_byte_enable_ptr(nullptr);
   trans.set_dmi_allowed(false);
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_time t = at > elapsed ? at - elapsed : sc_core::SC_ZERO_TIME;
+  const sc_time now = sc_core::sc_time_stamp();
+  sc_time t = leave - now;
+  requester_->arbitrated = arbitrate;
   mem_initiator->b_transport(trans, t);
-  t += elapsed;  // local time of arrival
+  requester_->arbitrated = concurrent;
+  t += now - op_start_;  // local time of arrival
   if (trans.is_response_error()) mem_failed(trans, bytes);
   check_time(t, name());
   count(cmd, addr, bytes, rec);
   return t;
+}
+
+bool UnitBase::before_others(const sc_time& at) const {
+  return at < sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity();
 }
 
 void UnitBase::count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec) {

@@ -58,8 +58,13 @@ class UnitBase : public sc_core::sc_module {
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).
   sc_core::sc_time mem(tlm::tlm_command cmd, const Operand& o, sc_core::sc_time at, OpRecord& rec);
-  // Local time now: how far the kernel has advanced in this operation.
-  sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() - op_start_; }
+  // Local time now: how far the kernel has advanced in this operation, or
+  // the unit past it, where it ran ahead of the kernel (mem()).
+  sc_core::sc_time local_now() const {
+    return std::max(sc_core::sc_time_stamp(), ahead_) - op_start_;
+  }
+  // Kernel time at which the current operation started.
+  const sc_core::sc_time& op_start() const { return op_start_; }
   // Reads every input operand from `at`; returns when the last has arrived.
   sc_core::sc_time read_inputs(const Command& d, sc_core::sc_time at, OpRecord& rec);
   // Reads `bytes` of the weights from `offset` inside d.weight at `at`;
@@ -146,10 +151,18 @@ class UnitBase : public sc_core::sc_module {
   std::vector<uint8_t> scratch_;
   sc_core::sc_time fill_done_;  // the current operation's SRAM weight fill has landed
   sc_core::sc_time op_start_;   // kernel time at which the current operation started
+  // Where the unit has run ahead of the kernel (absolute): mem() places a
+  // request at once when no other process can act before its time.
+  sc_core::sc_time ahead_;
   tlm::tlm_generic_payload mem_trans_;
   MemRequester* requester_ = nullptr;  // owned by mem_trans_
   MemStream* stream_ = nullptr;        // owned by mem_trans_; its source set during a stream
   bool memory_streams_;
+  bool may_run_ahead_;  // the memories place requests at once and leave no events
+  // Whether a request leaving at `at` (absolute) comes before anything
+  // another process can do: nothing else is due at the kernel's time, and
+  // the next timed event is later than `at`.
+  bool before_others(const sc_core::sc_time& at) const;
   void count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec);
   // One transaction carrying `source`, routed by its first request.
   void send_stream(tlm::tlm_command cmd, MemStream::Source& source, uint64_t first_addr,

@@ -35,9 +35,11 @@
                                            cross-entropy, perplexity, top-1, every layer's error
   check_run.py steps R.json                decode: latency_per_step_ns == batch x
                                            latency_per_token_ns, tokens/s per phase present
-  check_run.py switches REL A.json ...     host.switches_per_op of every run within REL of
+  check_run.py switches REL MAX A.json ... host.switches_per_op of every run within REL of
                                            the first's (the simulator's cost per operation
-                                           does not grow with the tile count)
+                                           does not grow with the tile count) and at most MAX
+  check_run.py same A.json B.json          every figure the same apart from host (how the
+                                           simulation ran), and the two run.csv beside them
   check_run.py dramsys A.json D.json REL   A analytic, D DRAMSys on the same program: the same
                                            DRAM bytes by kind, D's effective bandwidth below its
                                            peak, D's latency within REL of A's
@@ -74,14 +76,27 @@ def main(argv):
         print(f"ok: a decode step of batch {b} is {b} tokens")
         return 0
     if mode == "switches":
-        rel = float(argv[2])
+        rel, most = float(argv[2]), float(argv[3])
         first = None
-        for path in argv[3:]:
+        for path in argv[4:]:
             per_op = load(path)["host"]["switches_per_op"]
             print(f"{path}: {per_op:.3f} switches per operation")
             first = first or per_op
             assert 0 < per_op and abs(per_op - first) <= rel * first, \
                 f"{path}: {per_op} switches per operation, {first} in the first run"
+            assert per_op <= most, f"{path}: {per_op} switches per operation, more than {most}"
+        return 0
+    if mode == "same":
+        a, b = load(argv[2]), load(argv[3])
+        assert a["host"] and b["host"]
+        del a["host"], b["host"]
+        if a != b:
+            keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            raise AssertionError(f"{argv[2]} and {argv[3]} differ in {keys}")
+        csv_a = (Path(argv[2]).parent / "run.csv").read_bytes()
+        csv_b = (Path(argv[3]).parent / "run.csv").read_bytes()
+        assert csv_a == csv_b, "the two run.csv differ"
+        print(f"ok: {argv[2]} and {argv[3]} agree on every figure and run.csv")
         return 0
     if mode == "clock":
         a, b, ratio = load(argv[2]), load(argv[3]), float(argv[4])
