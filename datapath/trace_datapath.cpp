@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "io/trace_calibration.hpp"
 #include "mamba/mamba2_forward.hpp"
+#include "numeric/activations.hpp"
 #include "numeric/hadamard.hpp"
 #include "numeric/selective_scan.hpp"
 #include "numeric/ssd.hpp"
@@ -140,7 +141,8 @@ void TraceDatapath::compute(const Command& c) {
     case Op::kGate: {
       const auto off = static_cast<size_t>(c.first_token * D);
       const auto E = static_cast<size_t>(c.elements);
-      for (size_t i = off; i < off + E; ++i) L.y_hat[i] = L.y_ssm[i] * silu(L.z[i]);
+      silu_mul_n(L.z.data() + off, L.y_ssm.data() + off, L.y_hat.data() + off,
+                 static_cast<int64_t>(E));
       L.y_err.merge(quant::compare(L.y.data() + off, L.y_hat.data() + off, E));
       break;
     }

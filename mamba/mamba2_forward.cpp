@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "io/trace.hpp"
 #include "mamba/mamba_forward.hpp"
+#include "numeric/activations.hpp"
 #include "numeric/selective_scan.hpp"
 
 namespace ssmsim {
@@ -47,10 +48,10 @@ void mamba2_delta(const float* dt, const float* dt_bias, int64_t L, int64_t H, d
                   float* delta) {
   const float flo = static_cast<float>(lo), fhi = static_cast<float>(std::min(hi, 3.0e38));
   for (int64_t t = 0; t < L; ++t) {
-    for (int64_t h = 0; h < H; ++h) {
-      delta[t * H + h] = std::clamp(softplus(dt[t * H + h] + dt_bias[h]), flo, fhi);
-    }
+    for (int64_t h = 0; h < H; ++h) delta[t * H + h] = dt[t * H + h] + dt_bias[h];
   }
+  softplus_n(delta, delta, L * H);
+  for (int64_t i = 0; i < L * H; ++i) delta[i] = std::clamp(delta[i], flo, fhi);
 }
 
 void gated_rms_norm(const float* y, const float* z, int64_t M, int64_t width, const float* w,
@@ -58,10 +59,8 @@ void gated_rms_norm(const float* y, const float* z, int64_t M, int64_t width, co
   for (int64_t m = 0; m < M; ++m) {
     float* o = out + m * width;
     double ss = 0;
-    for (int64_t i = 0; i < width; ++i) {
-      o[i] = y[m * width + i] * silu(z[m * width + i]);
-      ss += static_cast<double>(o[i]) * o[i];
-    }
+    silu_mul_n(z + m * width, y + m * width, o, width);
+    for (int64_t i = 0; i < width; ++i) ss += static_cast<double>(o[i]) * o[i];
     const float inv = static_cast<float>(1.0 / std::sqrt(ss / static_cast<double>(width) + eps));
     for (int64_t i = 0; i < width; ++i) o[i] = o[i] * inv * w[i];
   }
@@ -184,8 +183,9 @@ std::vector<float> Mamba2Forward::step(int32_t token) {
       float acc = W.conv_b[c];
       for (int64_t j = 0; j < K - 1; ++j) acc += W.conv_w[c * K + j] * cs[j * CD + c];
       acc += W.conv_w[c * K + K - 1] * in[c];
-      xbc[c] = silu(acc);
+      xbc[c] = acc;
     }
+    silu_n(xbc.data(), xbc.data(), CD);
     std::copy(cs.begin() + CD, cs.end(), cs.begin());
     std::copy_n(in, CD, cs.end() - CD);
     if (hook_) {

@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "io/trace.hpp"
+#include "numeric/activations.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/selective_scan.hpp"
 
@@ -66,8 +67,9 @@ void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* 
         const int64_t src = t - (K - 1) + j;
         if (src >= 0) acc += w[c * K + j] * x[src * C + c];
       }
-      y[t * C + c] = silu(acc);
+      y[t * C + c] = acc;
     }
+    silu_n(y + t * C, y + t * C, C);
   }
 }
 
@@ -161,7 +163,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     for (int64_t t = 0; t < L; ++t) {
       selective_scan_token(&a.dt[t * D], &(*u_scan)[t * D], &a.B[t * N], &a.C[t * N], W.A.data(),
                            W.D.data(), w.h.data(), &a.y[t * D], D, N);
-      for (int64_t c = 0; c < D; ++c) a.y[t * D + c] *= silu(a.z[t * D + c]);
+      silu_mul_n(&a.z[t * D], &a.y[t * D], &a.y[t * D], D);
       if (t >= h_from) std::copy(w.h.begin(), w.h.end(), a.h.begin() + (t - h_from) * D * N);
     }
     linear(a.y.data(), L, D, W.out_proj.data(), dm, a.mixer_out.data());
@@ -201,8 +203,9 @@ std::vector<float> MambaForward::step(int32_t token) {
       float acc = W.conv_b[c];
       for (int64_t j = 0; j < K - 1; ++j) acc += W.conv_w[c * K + j] * cs[j * D + c];
       acc += W.conv_w[c * K + K - 1] * xz[c];
-      u[c] = silu(acc);
+      u[c] = acc;
     }
+    silu_n(u.data(), u.data(), D);
     // Shift the conv window: drop the oldest input, append this token's x.
     std::copy(cs.begin() + D, cs.end(), cs.begin());
     std::copy_n(xz.begin(), D, cs.end() - D);
@@ -211,7 +214,7 @@ std::vector<float> MambaForward::step(int32_t token) {
     for (int64_t c = 0; c < D; ++c) dt[c] += W.dt_b[c];
     selective_scan_token(dt.data(), u.data(), xdbl.data() + r, xdbl.data() + r + N, W.A.data(),
                          W.D.data(), ssm_state_[static_cast<size_t>(l)].data(), y.data(), D, N);
-    for (int64_t c = 0; c < D; ++c) y[c] *= silu(xz[D + c]);
+    silu_mul_n(xz.data() + D, y.data(), y.data(), D);
     linear(y.data(), 1, D, W.out_proj.data(), dm, out.data());
     for (int64_t i = 0; i < dm; ++i) resid[i] += out[i];
   }

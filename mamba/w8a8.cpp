@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/json_file.hpp"
 #include "mamba/parallel_samples.hpp"
+#include "numeric/activations.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/gemm.hpp"
 #include "numeric/hadamard.hpp"
@@ -428,7 +429,7 @@ void W8A8Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
       std::copy(b.h.begin(), b.h.end(), b.hs.begin() + (t - state_from_) * D * N);
     }
   } else if (op == Op::kGate) {
-    for (int64_t i = t0 * D; i < t1 * D; ++i) b.y[i] = b.y[i] * silu(b.qz.v[i]);
+    silu_mul_n(b.qz.v.data() + t0 * D, b.y.data() + t0 * D, b.y.data() + t0 * D, (t1 - t0) * D);
   } else if (op == Op::kHadamard) {
     // Hadamard, then INT8 with roundf and no clamp (codes may pass 127).
     for (int64_t t = t0; t < t1; ++t) {

@@ -99,14 +99,12 @@ std::vector<float> scan_a_from_a_log(const std::vector<float>& a_log, int64_t D,
 __attribute__((target_clones("avx512f", "avx2", "default"))) void selective_scan_token(
     const float* dt, const float* u, const float* B, const float* C, const float* At,
     const float* Dv, float* h, float* y, int64_t D, int64_t N) {
-  // delta and delta * u per channel (scalar: libm's log1p and exp).
+  // delta and delta * u per channel.
   thread_local std::vector<float> delta, du;
   delta.resize(static_cast<size_t>(D));
   du.resize(static_cast<size_t>(D));
-  for (int64_t c = 0; c < D; ++c) {
-    delta[c] = softplus(dt[c]);
-    du[c] = delta[c] * u[c];
-  }
+  softplus_n(dt, delta.data(), D);
+  for (int64_t c = 0; c < D; ++c) du[c] = delta[c] * u[c];
   int64_t c = 0;
   for (; c + kLanes <= D; c += kLanes) {
     scan16(&delta[c], &du[c], u + c, Dv + c, B, C, At + c, h + c, y + c, D, N);

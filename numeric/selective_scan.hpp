@@ -6,12 +6,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "numeric/activations.hpp"  // softplus, silu
+
 namespace ssmsim {
-
-// torch.nn.functional.softplus with its default threshold 20.
-inline float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
-
-inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 // exp(x) for finite x, within 1 ulp of the true value for normal results
 // (subnormal results are rounded once more; below about -103.97 the result
