@@ -13,18 +13,16 @@
 #include <vector>
 
 #include "numeric/activations.hpp"
+#include "tests/support/float_bits.hpp"
 
 using namespace ssmsim;
+using test::float_bits;
 
 namespace {
 
-uint32_t bits_of(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
+bool same(float a, float b) {
+  return (std::isnan(a) && std::isnan(b)) || float_bits(a) == float_bits(b);
 }
-
-bool same(float a, float b) { return (std::isnan(a) && std::isnan(b)) || bits_of(a) == bits_of(b); }
 
 // glibc up to 2.40 has fdlibm's log1pf; 2.41 rounds it correctly.
 bool libm_log1pf_is_fdlibm() {
@@ -119,7 +117,7 @@ TEST(Activations, Log1pWithinOneUlp) {
     if (std::signbit(v) || !std::isfinite(v)) continue;
     const float want = static_cast<float>(std::log1p(static_cast<double>(v)));
     const auto d =
-        static_cast<int64_t>(bits_of(log1p_fdlibm(v))) - static_cast<int64_t>(bits_of(want));
+        static_cast<int64_t>(float_bits(log1p_fdlibm(v))) - static_cast<int64_t>(float_bits(want));
     ASSERT_LE(std::llabs(d), 1) << v;
   }
 }

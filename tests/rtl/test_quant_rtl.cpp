@@ -20,16 +20,12 @@
 #include "numeric/half.hpp"
 #include "numeric/quantizer.hpp"
 #include "rtl/quant_lane_model.hpp"
+#include "tests/support/float_bits.hpp"
 
 using namespace ssmsim;
+using test::float_bits;
 
 namespace {
-
-uint32_t float_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
 
 struct Lanes {
   Vquant_lane_se se;
