@@ -1,5 +1,6 @@
 #include "sim/report.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -119,9 +120,18 @@ void ProgressLine::finish() {
 
 ojson json_number_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
 
+void append_num(fmt::memory_buffer& out, double v) {
+  if (std::isinf(v)) {
+    out.append(std::string_view(v > 0 ? "inf" : "-inf"));
+  } else {
+    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), v);
+  }
+}
+
 std::string num(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return fmt::format("{}", v);
+  fmt::memory_buffer out;
+  append_num(out, v);
+  return fmt::to_string(out);
 }
 
 std::string TextTable::str() const {

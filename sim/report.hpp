@@ -4,6 +4,8 @@
 // existing results are only replaced when the user passes --force.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -85,7 +87,9 @@ class ProgressLine {
   void draw(double now_s);
 };
 
-// Shortest round-trip text of a double ("inf" for infinity).
+// Shortest round-trip text of a double ("inf" for infinity); append_num
+// writes the same text at the end of a buffer.
 std::string num(double v);
+void append_num(fmt::memory_buffer& out, double v);
 
 }  // namespace ssmsim

@@ -63,16 +63,6 @@ ojson agg_json(const Agg& a, uint64_t total_cycles) {
   return j;
 }
 
-// A number as num() writes it (fmt's shortest form, inf spelled out).
-void append_num(fmt::memory_buffer& out, double v) {
-  if (std::isinf(v)) {
-    const char* s = v > 0 ? "inf" : "-inf";
-    out.append(s, s + std::char_traits<char>::length(s));
-  } else {
-    fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), v);
-  }
-}
-
 // One gemm_ops entry, as nlohmann's dump(2) writes it inside run.json's
 // array (8 spaces before a key); written directly, so run.json streams
 // without a JSON tree of every GEMM. The format is compiled (FMT_COMPILE):
