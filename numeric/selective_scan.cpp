@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "numeric/activations.hpp"
+
 namespace ssmsim {
 
 namespace {

@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "numeric/activations.hpp"  // softplus, silu
-
 namespace ssmsim {
 
 // exp(x) for finite x, within 1 ulp of the true value for normal results

@@ -11,6 +11,7 @@
 
 #include "io/checkpoint.hpp"
 #include "io/trace.hpp"
+#include "numeric/activations.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/selective_scan.hpp"
 
