@@ -9,11 +9,6 @@ namespace ssmsim {
 
 namespace {
 
-// DRAM windows above the weights: logits, spilled activation slots, state.
-constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << 38);
-constexpr uint64_t kDramActivations = kDramBase + (uint64_t(1) << 39);
-constexpr uint64_t kDramState = kDramBase + (uint64_t(3) << 38);
-
 std::string bytes_text(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 ElementBytes element_bytes(const ArchConfig& arch) {
@@ -53,13 +48,6 @@ uint64_t dram_window_base(DramWindow w) {
       return kDramState;
   }
   return kDramBase;
-}
-
-DramWindow dram_window(uint64_t addr) {
-  if (addr >= kDramState) return DramWindow::kState;
-  if (addr >= kDramActivations) return DramWindow::kActivations;
-  if (addr >= kDramLogits) return DramWindow::kLogits;
-  return DramWindow::kWeights;
 }
 
 namespace {

@@ -28,8 +28,18 @@ constexpr uint64_t kSramBase = uint64_t(1) << 40;
 // SRAM, decode state, logits).
 enum class DramWindow : uint8_t { kWeights, kLogits, kActivations, kState };
 constexpr int kDramWindows = 4;
+// The windows start 2^38 bytes apart, in the enum's order.
+constexpr int kDramWindowShift = 38;
+constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << kDramWindowShift);
+constexpr uint64_t kDramActivations = kDramBase + (uint64_t(2) << kDramWindowShift);
+constexpr uint64_t kDramState = kDramBase + (uint64_t(3) << kDramWindowShift);
 const char* dram_window_name(DramWindow w);
-DramWindow dram_window(uint64_t addr);
+// Inline: the DRAM counts every request's bytes by window.
+inline DramWindow dram_window(uint64_t addr) {
+  const uint64_t w = (addr - kDramBase) >> kDramWindowShift;
+  return static_cast<DramWindow>(w < 3 ? w : 3);
+}
+static_assert(static_cast<int>(DramWindow::kState) == 3 && kDramWindows == 4);
 uint64_t dram_window_base(DramWindow w);
 
 // What a run keeps where, and how big it is.

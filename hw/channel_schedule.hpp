@@ -37,25 +37,37 @@ class ChannelSchedule {
 
   uint64_t reserve(uint64_t request, uint64_t duration,
                    uint64_t now = sc_core::sc_time_stamp().value()) {
-    prune(now);
-    // A request inside the last interval (a stream queued behind its own
-    // transfers) starts at its end, which it extends: what the search below
-    // finds, without it.
-    if (head_ < busy_.size() && request >= busy_.back().first && request < busy_.back().second) {
+    // The two common cases, inline and without pruning first: the last
+    // interval is live exactly when it ends after `now` (intervals are
+    // disjoint and sorted, so their ends are too), which is what the pruned
+    // table would say. A request inside the last interval (a stream queued
+    // behind its own transfers) starts at its end, which it extends: what
+    // the search below finds, without it.
+    const bool live = !busy_.empty() && busy_.back().second > now;
+    if (live && request >= busy_.back().first && request < busy_.back().second) {
       const uint64_t start = busy_.back().second;
       busy_.back().second = start + duration;
       return start;
     }
-    // The common case: at or after every reservation (no search).
-    if (head_ == busy_.size() || request >= busy_.back().second) {
+    // At or after every reservation (no search).
+    if (!live || request >= busy_.back().second) {
       if (duration == 0) return request;
-      if (head_ < busy_.size() && busy_.back().second == request) {
+      if (live && busy_.back().second == request) {
         busy_.back().second = request + duration;
       } else {
+        prune(now);  // only a new interval grows the table
         busy_.emplace_back(request, request + duration);
       }
       return request;
     }
+    return reserve_between(request, duration, now);
+  }
+
+ private:
+  using Interval = std::pair<uint64_t, uint64_t>;  // [start, end)
+  // A request before the last reservation's end: the earliest gap that fits.
+  [[gnu::noinline]] uint64_t reserve_between(uint64_t request, uint64_t duration, uint64_t now) {
+    prune(now);
     const auto first = busy_.begin() + static_cast<std::ptrdiff_t>(head_);
     const auto by_start = [](uint64_t t, const Interval& i) { return t < i.first; };
     uint64_t start = request;
@@ -91,9 +103,6 @@ class ChannelSchedule {
     }
     return start;
   }
-
- private:
-  using Interval = std::pair<uint64_t, uint64_t>;  // [start, end)
   // Intervals that ended before `now` can never matter again.
   void prune(uint64_t now) {
     while (head_ < busy_.size() && busy_[head_].second <= now) ++head_;

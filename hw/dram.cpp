@@ -41,28 +41,8 @@ const Dram::TimeCache& Dram::transfer(uint64_t bytes, bool read) {
   return c;
 }
 
-void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
-  // Other operations running: the request waits for every request of its
-  // time and takes its place in the fixed order (hw/arbiter.hpp).
-  auto serve = [this](tlm::tlm_generic_payload& t, sc_time& d) {
-    d = arbiter_.serve(t, d, [this](auto& r, const sc_time& at) {
-      return place(r, at, sc_core::sc_time_stamp());
-    });
-  };
-  if (MemStream::Source* s = stream_source(trans)) {
-    // Each request as its own transaction from a requester running alone
-    // (UnitBase::mem_stream) would be served: placed at once, at its time.
-    const sc_time now = sc_core::sc_time_stamp();
-    serve_stream(*s, trans, [&](tlm::tlm_generic_payload& t, sc_time& d) {
-      d = place(t, now + d, now) - now;
-    });
-  } else {
-    serve(trans, delay);
-  }
-  trans.set_response_status(tlm::TLM_OK_RESPONSE);
-}
-
-sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request, const sc_time& now) {
+inline sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request,
+                           const sc_time& now) {
   const uint64_t bytes = trans.get_data_length();
   const TimeCache& size = this->transfer(bytes, trans.is_read());
   const sc_time transfer = check_time(size.time, name());
@@ -82,6 +62,27 @@ sc_time Dram::place(tlm::tlm_generic_payload& trans, const sc_time& request, con
     bandwidth_.add(start, start + transfer, bytes, trans.is_read());
   }
   return done;
+}
+
+void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
+  // Other operations running: the request waits for every request of its
+  // time and takes its place in the fixed order (hw/arbiter.hpp).
+  auto serve = [this](tlm::tlm_generic_payload& t, sc_time& d) {
+    d = arbiter_.serve(t, d, [this](auto& r, const sc_time& at) {
+      return place(r, at, sc_core::sc_time_stamp());
+    });
+  };
+  if (MemStream::Source* s = stream_source(trans)) {
+    // Each request as its own transaction from a requester running alone
+    // (UnitBase::mem_stream) would be served: placed at once, at its time.
+    const sc_time now = sc_core::sc_time_stamp();
+    serve_stream(*s, trans, [&](tlm::tlm_generic_payload& t, sc_time& d) {
+      d = place(t, now + d, now) - now;
+    });
+  } else {
+    serve(trans, delay);
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 void Dram::arbitrate() {

@@ -91,8 +91,10 @@ class Dram : public sc_core::sc_module {
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // Reserves the channel for a request at `request` (`now`: the kernel's
   // time); returns when its data has arrived (read) or landed (write).
-  sc_core::sc_time place(tlm::tlm_generic_payload& trans, const sc_core::sc_time& request,
-                         const sc_core::sc_time& now);
+  // Inlined into a stream's loop: it runs once per weight strip.
+  [[gnu::always_inline]] sc_core::sc_time place(tlm::tlm_generic_payload& trans,
+                                                const sc_core::sc_time& request,
+                                                const sc_core::sc_time& now);
   void arbitrate();
   void on_change();
 

@@ -18,11 +18,13 @@ class MemStream : public tlm::tlm_extension<MemStream> {
  public:
   class Source {
    public:
-    // The next request: fills trans's address, length and command, and its
-    // time as a delay from the target's now; false when none is left.
-    virtual bool next(tlm::tlm_generic_payload& trans, sc_core::sc_time& at) = 0;
-    // The request's completion, as a delay from the target's now.
-    virtual void done(const sc_core::sc_time& at) = 0;
+    // The completion of the request before (`done`, as a delay from the
+    // target's now; null before the first), then the next request: fills
+    // trans's address, length and command, and its time as a delay from the
+    // target's now; false when none is left. One call per request, not two:
+    // a decode step of Mamba-2.8B streams 38,000 of them.
+    virtual bool next(const sc_core::sc_time* done, tlm::tlm_generic_payload& trans,
+                      sc_core::sc_time& at) = 0;
 
    protected:
     ~Source() = default;
@@ -48,9 +50,10 @@ inline MemStream::Source* stream_source(const tlm::tlm_generic_payload& trans) {
 template <typename Serve>
 void serve_stream(MemStream::Source& source, tlm::tlm_generic_payload& trans, Serve serve) {
   sc_core::sc_time at;
-  while (source.next(trans, at)) {
+  const sc_core::sc_time* done = nullptr;
+  while (source.next(done, trans, at)) {
     serve(trans, at);
-    source.done(at);
+    done = &at;  // serve turned the request's delay into its completion's
   }
 }
 

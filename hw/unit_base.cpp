@@ -277,14 +277,6 @@ bool UnitBase::before_others(const sc_time& at) const {
   return at < sc_core::sc_time_stamp() + sc_core::sc_time_to_pending_activity();
 }
 
-void UnitBase::count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec) {
-  ++stats_.accesses;
-  const bool sram = addr >= kSramBase;
-  const bool read = cmd == tlm::TLM_READ_COMMAND;
-  (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
-        : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
-}
-
 void UnitBase::mem_failed(const tlm::tlm_generic_payload& trans, uint64_t bytes) const {
   char addr[32];
   std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(trans.get_address()));

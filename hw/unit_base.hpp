@@ -15,6 +15,7 @@
 #include <tlm>
 #include <vector>
 
+#include "hw/address_map.hpp"
 #include "hw/arbiter.hpp"
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"
@@ -163,7 +164,14 @@ class UnitBase : public sc_core::sc_module {
   // another process can do: nothing else is due at the kernel's time, and
   // the next timed event is later than `at`.
   bool before_others(const sc_core::sc_time& at) const;
-  void count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec);
+  // Inline: a stream counts each of its requests.
+  void count(tlm::tlm_command cmd, uint64_t addr, uint64_t bytes, OpRecord& rec) {
+    ++stats_.accesses;
+    const bool sram = addr >= kSramBase;
+    const bool read = cmd == tlm::TLM_READ_COMMAND;
+    (sram ? (read ? rec.sram_read_bytes : rec.sram_write_bytes)
+          : (read ? rec.dram_read_bytes : rec.dram_write_bytes)) += bytes;
+  }
   // One transaction carrying `source`, routed by its first request.
   void send_stream(tlm::tlm_command cmd, MemStream::Source& source, uint64_t first_addr,
                    uint64_t first_bytes);
@@ -190,7 +198,13 @@ void UnitBase::mem_stream(tlm::tlm_command cmd, Chain& chain) {
       }
       return false;
     }
-    bool next(tlm::tlm_generic_payload& trans, sc_core::sc_time& at) override {
+    bool next(const sc_core::sc_time* done, tlm::tlm_generic_payload& trans,
+              sc_core::sc_time& at) override {
+      if (done != nullptr) {
+        const sc_core::sc_time t = check_time(*done + elapsed, u.name());
+        u.count(cmd, r.addr, r.bytes, *r.rec);
+        chain.done(t);
+      }
       if (!primed && !take()) return false;
       primed = false;
       trans.set_address(r.addr);
@@ -199,11 +213,6 @@ void UnitBase::mem_stream(tlm::tlm_command cmd, Chain& chain) {
       trans.set_streaming_width(length);
       at = r.at > elapsed ? r.at - elapsed : sc_core::SC_ZERO_TIME;
       return true;
-    }
-    void done(const sc_core::sc_time& at) override {
-      const sc_core::sc_time t = check_time(at + elapsed, u.name());
-      u.count(cmd, r.addr, r.bytes, *r.rec);
-      chain.done(t);
     }
   } source(*this, chain, cmd);
   if (!source.take()) return;

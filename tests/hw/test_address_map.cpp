@@ -166,3 +166,19 @@ TEST(AddressMap, AutoTileMovesTheFewestDramBytes) {
   EXPECT_EQ(plan_memory(small, arch, 256, 0, 1).tile_tokens, 48);
   EXPECT_FALSE(plan_memory(small, arch, 256, 0, 1).tile_chosen);
 }
+
+TEST(AddressMap, EveryDramAddressFallsInTheWindowItLiesIn) {
+  // The windows in address order, each from its base up to the next one's.
+  const DramWindow order[] = {DramWindow::kWeights, DramWindow::kLogits, DramWindow::kActivations,
+                              DramWindow::kState};
+  for (int i = 0; i < kDramWindows; ++i) {
+    const uint64_t base = dram_window_base(order[i]);
+    EXPECT_EQ(dram_window(base), order[i]) << dram_window_name(order[i]);
+    EXPECT_EQ(dram_window(base + 12345), order[i]) << dram_window_name(order[i]);
+    if (i > 0) {
+      EXPECT_EQ(dram_window(base - 1), order[i - 1]) << dram_window_name(order[i]);
+      EXPECT_GT(base, dram_window_base(order[i - 1]));
+    }
+  }
+  EXPECT_EQ(dram_window(kSramBase - 1), DramWindow::kState);  // the last window runs to SRAM
+}

@@ -2,7 +2,9 @@
 // reservation gets the earliest gap at or after its request time that fits
 // it, whether the request lands after everything reserved (the common case,
 // which skips the searches), inside a busy interval, or in a gap too short
-// for it. Outside a simulation the time stays 0, so nothing is pruned.
+// for it. Outside a simulation the time stays 0, so nothing is pruned; one
+// test passes the time itself, so intervals expire as the kernel's time
+// passes them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -73,4 +75,30 @@ TEST(ChannelSchedule, TouchingTransfersQueueBackToBack) {
   EXPECT_EQ(c.reserve(uint64_t(40), uint64_t(5)), 40u);   // after a gap
   EXPECT_EQ(c.reserve(uint64_t(25), uint64_t(15)), 25u);  // fills the gap exactly
   EXPECT_EQ(c.reserve(uint64_t(0), uint64_t(1)), 45u);    // everything up to 45 is busy
+}
+
+TEST(ChannelSchedule, ExpiredIntervalsChangeNoReservation) {
+  // Requests at or after the kernel's time (as the memories make them),
+  // which moves on: intervals that ended before it are pruned or no longer
+  // live, which must not change any start against the table that keeps
+  // them all. The time often lands exactly on an interval's end.
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    std::mt19937 g(seed);
+    std::uniform_int_distribution<int> pick(0, 9), dur(0, 40), ahead(0, 120);
+    ChannelSchedule fast;
+    NaiveSchedule naive;
+    uint64_t now = 0, last_end = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const int p = pick(g);
+      if (p < 3) now += static_cast<uint64_t>(dur(g));
+      if (p == 3) now = std::max(now, last_end);  // the time reaches the last end
+      const uint64_t request = now + (p < 7 ? 0u : static_cast<uint64_t>(ahead(g)));
+      const uint64_t duration = p == 9 ? 0 : static_cast<uint64_t>(dur(g)) + 1;
+      const uint64_t start = fast.reserve(request, duration, now);
+      ASSERT_EQ(start, naive.reserve(request, duration))
+          << "seed " << seed << ", reservation " << i << ": request " << request << ", duration "
+          << duration << ", now " << now;
+      last_end = std::max(last_end, start + duration);
+    }
+  }
 }

@@ -45,15 +45,15 @@ struct StreamSource final : MemStream::Source {
   Chain& chain;
   int n, i = 0;
   StreamSource(Chain& c, int n) : chain(c), n(n) {}
-  bool next(tlm::tlm_generic_payload& t, sc_time& at) override {
+  bool next(const sc_time* done, tlm::tlm_generic_payload& t, sc_time& at) override {
+    if (done != nullptr) {
+      chain.arrived.push_back(*done);
+      ++i;
+    }
     if (i == n) return false;
     chain.fill(t, i);
     at = chain.at(i);
     return true;
-  }
-  void done(const sc_time& at) override {
-    chain.arrived.push_back(at);
-    ++i;
   }
 };
 
