@@ -240,11 +240,13 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
     // (conservative lookahead: the placements are the same, without the
     // two switches). Otherwise the kernel goes to its time (the request
     // leaves then), and it is arbitrated unless it is alone there.
-    if (!before_others(leave) && leave > sc_core::sc_time_stamp()) {
+    bool alone = before_others(leave);
+    if (!alone && leave > sc_core::sc_time_stamp()) {
       counted_wait(leave - sc_core::sc_time_stamp());
+      alone = before_others(leave);  // asked again only where the kernel moved
     }
-    arbitrate = !before_others(leave);
-    if (!arbitrate) ahead_ = leave;
+    arbitrate = !alone;
+    if (alone) ahead_ = leave;
   } else if (concurrent && leave > sc_core::sc_time_stamp()) {
     counted_wait(leave - sc_core::sc_time_stamp());  // the request leaves at its time
   }
