@@ -43,27 +43,50 @@ class NaiveSchedule {
   std::vector<std::pair<uint64_t, uint64_t>> busy_;
 };
 
+// A request: its time, its duration and the kernel's time it is made at.
+struct Request {
+  uint64_t at, duration, now;
+};
+
+// 20 seeds of 2,000 requests, each reserved in both tables: the same
+// start. Per seed, make() gives a fresh next(g, last_end) (last_end: the
+// end of every reservation so far).
+template <typename Make>
+void check_against_naive(Make make) {
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    std::mt19937 g(seed);
+    auto next = make();
+    ChannelSchedule fast;
+    NaiveSchedule naive;
+    uint64_t last_end = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const Request r = next(g, last_end);
+      const uint64_t start = fast.reserve(r.at, r.duration, r.now);
+      ASSERT_EQ(start, naive.reserve(r.at, r.duration))
+          << "seed " << seed << ", reservation " << i << ": request " << r.at << ", duration "
+          << r.duration << ", now " << r.now;
+      last_end = std::max(last_end, start + r.duration);
+    }
+  }
+}
+
 }  // namespace
 
 TEST(ChannelSchedule, EveryReservationTakesTheEarliestGapThatFits) {
-  for (unsigned seed = 1; seed <= 20; ++seed) {
-    std::mt19937 g(seed);
-    std::uniform_int_distribution<int> pick(0, 9), dur(0, 40), back(0, 300);
-    ChannelSchedule fast;
-    NaiveSchedule naive;
-    uint64_t clock = 1000;
-    for (int i = 0; i < 2000; ++i) {
+  check_against_naive([] {
+    return [pick = std::uniform_int_distribution<int>(0, 9),
+            dur = std::uniform_int_distribution<int>(0, 40),
+            back = std::uniform_int_distribution<int>(0, 300),
+            clock = uint64_t(1000)](std::mt19937& g, uint64_t) mutable {
       // Mostly in time order (after everything), sometimes earlier: into a
-      // busy interval or a gap.
+      // busy interval or a gap. The kernel's time stays 0: nothing expires.
       const int p = pick(g);
       if (p < 6) clock += static_cast<uint64_t>(dur(g));
-      const uint64_t request = p < 6 ? clock : clock - std::min<uint64_t>(clock, back(g));
+      const uint64_t at = p < 6 ? clock : clock - std::min<uint64_t>(clock, back(g));
       const uint64_t duration = p == 9 ? 0 : static_cast<uint64_t>(dur(g)) + 1;
-      ASSERT_EQ(fast.reserve(request, duration), naive.reserve(request, duration))
-          << "seed " << seed << ", reservation " << i << ": request " << request << ", duration "
-          << duration;
-    }
-  }
+      return Request{at, duration, 0};
+    };
+  });
 }
 
 TEST(ChannelSchedule, TouchingTransfersQueueBackToBack) {
@@ -82,23 +105,17 @@ TEST(ChannelSchedule, ExpiredIntervalsChangeNoReservation) {
   // which moves on: intervals that ended before it are pruned or no longer
   // live, which must not change any start against the table that keeps
   // them all. The time often lands exactly on an interval's end.
-  for (unsigned seed = 1; seed <= 20; ++seed) {
-    std::mt19937 g(seed);
-    std::uniform_int_distribution<int> pick(0, 9), dur(0, 40), ahead(0, 120);
-    ChannelSchedule fast;
-    NaiveSchedule naive;
-    uint64_t now = 0, last_end = 0;
-    for (int i = 0; i < 2000; ++i) {
+  check_against_naive([] {
+    return [pick = std::uniform_int_distribution<int>(0, 9),
+            dur = std::uniform_int_distribution<int>(0, 40),
+            ahead = std::uniform_int_distribution<int>(0, 120),
+            now = uint64_t(0)](std::mt19937& g, uint64_t last_end) mutable {
       const int p = pick(g);
       if (p < 3) now += static_cast<uint64_t>(dur(g));
       if (p == 3) now = std::max(now, last_end);  // the time reaches the last end
-      const uint64_t request = now + (p < 7 ? 0u : static_cast<uint64_t>(ahead(g)));
+      const uint64_t at = now + (p < 7 ? 0u : static_cast<uint64_t>(ahead(g)));
       const uint64_t duration = p == 9 ? 0 : static_cast<uint64_t>(dur(g)) + 1;
-      const uint64_t start = fast.reserve(request, duration, now);
-      ASSERT_EQ(start, naive.reserve(request, duration))
-          << "seed " << seed << ", reservation " << i << ": request " << request << ", duration "
-          << duration << ", now " << now;
-      last_end = std::max(last_end, start + duration);
-    }
-  }
+      return Request{at, duration, now};
+    };
+  });
 }
