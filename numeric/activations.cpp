@@ -1,8 +1,10 @@
 #include "numeric/activations.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace ssmsim {
 
@@ -67,30 +69,29 @@ inline __attribute__((always_inline)) bool any(I m) {
   return m[0] != 0;
 }
 
+// Lanes Start, Start + Step, ... of the concatenation a:b, as many as R
+// holds: the shuffles below, for every W by one definition (the indices of
+// a shuffle must be constants).
+template <typename R, int Start, int Step, typename V, std::size_t... K>
+inline __attribute__((always_inline)) R take(V a, V b, std::index_sequence<K...>) {
+  return __builtin_shufflevector(a, b, (Start + Step * static_cast<int>(K))...);
+}
+template <typename R, int Start, int Step, typename V>
+inline __attribute__((always_inline)) R take(V a, V b) {
+  constexpr std::size_t n = sizeof(R) / sizeof(a[0]);
+  return take<R, Start, Step>(a, b, std::make_index_sequence<n>{});
+}
 // The two halves of a float vector, and a float vector from two halves.
 template <int W>
 inline __attribute__((always_inline)) typename Lanes<W>::HalfF half(typename Lanes<W>::F x,
                                                                     bool high) {
-  if constexpr (W == 16) {
-    return high ? __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15)
-                : __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
-  } else if constexpr (W == 8) {
-    return high ? __builtin_shufflevector(x, x, 4, 5, 6, 7)
-                : __builtin_shufflevector(x, x, 0, 1, 2, 3);
-  } else {
-    return high ? __builtin_shufflevector(x, x, 2, 3) : __builtin_shufflevector(x, x, 0, 1);
-  }
+  using HalfF = typename Lanes<W>::HalfF;
+  return high ? take<HalfF, W / 2, 1>(x, x) : take<HalfF, 0, 1>(x, x);
 }
 template <int W>
 inline __attribute__((always_inline)) typename Lanes<W>::F join(typename Lanes<W>::HalfF a,
                                                                 typename Lanes<W>::HalfF b) {
-  if constexpr (W == 16) {
-    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  } else if constexpr (W == 8) {
-    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
-  } else {
-    return __builtin_shufflevector(a, b, 0, 1, 2, 3);
-  }
+  return take<typename Lanes<W>::F, 0, 1>(a, b);
 }
 // The low 32 bits of each double of two halves, in lane order (x86 is
 // little-endian: the even words).
@@ -98,14 +99,7 @@ template <int W>
 inline __attribute__((always_inline)) typename Lanes<W>::I low_words(typename Lanes<W>::D a,
                                                                      typename Lanes<W>::D b) {
   using I = typename Lanes<W>::I;
-  const I x = bits<I>(a), y = bits<I>(b);
-  if constexpr (W == 16) {
-    return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  } else if constexpr (W == 8) {
-    return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14);
-  } else {
-    return __builtin_shufflevector(x, y, 0, 2, 4, 6);
-  }
+  return take<I, 0, 2>(bits<I>(a), bits<I>(b));
 }
 
 // Lane masks (all ones or zero) and selections by integer arithmetic only:
