@@ -232,23 +232,23 @@ sc_time UnitBase::mem(tlm::tlm_command cmd, const Operand& o, sc_time at, OpReco
   const sc_time leave = op_start_ + std::max(at, local_now());
   const bool concurrent = requester_->arbitrated;
   bool arbitrate = concurrent;
-  if (concurrent && may_run_ahead_) {
+  if (concurrent) {
     // Other operations run: the memory serves requests in time order. If
-    // no other process can act before this one leaves, the unit runs ahead
-    // to its time and the memory places it at once, where the kernel would
-    // have woken this process alone and the arbitration found it alone
-    // (conservative lookahead: the placements are the same, without the
-    // two switches). Otherwise the kernel goes to its time (the request
-    // leaves then), and it is arbitrated unless it is alone there.
-    bool alone = before_others(leave);
-    if (!alone && leave > sc_core::sc_time_stamp()) {
+    // no other process can act before this one leaves (and the memories
+    // allow it), the unit runs ahead to its time and the memory places it
+    // at once, where the kernel would have woken this process alone and
+    // the arbitration found it alone (conservative lookahead: the
+    // placements are the same, without the two switches). Otherwise the
+    // kernel goes to its time (the request leaves then), and it is
+    // arbitrated unless it is alone there.
+    auto alone = [&] { return may_run_ahead_ && before_others(leave); };
+    bool ahead = alone();
+    if (!ahead && leave > sc_core::sc_time_stamp()) {
       counted_wait(leave - sc_core::sc_time_stamp());
-      alone = before_others(leave);  // asked again only where the kernel moved
+      ahead = alone();  // asked again only where the kernel moved
     }
-    arbitrate = !alone;
-    if (alone) ahead_ = leave;
-  } else if (concurrent && leave > sc_core::sc_time_stamp()) {
-    counted_wait(leave - sc_core::sc_time_stamp());  // the request leaves at its time
+    arbitrate = !ahead;
+    if (ahead) ahead_ = leave;
   }
   // One payload per unit, reused: a unit runs one operation at a time and a
   // memory call returns before the next (constructing one allocates).
