@@ -46,9 +46,7 @@ BENCHMARK(BM_SoftplusLibm);
 // Arg: the instruction set (VectorIsa), skipped where the CPU lacks it.
 bool pick(benchmark::State& st, VectorIsa& isa) {
   isa = static_cast<VectorIsa>(st.range(0));
-  st.SetLabel(isa == VectorIsa::kAvx512 ? "avx512f"
-              : isa == VectorIsa::kAvx2 ? "avx2"
-                                        : "portable");
+  st.SetLabel(isa_name(isa));
   if (isa_supported(isa)) return true;
   st.SkipWithError("not on this CPU");
   return false;

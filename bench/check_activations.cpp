@@ -27,9 +27,6 @@ namespace {
 using ssmsim::VectorIsa;
 
 constexpr VectorIsa kIsas[] = {VectorIsa::kPortable, VectorIsa::kAvx2, VectorIsa::kAvx512};
-const char* isa_name(VectorIsa i) {
-  return i == VectorIsa::kAvx512 ? "avx512f" : i == VectorIsa::kAvx2 ? "avx2" : "portable";
-}
 
 bool same(float a, float b) {
   if (std::isnan(a) && std::isnan(b)) return true;
@@ -114,7 +111,7 @@ int main() {
         "%-8s softplus_n differs from log1pf(expf(x)) on %llu, from softplus on %llu; silu_n "
         "from x / (1 + expf(-x)) on %llu; %llu of the %llu lanes with |x| <= 87 (%.3f %%) "
         "called libm's expf\n",
-        isa_name(kIsas[k]), static_cast<unsigned long long>(c.softplus.load()),
+        ssmsim::isa_name(kIsas[k]), static_cast<unsigned long long>(c.softplus.load()),
         static_cast<unsigned long long>(c.softplus_scalar.load()),
         static_cast<unsigned long long>(c.silu.load()),
         static_cast<unsigned long long>(c.fallbacks.load()),

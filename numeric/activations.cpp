@@ -340,6 +340,18 @@ bool isa_supported(VectorIsa isa) {
   return false;
 }
 
+const char* isa_name(VectorIsa isa) {
+  switch (isa) {
+    case VectorIsa::kAvx512:
+      return "avx512f";
+    case VectorIsa::kAvx2:
+      return "avx2";
+    case VectorIsa::kPortable:
+      break;
+  }
+  return "portable";
+}
+
 VectorIsa activation_isa() {
   static const VectorIsa best = isa_supported(VectorIsa::kAvx512) ? VectorIsa::kAvx512
                                 : isa_supported(VectorIsa::kAvx2) ? VectorIsa::kAvx2

@@ -35,6 +35,7 @@ inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 // take the widest the CPU has.
 enum class VectorIsa { kPortable, kAvx2, kAvx512 };
 bool isa_supported(VectorIsa isa);
+const char* isa_name(VectorIsa isa);  // "portable", "avx2", "avx512f"
 VectorIsa activation_isa();
 void softplus_n(const float* in, float* out, int64_t n, VectorIsa isa);
 void silu_n(const float* in, float* out, int64_t n, VectorIsa isa);

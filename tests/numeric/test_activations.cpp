@@ -62,11 +62,7 @@ class ActivationsOn : public ::testing::TestWithParam<VectorIsa> {};
 INSTANTIATE_TEST_SUITE_P(Isa, ActivationsOn,
                          ::testing::Values(VectorIsa::kPortable, VectorIsa::kAvx2,
                                            VectorIsa::kAvx512),
-                         [](const auto& info) {
-                           return std::string(info.param == VectorIsa::kPortable ? "portable"
-                                              : info.param == VectorIsa::kAvx2   ? "avx2"
-                                                                                 : "avx512");
-                         });
+                         [](const auto& info) { return std::string(isa_name(info.param)); });
 
 TEST_P(ActivationsOn, VectorsMatchLibmOnSampledFloats) {
   const VectorIsa isa = GetParam();
