@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "bench/machine_context.hpp"
 #include "numeric/activations.hpp"
+#include "numeric/cpu.hpp"
 
 namespace {
 
@@ -82,8 +82,7 @@ void check(uint64_t first, uint64_t end, Counts* bad) {
 }  // namespace
 
 int main() {
-  std::printf("cpu: %s; isa: %s\n", ssmsim_bench::cpu_model().c_str(),
-              ssmsim_bench::isa_list().c_str());
+  std::printf("cpu: %s; isa: %s\n", ssmsim::cpu_model().c_str(), ssmsim::cpu_isa().c_str());
   int major = 0, minor = 0;
   std::sscanf(gnu_get_libc_version(), "%d.%d", &major, &minor);
   const bool fdlibm_log1pf = major == 2 && minor < 41;

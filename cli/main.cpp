@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "common/error.hpp"
 #include "common/suggest.hpp"
+#include "numeric/cpu.hpp"
 
 namespace {
 
@@ -60,7 +61,9 @@ int sc_main(int argc, char* argv[]) {
     return ssmsim::kExitOk;
   }
   if (name == "--version") {
-    std::cout << "ssmsim " << SSMSIM_VERSION << " (SystemC " << sc_core::sc_release() << ")\n";
+    std::cout << "ssmsim " << SSMSIM_VERSION << " (SystemC " << sc_core::sc_release() << ")\n"
+              << "cpu: " << ssmsim::cpu_model() << " (" << ssmsim::cpu_isa() << ")\n"
+              << "kernels: " << ssmsim::kernel_paths() << "\n";
     return ssmsim::kExitOk;
   }
   for (const auto& c : kCommands) {

@@ -329,28 +329,46 @@ void gemm_f32_portable(const float* x, int64_t M, int64_t K, const float* w, int
   gemm_f32_tiles<tile_f32<4, 2>>(x, M, K, w, N, y);
 }
 
+// The fp32 path that runs for `want`: a path the CPU lacks falls back to
+// the next (kAvx512Vnni stands for the AVX-512 F kernels).
+GemmIsa f32_path(GemmIsa want) {
+#if SSMSIM_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f"),
+                    avx2 = __builtin_cpu_supports("avx2");
+  if (want == GemmIsa::kAvx512Vnni && avx512) return GemmIsa::kAvx512Vnni;
+  if (want != GemmIsa::kPortable && avx2) return GemmIsa::kAvx2;
+#endif
+  (void)want;
+  return GemmIsa::kPortable;
+}
+
 }  // namespace
 
 void gemm_f32_with(GemmIsa isa, const float* x, int64_t M, int64_t K, const float* w, int64_t N,
                    float* y) {
+  switch (f32_path(isa)) {
 #if SSMSIM_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f"),
-                    avx2 = __builtin_cpu_supports("avx2");
-  if (isa == GemmIsa::kAvx512Vnni && avx512) {
-    if (M >= kPackMinRows) return gemm_f32_avx512_packed(x, M, K, w, N, y);
-    return gemm_f32_avx512(x, M, K, w, N, y);
-  }
-  if (isa != GemmIsa::kPortable && avx2) return gemm_f32_avx2(x, M, K, w, N, y);
+    case GemmIsa::kAvx512Vnni:
+      if (M >= kPackMinRows) return gemm_f32_avx512_packed(x, M, K, w, N, y);
+      return gemm_f32_avx512(x, M, K, w, N, y);
+    case GemmIsa::kAvx2:
+      return gemm_f32_avx2(x, M, K, w, N, y);
 #endif
-  (void)isa;
-  gemm_f32_portable(x, M, K, w, N, y);
+    default:
+      return gemm_f32_portable(x, M, K, w, N, y);
+  }
+}
+
+GemmIsa gemm_f32_isa() {
+  // SSMSIM_GEMM_ISA forces both kernels' path; otherwise fp32 takes
+  // AVX-512 wherever AVX-512 F is (VNNI is the INT8 kernel's need).
+  static const GemmIsa isa =
+      f32_path(std::getenv("SSMSIM_GEMM_ISA") ? gemm_s8_isa() : GemmIsa::kAvx512Vnni);
+  return isa;
 }
 
 void gemm_f32(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y) {
-  // SSMSIM_GEMM_ISA forces both kernels' path; otherwise fp32 takes
-  // AVX-512 wherever AVX-512 F is (VNNI is the INT8 kernel's need).
-  static const GemmIsa isa = std::getenv("SSMSIM_GEMM_ISA") ? gemm_s8_isa() : GemmIsa::kAvx512Vnni;
-  gemm_f32_with(isa, x, M, K, w, N, y);
+  gemm_f32_with(gemm_f32_isa(), x, M, K, w, N, y);
 }
 
 namespace {

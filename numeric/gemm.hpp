@@ -36,6 +36,9 @@ void gemm_s8_with(GemmIsa isa, const int8_t* x, int64_t M, int64_t K, const int8
 // baseline; a path the CPU lacks falls back to the next.
 void gemm_f32_with(GemmIsa isa, const float* x, int64_t M, int64_t K, const float* w, int64_t N,
                    float* y);
+// What gemm_f32 runs: the AVX-512 F kernels (kAvx512Vnni) where the CPU
+// has AVX-512 F, else AVX2, else the baseline; SSMSIM_GEMM_ISA caps it.
+GemmIsa gemm_f32_isa();
 // INT32 activations (codes that may pass 127) x INT8 weights, INT32 sums.
 void gemm_s32(const int32_t* x, int64_t M, int64_t K, const int8_t* w, int64_t N, float scale,
               float* out);
