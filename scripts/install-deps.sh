@@ -16,6 +16,7 @@ packages=(
   parallel                  # GNU parallel: the sweep test runs --emit-jobs lines through it
   gtkwave xvfb xauth        # the test that GTKWave opens each run's view, headless
   verilator yosys           # the quantizer stage's RTL: bit-exact tests, synthesis for its cost
+  qemu-user                 # tests run the kernels on emulated CPUs without AVX-512 / AVX
 )
 
 missing=()

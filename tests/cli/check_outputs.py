@@ -5,6 +5,11 @@
       runs CMD twice (it must write into OUTDIR with --force); every listed
       file must be byte-identical between the runs, except the "host" field
       of JSON files (wall time, the one field allowed to vary).
+  check_outputs.py cpus OUTDIR FILE[,FILE...] EMULATOR CPU[,CPU...] -- CMD...
+      runs CMD natively, then as `EMULATOR -cpu CPU CMD` for each CPU (QEMU's
+      user-mode emulation: the kernels dispatch on the emulated CPU's
+      features); every listed file must be byte-identical to the native
+      run's, as above.
   check_outputs.py interrupt OUTDIR SECONDS -- CMD...
       sends SIGINT to CMD after SECONDS; it must exit non-zero and leave no
       result file (run.json, run.csv, quant.json, quant.csv) in OUTDIR.
@@ -39,6 +44,18 @@ def main(argv):
         for f in files:
             assert runs[0][f] == runs[1][f], f"{f} differs between two identical runs"
         print(f"ok: {', '.join(files)} identical across runs")
+    elif mode == "cpus":
+        out, files, emulator, cpus = args[0], args[1].split(","), args[2], args[3].split(",")
+        runs = {}
+        for cpu in ["native"] + cpus:
+            prefix = [] if cpu == "native" else [emulator, "-cpu", cpu]
+            subprocess.run(prefix + cmd, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            runs[cpu] = {f: canonical(os.path.join(out, f)) for f in files}
+        for cpu in cpus:
+            for f in files:
+                assert runs[cpu][f] == runs["native"][f], f"{f} differs on {cpu} from the native run"
+        print(f"ok: {', '.join(files)} identical natively and on {', '.join(cpus)}")
     elif mode == "interrupt":
         out, seconds = args[0], float(args[1])
         shutil.rmtree(out, ignore_errors=True)
