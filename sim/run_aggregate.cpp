@@ -1,8 +1,9 @@
 #include "sim/run_aggregate.hpp"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -36,25 +37,28 @@ void RunAggregate::add(const OpRecord& r) {
 Attribution RunAggregate::attribute(uint64_t total_cycles) const {
   Attribution a;
   a.layer_cycles.assign(per_layer_.size(), 0);
-  // Sweep the start and end events in time order; the running operations
-  // are kept ordered by (tile, layer, their index).
-  struct Event {
-    uint64_t t;
-    bool start;
-    uint32_t span;
-  };
-  std::vector<Event> ev;
-  ev.reserve(2 * spans_.size());
+  // Sweep the start and end events in time order (events of one time may
+  // come in any order: cycles are given only when the time advances); the
+  // running operations are kept ordered by (tile, layer, their index).
+  // Operations arrive in completion order, so the ends are usually sorted
+  // already: only the starts need sorting, and the two lists are merged.
+  using Event = std::pair<uint64_t, uint32_t>;  // (time, span)
+  std::vector<Event> starts, ends;
+  starts.reserve(spans_.size());
+  ends.reserve(spans_.size());
   for (size_t i = 0; i < spans_.size(); ++i) {
     if (spans_[i].end == spans_[i].start) continue;
-    ev.push_back({spans_[i].start, true, static_cast<uint32_t>(i)});
-    ev.push_back({spans_[i].end, false, static_cast<uint32_t>(i)});
+    starts.emplace_back(spans_[i].start, static_cast<uint32_t>(i));
+    ends.emplace_back(spans_[i].end, static_cast<uint32_t>(i));
   }
-  std::sort(ev.begin(), ev.end(), [](const Event& x, const Event& y) {
-    return x.t != y.t ? x.t < y.t : x.start < y.start;  // ends before starts
-  });
+  const auto by_time = [](const Event& x, const Event& y) { return x.first < y.first; };
+  std::sort(starts.begin(), starts.end(), by_time);
+  if (!std::is_sorted(ends.begin(), ends.end(), by_time)) {
+    std::sort(ends.begin(), ends.end(), by_time);
+  }
+  // Few operations run at once: a sorted vector, no node per insertion.
   using Key = std::tuple<int64_t, int32_t, uint32_t>;
-  std::set<Key> running;
+  std::vector<Key> running;
   uint64_t t = 0;
   auto give = [&](uint64_t until) {
     until = std::min(until, total_cycles);
@@ -62,20 +66,24 @@ Attribution RunAggregate::attribute(uint64_t total_cycles) const {
     if (running.empty()) {
       a.idle_cycles += until - t;
     } else {
-      const Span& s = spans_[std::get<2>(*running.begin())];
+      const Span& s = spans_[std::get<2>(running.front())];
       a.layer_cycles[static_cast<size_t>(s.layer)] += until - t;
       a.unit_cycles[static_cast<size_t>(s.unit)] += until - t;
     }
     t = until;
   };
-  for (const Event& e : ev) {
-    give(e.t);
-    const Span& s = spans_[e.span];
-    const Key k{s.tile, s.layer, e.span};
-    if (e.start) {
-      running.insert(k);
-    } else {
-      running.erase(k);
+  for (size_t si = 0, ei = 0; si < starts.size() || ei < ends.size();) {
+    const bool end =
+        ei < ends.size() && (si == starts.size() || ends[ei].first <= starts[si].first);
+    const Event e = end ? ends[ei++] : starts[si++];
+    give(e.first);
+    const Span& s = spans_[e.second];
+    const Key k{s.tile, s.layer, e.second};
+    const auto at = std::lower_bound(running.begin(), running.end(), k);
+    if (!end) {
+      running.insert(at, k);
+    } else if (at != running.end() && *at == k) {
+      running.erase(at);
     }
   }
   give(total_cycles);
