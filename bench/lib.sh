@@ -14,10 +14,12 @@ time_run() {
   CYCLES=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total']['cycles'])" "$out/run.json")
 }
 
-# One line saying where a benchmark ran: the CPU, its cores, and the vector
-# extensions the kernels dispatch to (machines of one kind differ).
+# Where a benchmark ran: the CPU, its cores, the vector extensions it has and
+# the path each kernel takes on it (machines of one kind differ), as
+# `ssmsim --version` reports them.
 machine_line() {
-  local isa
-  isa=$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512f|avx512_vnni|avx2|fma' | sort -u | tr '\n' ' ')
-  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; isa: ${isa:-baseline x86-64}"
+  local v
+  v=$(build/ssmsim --version)
+  echo "$(grep '^cpu:' <<<"$v"), $(nproc) cores"
+  grep '^kernels:' <<<"$v"
 }
