@@ -32,29 +32,28 @@ def canonical(path):
     return data
 
 
+def outputs(cmd, out, files):
+    """Runs cmd (its errors on stderr) and returns the listed files' canonical bytes."""
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return {f: canonical(os.path.join(out, f)) for f in files}
+
+
 def main(argv):
     sep = argv.index("--")
     mode, args, cmd = argv[1], argv[2:sep], argv[sep + 1:]
     if mode == "same":
         out, files = args[0], args[1].split(",")
-        runs = []
-        for _ in range(2):
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-            runs.append({f: canonical(os.path.join(out, f)) for f in files})
+        runs = [outputs(cmd, out, files) for _ in range(2)]
         for f in files:
             assert runs[0][f] == runs[1][f], f"{f} differs between two identical runs"
         print(f"ok: {', '.join(files)} identical across runs")
     elif mode == "cpus":
         out, files, emulator, cpus = args[0], args[1].split(","), args[2], args[3].split(",")
-        runs = {}
-        for cpu in ["native"] + cpus:
-            prefix = [] if cpu == "native" else [emulator, "-cpu", cpu]
-            subprocess.run(prefix + cmd, check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-            runs[cpu] = {f: canonical(os.path.join(out, f)) for f in files}
+        native = outputs(cmd, out, files)
         for cpu in cpus:
+            emulated = outputs([emulator, "-cpu", cpu] + cmd, out, files)
             for f in files:
-                assert runs[cpu][f] == runs["native"][f], f"{f} differs on {cpu} from the native run"
+                assert emulated[f] == native[f], f"{f} differs on {cpu} from the native run"
         print(f"ok: {', '.join(files)} identical natively and on {', '.join(cpus)}")
     elif mode == "interrupt":
         out, seconds = args[0], float(args[1])
