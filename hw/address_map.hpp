@@ -1,5 +1,6 @@
 // Where every region of the layer program lies, decided once before the
-// run: DRAM at 0, SRAM at kSramBase (the interconnect routes by address).
+// run from the memory plan (lower/memory_plan.hpp decides it) inside the
+// address space of memory_map.hpp.
 // One place derives every operand's address: a region's parts (x and z of
 // in_proj's output, dt and B/C of x_proj's) are offsets inside it, and an
 // operand that leaves its region is an error, not a read of a neighbour.
@@ -16,31 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "config/arch_config.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/program.hpp"
 
 namespace ssmsim {
-
-constexpr uint64_t kDramBase = 0;
-constexpr uint64_t kSramBase = uint64_t(1) << 40;
-
-// DRAM windows (what a DRAM byte was: weights, activations spilled from
-// SRAM, decode state, logits).
-enum class DramWindow : uint8_t { kWeights, kLogits, kActivations, kState };
-constexpr int kDramWindows = 4;
-// The windows start 2^38 bytes apart, in the enum's order.
-constexpr int kDramWindowShift = 38;
-constexpr uint64_t kDramLogits = kDramBase + (uint64_t(1) << kDramWindowShift);
-constexpr uint64_t kDramActivations = kDramBase + (uint64_t(2) << kDramWindowShift);
-constexpr uint64_t kDramState = kDramBase + (uint64_t(3) << kDramWindowShift);
-const char* dram_window_name(DramWindow w);
-// Inline: the DRAM counts every request's bytes by window.
-inline DramWindow dram_window(uint64_t addr) {
-  const uint64_t w = (addr - kDramBase) >> kDramWindowShift;
-  return static_cast<DramWindow>(w < 3 ? w : 3);
-}
-static_assert(static_cast<int>(DramWindow::kState) == 3 && kDramWindows == 4);
-uint64_t dram_window_base(DramWindow w);
 
 // What a run keeps where, and how big it is.
 struct MemoryPlan {
@@ -65,27 +45,6 @@ struct MemoryPlan {
   ElementBytes bytes;            // element sizes of the precision
 };
 
-// The memory plan of a run: prefill tiles of up to controller.tile_tokens
-// tokens, decode steps, `batch` sequences, in the architecture's SRAM.
-// mapping.weights = resident that does not fit is an error naming the sizes.
-// controller.tile_tokens = 0 chooses the tile that moves the fewest DRAM
-// bytes: the largest whose slots fit in SRAM (a multiple of the array's
-// rows when it can be), or the whole prompt with activations in DRAM when
-// re-reading the streamed weights for every tile would cost more than
-// spilling the activations (docs/timing.md).
-MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
-                       int64_t decode_tokens, int64_t batch);
-
-// Offsets of a tile's activation buffers inside its slot, for `rows` rows.
-struct TileLayout {
-  // By Region (kResid = 1); offset[kOut + 1] = end.
-  std::array<uint64_t, kActivationRegions + 2> offset{};
-  uint64_t end = 0;                         // the buffers' size
-  uint64_t slot_base = 0, slot_stride = 0;  // where the phase's slots lie
-};
-
-TileLayout tile_layout(const ModelDims& d, const TileShape& shape, const ElementBytes& b);
-
 // Where a weight operand is read from, and where the first use also writes
 // it (its SRAM copy, resident weights only; 0 bytes otherwise).
 struct WeightOperands {
@@ -94,7 +53,8 @@ struct WeightOperands {
 
 class AddressMap {
  public:
-  AddressMap(const ModelDims& d, const MemoryPlan& plan);
+  // `program` must outlive the map.
+  AddressMap(const ProgramSource& program, const MemoryPlan& plan);
   // A prefill tile's or a decode step's layout, in its phase's slots.
   TileLayout tile_layout(const TileShape& shape) const;
   // The operand of `ref` for a tile (slot tile % activation_slots) and layer
@@ -104,8 +64,9 @@ class AddressMap {
   WeightOperands place_weights(const RegionRef& ref, int64_t layer, bool first_use) const;
 
  private:
-  ModelDims dims_;
+  const ProgramSource& program_;
   MemoryPlan plan_;
+  int64_t n_layer_ = 0;
   // Where each layer's weights and state start (n_layer + 1 entries: the
   // last is the end; the head's weights follow the layers').
   std::vector<uint64_t> weight_offset_, state_offset_;

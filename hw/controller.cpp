@@ -3,14 +3,14 @@
 #include <sysc/kernel/sc_spawn.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "common/error.hpp"
 #include "hw/switch_count.hpp"
 
 namespace ssmsim {
 
-Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan)
+Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan,
+                       const ProgramSource& program, const MemoryPlan& memory)
     : sc_module(name),
       ctrl2gemm("ctrl2gemm"),
       ctrl2quant("ctrl2quant"),
@@ -19,8 +19,9 @@ Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, cons
       ctrl2vec("ctrl2vec"),
       cfg_(cfg),
       plan_(plan),
-      mem_(plan_memory(plan.dims, cfg, plan.prefill_tokens, plan.decode_tokens, plan.batch)),
-      map_(plan.dims, mem_) {
+      program_(program),
+      mem_(memory),
+      map_(program, mem_) {
   if (cfg_.mapping.lm_head == HeadTokens::kLast && plan_.scores_every_token) {
     throw Error(
         "mapping.lm_head = last: this run scores every token's logits (--pipeline w8a8); "
@@ -30,25 +31,15 @@ Controller::Controller(sc_core::sc_module_name name, const ArchConfig& cfg, cons
               (cfg_.mapping.lm_head == HeadTokens::kAuto && plan_.scores_every_token);
   n_tiles_ = (plan_.prefill_tokens + mem_.tile_tokens - 1) / mem_.tile_tokens;
   tile_done_.assign(static_cast<size_t>(n_tiles_), false);
-  weights_claimed_.assign(static_cast<size_t>(plan_.dims.n_layer + 1), false);
-  next_conv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
-  next_scan_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
-  next_kv_.assign(static_cast<size_t>(plan_.dims.n_layer), 0);
+  weights_claimed_.assign(static_cast<size_t>(program_.layers() + 1), false);
+  next_conv_.assign(static_cast<size_t>(program_.layers()), 0);
+  next_scan_.assign(static_cast<size_t>(program_.layers()), 0);
+  next_kv_.assign(static_cast<size_t>(program_.layers()), 0);
   SC_THREAD(run);
 }
 
 std::array<tlm::tlm_initiator_socket<>*, kUnitCount> Controller::sockets() {
   return {&ctrl2gemm, &ctrl2quant, &ctrl2scan, &ctrl2had, &ctrl2vec};
-}
-
-const BlockProgram& Controller::program(int64_t tokens, bool decode, int64_t head_tokens) {
-  const auto key = std::make_tuple(tokens, decode, head_tokens);
-  auto it = programs_.find(key);
-  if (it == programs_.end()) {
-    it =
-        programs_.emplace(key, build_program(plan_.dims, shape(tokens, decode, head_tokens))).first;
-  }
-  return it->second;
 }
 
 ProgramShape Controller::shape(int64_t tokens, bool decode, int64_t head_tokens) const {
@@ -64,57 +55,33 @@ ProgramShape Controller::shape(int64_t tokens, bool decode, int64_t head_tokens)
   return s;
 }
 
-const BlockProgram& Controller::kind_program(LayerKind kind, int64_t tokens, bool decode) {
-  const auto key = std::make_tuple(static_cast<char>(kind), tokens, decode);
-  auto it = kind_programs_.find(key);
-  if (it == kind_programs_.end()) {
-    it =
-        kind_programs_.emplace(key, build_layer_program(plan_.dims, kind, shape(tokens, decode, 0)))
-            .first;
-  }
-  return it->second;
-}
-
-const std::vector<ProgramOp>& Controller::TileOps::layer(const ModelDims& d, int64_t l) const {
-  switch (d.layer_kind(l)) {
-    case LayerKind::kShared:
-      return shared[static_cast<size_t>(shared_of[static_cast<size_t>(l)])].layer;
-    case LayerKind::kAttention:
-      return attention.layer;
-    case LayerKind::kParallel:
-      return parallel.layer;
-    case LayerKind::kMlp:
-      return mlp->layer;
-    case LayerKind::kMoe:
-      return moe->layer;
-    case LayerKind::kSsm:
-      break;
-  }
-  return ssm->layer;
-}
-
 Controller::TileOps Controller::tile_ops(int64_t tokens, bool decode, int64_t head_tokens,
                                          int64_t context) {
-  const ModelDims& d = plan_.dims;
   TileOps t;
-  t.ssm = &program(tokens, decode, head_tokens);
   ProgramShape s = shape(tokens, decode, 0);
   s.context = context;
-  // Layers of a kind, not parts: has(kAttention) is also true of P and G.
-  if (d.pattern_has(LayerKind::kAttention)) {
-    t.attention = build_layer_program(d, LayerKind::kAttention, s);
-  }
-  if (d.pattern_has(LayerKind::kParallel)) {
-    t.parallel = build_layer_program(d, LayerKind::kParallel, s);
-  }
-  if (d.pattern_has(LayerKind::kShared)) {
-    for (int64_t blk = 0; blk < d.shared_blocks; ++blk) {
-      t.shared.push_back(build_layer_program(d, LayerKind::kShared, s, blk));
+  const int64_t L = program_.layers();
+  t.layers.resize(static_cast<size_t>(L));
+  for (int64_t l = 0; l < L; ++l) {
+    const int64_t key = program_.program_key(l);
+    const std::vector<ProgramOp>* ops = nullptr;
+    if (program_.reads_context(l)) {
+      auto it = t.fresh.find(key);
+      if (it == t.fresh.end()) it = t.fresh.emplace(key, program_.layer(l, s)).first;
+      ops = &it->second;
+    } else {
+      const auto k = std::make_tuple(key, tokens, decode);
+      auto it = layer_programs_.find(k);
+      if (it == layer_programs_.end()) it = layer_programs_.emplace(k, program_.layer(l, s)).first;
+      ops = &it->second;
     }
-    t.shared_of = d.shared_block_by_layer();  // once per tile, not per layer
+    t.layers[static_cast<size_t>(l)] = ops;
   }
-  if (d.has(LayerKind::kMlp)) t.mlp = &kind_program(LayerKind::kMlp, tokens, decode);
-  if (d.has(LayerKind::kMoe)) t.moe = &kind_program(LayerKind::kMoe, tokens, decode);
+  const auto hk = std::make_tuple(tokens, decode, head_tokens);
+  auto it = heads_.find(hk);
+  if (it == heads_.end())
+    it = heads_.emplace(hk, program_.head(shape(tokens, decode, head_tokens))).first;
+  t.head = &it->second;
   return t;
 }
 
@@ -129,8 +96,8 @@ std::pair<uint64_t, uint64_t> Controller::expected_ops() {
     };
     // Operation counts do not depend on the context.
     const TileOps t = tile_ops(tokens, decode, 1, 0);
-    for (int64_t l = 0; l < plan_.dims.n_layer; ++l) count(t.layer(plan_.dims, l));
-    count(t.ssm->head);
+    for (const std::vector<ProgramOp>* ops : t.layers) count(*ops);
+    count(*t.head);
   };
   if (plan_.prefill_tokens > 0) {
     walk(std::min(mem_.tile_tokens, plan_.prefill_tokens), false, static_cast<uint64_t>(n_tiles_));
@@ -223,7 +190,7 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
   const bool last_tile = decode || first + T == plan_.prefill_tokens;
   const int64_t head_tokens = decode ? 1 : head_all_ ? T : last_tile ? 1 : 0;
   const TileOps t = tile_ops(T, decode, head_tokens, first);
-  const BlockProgram& prog = *t.ssm;
+  const std::vector<ProgramOp>& head = *t.head;
   const TileLayout tl =
       map_.tile_layout({static_cast<uint64_t>(T), static_cast<uint64_t>(plan_.batch), decode});
   // Resident weights are filled by the first tile (or decode step) that
@@ -233,8 +200,10 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
     weights_claimed_[static_cast<size_t>(l)] = true;
     return first_use;
   };
-  const int64_t L = plan_.dims.n_layer;
-  auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& { return t.layer(plan_.dims, l); };
+  const int64_t L = program_.layers();
+  auto ops_of = [&](int64_t l) -> const std::vector<ProgramOp>& {
+    return *t.layers[static_cast<size_t>(l)];
+  };
   // The GEMM after op i of layer l: later in the layer, else the next
   // layer's first, else the head's.
   auto first_gemm = [](const std::vector<ProgramOp>& ops, size_t from) -> const ProgramOp* {
@@ -250,16 +219,16 @@ void Controller::walk_tile(int64_t tile, int64_t first, int64_t T, bool decode) 
       const ProgramOp* next = first_gemm(ops, i + 1);
       int64_t next_layer = l;
       if (next == nullptr) {
-        next = l + 1 < L ? first_gemm(ops_of(l + 1), 0) : first_gemm(prog.head, 0);
+        next = l + 1 < L ? first_gemm(ops_of(l + 1), 0) : first_gemm(head, 0);
         next_layer = l + 1;
       }
       issue(ops[i], l, tile, first, T, fill, tl, next, next_layer);
     }
   }
-  if (!prog.head.empty()) {
+  if (!head.empty()) {
     const bool fill = claim(L);
-    for (size_t i = 0; i < prog.head.size(); ++i) {
-      issue(prog.head[i], L, tile, first, T, fill, tl, first_gemm(prog.head, i + 1), L);
+    for (size_t i = 0; i < head.size(); ++i) {
+      issue(head[i], L, tile, first, T, fill, tl, first_gemm(head, i + 1), L);
     }
   }
 }
@@ -280,11 +249,12 @@ void Controller::run() {
         tile_done_ev_.notify();
       });
     };
-    // The first tiles start together. A test hook creates their processes
-    // in reverse order: the results must not change (hw/arbiter.hpp).
+    // The first tiles start together (in reverse order of creation if the
+    // plan asks: the results must not change, hw/arbiter.hpp).
     const int64_t together = std::min(slots, n_tiles_);
-    const char* order = std::getenv("SSMSIM_TEST_REVERSE_SPAWN");
-    for (int64_t k = 0; k < together; ++k) spawn(order != nullptr ? together - 1 - k : k);
+    for (int64_t k = 0; k < together; ++k) {
+      spawn(plan_.spawn_tiles_reversed ? together - 1 - k : k);
+    }
     for (int64_t i = together; i < n_tiles_; ++i) {
       // Tile i takes slot i % slots: wait until its last user is done.
       while (!tile_done_[static_cast<size_t>(i - slots)]) counted_wait(tile_done_ev_);

@@ -1,7 +1,7 @@
-// The controller schedules and issues the layer program (hw/program.hpp):
-// every layer's operations for every tile, then the head's. Prefill
-// streams the sequence in tiles (controller.tile_tokens; MemoryPlan chooses
-// it when that is 0): one thread per
+// The controller schedules and issues the layer program (hw/program.hpp),
+// as a ProgramSource gives it: every layer's operations for every tile,
+// then the head's. Prefill streams the sequence in tiles of the memory
+// plan's tile_tokens: one thread per
 // tile issues that tile's operations in order, so different tiles occupy
 // different units at the same time (tile streaming). A tile holds one of
 // controller.activation_slots activation buffers from its start to its
@@ -35,7 +35,6 @@ namespace ssmsim {
 // for `batch` sequences at once (GEMM rows, vector elements and scan
 // channels scale with the batch; weights are read once per tile or step).
 struct RunPlan {
-  ModelDims dims;
   int64_t prefill_tokens = 0;
   int64_t decode_tokens = 0;
   int64_t batch = 1;
@@ -43,6 +42,9 @@ struct RunPlan {
   // The run scores every token's logits (--pipeline w8a8): mapping.lm_head
   // auto runs the head on every prompt token.
   bool scores_every_token = false;
+  // Create the first prefill tiles' processes in reverse order (a test that
+  // process order does not change results).
+  bool spawn_tiles_reversed = false;
 };
 
 class Controller : public sc_core::sc_module {
@@ -54,7 +56,10 @@ class Controller : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Controller> ctrl2vec;
 
   SC_HAS_PROCESS(Controller);
-  Controller(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan);
+  // `program` (the lowered model, lower/lowering.hpp) must outlive the
+  // controller; `memory` is its memory plan (lower/memory_plan.hpp).
+  Controller(sc_core::sc_module_name name, const ArchConfig& cfg, const RunPlan& plan,
+             const ProgramSource& program, const MemoryPlan& memory);
 
   // The command sockets by Unit, for Accelerator::bind_driver.
   std::array<tlm::tlm_initiator_socket<>*, kUnitCount> sockets();
@@ -93,31 +98,29 @@ class Controller : public sc_core::sc_module {
   // weights a GEMM running alone prefetches; nullptr if none.
   void issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t first, int64_t tokens,
              bool fill, const TileLayout& tl, const ProgramOp* next, int64_t next_layer);
-  const BlockProgram& program(int64_t tokens, bool decode, int64_t head_tokens);
-  // A hybrid's MLP or MoE layer (attention is built per tile: its keys).
-  const BlockProgram& kind_program(LayerKind kind, int64_t tokens, bool decode);
-  // Every layer kind's operations for one tile (or decode step) of
-  // `tokens` after `context` tokens: the SSM's and the head's (`ssm`),
-  // the MLP's and MoE's (cached), attention's, the parallel mixer's and
-  // each shared block's (built for the tile: they read the keys so far).
+  // Every layer's operations for one tile (or decode step) of `tokens`
+  // after `context` tokens, and the head's: programs that do not read the
+  // context are built once per shape and kept; the others for the tile.
   struct TileOps {
-    const BlockProgram* ssm = nullptr;
-    const BlockProgram *mlp = nullptr, *moe = nullptr;
-    BlockProgram attention, parallel;
-    std::vector<BlockProgram> shared;  // by shared block
-    std::vector<int32_t> shared_of;    // by layer: its shared block (G layers)
-    const std::vector<ProgramOp>& layer(const ModelDims& d, int64_t l) const;
+    TileOps() = default;
+    TileOps(TileOps&&) = default;
+    TileOps(const TileOps&) = delete;                   // `layers` may point into `fresh`
+    std::vector<const std::vector<ProgramOp>*> layers;  // by layer
+    const std::vector<ProgramOp>* head = nullptr;
+    std::map<int64_t, std::vector<ProgramOp>> fresh;  // by program key: built for this tile
   };
   TileOps tile_ops(int64_t tokens, bool decode, int64_t head_tokens, int64_t context);
   ProgramShape shape(int64_t tokens, bool decode, int64_t head_tokens) const;
 
   ArchConfig cfg_;
   RunPlan plan_;
+  const ProgramSource& program_;
   MemoryPlan mem_;
   AddressMap map_;
-  // By tile tokens, decode, head tokens.
-  std::map<std::tuple<int64_t, bool, int64_t>, BlockProgram> programs_;
-  std::map<std::tuple<char, int64_t, bool>, BlockProgram> kind_programs_;
+  // Kept programs: by program key, tile tokens, decode; heads by tile
+  // tokens, decode, head tokens.
+  std::map<std::tuple<int64_t, int64_t, bool>, std::vector<ProgramOp>> layer_programs_;
+  std::map<std::tuple<int64_t, bool, int64_t>, std::vector<ProgramOp>> heads_;
   bool head_all_ = false;
   bool concurrent_ = false;  // operations of several tiles may run at once
   int64_t n_tiles_ = 1;

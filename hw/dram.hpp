@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "config/arch_config.hpp"
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/arbiter.hpp"
 #include "hw/bandwidth_probe.hpp"
 #include "hw/channel_schedule.hpp"

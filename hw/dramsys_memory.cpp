@@ -14,7 +14,7 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/mem_stream.hpp"
 
 namespace ssmsim {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 
 namespace ssmsim {
 

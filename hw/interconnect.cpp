@@ -1,6 +1,6 @@
 #include "hw/interconnect.hpp"
 
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 
 namespace ssmsim {
 

@@ -1,17 +1,16 @@
-// The layer program: a Mamba-1 or Mamba-2 block (and the model's head) as data, the
-// way ONNXim's operations/ and Timeloop's workloads hand the hardware a
-// list of typed operations instead of a hand-written walk. A model builder
-// turns the model's dimensions into one layer's operations for a tile of
-// rows, each with its unit, its shape and its operands as named regions;
-// the AddressMap places the regions, the Controller only schedules and
-// issues. Adding a layer kind means adding a builder.
+// The layer program's types: what the controller consumes. A program is a
+// layer's operations for a tile of rows, each with its unit, its shape and
+// its operands as named regions (the way ONNXim's operations/ and
+// Timeloop's workloads hand the hardware a list of typed operations instead
+// of a hand-written walk). The hardware knows no model: the lowering layer
+// (lower/) builds the programs from a model's dimensions and hands them to
+// the Controller through ProgramSource; the AddressMap places the regions.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
-#include "common/model_dims.hpp"
 #include "hw/command.hpp"
 
 namespace ssmsim {
@@ -110,54 +109,6 @@ struct ProgramShape {
   int64_t kv_capacity = 0;
 };
 
-// The Mamba-1 or Mamba-2 program, by the model's architecture.
-BlockProgram build_program(const ModelDims& d, const ProgramShape& s);
-// A hybrid's other layer kinds (docs/hybrid.md); `layer` only, no head.
-// A shared block's invocation (G) runs block `shared_block`.
-BlockProgram build_layer_program(const ModelDims& d, LayerKind kind, const ProgramShape& s,
-                                 int64_t shared_block = 0);
-
-// Per-layer weight bytes, in their order in DRAM (INT8 or fp16 GEMM weights;
-// fp16 conv weights and norm gains; fp32 A and D for the scan). Mamba-2 has
-// no x_proj and dt_proj, fp32 dt_bias, A and D per head, and the gated
-// norm's gains.
-struct LayerWeights {
-  uint64_t norm, in_proj, conv, x_proj, dt_proj, scan_params, gate_norm, out_proj;
-  uint64_t total() const {
-    return norm + in_proj + conv + x_proj + dt_proj + scan_params + gate_norm + out_proj;
-  }
-};
-LayerWeights layer_weights(const ModelDims& d, uint64_t weight_bytes);
-// The head's weights: the final norm's gains, then lm_head.
-uint64_t head_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
-// One layer's weight bytes, whatever its kind (SSM: layer_weights().total()).
-uint64_t layer_weight_bytes(const ModelDims& d, int64_t layer, uint64_t weight_bytes);
-// One shared block's weights (fp16 norm gains, then q/k/v, the output
-// projection, the MLP's up and down), and all blocks' (0 without G layers).
-uint64_t shared_block_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
-uint64_t shared_weight_bytes(const ModelDims& d, uint64_t weight_bytes);
-// One sequence's state of one layer: an SSM's conv and SSM state; an
-// attention layer's fp16 KV cache for kv_capacity tokens; none otherwise.
-uint64_t layer_state_bytes(const ModelDims& d, int64_t layer, const ElementBytes& b,
-                           int64_t kv_capacity);
-// Bytes of one token's keys and values in an attention layer's cache (fp16).
-uint64_t kv_token_bytes(const ModelDims& d);
-// MoE: the experts a group of `rows` tokens is expected to use (each token
-// picks top_k of the experts uniformly at random): E (1 - (1 - k/E)^rows),
-// rounded up; top_k for one token.
-int64_t expected_experts(const ModelDims& d, int64_t rows);
-// How a tile's `rows` tokens run on the experts: the used ones each run
-// ceil(rows x top_k / used) rows (one batched GEMM per projection).
-struct ExpertRows {
-  int64_t used = 0, rows_each = 0;
-  int64_t routed() const { return used * rows_each; }
-};
-ExpertRows expert_rows(const ModelDims& d, int64_t rows);
-
-// One sequence's decode state of one layer, in bytes.
-uint64_t conv_state_bytes(const ModelDims& d, const ElementBytes& b);
-uint64_t ssm_state_bytes(const ModelDims& d, const ElementBytes& b);
-
 // A tile's shape: tokens per sequence, sequences, prefill or decode.
 struct TileShape {
   uint64_t tokens = 1, batch = 1;
@@ -165,29 +116,41 @@ struct TileShape {
   uint64_t rows() const { return tokens * batch; }
 };
 
-// Mamba-2's chunking of a tile: chunks of q tokens (the model's or the
-// mapping's chunk_size, at most the tile), nc of them per sequence (the
-// last one padded: the hardware computes whole q x q blocks).
-struct SsdChunks {
-  int64_t q = 0, nc = 0;
+// Offsets of a tile's activation buffers inside its slot.
+struct TileLayout {
+  // By Region (kResid = 1); offset[kEmbed + 1] = end.
+  std::array<uint64_t, kActivationRegions + 2> offset{};
+  uint64_t end = 0;                         // the buffers' size
+  uint64_t slot_base = 0, slot_stride = 0;  // where the phase's slots lie
 };
-SsdChunks ssd_chunks(const ModelDims& d, int64_t tokens);
 
-// Bytes of each activation region of a tile.
-uint64_t activation_region_bytes(Region r, const ModelDims& d, const TileShape& t,
-                                 const ElementBytes& b);
-
-// A Mamba-1 block: rmsnorm -> in_proj -> conv1d+SiLU -> quantizer -> x_proj
-// -> dt_proj -> scan -> gate -> Hadamard (+INT8) -> out_proj -> residual,
-// then the head: final norm and lm_head.
-BlockProgram build_mamba1_program(const ModelDims& d, const ProgramShape& s);
-
-// A Mamba-2 block (docs/ssd.md has the mapping): rmsnorm -> in_proj (z, xBC,
-// dt) -> conv1d+SiLU on xBC -> quantizer (x) and bc_quant (B, C) ->
-// chunk_cumsum -> in prefill bmm_chunk (GEMM, INT8) -> ssd_decay (vector)
-// -> chunk_state (GEMM, fp16) -> state_passing (scan unit, over chunks) ->
-// chunk_scan (GEMM, fp16); in decode ssd_step (scan unit) -> gated_norm ->
-// Hadamard (+INT8) -> out_proj -> residual; then the head.
-BlockProgram build_mamba2_program(const ModelDims& d, const ProgramShape& s);
+// What the Controller and the AddressMap need of a model: its layers'
+// programs and the sizes of what they move. lower/ implements it
+// (ModelLowering); tests may hand-write one.
+class ProgramSource {
+ public:
+  virtual ~ProgramSource() = default;
+  virtual int64_t layers() const = 0;
+  // One layer's operations for a tile (or decode step) of shape s.
+  virtual std::vector<ProgramOp> layer(int64_t layer, const ProgramShape& s) const = 0;
+  // The head's (final norm, lm_head) on s.head_tokens tokens; none for 0.
+  virtual std::vector<ProgramOp> head(const ProgramShape& s) const = 0;
+  // Layers with equal keys have equal programs for equal shapes, unless
+  // they read the context (attention: the keys so far), which the
+  // Controller builds for each tile.
+  virtual int64_t program_key(int64_t layer) const = 0;
+  virtual bool reads_context(int64_t layer) const = 0;
+  // Where each activation region lies in a tile's buffers (slot_base and
+  // slot_stride unset: the AddressMap's).
+  virtual TileLayout tile_layout(const TileShape& t, const ElementBytes& b) const = 0;
+  virtual uint64_t layer_weight_bytes(int64_t layer, uint64_t weight_bytes) const = 0;
+  // The head's weights (final norm, lm_head) and the shared blocks' (stored
+  // once, before the layers').
+  virtual uint64_t head_weight_bytes(uint64_t weight_bytes) const = 0;
+  virtual uint64_t shared_weight_bytes(uint64_t weight_bytes) const = 0;
+  // One sequence's state of a layer (conv and SSM state, KV cache).
+  virtual uint64_t layer_state_bytes(int64_t layer, const ElementBytes& b,
+                                     int64_t kv_capacity) const = 0;
+};
 
 }  // namespace ssmsim

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/mem_stream.hpp"
 #include "hw/time_limit.hpp"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/switch_count.hpp"
 
 namespace ssmsim {

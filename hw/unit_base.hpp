@@ -15,7 +15,7 @@
 #include <tlm>
 #include <vector>
 
-#include "hw/address_map.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/arbiter.hpp"
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"

@@ -165,7 +165,7 @@ std::vector<std::string> run_report_files(bool workload) {
 void write_run_report(const RunResult& in, const std::string& out_dir) {
   const ArchConfig& arch = in.arch;
   const RunPlan& plan = in.plan;
-  const int64_t n_layer = plan.dims.n_layer;
+  const int64_t n_layer = in.dims.n_layer;
   const TraceDatapath* data = in.trace_data.get();
   const bool have_data = data != nullptr;
   // The simulated period (the units count cycles of it), not 1000 / clock_mhz.
@@ -198,7 +198,7 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
   std::string what;
   if (in.workload) {
     what = fmt::format("{} (model {}, batch {}): timing only, SSM-input regions from the workload",
-                       source, plan.dims.name, plan.batch);
+                       source, in.dims.name, plan.batch);
   } else {
     what = fmt::format(
         "{} ({})", source,
@@ -226,9 +226,9 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                        total_cycles ? 100.0 * static_cast<double>(c) / total_cycles : 0.0);
   };
   // A hybrid's layers say what they are (ssm, attention, mlp, moe).
-  const bool hybrid = plan.dims.hybrid();
+  const bool hybrid = in.dims.hybrid();
   const auto kind = [&](int64_t layer) {
-    return layer < n_layer ? layer_kind_name(plan.dims.layer_kind(layer)) : "head";
+    return layer < n_layer ? layer_kind_name(in.dims.layer_kind(layer)) : "head";
   };
   std::vector<std::string> head = {"layer", "attributed_cycles", "attributed_%"};
   if (hybrid) head.insert(head.begin() + 1, "kind");

@@ -4,6 +4,7 @@
 #include <sysc/tracing/sc_tracing_ids.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "common/error.hpp"
 #include "datapath/rates_datapath.hpp"
@@ -12,6 +13,7 @@
 #include "hw/switch_count.hpp"
 #include "hw/time_limit.hpp"
 #include "io/trace.hpp"
+#include "lower/memory_plan.hpp"
 #include "mamba/checkpoint_match.hpp"
 #include "mamba/mamba2_forward.hpp"
 #include "mamba/mamba_forward.hpp"
@@ -23,9 +25,7 @@
 
 namespace ssmsim {
 
-namespace {
-
-std::pair<double, double> parse_window(const std::string& w) {
+std::pair<double, double> parse_vcd_window(const std::string& w) {
   const size_t colon = w.find(':');
   try {
     if (colon == std::string::npos) throw std::invalid_argument("no colon");
@@ -39,8 +39,6 @@ std::pair<double, double> parse_window(const std::string& w) {
     throw Error("--vcd-window = '" + w + "': expected START_NS:END_NS with 0 <= START < END");
   }
 }
-
-}  // namespace
 
 RunResult simulate(const RunRequest& r) {
   const ArchConfig& arch = r.arch;
@@ -194,17 +192,24 @@ RunResult simulate(const RunRequest& r) {
   } else {
     datapath = std::make_unique<RatesDatapath>(workload->regions.frac);
   }
-  plan.dims = d;
+  // The model as run: Mamba-2 in the mapping's chunks.
+  ModelDims dims = d;
   if (d.mamba2() && arch.mapping.ssd_chunk_tokens > 0) {
-    plan.dims.chunk_size = arch.mapping.ssd_chunk_tokens;
+    dims.chunk_size = arch.mapping.ssd_chunk_tokens;
   }
   plan.hadamard_size = hsize;
+  // A test hook (cli.run_spawn_reverse): the first tiles' processes are
+  // created in reverse order, and the results must not change.
+  plan.spawn_tiles_reversed = std::getenv("SSMSIM_TEST_REVERSE_SPAWN") != nullptr;
   plan.scores_every_token = w8a8;
+  // The model lowered to layer programs, and the mapping's memory plan.
+  const ModelLowering lowering(dims);
+  const MemoryPlan memory =
+      plan_memory(lowering, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
   if (seq2 && plan.prefill_tokens > 0) {
     // The data runs the model's chunks: every tile but the last must hold
     // whole ones.
-    const MemoryPlan mp =
-        plan_memory(plan.dims, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
+    const MemoryPlan& mp = memory;
     if (mp.tile_tokens < plan.prefill_tokens && mp.tile_tokens % d.chunk_size != 0) {
       throw Error(fmt::format(
           "controller.tile_tokens = {}{}: --pipeline w8a8 on a Mamba-2 model computes the SSD "
@@ -226,7 +231,7 @@ RunResult simulate(const RunRequest& r) {
                          sc_core::SC_NS),
         "--vcd-bandwidth-window");
     if (!r.vcd_window.empty()) {
-      const auto [a, b] = parse_window(r.vcd_window);
+      const auto [a, b] = parse_vcd_window(r.vcd_window);
       window.start = sc_core::sc_time(a, sc_core::SC_NS);
       window.end = sc_core::sc_time(b, sc_core::SC_NS);
     }
@@ -245,7 +250,7 @@ RunResult simulate(const RunRequest& r) {
   const auto wall0 = std::chrono::steady_clock::now();
   // The controller is elaborated first: SystemC runs processes of one delta
   // cycle in creation order, and the reports' figures depend on that order.
-  Controller controller("controller", arch, plan);
+  Controller controller("controller", arch, plan, lowering, memory);
   RunAggregate ops(arch, d.n_layer);
   const auto [expected_ops, expected_gemms] = controller.expected_ops();
   ops.reserve(expected_ops, expected_gemms);
@@ -318,6 +323,7 @@ RunResult simulate(const RunRequest& r) {
   res.model_dir = model_dir;
   res.workload = r.workload;
   res.plan = plan;
+  res.dims = dims;
   res.arch = arch;
   res.ops = std::move(ops);
   res.quant_regions = acc.quant.region_counts();

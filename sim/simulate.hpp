@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <systemc>
+#include <utility>
 #include <vector>
 
 #include "config/arch_config.hpp"
@@ -40,7 +41,7 @@ struct RunRequest {
   std::string vcd;              // waveform file ("": none)
   std::string vcd_window;       // "START_NS:END_NS" ("": the whole run)
   int64_t vcd_bandwidth_cycles = 1000;  // the memories' bandwidth signals: window, cycles
-  std::string timeline;         // Chrome/Perfetto trace-event file ("": none)
+  std::string timeline;                 // Chrome/Perfetto trace-event file ("": none)
 };
 
 // run --pipeline w8a8: the model-output figures, as ssmsim eval reports them.
@@ -57,6 +58,7 @@ struct RunResult {
   std::string trace, model_dir;  // trace "" for a workload run
   std::optional<Workload> workload;
   RunPlan plan;
+  ModelDims dims;  // the model as run (Mamba-2: in mapping.ssd_chunk_tokens chunks)
   ArchConfig arch;
   RunAggregate ops;                         // every operation, aggregated in completion order
   std::array<uint64_t, 4> quant_regions{};  // elements per soft-edge region
@@ -77,6 +79,9 @@ struct RunResult {
   double wall_s = 0;
   uint64_t process_switches = 0;  // SystemC thread switches the model asked for
 };
+
+// --vcd-window's START_NS:END_NS; an Error names what was expected.
+std::pair<double, double> parse_vcd_window(const std::string& window);
 
 // Checks the request (errors name the option, key, file or tensor) before
 // anything runs, then simulates. One per process: SystemC elaborates once.

@@ -5,7 +5,7 @@
 
 The layers, lowest first, and what each may include (docs/architecture.md).
 The hardware model (hw) sees neither the Mamba software model nor file
-formats: what its units compute comes through the Datapath interface, which
+formats nor the lowering of a model to its programs (lower/, above it): what its units compute comes through the Datapath interface, which
 datapath/ implements. Exit 1 with one line per offending include.
 """
 import os
@@ -20,9 +20,10 @@ ALLOWED = {
     "config": {"common", "numeric"},
     "rtl": {"common", "numeric"},
     "hw": {"common", "numeric", "config"},
+    "lower": {"common", "numeric", "config", "hw"},
     "datapath": {"common", "numeric", "io", "mamba", "config", "hw", "rtl"},
-    "sim": {"common", "numeric", "io", "mamba", "config", "hw", "datapath", "rtl"},
-    "cli": {"common", "numeric", "io", "mamba", "config", "hw", "datapath", "sim", "rtl"},
+    "sim": {"common", "numeric", "io", "mamba", "config", "hw", "lower", "datapath", "rtl"},
+    "cli": {"common", "numeric", "io", "mamba", "config", "hw", "lower", "datapath", "sim", "rtl"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

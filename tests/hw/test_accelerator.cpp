@@ -8,6 +8,7 @@
 #include "datapath/trace_datapath.hpp"
 #include "hw/accelerator.hpp"
 #include "hw/controller.hpp"
+#include "lower/memory_plan.hpp"
 #include "numeric/calibration.hpp"
 #include "numeric/metrics.hpp"
 
@@ -24,13 +25,16 @@ struct Sim {
   Checkpoint ckpt{find_checkpoint(kTrace, "mamba-bytes-a")};
   TraceDatapath data{trace, &ckpt, arch, 99.99, 768};
   RunPlan plan;
+  std::unique_ptr<ModelLowering> lowering;
   std::unique_ptr<Controller> controller;
   std::unique_ptr<Accelerator> acc;
   Sim() {
-    plan.dims = trace.dims();
     plan.prefill_tokens = 256;
     plan.hadamard_size = 768;
-    controller = std::make_unique<Controller>("controller", arch, plan);
+    lowering = std::make_unique<ModelLowering>(trace.dims());
+    controller = std::make_unique<Controller>(
+        "controller", arch, plan, *lowering,
+        plan_memory(*lowering, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch));
     acc = std::make_unique<Accelerator>("acc", arch, data, nullptr);
     acc->bind_driver(controller->sockets());
     sc_core::sc_start();

@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "config/workload.hpp"
 #include "hw/address_map.hpp"
+#include "lower/memory_plan.hpp"
 
 using namespace ssmsim;
 
@@ -42,7 +43,8 @@ TEST(AddressMap, EveryOperandStaysInItsRegion) {
         for (bool decode : {false, true}) {
           const int64_t prefill = decode ? 0 : 100;  // a partial last tile
           const MemoryPlan mp = plan_memory(d, arch, prefill, decode ? 4 : 0, batch);
-          const AddressMap map(d, mp);
+          const ModelLowering lowering(d);
+          const AddressMap map(lowering, mp);
           ProgramShape s;
           s.batch = batch;
           s.decode = decode;
@@ -82,7 +84,7 @@ TEST(AddressMap, GateAndResidualReadTheirOwnRegions) {
   ProgramShape s;
   s.tokens = 64;
   s.hadamard_size = d.d_inner;
-  const BlockProgram prog = build_mamba1_program(d, s);
+  const BlockProgram prog = build_program(d, s);
   for (const ProgramOp& p : prog.layer) {
     if (p.cmd.op == Op::kGate) {
       EXPECT_EQ(p.in[0].region, Region::kY);
@@ -102,7 +104,8 @@ TEST(AddressMap, SlotsDoNotOverlapAndALeavingOperandIsAnError) {
   arch.controller.activation_slots = 3;
   arch.sram.bytes = int64_t(1) << 30;
   const MemoryPlan mp = plan_memory(d, arch, 256, 0, 1);
-  const AddressMap map(d, mp);
+  const ModelLowering lowering(d);
+  const AddressMap map(lowering, mp);
   const TileLayout tl = map.tile_layout({64, 1, false});
   const RegionRef resid{Region::kResid, 0, 64u * 384 * 4};
   for (int64_t t = 0; t < 3; ++t) {
@@ -121,7 +124,8 @@ TEST(AddressMap, ResidentWeightsCountAgainstSramAndFillOnFirstUse) {
   EXPECT_TRUE(mp.weights_in_sram);
   EXPECT_EQ(mp.sram_used_bytes, 2 * mp.tile_footprint_bytes + mp.state_bytes + mp.weight_bytes);
   EXPECT_EQ(mp.slot_area_bytes, 2 * mp.tile_footprint_bytes);
-  const AddressMap map(d, mp);
+  const ModelLowering lowering(d);
+  const AddressMap map(lowering, mp);
   const RegionRef w{Region::kWeights, 16, 32};
   const WeightOperands first = map.place_weights(w, 2, true);
   const WeightOperands later = map.place_weights(w, 2, false);

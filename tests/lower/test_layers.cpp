@@ -10,7 +10,7 @@
 
 #include "common/error.hpp"
 #include "config/workload.hpp"
-#include "hw/program.hpp"
+#include "lower/layers.hpp"
 
 using namespace ssmsim;
 
@@ -76,7 +76,7 @@ TEST(Mamba2Program, SsdKernelsMatchTheirClosedForms) {
               for (bool decode : {false, true}) {
                 if (decode && tokens != 1) continue;
                 s.decode = decode;
-                const BlockProgram p = build_mamba2_program(d, s);
+                const BlockProgram p = build_program(d, s);
                 EXPECT_EQ(has(p, Op::kSsmInQuant), !fp16) << what;
                 EXPECT_EQ(has(p, Op::kBcQuant), !fp16) << what;
                 EXPECT_EQ(has(p, Op::kHadamard), !fp16) << what;
@@ -148,7 +148,7 @@ TEST(Mamba2Program, ChunkSizeTradesStatePassingForIntraChunkWork) {
   uint64_t last_scan = UINT64_MAX, last_passes = 0;
   for (int64_t chunk : {32, 64, 128, 256, 512}) {
     d.chunk_size = chunk;
-    const BlockProgram p = build_mamba2_program(d, s);
+    const BlockProgram p = build_program(d, s);
     const uint64_t intra = macs(find(p, Op::kChunkScan));
     const ProgramOp& sp = find(p, Op::kStatePassing);
     const auto passes = static_cast<uint64_t>(sp.cmd.steps);

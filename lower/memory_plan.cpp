@@ -1,0 +1,161 @@
+#include "lower/memory_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/error.hpp"
+
+namespace ssmsim {
+
+ElementBytes element_bytes(const ArchConfig& arch) {
+  const uint64_t b = arch.fp16() ? 2 : 1;
+  return {b, b, b, !arch.fp16() && arch.quantizer.mode != quant::QuantKind::kInt8};
+}
+
+namespace {
+
+std::string bytes_text(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
+
+// Attention's scores block, always in SRAM (none without attention).
+uint64_t attn_block_bytes(const ModelDims& d) {
+  return d.has(LayerKind::kAttention) ? kAttnBlockBytes : 0;
+}
+
+// controller.activation_slots slots of `footprint` bytes fit in the SRAM
+// beside attention's scores block.
+bool slots_fit(uint64_t footprint, const ArchConfig& arch, const ModelDims& d) {
+  return static_cast<uint64_t>(arch.controller.activation_slots) * footprint +
+             attn_block_bytes(d) <=
+         static_cast<uint64_t>(arch.sram.bytes);
+}
+
+}  // namespace
+
+namespace {
+
+MemoryPlan plan_for_tile(const ModelLowering& lowering, const ArchConfig& arch, int64_t tile_tokens,
+                         int64_t prefill_tokens, int64_t decode_tokens, int64_t batch) {
+  const ModelDims& d = lowering.dims();
+  MemoryPlan m;
+  m.bytes = element_bytes(arch);
+  m.tile_tokens = tile_tokens;
+  m.activation_slots = arch.controller.activation_slots;
+  const auto B = static_cast<uint64_t>(batch);
+  const uint64_t T =
+      prefill_tokens > 0 ? static_cast<uint64_t>(std::min(prefill_tokens, tile_tokens)) : 1;
+  // The largest tile sets every slot's size (a partial last tile is smaller).
+  m.tile_footprint_bytes = lowering.tile_layout({T, B, false}, m.bytes).end;
+  m.batch = batch;
+  m.kv_capacity = prefill_tokens + decode_tokens;
+  m.state_bytes = 0;
+  m.weight_bytes =
+      lowering.head_weight_bytes(m.bytes.weight) + lowering.shared_weight_bytes(m.bytes.weight);
+  for (int64_t l = 0; l < d.n_layer; ++l) {
+    m.state_bytes += B * lowering.layer_state_bytes(l, m.bytes, m.kv_capacity);
+    m.weight_bytes += lowering.layer_weight_bytes(l, m.bytes.weight);
+  }
+  m.decode_footprint_bytes = lowering.tile_layout({1, B, true}, m.bytes).end;
+  const auto sram = static_cast<uint64_t>(arch.sram.bytes);
+  const auto n = static_cast<uint64_t>(m.activation_slots);
+  m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch, d);
+  m.decode_activations_in_sram = slots_fit(m.decode_footprint_bytes, arch, d);
+  // The phases run one after the other: their slots share the SRAM.
+  m.slot_area_bytes = std::max(
+      m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0,
+      m.decode_activations_in_sram && decode_tokens > 0 ? n * m.decode_footprint_bytes : 0);
+  uint64_t used = m.slot_area_bytes;
+  // Attention's scores never leave the chip: their block is always in SRAM.
+  m.attn_block_bytes = attn_block_bytes(d);
+  if (used + m.attn_block_bytes > sram) {
+    throw Error("sram.bytes = " + bytes_text(sram) + ": no room for attention's " +
+                bytes_text(m.attn_block_bytes) + " scores block beside " + bytes_text(used) +
+                " of activation slots");
+  }
+  used += m.attn_block_bytes;
+  // Decode needs the SSM state; attention needs its KV cache in prefill too.
+  const uint64_t state = decode_tokens > 0 || d.has(LayerKind::kAttention) ? m.state_bytes : 0;
+  m.state_in_sram = used + state <= sram;
+  if (m.state_in_sram) used += state;
+  const bool fit = used + m.weight_bytes <= sram;
+  switch (arch.mapping.weights) {
+    case WeightPlacement::kStream:
+      m.weights_in_sram = false;
+      break;
+    case WeightPlacement::kAuto:
+      m.weights_in_sram = fit;
+      break;
+    case WeightPlacement::kResident:
+      if (!fit) {
+        throw Error("mapping.weights = resident: the weights (" + bytes_text(m.weight_bytes) +
+                    ") do not fit in sram.bytes = " + bytes_text(sram) + " beside " +
+                    bytes_text(used) +
+                    " of activation slots and state; use auto or stream, or a larger SRAM");
+      }
+      m.weights_in_sram = true;
+      break;
+  }
+  if (m.weights_in_sram) used += m.weight_bytes;
+  m.sram_used_bytes = used;
+  return m;
+}
+
+// The prefill's DRAM bytes a plan implies, as far as the tile decides them:
+// weights once per tile (once if resident), and, for activations in DRAM,
+// every tile's buffers written and read once per layer.
+double prefill_dram_bytes(const MemoryPlan& m, const ModelDims& d, int64_t prefill_tokens) {
+  const double tiles = std::ceil(static_cast<double>(prefill_tokens) / m.tile_tokens);
+  double bytes = static_cast<double>(m.weight_bytes) * (m.weights_in_sram ? 1.0 : tiles);
+  if (!m.activations_in_sram) {
+    bytes += 2.0 * static_cast<double>(m.tile_footprint_bytes) * tiles * d.n_layer;
+  }
+  return bytes;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const ModelLowering& lowering, const ArchConfig& arch,
+                       int64_t prefill_tokens, int64_t decode_tokens, int64_t batch) {
+  const ModelDims& d = lowering.dims();
+  if (arch.controller.tile_tokens > 0 || prefill_tokens == 0) {
+    return plan_for_tile(lowering, arch, std::max<int64_t>(1, arch.controller.tile_tokens),
+                         prefill_tokens, decode_tokens, batch);
+  }
+  // Auto: the largest tile whose slots fit (binary search: the footprint
+  // grows with the tile), rounded down to whole array rows, against the
+  // whole prompt in one tile.
+  const ElementBytes eb = element_bytes(arch);
+  const auto fits = [&](int64_t t) {
+    return slots_fit(
+        lowering.tile_layout({static_cast<uint64_t>(t), static_cast<uint64_t>(batch), false}, eb)
+            .end,
+        arch, d);
+  };
+  int64_t lo = 0, hi = prefill_tokens;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi + 1) / 2;
+    if (fits(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  const int64_t rows = arch.gemm.rows / std::max<int64_t>(1, batch);
+  if (lo > rows && rows > 0) lo = lo / rows * rows;
+  MemoryPlan whole =
+      plan_for_tile(lowering, arch, prefill_tokens, prefill_tokens, decode_tokens, batch);
+  whole.tile_chosen = true;
+  if (lo == 0 || lo >= prefill_tokens) return whole;
+  MemoryPlan fit = plan_for_tile(lowering, arch, lo, prefill_tokens, decode_tokens, batch);
+  fit.tile_chosen = true;
+  return prefill_dram_bytes(whole, d, prefill_tokens) < prefill_dram_bytes(fit, d, prefill_tokens)
+             ? whole
+             : fit;
+}
+
+MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
+                       int64_t decode_tokens, int64_t batch) {
+  return plan_memory(ModelLowering(d), arch, prefill_tokens, decode_tokens, batch);
+}
+
+}  // namespace ssmsim
