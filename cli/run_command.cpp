@@ -173,9 +173,9 @@ int run_command(const Args& args) {
     // The view opens on the traced window, or the whole run.
     double start_ns = 0, end_ns = result.finish.to_seconds() * 1e9;
     if (!o.vcd_window.empty()) {
-      const size_t colon = o.vcd_window.find(':');
-      start_ns = std::stod(o.vcd_window.substr(0, colon));  // checked by simulate()
-      end_ns = std::min(end_ns, std::stod(o.vcd_window.substr(colon + 1)));
+      const auto [a, b] = parse_vcd_window(o.vcd_window);
+      start_ns = a;
+      end_ns = std::min(end_ns, b);
     }
     write_vcd_view(o.vcd, start_ns, end_ns);
     std::cout << "wrote " << o.vcd << " (open: gtkwave " << vcd_view_files(o.vcd)[0] << ")\n";

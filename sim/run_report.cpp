@@ -162,56 +162,107 @@ std::vector<std::string> run_report_files(bool workload) {
   return files;
 }
 
-void write_run_report(const RunResult& in, const std::string& out_dir) {
+RunMetrics run_metrics(const RunResult& in) {
   const ArchConfig& arch = in.arch;
   const RunPlan& plan = in.plan;
-  const int64_t n_layer = in.dims.n_layer;
-  const TraceDatapath* data = in.trace_data.get();
-  const bool have_data = data != nullptr;
+  RunMetrics m;
   // The simulated period (the units count cycles of it), not 1000 / clock_mhz.
-  const double period_ns = in.clock_period_ns;
+  m.period_ns = in.clock_period_ns;
   auto to_cycles = [&](sc_core::sc_time t) {
-    return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / period_ns));
+    return static_cast<uint64_t>(std::llround(t.to_seconds() * 1e9 / m.period_ns));
   };
-  const uint64_t total_cycles = to_cycles(in.finish);
-  const uint64_t prefill_cycles = to_cycles(in.prefill_end);
-  const uint64_t decode_cycles = total_cycles - prefill_cycles;
-  const double latency_ns = static_cast<double>(total_cycles) * period_ns;
-  const int64_t tokens = (plan.prefill_tokens + plan.decode_tokens) * plan.batch;
-  const double tokens_per_s = latency_ns > 0 ? tokens / (latency_ns * 1e-9) : 0.0;
-  const std::string source = in.workload ? "workload " + in.workload->name : in.trace;
-
-  const RunAggregate& agg = in.ops;
-  Energy energy = agg.energy();
-  const double static_mw = static_power_mw(arch);
-  energy.static_pj = static_mw * latency_ns;  // mW x ns = pJ
-  const double dram_bg_mw = dram_background_mw(arch);
-  energy.dram_background_pj = dram_bg_mw * latency_ns;
-  const AreaBreakdown area = area_of(arch);
+  m.total_cycles = to_cycles(in.finish);
+  m.prefill_cycles = to_cycles(in.prefill_end);
+  m.decode_cycles = m.total_cycles - m.prefill_cycles;
+  m.latency_ns = static_cast<double>(m.total_cycles) * m.period_ns;
+  m.prefill_ns = static_cast<double>(m.prefill_cycles) * m.period_ns;
+  m.tokens = (plan.prefill_tokens + plan.decode_tokens) * plan.batch;
+  m.tokens_per_s = m.latency_ns > 0 ? m.tokens / (m.latency_ns * 1e-9) : 0.0;
+  m.source = in.workload ? "workload " + in.workload->name : in.trace;
+  m.energy = in.ops.energy();
+  m.static_mw = static_power_mw(arch);
+  m.energy.static_pj = m.static_mw * m.latency_ns;  // mW x ns = pJ
+  m.dram_background_mw = dram_background_mw(arch);
+  m.energy.dram_background_pj = m.dram_background_mw * m.latency_ns;
+  m.area = area_of(arch);
   // Energy-delay product: J x s.
-  const double edp_j_s = energy.total_pj() * 1e-12 * latency_ns * 1e-9;
-  const auto& dram = in.dram;
-  const auto& mp = in.memory;
-  const double weight_bound_ns = static_cast<double>(mp.weight_bytes) / arch.dram.bandwidth_gbps;
+  m.edp_j_s = m.energy.total_pj() * 1e-12 * m.latency_ns * 1e-9;
+  m.weight_bound_ns = static_cast<double>(in.memory.weight_bytes) / arch.dram.bandwidth_gbps;
+  m.attr = in.ops.attribute(m.total_cycles);
+  m.hybrid = in.dims.hybrid();
+  if (plan.prefill_tokens > 0) {
+    m.prefill_dram = phase_dram(in.dram_prefill, DramStats(), m.prefill_ns, in.dram_peak_gbps);
+  }
+  if (plan.decode_tokens > 0) {
+    m.decode_dram =
+        phase_dram(in.dram, in.dram_prefill, m.decode_cycles * m.period_ns, in.dram_peak_gbps);
+  }
+  for (int phase = 0; phase < 2; ++phase) {
+    for (int o = 0; o < kOpCount; ++o) {
+      const Op op = static_cast<Op>(o);
+      const Agg& a = in.ops.kernel(op, phase == 1);
+      if (a.ops == 0) continue;
+      m.kernels.push_back({op, phase == 1, &a, kernel_bound(a, arch, m.period_ns)});
+    }
+  }
+  for (const GemmOpRecord& g : in.ops.gemm_ops()) {
+    auto& e = m.gemm_bounds[gemm_bound(g, arch, m.period_ns).bound];
+    e.first += 1;
+    e.second += g.end_cycle - g.start_cycle;
+  }
+  if (in.w8a8) {
+    // The SSM input: Mamba-1's u, Mamba-2's x.
+    const auto& names = in.w8a8->tensors;
+    const auto it = std::find_if(names.begin(), names.end(),
+                                 [](const std::string& n) { return n == "ssm.u" || n == "ssm.x"; });
+    const auto ssm_in_tensor = static_cast<size_t>(it - names.begin());
+    quant::ErrorStats all;
+    for (int64_t l = 0; l < in.dims.n_layer; ++l)
+      all.merge(in.w8a8->layer_err[static_cast<size_t>(l) * names.size() + ssm_in_tensor]);
+    m.ssm_in_error = all;
+  } else if (in.trace_data) {
+    quant::ErrorStats all;
+    for (const LayerData& L : in.trace_data->layers()) all.merge(L.u_err);
+    m.ssm_in_error = all;
+  }
+  return m;
+}
 
-  // Tables.
+namespace {
+
+std::string pct_of(uint64_t c, uint64_t total) {
+  return fmt::format("{:.1f}", total ? 100.0 * static_cast<double>(c) / total : 0.0);
+}
+
+// A report row's layer: its number, or "head"; a hybrid's kind.
+std::string layer_label(const RunResult& in, int64_t layer) {
+  return layer < in.dims.n_layer ? std::to_string(layer) : "head";
+}
+const char* layer_kind_label(const RunResult& in, int64_t layer) {
+  return layer < in.dims.n_layer ? layer_kind_name(in.dims.layer_kind(layer)) : "head";
+}
+
+void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& out) {
+  const ArchConfig& arch = in.arch;
+  const RunPlan& plan = in.plan;
+  const MemoryPlan& mp = in.memory;
   std::string what;
   if (in.workload) {
     what = fmt::format("{} (model {}, batch {}): timing only, SSM-input regions from the workload",
-                       source, in.dims.name, plan.batch);
+                       m.source, in.dims.name, plan.batch);
   } else {
     what = fmt::format(
-        "{} ({})", source,
+        "{} ({})", m.source,
         in.model_dir.empty() ? "no checkpoint: scan/gate/Hadamard timing-only" : in.model_dir);
   }
-  std::cout << fmt::format(
+  out << fmt::format(
       "ssmsim run: {}; prefill {} + decode {} token(s); arch '{}' {} at {} MHz, GEMM {}x{} {}, "
       "quantizer {}{}\n",
       what, plan.prefill_tokens, plan.decode_tokens, arch.name, precision_name(arch.precision),
       num(arch.clock_mhz), arch.gemm.rows, arch.gemm.cols, dataflow_name(arch.gemm.dataflow),
       arch.fp16() ? "none (fp16)" : quant::kind_name(arch.quantizer.mode),
       arch.quantizer.multicycle && !arch.fp16() ? " (multicycle)" : "");
-  std::cout << fmt::format(
+  out << fmt::format(
       "mapping: prefill tiles of {} token(s){}; weights {}; activations in {} ({} slot(s) of {} "
       "bytes), a decode step's in {}; decode state in {}; lm_head on {} prompt token\n",
       mp.tile_tokens, mp.tile_chosen ? " (auto: fewest DRAM bytes)" : "",
@@ -219,199 +270,387 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
       mp.tile_footprint_bytes, mp.decode_activations_in_sram ? "SRAM" : "DRAM",
       mp.state_in_sram ? "SRAM" : "DRAM", in.head_on_every_token ? "every" : "the last");
-  std::cout << "\n";
-  const Attribution attr = agg.attribute(total_cycles);
-  auto pct = [&](uint64_t c) {
-    return fmt::format("{:.1f}",
-                       total_cycles ? 100.0 * static_cast<double>(c) / total_cycles : 0.0);
-  };
-  // A hybrid's layers say what they are (ssm, attention, mlp, moe).
-  const bool hybrid = in.dims.hybrid();
-  const auto kind = [&](int64_t layer) {
-    return layer < n_layer ? layer_kind_name(in.dims.layer_kind(layer)) : "head";
-  };
+  out << "\n";
+}
+
+void print_layer_table(const RunResult& in, const RunMetrics& m, std::ostream& out) {
+  const RunAggregate& agg = in.ops;
+  const TraceDatapath* data = in.trace_data.get();
   std::vector<std::string> head = {"layer", "attributed_cycles", "attributed_%"};
-  if (hybrid) head.insert(head.begin() + 1, "kind");
+  // A hybrid's layers say what they are (ssm, attention, mlp, moe).
+  if (m.hybrid) head.insert(head.begin() + 1, "kind");
   for (const char* u : kUnits) head.push_back(std::string(u) + "_busy_cycles");
   head.insert(head.end(), {"stall_cycles", "dram_read_bytes", "energy_nj"});
-  if (have_data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
+  if (data) head.insert(head.end(), {"ssm_in_sqnr_db", "y_sqnr_db", "out_proj_in_sqnr_db"});
   TextTable lt(head);
   for (int64_t layer = 0; layer < agg.layers(); ++layer) {
     const Agg& la = agg.layer(layer);
     if (la.ops == 0) continue;
-    const uint64_t mine = attr.layer_cycles[static_cast<size_t>(layer)];
-    std::vector<std::string> row = {layer < n_layer ? std::to_string(layer) : "head",
-                                    std::to_string(mine), pct(mine)};
-    if (hybrid) row.insert(row.begin() + 1, kind(layer));
+    const uint64_t mine = m.attr.layer_cycles[static_cast<size_t>(layer)];
+    std::vector<std::string> row = {layer_label(in, layer), std::to_string(mine),
+                                    pct_of(mine, m.total_cycles)};
+    if (m.hybrid) row.insert(row.begin() + 1, layer_kind_label(in, layer));
     for (int u = 0; u < kUnitCount; ++u) {
       row.push_back(std::to_string(agg.at(layer, static_cast<Unit>(u)).busy));
     }
     row.push_back(std::to_string(la.stall));
     row.push_back(std::to_string(la.dram_r));
     row.push_back(fmt::format("{:.1f}", la.energy.total_pj() * 1e-3));
-    if (have_data && layer < n_layer) {
+    if (data && layer < in.dims.n_layer) {
       const LayerData& L = data->layers()[static_cast<size_t>(layer)];
       row.insert(row.end(), {db(L.u_err), db(L.y_err), db(L.had_err)});
-    } else if (have_data) {
+    } else if (data) {
       row.insert(row.end(), {"", "", ""});
     }
     lt.add(row);
   }
-  std::cout << lt.str() << "\n";
-  if (attr.idle_cycles > 0) {
-    std::vector<std::string> row = {"idle", std::to_string(attr.idle_cycles),
-                                    pct(attr.idle_cycles)};
-    if (hybrid) row.insert(row.begin() + 1, "");
-    row.resize(head.size());
-    lt.add(row);
-  }
+  out << lt.str() << "\n";
+}
+
+void print_unit_table(const RunResult& in, const RunMetrics& m, std::ostream& out) {
   TextTable ut({"unit", "ops", "attributed_cycles", "busy_cycles", "busy_%", "stall_cycles",
                 "queue_cycles", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
                 "sram_write_bytes", "energy_nj"});
   for (int u = 0; u < kUnitCount; ++u) {
-    const Agg& a = agg.unit(static_cast<Unit>(u));
+    const Agg& a = in.ops.unit(static_cast<Unit>(u));
     ut.add({kUnits[u], std::to_string(a.ops),
-            std::to_string(attr.unit_cycles[static_cast<size_t>(u)]), std::to_string(a.busy),
-            fmt::format("{:.1f}", total_cycles ? 100.0 * a.busy / total_cycles : 0.0),
+            std::to_string(m.attr.unit_cycles[static_cast<size_t>(u)]), std::to_string(a.busy),
+            fmt::format("{:.1f}", m.total_cycles ? 100.0 * a.busy / m.total_cycles : 0.0),
             std::to_string(a.stall), std::to_string(a.queue), std::to_string(a.dram_r),
             std::to_string(a.dram_w), std::to_string(a.sram_r), std::to_string(a.sram_w),
             fmt::format("{:.1f}", a.energy.total_pj() * 1e-3)});
   }
-  std::cout << ut.str() << "\n";
-  // By kernel: what each operation kind did in each phase, summed over
-  // layers and tiles (arith_ops: MACs on the GEMM unit, element operations
-  // elsewhere, as the energy table charges them).
-  const std::vector<std::string> kernel_head = {
-      "kernel",       "phase",      "unit",       "ops",       "arith_ops", "busy_cycles",
-      "stall_cycles", "dram_bytes", "sram_bytes", "energy_pj", "bound"};
-  std::vector<std::vector<std::string>> kernel_rows;
-  ojson kernels = ojson::array();
-  for (int phase = 0; phase < 2; ++phase) {
-    for (int o = 0; o < kOpCount; ++o) {
-      const Op op = static_cast<Op>(o);
-      const Agg& a = agg.kernel(op, phase == 1);
-      if (a.ops == 0) continue;
-      const char* bound = kernel_bound(a, arch, period_ns);
-      const char* ph = phase == 1 ? "decode" : "prefill";
-      kernel_rows.push_back({op_name(op), ph, unit_name(agg.kernel_unit(op)), std::to_string(a.ops),
-                             std::to_string(a.arith), std::to_string(a.busy),
-                             std::to_string(a.stall), std::to_string(a.dram_r + a.dram_w),
-                             std::to_string(a.sram_r + a.sram_w), num(a.energy.total_pj()), bound});
-      kernels.push_back({{"kernel", op_name(op)},
-                         {"phase", ph},
-                         {"unit", unit_name(agg.kernel_unit(op))},
-                         {"ops", a.ops},
-                         {"arith_ops", a.arith},
-                         {"busy_cycles", a.busy},
-                         {"stall_cycles", a.stall},
-                         {"dram_read_bytes", a.dram_r},
-                         {"dram_write_bytes", a.dram_w},
-                         {"sram_read_bytes", a.sram_r},
-                         {"sram_write_bytes", a.sram_w},
-                         {"energy_pj", a.energy.total_pj()},
-                         {"bound", bound}});
-    }
+  out << ut.str() << "\n";
+}
+
+// By kernel: what each operation kind did in each phase, summed over
+// layers and tiles (arith_ops: MACs on the GEMM unit, element operations
+// elsewhere, as the energy table charges them). `energy` formats its
+// energy (pJ in the CSV, nJ in the table).
+const std::vector<std::string> kKernelHead = {
+    "kernel",       "phase",      "unit",       "ops",       "arith_ops", "busy_cycles",
+    "stall_cycles", "dram_bytes", "sram_bytes", "energy_pj", "bound"};
+template <typename Energy>
+std::vector<std::string> kernel_row(const RunAggregate& agg, const KernelFigures& k,
+                                    Energy energy) {
+  const Agg& a = *k.agg;
+  return {op_name(k.op),
+          k.decode ? "decode" : "prefill",
+          unit_name(agg.kernel_unit(k.op)),
+          std::to_string(a.ops),
+          std::to_string(a.arith),
+          std::to_string(a.busy),
+          std::to_string(a.stall),
+          std::to_string(a.dram_r + a.dram_w),
+          std::to_string(a.sram_r + a.sram_w),
+          energy(a.energy.total_pj()),
+          k.bound};
+}
+
+void print_kernel_tables(const RunResult& in, const RunMetrics& m, std::ostream& out) {
+  std::vector<std::string> head = kKernelHead;
+  head[9] = "energy_nj";
+  TextTable kt(head);
+  for (const KernelFigures& k : m.kernels) {
+    // The CSV's pJ through num(), read back as the table always did.
+    kt.add(kernel_row(in.ops, k,
+                      [](double pj) { return fmt::format("{:.1f}", std::stod(num(pj)) * 1e-3); }));
   }
-  {
-    TextTable kt(kernel_head);
-    for (const auto& row : kernel_rows) {
-      std::vector<std::string> r = row;
-      r[9] = fmt::format("{:.1f}", std::stod(row[9]) * 1e-3);
-      kt.add(r);
-    }
-    std::string text = kt.str();
-    text.replace(text.find("energy_pj"), 9, "energy_nj");
-    std::cout << text << "\n";
-  }
-  {
-    // What bounds the GEMMs (per operation in run.json's gemm_ops).
-    std::map<std::string, std::pair<uint64_t, uint64_t>> by;  // bound -> ops, cycles
-    for (const GemmOpRecord& g : agg.gemm_ops()) {
-      auto& e = by[gemm_bound(g, arch, period_ns).bound];
-      e.first += 1;
-      e.second += g.end_cycle - g.start_cycle;
-    }
-    if (!by.empty()) {
-      TextTable bt({"gemm_bound", "ops", "op_cycles"});
-      for (const char* b : {"compute", "dram", "sram", "latency"}) {
-        const auto it = by.find(b);
-        if (it != by.end()) {
-          bt.add({b, std::to_string(it->second.first), std::to_string(it->second.second)});
-        }
+  out << kt.str() << "\n";
+  // What bounds the GEMMs (per operation in run.json's gemm_ops).
+  if (!m.gemm_bounds.empty()) {
+    TextTable bt({"gemm_bound", "ops", "op_cycles"});
+    for (const char* b : {"compute", "dram", "sram", "latency"}) {
+      const auto it = m.gemm_bounds.find(b);
+      if (it != m.gemm_bounds.end()) {
+        bt.add({b, std::to_string(it->second.first), std::to_string(it->second.second)});
       }
-      std::cout << bt.str() << "\n";
     }
+    out << bt.str() << "\n";
   }
-  if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
-    std::cout << fmt::format(
-        "prefill: {} cycles = {:.1f} ns for {} token(s); decode: {} cycles = {:.1f} ns for {} "
-        "token(s), {:.1f} ns per token\n",
-        prefill_cycles, prefill_cycles * period_ns, plan.prefill_tokens, decode_cycles,
-        decode_cycles * period_ns, plan.decode_tokens,
-        decode_cycles * period_ns / static_cast<double>(plan.decode_tokens));
+}
+
+void print_dram_lines(const RunResult& in, const RunMetrics& m, std::ostream& out) {
+  const DramStats& dram = in.dram;
+  std::string kinds;
+  for (int w = 0; w < kDramWindows; ++w) {
+    const auto i = static_cast<size_t>(w);
+    if (dram.window_read_bytes[i] + dram.window_write_bytes[i] == 0) continue;
+    kinds += fmt::format("{}{} {} read, {} written", kinds.empty() ? "" : "; ",
+                         dram_window_name(static_cast<DramWindow>(w)), dram.window_read_bytes[i],
+                         dram.window_write_bytes[i]);
   }
-  std::cout << fmt::format(
-      "total: {} cycles = {:.1f} ns at {} MHz{}; {:.1f} tokens/s; DRAM {} bytes read, {} written "
-      "(weights {} bytes: >= {:.1f} ns at {} GB/s)\n",
-      total_cycles, latency_ns, num(arch.clock_mhz),
-      period_ns == arch.clock_period_ns()
-          ? ""
-          : fmt::format(" (simulated period {} ns, the 1 ps time resolution)", num(period_ns)),
-      tokens_per_s, dram.read_bytes, dram.write_bytes, mp.weight_bytes, weight_bound_ns,
-      num(arch.dram.bandwidth_gbps));
-  {
-    std::string kinds;
-    for (int w = 0; w < kDramWindows; ++w) {
-      const auto i = static_cast<size_t>(w);
-      if (dram.window_read_bytes[i] + dram.window_write_bytes[i] == 0) continue;
-      kinds += fmt::format("{}{} {} read, {} written", kinds.empty() ? "" : "; ",
-                           dram_window_name(static_cast<DramWindow>(w)), dram.window_read_bytes[i],
-                           dram.window_write_bytes[i]);
-    }
-    if (!kinds.empty()) std::cout << "DRAM bytes by kind: " << kinds << "\n";
-  }
-  std::cout << fmt::format(
+  if (!kinds.empty()) out << "DRAM bytes by kind: " << kinds << "\n";
+  const double active_ns = dram.active.total().to_seconds() * 1e9;
+  out << fmt::format(
       "DRAM: {}; {:.2f} GB/s while a request is outstanding ({:.1f}% of peak), for {:.1f} ns "
       "({:.1f}% of the run)\n",
       in.dram_text, dram_effective_gbps(dram),
-      100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps, dram.active.total().to_seconds() * 1e9,
-      latency_ns > 0 ? 100.0 * dram.active.total().to_seconds() * 1e9 / latency_ns : 0.0);
-  if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
+      100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps, active_ns,
+      m.latency_ns > 0 ? 100.0 * active_ns / m.latency_ns : 0.0);
+  if (in.plan.prefill_tokens > 0 && in.plan.decode_tokens > 0) {
     std::string by_phase;
-    const double prefill_ns = static_cast<double>(prefill_cycles) * period_ns;
-    for (const auto& [name, pd] :
-         {std::pair<const char*, ojson>{
-              "prefill", phase_dram(in.dram_prefill, DramStats(), prefill_ns, in.dram_peak_gbps)},
-          {"decode",
-           phase_dram(in.dram, in.dram_prefill, latency_ns - prefill_ns, in.dram_peak_gbps)}}) {
+    for (const auto& [name, pd] : {std::pair<const char*, const ojson&>{"prefill", m.prefill_dram},
+                                   {"decode", m.decode_dram}}) {
       by_phase += fmt::format(
           "{}{} {:.2f} GB/s over its latency ({:.2f} GB/s while a request "
           "is outstanding, {:.1f}% of peak)",
           by_phase.empty() ? "" : "; ", name, pd["dram_gbps"].get<double>(),
           pd["dram_effective_gbps"].get<double>(), pd["dram_efficiency_pct"].get<double>());
     }
-    std::cout << "DRAM by phase: " << by_phase << "\n";
+    out << "DRAM by phase: " << by_phase << "\n";
   }
-  std::cout << fmt::format(
+}
+
+void print_run_totals(const RunResult& in, const RunMetrics& m, std::ostream& out) {
+  const ArchConfig& arch = in.arch;
+  const RunPlan& plan = in.plan;
+  const double period_ns = m.period_ns;
+  if (plan.prefill_tokens > 0 && plan.decode_tokens > 0) {
+    out << fmt::format(
+        "prefill: {} cycles = {:.1f} ns for {} token(s); decode: {} cycles = {:.1f} ns for {} "
+        "token(s), {:.1f} ns per token\n",
+        m.prefill_cycles, m.prefill_cycles * period_ns, plan.prefill_tokens, m.decode_cycles,
+        m.decode_cycles * period_ns, plan.decode_tokens,
+        m.decode_cycles * period_ns / static_cast<double>(plan.decode_tokens));
+  }
+  out << fmt::format(
+      "total: {} cycles = {:.1f} ns at {} MHz{}; {:.1f} tokens/s; DRAM {} bytes read, {} written "
+      "(weights {} bytes: >= {:.1f} ns at {} GB/s)\n",
+      m.total_cycles, m.latency_ns, num(arch.clock_mhz),
+      period_ns == arch.clock_period_ns()
+          ? ""
+          : fmt::format(" (simulated period {} ns, the 1 ps time resolution)", num(period_ns)),
+      m.tokens_per_s, in.dram.read_bytes, in.dram.write_bytes, in.memory.weight_bytes,
+      m.weight_bound_ns, num(arch.dram.bandwidth_gbps));
+  print_dram_lines(in, m, out);
+  const Energy& energy = m.energy;
+  out << fmt::format(
       "energy: {:.3f} uJ (compute {:.3f}, SRAM {:.3f}, DRAM {:.3f} + background {:.3f}, static "
       "{:.3f}); {:.1f} nJ per token\n",
       energy.total_pj() * 1e-6, energy.compute_pj * 1e-6, energy.sram_pj * 1e-6,
       energy.dram_pj * 1e-6, energy.dram_background_pj * 1e-6, energy.static_pj * 1e-6,
-      tokens ? energy.total_pj() * 1e-3 / static_cast<double>(tokens) : 0.0);
-  std::cout << fmt::format(
+      m.tokens ? energy.total_pj() * 1e-3 / static_cast<double>(m.tokens) : 0.0);
+  const AreaBreakdown& area = m.area;
+  out << fmt::format(
       "area: {:.3f} mm2 at {:g} nm (GEMM {:.3f}, quantizer {:.4f}, scan {:.3f}, Hadamard {:.4f}, "
       "vector {:.4f}, SRAM {:.3f}); static {:.2f} mW; energy-delay {:.4g} J*s\n",
       area.total_mm2(), arch.area.tech_nm, area.gemm_mm2, area.quant_mm2, area.scan_mm2,
-      area.hadamard_mm2, area.vector_mm2, area.sram_mm2, static_mw, edp_j_s);
+      area.hadamard_mm2, area.vector_mm2, area.sram_mm2, m.static_mw, m.edp_j_s);
   if (in.drampower_pj >= 0) {
-    std::cout << fmt::format(
+    out << fmt::format(
         "DRAMPower (DRAMSys, DDR4 devices): {:.3f} uJ of DRAM energy, beside the table's {:.3f}\n",
         in.drampower_pj * 1e-6, (energy.dram_pj + energy.dram_background_pj) * 1e-6);
   }
-  std::cout << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)\n",
-                           in.wall_s, in.wall_s > 0 ? total_cycles / in.wall_s : 0.0);
+  out << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)\n",
+                     in.wall_s, in.wall_s > 0 ? m.total_cycles / in.wall_s : 0.0);
+}
 
-  // JSON.
+// --pipeline w8a8: the model-output figures of ssmsim eval.
+void print_eval_table(const W8A8Result& w, std::ostream& out) {
+  TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity", "delta_ce_nats",
+                "top1_agreement_%"});
+  et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
+          fmt::format("{:.5f}", w.fp32.ce() / std::log(2.0)),
+          fmt::format("{:.4f}", std::exp(w.fp32.ce())), "0", "100"});
+  et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", w.quantized.ce()),
+          fmt::format("{:.5f}", w.quantized.ce() / std::log(2.0)),
+          fmt::format("{:.4f}", std::exp(w.quantized.ce())),
+          fmt::format("{:+.5f}", w.quantized.ce() - w.fp32.ce()),
+          fmt::format("{:.2f}",
+                      100.0 * static_cast<double>(w.quantized.agree) /
+                          static_cast<double>(std::max<uint64_t>(1, w.quantized.predictions)))});
+  out << "\nat the model's output (" << w.fp32.predictions << " predictions; scales " << w.scales
+      << "):\n"
+      << et.str();
+}
+
+ojson run_json_totals(const RunResult& in, const RunMetrics& m) {
+  ojson total;
+  total["cycles"] = m.total_cycles;
+  total["latency_ns"] = m.latency_ns;
+  total["clock_mhz"] = in.arch.clock_mhz;
+  total["clock_period_ns"] = m.period_ns;
+  // Layers' and units' attributed cycles + idle_cycles = cycles.
+  total["idle_cycles"] = m.attr.idle_cycles;
+  total["tokens"] = m.tokens;
+  total["tokens_per_s"] = m.tokens_per_s;
+  total["latency_per_token_ns"] = m.latency_ns / static_cast<double>(m.tokens);
+  total["dram_read_bytes"] = in.dram.read_bytes;
+  total["dram_write_bytes"] = in.dram.write_bytes;
+  total["sram_read_bytes"] = in.sram.read_bytes;
+  total["sram_write_bytes"] = in.sram.write_bytes;
+  total["weight_bytes"] = in.memory.weight_bytes;
+  total["weight_dram_bound_ns"] = m.weight_bound_ns;
+  // Every layer's SSM-input error together (sweeps plot it).
+  if (m.ssm_in_error) total["ssm_in_sqnr_db"] = json_number_or_null(m.ssm_in_error->sqnr_db());
+  total["energy_pj"] = m.energy.total_pj();
+  total["energy_per_token_pj"] = m.energy.total_pj() / static_cast<double>(m.tokens);
+  total["area_mm2"] = m.area.total_mm2();
+  total["edp_j_s"] = m.edp_j_s;
+  return total;
+}
+
+ojson run_json_phases(const RunResult& in, const RunMetrics& m) {
+  const RunPlan& plan = in.plan;
+  ojson phases;
+  if (plan.prefill_tokens > 0) {
+    phases["prefill"] = {
+        {"tokens", plan.prefill_tokens},
+        {"cycles", m.prefill_cycles},
+        {"latency_ns", m.prefill_ns},
+        {"tokens_per_s", m.prefill_ns > 0 ? static_cast<double>(plan.prefill_tokens * plan.batch) /
+                                                (m.prefill_ns * 1e-9)
+                                          : 0.0}};
+    phases["prefill"].update(m.prefill_dram);
+  }
+  if (plan.decode_tokens > 0) {
+    // A step produces one token of each of the batch's sequences: per step
+    // is the latency a sequence sees, per token the time each token costs.
+    const double per =
+        static_cast<double>(m.decode_cycles) / static_cast<double>(plan.decode_tokens);
+    const auto B = static_cast<double>(plan.batch);
+    phases["decode"] = {{"tokens", plan.decode_tokens},
+                        {"cycles", m.decode_cycles},
+                        {"latency_ns", m.decode_cycles * m.period_ns},
+                        {"cycles_per_step", per},
+                        {"latency_per_step_ns", per * m.period_ns},
+                        {"cycles_per_token", per / B},
+                        {"latency_per_token_ns", per * m.period_ns / B},
+                        {"tokens_per_s", per > 0 ? B / (per * m.period_ns * 1e-9) : 0.0}};
+    phases["decode"].update(m.decode_dram);
+  }
+  return phases;
+}
+
+ojson run_json_energy(const RunResult& in, const RunMetrics& m) {
+  ojson ej = energy_json(m.energy);
+  for (int u = 0; u < kUnitCount; ++u) {
+    ej["units"][kUnits[u]] = energy_json(in.ops.unit(static_cast<Unit>(u)).energy);
+  }
+  ojson table;
+  for (int u = 0; u < kUnitCount; ++u) {
+    table[std::string(kUnits[u]) + "_op_pj"] = op_energy_pj(static_cast<Unit>(u), in.arch);
+  }
+  table["sram_byte_pj"] = sram_byte_energy_pj(in.arch);
+  table["dram_byte_pj"] = in.arch.energy.dram_byte_pj;
+  table["static_mw"] = m.static_mw;
+  table["dram_background_mw"] = m.dram_background_mw;
+  ej["per_access_pj"] = table;
+  return ej;
+}
+
+// A layer's quantization error along the data path (--pipeline trace).
+ojson layer_quantization_json(const RunResult& in, const LayerData& L) {
+  ojson q;
+  ojson in_q = err_json(L.u_err, true);
+  in_q["quantizer"] = quant::kind_name(in.arch.quantizer.mode);
+  in_q["scale"] = L.u_scale;
+  q["ssm_in"] = in_q;
+  if (in.trace_data->have_weights()) {
+    q["y"] = err_json(L.y_err, false);
+    ojson had = err_json(L.had_err, false);
+    had["quantizer"] = "int8 after Hadamard";
+    had["scale"] = L.y_scale;
+    q["out_proj_in"] = had;
+  }
+  return q;
+}
+
+ojson run_json_layers(const RunResult& in, const RunMetrics& m) {
+  const RunAggregate& agg = in.ops;
+  ojson layers = ojson::array();
+  for (int64_t layer = 0; layer < agg.layers(); ++layer) {
+    const Agg& la = agg.layer(layer);
+    if (la.ops == 0) continue;
+    ojson lj;
+    lj["layer"] = layer < in.dims.n_layer ? ojson(layer) : ojson("head");
+    if (m.hybrid) lj["kind"] = layer_kind_label(in, layer);
+    lj["start_cycle"] = la.start;
+    lj["end_cycle"] = la.end;
+    lj["span_cycles"] = la.end - la.start;  // overlaps other layers' spans in prefill
+    lj["attributed_cycles"] = m.attr.layer_cycles[static_cast<size_t>(layer)];
+    lj["stall_cycles"] = la.stall;
+    lj["dram_read_bytes"] = la.dram_r;
+    lj["dram_write_bytes"] = la.dram_w;
+    lj["energy"] = energy_json(la.energy);
+    ojson uj;
+    for (Unit u : kUnitsByName) {
+      const Agg& a = agg.at(layer, u);
+      if (a.ops > 0) uj[unit_name(u)] = agg_json(a, m.total_cycles);
+    }
+    lj["units"] = uj;
+    if (in.trace_data && layer < in.dims.n_layer) {
+      lj["quantization"] =
+          layer_quantization_json(in, in.trace_data->layers()[static_cast<size_t>(layer)]);
+    }
+    layers.push_back(lj);
+  }
+  return layers;
+}
+
+ojson dram_json(const RunResult& in, const RunMetrics& m) {
+  const DramStats& dram = in.dram;
+  ojson by_kind;
+  for (int w = 0; w < kDramWindows; ++w) {
+    const auto i = static_cast<size_t>(w);
+    by_kind[dram_window_name(static_cast<DramWindow>(w))] = {
+        {"read_bytes", dram.window_read_bytes[i]}, {"write_bytes", dram.window_write_bytes[i]}};
+  }
+  return {{"read_bytes", dram.read_bytes},
+          {"write_bytes", dram.write_bytes},
+          {"accesses", dram.accesses},
+          {"by_kind", by_kind},
+          {"busy_pct",
+           m.latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / m.latency_ns : 0.0},
+          {"model", in.arch.dram.model == DramModel::kDramsys ? "dramsys" : "analytic"},
+          {"model_text", in.dram_text},
+          {"peak_gbps", in.dram_peak_gbps},
+          {"active_ns", dram.active.total().to_seconds() * 1e9},
+          {"effective_gbps", dram_effective_gbps(dram)},
+          {"efficiency_pct", 100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps},
+          // DRAMPower's device energy (DRAMSys with DDR4); the energy table's
+          // DRAM terms stay bytes x energy.dram_byte_pj + background for every model.
+          {"drampower_energy_pj", in.drampower_pj >= 0 ? ojson(in.drampower_pj) : ojson(nullptr)}};
+}
+
+ojson run_json_units(const RunResult& in, const RunMetrics& m) {
+  ojson units;
+  for (int u = 0; u < kUnitCount; ++u) {
+    units[kUnits[u]] = agg_json(in.ops.unit(static_cast<Unit>(u)), m.total_cycles);
+    units[kUnits[u]]["attributed_cycles"] = m.attr.unit_cycles[static_cast<size_t>(u)];
+  }
+  units["quant"]["region_counts"] = {
+      {"small", in.quant_regions[static_cast<int>(quant::SeRegion::kSmall)]},
+      {"normal", in.quant_regions[static_cast<int>(quant::SeRegion::kNormal)]},
+      {"large", in.quant_regions[static_cast<int>(quant::SeRegion::kLarge)]},
+      {"saturated", in.quant_regions[static_cast<int>(quant::SeRegion::kSaturated)]}};
+  units["dram"] = dram_json(in, m);
+  units["sram"] = {{"read_bytes", in.sram.read_bytes},
+                   {"write_bytes", in.sram.write_bytes},
+                   {"accesses", in.sram.accesses}};
+  return units;
+}
+
+ojson memory_plan_json(const RunResult& in) {
+  const MemoryPlan& mp = in.memory;
+  return {{"tile_tokens", mp.tile_tokens},
+          {"tile_chosen", mp.tile_chosen},
+          {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
+          {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
+          {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},
+          {"activation_slots", mp.activation_slots},
+          {"tile_footprint_bytes", mp.tile_footprint_bytes},
+          {"state_in", mp.state_in_sram ? "sram" : "dram"},
+          {"state_bytes", mp.state_bytes},
+          {"weight_bytes", mp.weight_bytes},
+          {"sram_used_bytes", mp.sram_used_bytes},
+          {"lm_head_tokens", in.head_on_every_token ? "all" : "last"}};
+}
+
+// run.json before its gemm_ops.
+ojson run_json_head(const RunResult& in, const RunMetrics& m) {
+  const ArchConfig& arch = in.arch;
   ojson j;
   j["command"] = "run";
   ojson run;
@@ -421,50 +660,15 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     run["trace"] = in.trace;
     run["model"] = in.model_dir;
   }
-  run["prefill_tokens"] = plan.prefill_tokens;
-  run["decode_tokens"] = plan.decode_tokens;
-  run["batch"] = plan.batch;
+  run["prefill_tokens"] = in.plan.prefill_tokens;
+  run["decode_tokens"] = in.plan.decode_tokens;
+  run["batch"] = in.plan.batch;
   run["precision"] = precision_name(arch.precision);
-  run["functional_quantizer"] = have_data;
-  run["functional_scan"] = have_data && data->have_weights();
+  run["functional_quantizer"] = in.trace_data != nullptr;
+  run["functional_scan"] = in.trace_data && in.trace_data->have_weights();
   j["run"] = run;
-  ojson total;
-  total["cycles"] = total_cycles;
-  total["latency_ns"] = latency_ns;
-  total["clock_mhz"] = arch.clock_mhz;
-  total["clock_period_ns"] = period_ns;
-  // Layers' and units' attributed cycles + idle_cycles = cycles.
-  total["idle_cycles"] = attr.idle_cycles;
-  total["tokens"] = tokens;
-  total["tokens_per_s"] = tokens_per_s;
-  total["latency_per_token_ns"] = latency_ns / static_cast<double>(tokens);
-  total["dram_read_bytes"] = dram.read_bytes;
-  total["dram_write_bytes"] = dram.write_bytes;
-  total["sram_read_bytes"] = in.sram.read_bytes;
-  total["sram_write_bytes"] = in.sram.write_bytes;
-  total["weight_bytes"] = mp.weight_bytes;
-  total["weight_dram_bound_ns"] = weight_bound_ns;
-  if (have_data || in.w8a8) {  // every layer's SSM-input error together (sweeps plot it)
-    quant::ErrorStats all;
-    if (in.w8a8) {
-      // The SSM input: Mamba-1's u, Mamba-2's x.
-      const auto& names = in.w8a8->tensors;
-      const auto it = std::find_if(names.begin(), names.end(), [](const std::string& n) {
-        return n == "ssm.u" || n == "ssm.x";
-      });
-      const auto ssm_in_tensor = static_cast<size_t>(it - names.begin());
-      for (int64_t l = 0; l < n_layer; ++l)
-        all.merge(in.w8a8->layer_err[static_cast<size_t>(l) * names.size() + ssm_in_tensor]);
-    } else {
-      for (const LayerData& L : data->layers()) all.merge(L.u_err);
-    }
-    total["ssm_in_sqnr_db"] = json_number_or_null(all.sqnr_db());
-  }
-  total["energy_pj"] = energy.total_pj();
-  total["energy_per_token_pj"] = energy.total_pj() / static_cast<double>(tokens);
-  total["area_mm2"] = area.total_mm2();
-  total["edp_j_s"] = edp_j_s;
-  j["total"] = total;
+  j["total"] = run_json_totals(in, m);
+  const AreaBreakdown& area = m.area;
   j["area"] = {{"tech_nm", arch.area.tech_nm},
                {"total_mm2", area.total_mm2()},
                {"units_mm2",
@@ -474,192 +678,96 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
                  {"had", area.hadamard_mm2},
                  {"vec", area.vector_mm2},
                  {"sram", area.sram_mm2}}}};
-  ojson phases;
-  if (plan.prefill_tokens > 0) {
-    const double prefill_ns = static_cast<double>(prefill_cycles) * period_ns;
-    phases["prefill"] = {
-        {"tokens", plan.prefill_tokens},
-        {"cycles", prefill_cycles},
-        {"latency_ns", prefill_ns},
-        {"tokens_per_s", prefill_ns > 0 ? static_cast<double>(plan.prefill_tokens * plan.batch) /
-                                              (prefill_ns * 1e-9)
-                                        : 0.0}};
-    phases["prefill"].update(
-        phase_dram(in.dram_prefill, DramStats(), prefill_ns, in.dram_peak_gbps));
+  j["phases"] = run_json_phases(in, m);
+  j["energy"] = run_json_energy(in, m);
+  j["layers"] = run_json_layers(in, m);
+  j["units"] = run_json_units(in, m);
+  ojson kernels = ojson::array();
+  for (const KernelFigures& k : m.kernels) {
+    const Agg& a = *k.agg;
+    kernels.push_back({{"kernel", op_name(k.op)},
+                       {"phase", k.decode ? "decode" : "prefill"},
+                       {"unit", unit_name(in.ops.kernel_unit(k.op))},
+                       {"ops", a.ops},
+                       {"arith_ops", a.arith},
+                       {"busy_cycles", a.busy},
+                       {"stall_cycles", a.stall},
+                       {"dram_read_bytes", a.dram_r},
+                       {"dram_write_bytes", a.dram_w},
+                       {"sram_read_bytes", a.sram_r},
+                       {"sram_write_bytes", a.sram_w},
+                       {"energy_pj", a.energy.total_pj()},
+                       {"bound", k.bound}});
   }
-  if (plan.decode_tokens > 0) {
-    // A step produces one token of each of the batch's sequences: per step
-    // is the latency a sequence sees, per token the time each token costs.
-    const double per = static_cast<double>(decode_cycles) / static_cast<double>(plan.decode_tokens);
-    const auto B = static_cast<double>(plan.batch);
-    phases["decode"] = {{"tokens", plan.decode_tokens},
-                        {"cycles", decode_cycles},
-                        {"latency_ns", decode_cycles * period_ns},
-                        {"cycles_per_step", per},
-                        {"latency_per_step_ns", per * period_ns},
-                        {"cycles_per_token", per / B},
-                        {"latency_per_token_ns", per * period_ns / B},
-                        {"tokens_per_s", per > 0 ? B / (per * period_ns * 1e-9) : 0.0}};
-    phases["decode"].update(
-        phase_dram(in.dram, in.dram_prefill, decode_cycles * period_ns, in.dram_peak_gbps));
-  }
-  j["phases"] = phases;
-  ojson ej = energy_json(energy);
-  for (int u = 0; u < kUnitCount; ++u) {
-    ej["units"][kUnits[u]] = energy_json(agg.unit(static_cast<Unit>(u)).energy);
-  }
-  ojson table;
-  for (int u = 0; u < kUnitCount; ++u) {
-    table[std::string(kUnits[u]) + "_op_pj"] = op_energy_pj(static_cast<Unit>(u), arch);
-  }
-  table["sram_byte_pj"] = sram_byte_energy_pj(arch);
-  table["dram_byte_pj"] = arch.energy.dram_byte_pj;
-  table["static_mw"] = static_mw;
-  table["dram_background_mw"] = dram_bg_mw;
-  ej["per_access_pj"] = table;
-  j["energy"] = ej;
-  ojson layers = ojson::array();
-  for (int64_t layer = 0; layer < agg.layers(); ++layer) {
-    const Agg& la = agg.layer(layer);
-    if (la.ops == 0) continue;
-    ojson lj;
-    lj["layer"] = layer < n_layer ? ojson(layer) : ojson("head");
-    if (hybrid) lj["kind"] = kind(layer);
-    lj["start_cycle"] = la.start;
-    lj["end_cycle"] = la.end;
-    lj["span_cycles"] = la.end - la.start;  // overlaps other layers' spans in prefill
-    lj["attributed_cycles"] = attr.layer_cycles[static_cast<size_t>(layer)];
-    lj["stall_cycles"] = la.stall;
-    lj["dram_read_bytes"] = la.dram_r;
-    lj["dram_write_bytes"] = la.dram_w;
-    lj["energy"] = energy_json(la.energy);
-    ojson uj;
-    for (Unit u : kUnitsByName) {
-      const Agg& a = agg.at(layer, u);
-      if (a.ops > 0) uj[unit_name(u)] = agg_json(a, total_cycles);
-    }
-    lj["units"] = uj;
-    if (have_data && layer < n_layer) {
-      const LayerData& L = data->layers()[static_cast<size_t>(layer)];
-      ojson q;
-      ojson in_q = err_json(L.u_err, true);
-      in_q["quantizer"] = quant::kind_name(arch.quantizer.mode);
-      in_q["scale"] = L.u_scale;
-      q["ssm_in"] = in_q;
-      if (data->have_weights()) {
-        q["y"] = err_json(L.y_err, false);
-        ojson had = err_json(L.had_err, false);
-        had["quantizer"] = "int8 after Hadamard";
-        had["scale"] = L.y_scale;
-        q["out_proj_in"] = had;
-      }
-      lj["quantization"] = q;
-    }
-    layers.push_back(lj);
-  }
-  j["layers"] = layers;
-  ojson units;
-  for (int u = 0; u < kUnitCount; ++u) {
-    units[kUnits[u]] = agg_json(agg.unit(static_cast<Unit>(u)), total_cycles);
-    units[kUnits[u]]["attributed_cycles"] = attr.unit_cycles[static_cast<size_t>(u)];
-  }
-  units["quant"]["region_counts"] = {
-      {"small", in.quant_regions[static_cast<int>(quant::SeRegion::kSmall)]},
-      {"normal", in.quant_regions[static_cast<int>(quant::SeRegion::kNormal)]},
-      {"large", in.quant_regions[static_cast<int>(quant::SeRegion::kLarge)]},
-      {"saturated", in.quant_regions[static_cast<int>(quant::SeRegion::kSaturated)]}};
-  units["dram"] = {
-      {"read_bytes", dram.read_bytes},
-      {"write_bytes", dram.write_bytes},
-      {"accesses", dram.accesses},
-      {"by_kind",
-       [&] {
-         ojson k;
-         for (int w = 0; w < kDramWindows; ++w) {
-           const auto i = static_cast<size_t>(w);
-           k[dram_window_name(static_cast<DramWindow>(w))] = {
-               {"read_bytes", dram.window_read_bytes[i]},
-               {"write_bytes", dram.window_write_bytes[i]}};
-         }
-         return k;
-       }()},
-      {"busy_pct", latency_ns > 0 ? 100.0 * dram.busy_time.to_seconds() * 1e9 / latency_ns : 0.0},
-      {"model", in.arch.dram.model == DramModel::kDramsys ? "dramsys" : "analytic"},
-      {"model_text", in.dram_text},
-      {"peak_gbps", in.dram_peak_gbps},
-      {"active_ns", dram.active.total().to_seconds() * 1e9},
-      {"effective_gbps", dram_effective_gbps(dram)},
-      {"efficiency_pct", 100.0 * dram_effective_gbps(dram) / in.dram_peak_gbps},
-      // DRAMPower's device energy (DRAMSys with DDR4); the energy table's
-      // DRAM terms stay bytes x energy.dram_byte_pj + background for every model.
-      {"drampower_energy_pj", in.drampower_pj >= 0 ? ojson(in.drampower_pj) : ojson(nullptr)}};
-  units["sram"] = {{"read_bytes", in.sram.read_bytes},
-                   {"write_bytes", in.sram.write_bytes},
-                   {"accesses", in.sram.accesses}};
-  j["units"] = units;
   j["kernels"] = kernels;
-  j["memory_plan"] = {{"tile_tokens", mp.tile_tokens},
-                      {"tile_chosen", mp.tile_chosen},
-                      {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
-                      {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
-                      {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},
-                      {"activation_slots", mp.activation_slots},
-                      {"tile_footprint_bytes", mp.tile_footprint_bytes},
-                      {"state_in", mp.state_in_sram ? "sram" : "dram"},
-                      {"state_bytes", mp.state_bytes},
-                      {"weight_bytes", mp.weight_bytes},
-                      {"sram_used_bytes", mp.sram_used_bytes},
-                      {"lm_head_tokens", in.head_on_every_token ? "all" : "last"}};
-  // gemm_ops streams between the keys before it and those after it.
-  ojson tail;
-  if (in.w8a8) {
-    // The same fields as eval.json, for this run's quantizer.
-    const W8A8Result& w = *in.w8a8;
-    ojson ev;
-    ev["pipeline"] = "w8a8";
-    ev["quantizer"] = w.quantizer;
-    ev["scales"] = w.scales;
-    ev["quantizers"] = {{"fp32", score_json(w.fp32, false)},
-                        {w.quantizer, score_json(w.quantized, true)}};
-    ojson ls = ojson::array();
-    const auto& names = w.tensors;
-    for (int64_t l = 0; l < n_layer; ++l) {
-      for (size_t ti = 0; ti < names.size(); ++ti) {
-        const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * names.size() + ti];
-        ojson q;
-        q[w.quantizer] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
-                          {"mse", e.mse()},
-                          {"max_abs_err", e.max_abs_error}};
-        ls.push_back({{"layer", l}, {"tensor", names[ti]}, {"quantizers", q}});
-      }
+  j["memory_plan"] = memory_plan_json(in);
+  return j;
+}
+
+// --pipeline w8a8: the same fields as eval.json, for this run's quantizer.
+ojson eval_json(const W8A8Result& w, int64_t n_layer) {
+  ojson ev;
+  ev["pipeline"] = "w8a8";
+  ev["quantizer"] = w.quantizer;
+  ev["scales"] = w.scales;
+  ev["quantizers"] = {{"fp32", score_json(w.fp32, false)},
+                      {w.quantizer, score_json(w.quantized, true)}};
+  ojson ls = ojson::array();
+  const auto& names = w.tensors;
+  for (int64_t l = 0; l < n_layer; ++l) {
+    for (size_t ti = 0; ti < names.size(); ++ti) {
+      const quant::ErrorStats& e = w.layer_err[static_cast<size_t>(l) * names.size() + ti];
+      ojson q;
+      q[w.quantizer] = {{"sqnr_db", json_number_or_null(e.sqnr_db())},
+                        {"mse", e.mse()},
+                        {"max_abs_err", e.max_abs_error}};
+      ls.push_back({{"layer", l}, {"tensor", names[ti]}, {"quantizers", q}});
     }
-    ev["layers"] = ls;
-    tail["eval"] = ev;
-    TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity",
-                  "delta_ce_nats", "top1_agreement_%"});
-    et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
-            fmt::format("{:.5f}", w.fp32.ce() / std::log(2.0)),
-            fmt::format("{:.4f}", std::exp(w.fp32.ce())), "0", "100"});
-    et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", w.quantized.ce()),
-            fmt::format("{:.5f}", w.quantized.ce() / std::log(2.0)),
-            fmt::format("{:.4f}", std::exp(w.quantized.ce())),
-            fmt::format("{:+.5f}", w.quantized.ce() - w.fp32.ce()),
-            fmt::format("{:.2f}",
-                        100.0 * static_cast<double>(w.quantized.agree) /
-                            static_cast<double>(std::max<uint64_t>(1, w.quantized.predictions)))});
-    std::cout << "\nat the model's output (" << w.fp32.predictions << " predictions; scales "
-              << w.scales << "):\n"
-              << et.str();
   }
-  tail["config"] = arch.to_json();
+  ev["layers"] = ls;
+  return ev;
+}
+
+// run.json after its gemm_ops.
+ojson run_json_tail(const RunResult& in) {
+  ojson tail;
+  if (in.w8a8) tail["eval"] = eval_json(*in.w8a8, in.dims.n_layer);
+  tail["config"] = in.arch.to_json();
   // How the simulation ran, not what it simulated: wall time (the one
   // non-deterministic field) and the simulator's cost per operation.
-  tail["host"] = {{"wall_s", in.wall_s},
-                  {"process_switches", in.process_switches},
-                  {"switches_per_op", agg.ops() == 0 ? 0.0
-                                                     : static_cast<double>(in.process_switches) /
-                                                           static_cast<double>(agg.ops())}};
+  const uint64_t ops = in.ops.ops();
+  tail["host"] = {
+      {"wall_s", in.wall_s},
+      {"process_switches", in.process_switches},
+      {"switches_per_op",
+       ops == 0 ? 0.0 : static_cast<double>(in.process_switches) / static_cast<double>(ops)}};
+  return tail;
+}
 
+// run.json: the keys before gemm_ops, the GEMMs one by one, the rest.
+void write_run_json(const RunResult& in, const RunMetrics& m, const std::string& path) {
+  AtomicFile f(path);
+  std::string head = json_text(run_json_head(in, m), 2);
+  head.resize(head.size() - 2);  // "\n}"
+  f.out() << head << ",\n  \"gemm_ops\": [";
+  const auto& gemms = in.ops.gemm_ops();
+  fmt::memory_buffer buf;  // records in blocks of about 64 KiB
+  for (size_t i = 0; i < gemms.size(); ++i) {
+    buf.append(std::string_view(i ? ",\n" : "\n"));
+    write_gemm_op(buf, gemms[i], in.dims.n_layer, in.arch, m.period_ns);
+    if (buf.size() >= 65536 || i + 1 == gemms.size()) {
+      f.out().write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      buf.clear();
+    }
+  }
+  f.out() << (gemms.empty() ? "]" : "\n  ]");
+  const std::string rest = json_text(run_json_tail(in), 2);  // "{\n  ...\n}"
+  f.out() << ",\n" << rest.substr(2) << "\n";
+  f.commit();
+}
+
+std::string run_csv(const RunResult& in, const RunMetrics& m) {
+  const RunAggregate& agg = in.ops;
   CsvWriter csv({"layer", "unit", "ops", "busy_cycles", "busy_pct", "stall_cycles",
                  "dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
                  "arith_ops", "energy_pj", "layer_span_cycles", "layer_attributed_cycles",
@@ -668,49 +776,44 @@ void write_run_report(const RunResult& in, const std::string& out_dir) {
     for (Unit u : kUnitsByName) {
       const Agg& a = agg.at(layer, u);
       if (a.ops == 0) continue;
-      csv.add({layer < n_layer ? std::to_string(layer) : "head", unit_name(u),
-               std::to_string(a.ops), std::to_string(a.busy),
-               num(total_cycles ? 100.0 * static_cast<double>(a.busy) / total_cycles : 0.0),
+      csv.add({layer_label(in, layer), unit_name(u), std::to_string(a.ops), std::to_string(a.busy),
+               num(m.total_cycles ? 100.0 * static_cast<double>(a.busy) / m.total_cycles : 0.0),
                std::to_string(a.stall), std::to_string(a.dram_r), std::to_string(a.dram_w),
                std::to_string(a.sram_r), std::to_string(a.sram_w), std::to_string(a.arith),
                num(a.energy.total_pj()),
                std::to_string(agg.layer(layer).end - agg.layer(layer).start),
-               std::to_string(attr.layer_cycles[static_cast<size_t>(layer)]),
-               std::to_string(total_cycles), num(latency_ns)});
+               std::to_string(m.attr.layer_cycles[static_cast<size_t>(layer)]),
+               std::to_string(m.total_cycles), num(m.latency_ns)});
     }
   }
-  {
-    // run.json: the keys before gemm_ops, the GEMMs one by one, the rest.
-    AtomicFile f(out_dir + "/run.json");
-    std::string head = json_text(j, 2);
-    head.resize(head.size() - 2);  // "\n}"
-    f.out() << head << ",\n  \"gemm_ops\": [";
-    const auto& gemms = agg.gemm_ops();
-    fmt::memory_buffer buf;  // records in blocks of about 64 KiB
-    for (size_t i = 0; i < gemms.size(); ++i) {
-      buf.append(std::string_view(i ? ",\n" : "\n"));
-      write_gemm_op(buf, gemms[i], n_layer, arch, period_ns);
-      if (buf.size() >= 65536 || i + 1 == gemms.size()) {
-        f.out().write(buf.data(), static_cast<std::streamsize>(buf.size()));
-        buf.clear();
-      }
-    }
-    f.out() << (gemms.empty() ? "]" : "\n  ]");
-    const std::string rest = json_text(tail, 2);  // "{\n  ...\n}"
-    f.out() << ",\n" << rest.substr(2) << "\n";
-    f.commit();
-  }
-  write_file_atomic(out_dir + "/run.csv", csv.str());
-  {
-    CsvWriter kcsv(kernel_head);
-    for (const auto& row : kernel_rows) kcsv.add(row);
-    write_file_atomic(out_dir + "/run.kernels.csv", kcsv.str());
-  }
-  write_file_atomic(out_dir + "/run.config.json", json_text(arch.to_json(), 2) + "\n");
+  return csv.str();
+}
+
+std::string kernels_csv(const RunResult& in, const RunMetrics& m) {
+  CsvWriter kcsv(kKernelHead);
+  for (const KernelFigures& k : m.kernels)
+    kcsv.add(kernel_row(in.ops, k, [](double pj) { return num(pj); }));
+  return kcsv.str();
+}
+
+}  // namespace
+
+void write_run_report(const RunResult& in, const std::string& out_dir, std::ostream& out) {
+  const RunMetrics m = run_metrics(in);
+  print_run_header(in, m, out);
+  print_layer_table(in, m, out);
+  print_unit_table(in, m, out);
+  print_kernel_tables(in, m, out);
+  print_run_totals(in, m, out);
+  if (in.w8a8) print_eval_table(*in.w8a8, out);
+  write_run_json(in, m, out_dir + "/run.json");
+  write_file_atomic(out_dir + "/run.csv", run_csv(in, m));
+  write_file_atomic(out_dir + "/run.kernels.csv", kernels_csv(in, m));
+  write_file_atomic(out_dir + "/run.config.json", json_text(in.arch.to_json(), 2) + "\n");
   if (in.workload) {
     write_file_atomic(out_dir + "/run.workload.json", json_text(in.workload->to_json(), 2) + "\n");
   }
-  std::cout << fmt::format(
+  out << fmt::format(
       "\nwrote {0}/run.json, {0}/run.csv, {0}/run.kernels.csv, {0}/run.config.json{1}\n", out_dir,
       in.workload ? fmt::format(", {}/run.workload.json", out_dir) : "");
 }
