@@ -18,29 +18,49 @@ std::vector<int32_t> row(const Trace& t, const std::vector<int32_t>& all, int64_
   return std::vector<int32_t>(all.begin() + b * t.seq_len(), all.begin() + (b + 1) * t.seq_len());
 }
 
+// The evaluated traces and the calibration traces: each evaluated one of
+// the checkpoint's shape and its logits (check_checkpoint_matches), the
+// calibration ones of the same model as the first.
+struct EvalTraces {
+  std::vector<std::unique_ptr<Trace>> evals, cals;
+};
+template <typename Weights>
+EvalTraces load_eval_traces(const EvalRequest& r, const Weights& w) {
+  const ModelDims& d = w.dims;
+  EvalTraces out;
+  for (const auto& t : r.traces) {
+    out.evals.push_back(std::make_unique<Trace>(t));
+    const ModelDims& td = out.evals.back()->dims();
+    const bool same =
+        td.mamba2() == d.mamba2() && td.n_layer == d.n_layer && td.d_model == d.d_model &&
+        td.d_inner == d.d_inner && td.vocab_size == d.vocab_size &&
+        (!d.mamba2() ||
+         (td.n_heads == d.n_heads && td.n_groups == d.n_groups && td.d_state == d.d_state));
+    if (!same) {
+      throw Error(t + ": trace shape (" + model_arch_name(td.arch) + ", n_layer " +
+                  std::to_string(td.n_layer) + ", d_inner " + std::to_string(td.d_inner) +
+                  ") differs from the checkpoint " + r.model + " (" + model_arch_name(d.arch) +
+                  ", n_layer " + std::to_string(d.n_layer) + ", d_inner " +
+                  std::to_string(d.d_inner) + ")");
+    }
+    check_checkpoint_matches(w, r.model, *out.evals.back(), r.allow_mismatch);
+  }
+  for (const auto& c : r.calib) {
+    out.cals.push_back(std::make_unique<Trace>(c));
+    check_same_model(*out.evals.front(), *out.cals.back());
+  }
+  return out;
+}
+
 // Mamba-2: the fp32 model against Quamba2-style W8A8 (or x alone quantized)
 // for every quantizer and scale scheme.
 EvalResult evaluate_mamba2(const EvalRequest& r, const Checkpoint& ckpt) {
   const bool w8a8 = r.w8a8;
   const Mamba2Weights w = load_mamba2_weights(ckpt);
   const ModelDims& d = w.dims;
-  std::vector<std::unique_ptr<Trace>> evals, cals;
-  for (const auto& t : r.traces) {
-    evals.push_back(std::make_unique<Trace>(t));
-    const ModelDims& td = evals.back()->dims();
-    if (!td.mamba2() || td.n_layer != d.n_layer || td.d_model != d.d_model ||
-        td.d_inner != d.d_inner || td.n_heads != d.n_heads || td.n_groups != d.n_groups ||
-        td.d_state != d.d_state || td.vocab_size != d.vocab_size) {
-      throw Error(t + ": trace shape (" + model_arch_name(td.arch) + ", n_layer " +
-                  std::to_string(td.n_layer) + ", d_inner " + std::to_string(td.d_inner) +
-                  ") differs from the checkpoint " + r.model);
-    }
-    check_checkpoint_matches(w, r.model, *evals.back(), r.allow_mismatch);
-  }
-  for (const auto& c : r.calib) {
-    cals.push_back(std::make_unique<Trace>(c));
-    check_same_model(*evals.front(), *cals.back());
-  }
+  EvalTraces traces = load_eval_traces(r, w);
+  const auto& evals = traces.evals;
+  const auto& cals = traces.cals;
   const std::vector<ScaleScheme> schemes =
       r.schemes.empty() ? std::vector<ScaleScheme>{ScaleScheme::kPerTensor, ScaleScheme::kQuamba2}
                         : r.schemes;
@@ -173,21 +193,9 @@ EvalResult evaluate(const EvalRequest& r) {
   }
   const MambaWeights w = load_weights(ckpt);
   const ModelDims& d = w.dims;
-  std::vector<std::unique_ptr<Trace>> evals, cals;
-  for (const auto& t : r.traces) {
-    evals.push_back(std::make_unique<Trace>(t));
-    const ModelDims& td = evals.back()->dims();
-    if (td.n_layer != d.n_layer || td.d_model != d.d_model || td.d_inner != d.d_inner ||
-        td.vocab_size != d.vocab_size) {
-      throw Error(t + ": trace shape (n_layer " + std::to_string(td.n_layer) + ", d_inner " +
-                  std::to_string(td.d_inner) + ") differs from the checkpoint " + r.model);
-    }
-    check_checkpoint_matches(w, r.model, *evals.back(), r.allow_mismatch);
-  }
-  for (const auto& c : r.calib) {
-    cals.push_back(std::make_unique<Trace>(c));
-    check_same_model(*evals.front(), *cals.back());
-  }
+  EvalTraces traces = load_eval_traces(r, w);
+  const auto& evals = traces.evals;
+  const auto& cals = traces.cals;
 
   // Per-layer SSM-input scales.
   std::vector<const Trace*> sources;
