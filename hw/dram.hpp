@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "config/arch_config.hpp"
-#include "hw/memory_map.hpp"
 #include "hw/arbiter.hpp"
 #include "hw/bandwidth_probe.hpp"
 #include "hw/channel_schedule.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/trace_window.hpp"
 
 namespace ssmsim {

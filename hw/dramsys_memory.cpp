@@ -14,8 +14,8 @@
 #include <set>
 
 #include "common/error.hpp"
-#include "hw/memory_map.hpp"
 #include "hw/mem_stream.hpp"
+#include "hw/memory_map.hpp"
 
 namespace ssmsim {
 

@@ -71,7 +71,7 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
   Strips(GemmUnit& u, std::vector<sc_time>& ready, Plan p)
       : u_(u), ready_(ready), p_(std::move(p)) {}
 
-  sc_time t, stall;                                // the compute's local time, its stall so far
+  sc_time t;                                       // the compute's local time
   std::vector<sc_time> next_ready;                 // the next GEMM's strips: arrival (absolute)
   bool to_strip() const { return pending_ >= 0; }  // the request out is one of W's strips
 
@@ -88,7 +88,6 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
         if (s_ == 0) data.add(p.in_ready, StallReason::kInput);
         if (data.at > t) {
           u_.stall_span(t, data.at, data.why);
-          stall += data.at - t;
           t = data.at;
         }
         waited_ = true;
@@ -230,20 +229,17 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     }
   }
   sc_time t = chain.t;
-  sc_time stall = chain.stall;
   prefetched_ = std::move(chain.next_ready);
   prefetched_addr_ = d.next_weight.addr;
   t += cycles(once_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles));
   const sc_time written = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
   if (written > t) {
     stall_span(t, written, StallReason::kOutput);
-    stall += written - t;
     t = written;
   }
   rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips) + once_cycles;
   rec.mapping = static_cast<uint8_t>(f.mapping);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
-  rec.stall_cycles = to_cycles(stall);
   rec.elements = static_cast<uint64_t>(count * d.m * d.n * d.k);  // MACs
   rec.arith_ops = rec.elements;
   return t;

@@ -37,21 +37,14 @@ uint64_t HadamardUnit::op_cycles(const HadamardConfig& h, int64_t tokens, int64_
          static_cast<uint64_t>(h.pipeline_depth);
 }
 
-sc_time HadamardUnit::execute(const Command& d, OpRecord& rec) {
+UnitBase::Work HadamardUnit::work(const Command& d) const {
   const int64_t D = d.channels;  // batch x d_inner
   const int64_t n = d.hadamard_block;
-  const sc_time ready = read_inputs(d, sc_core::SC_ZERO_TIME, rec);
-  stall_span(sc_core::SC_ZERO_TIME, ready, StallReason::kInput);
-  datapath_.compute(d);
-  const uint64_t busy = op_cycles(cfg_, d.tokens, D, n);
-  const sc_time t = ready + cycles(busy);
-  const sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
-  stall_span(t, done, StallReason::kOutput);
-  rec.busy_cycles = busy;
-  rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
-  rec.elements = static_cast<uint64_t>(d.tokens * D);
-  rec.arith_ops = static_cast<uint64_t>(d.tokens * (D / n)) * block_additions(n);
-  return done;
+  Work w;
+  w.busy_cycles = op_cycles(cfg_, d.tokens, D, n);
+  w.elements = static_cast<uint64_t>(d.tokens * D);
+  w.arith_ops = static_cast<uint64_t>(d.tokens * (D / n)) * block_additions(n);
+  return w;
 }
 
 }  // namespace ssmsim

@@ -20,7 +20,7 @@ class HadamardUnit : public UnitBase {
   static uint64_t block_additions(int64_t n);
 
  protected:
-  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
+  Work work(const Command& d) const override;
 
  private:
   HadamardConfig cfg_;

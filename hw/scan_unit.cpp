@@ -42,36 +42,28 @@ void ScanUnit::on_token() {
   if (window_->active()) token_sig_.write(v);
 }
 
-sc_time ScanUnit::execute(const Command& d, OpRecord& rec) {
+// Recurrence steps: tokens, or Mamba-2's chunks (state_passing).
+int64_t scan_steps(const Command& d) { return d.steps > 0 ? d.steps : d.tokens; }
+
+UnitBase::Work ScanUnit::work(const Command& d) const {
   const int64_t D = d.channels, N = d.d_state;  // channels: batch x d_inner
-  const sc_time zero = sc_core::SC_ZERO_TIME;
-  Arrival in;
-  in.add(read_inputs(d, zero, rec), StallReason::kInput);
-  in.add(read_weights(d, 0, d.weight.bytes, zero, rec), StallReason::kWeights);  // A and D
-  if (d.decode) in.add(mem(tlm::TLM_READ_COMMAND, d.state, zero, rec), StallReason::kState);
-  const sc_time ready = in.at;
-  stall_span(zero, ready, in.why);
-  datapath_.compute(d);
-  const uint64_t per_token = cycles_per_token(cfg_, D, N);
-  const int64_t steps = d.steps > 0 ? d.steps : d.tokens;
-  const uint64_t busy = op_cycles(cfg_, steps, D, N);
-  if (window_ && window_->enabled) {
-    touch_signals();
-    for (int64_t i = 0; i < steps; ++i) {
-      token_values_.push_back(static_cast<int>(d.first_token + i * d.tokens / steps));
-      const sc_time at = ready + cycles(per_token * static_cast<uint64_t>(i));
-      token_q_.notify(at > local_now() ? at - local_now() : sc_core::SC_ZERO_TIME);
-    }
+  Work w;
+  w.busy_cycles = op_cycles(cfg_, scan_steps(d), D, N);
+  w.elements = static_cast<uint64_t>(scan_steps(d) * D * N);
+  w.arith_ops = w.elements;
+  return w;
+}
+
+void ScanUnit::computing(const Command& d, const sc_time& ready) {
+  if (!window_ || !window_->enabled) return;
+  touch_signals();
+  const uint64_t per_token = cycles_per_token(cfg_, d.channels, d.d_state);
+  const int64_t steps = scan_steps(d);
+  for (int64_t i = 0; i < steps; ++i) {
+    token_values_.push_back(static_cast<int>(d.first_token + i * d.tokens / steps));
+    const sc_time at = ready + cycles(per_token * static_cast<uint64_t>(i));
+    token_q_.notify(at > local_now() ? at - local_now() : sc_core::SC_ZERO_TIME);
   }
-  const sc_time t = ready + cycles(busy);
-  sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
-  if (d.decode) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
-  stall_span(t, done, StallReason::kOutput);
-  rec.busy_cycles = busy;
-  rec.stall_cycles = to_cycles(ready) + to_cycles(done - t);
-  rec.elements = static_cast<uint64_t>(steps * D * N);
-  rec.arith_ops = rec.elements;
-  return done;
 }
 
 void ScanUnit::trace_signals(sc_core::sc_trace_file* tf) const {

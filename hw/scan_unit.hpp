@@ -27,7 +27,8 @@ class ScanUnit : public UnitBase {
   static uint64_t op_cycles(const ScanConfig& s, int64_t tokens, int64_t d_inner, int64_t d_state);
 
  protected:
-  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
+  Work work(const Command& d) const override;
+  void computing(const Command& d, const sc_core::sc_time& ready) override;
 
  private:
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

@@ -136,14 +136,12 @@ sc_time SoftEdgeQuantizer::execute(const Command& d, OpRecord& rec) {
     // for se, the flag plane: Command::out says how many bytes).
     const sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, computed, rec);
     stall_span(computed, done, StallReason::kOutput);
-    rec.stall_cycles = to_cycles(in_ready) + to_cycles(done - computed);
     return done;
   }
   // Mamba-1: SE words (8 bits + flag) to the scan, INT8 to x_proj.
   const bool se = kind_ != quant::QuantKind::kInt8;
   send(quant2scan, d, se ? (E * 9 + 7) / 8 : E);
   send(quant2gemm, d, E);
-  rec.stall_cycles = to_cycles(in_ready);
   return computed;
 }
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "hw/memory_map.hpp"
 #include "hw/mem_stream.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/time_limit.hpp"
 
 namespace ssmsim {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "hw/memory_map.hpp"
@@ -187,7 +188,7 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   // they round once, at the operation's ends, and the stall is what the
   // rounded span leaves beside the busy cycles, so the two add up.
   const uint64_t span = rec.end_cycle - rec.start_cycle;
-  if (span >= rec.busy_cycles) rec.stall_cycles = span - rec.busy_cycles;
+  rec.stall_cycles = span >= rec.busy_cycles ? span - rec.busy_cycles : 0;
   stats_.ops += 1;
   stats_.busy_cycles += rec.busy_cycles;
   stats_.stall_cycles += rec.stall_cycles;
@@ -199,6 +200,32 @@ void UnitBase::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
   release();
   sink_->add(rec);
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+sc_time UnitBase::execute(const Command& d, OpRecord& rec) {
+  const sc_time zero = sc_core::SC_ZERO_TIME;
+  const bool state = d.decode && d.state.bytes > 0;
+  Arrival in;
+  in.add(read_inputs(d, zero, rec), StallReason::kInput);
+  in.add(read_weights(d, 0, d.weight.bytes, zero, rec), StallReason::kWeights);
+  if (state) in.add(mem(tlm::TLM_READ_COMMAND, d.state, zero, rec), StallReason::kState);
+  const sc_time ready = in.at;
+  stall_span(zero, ready, in.why);
+  datapath_.compute(d);
+  const Work w = work(d);
+  computing(d, ready);
+  const sc_time t = ready + cycles(w.busy_cycles);
+  sc_time done = mem(tlm::TLM_WRITE_COMMAND, d.out, t, rec);
+  if (state) done = std::max(done, mem(tlm::TLM_WRITE_COMMAND, d.state, t, rec));
+  stall_span(t, done, StallReason::kOutput);
+  rec.busy_cycles = w.busy_cycles;
+  rec.elements = w.elements;
+  rec.arith_ops = w.arith_ops;
+  return done;
+}
+
+UnitBase::Work UnitBase::work(const Command& d) const {
+  throw std::logic_error(std::string(name()) + ": no cycle formula for " + op_name(d.op));
 }
 
 sc_time UnitBase::read_inputs(const Command& d, sc_time at, OpRecord& rec) {

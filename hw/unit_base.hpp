@@ -15,11 +15,11 @@
 #include <tlm>
 #include <vector>
 
-#include "hw/memory_map.hpp"
 #include "hw/arbiter.hpp"
 #include "hw/command.hpp"
 #include "hw/datapath.hpp"
 #include "hw/mem_stream.hpp"
+#include "hw/memory_map.hpp"
 #include "hw/time_limit.hpp"
 #include "hw/trace_window.hpp"
 #include "hw/unit_stats.hpp"
@@ -53,8 +53,23 @@ class UnitBase : public sc_core::sc_module {
  protected:
   // The operation itself: issues memory traffic through mem() at local time
   // offsets, has the datapath compute, and returns the local time at which
-  // it is done. It fills rec's busy/stall/compute fields and byte counts.
-  virtual sc_core::sc_time execute(const Command& d, OpRecord& rec) = 0;
+  // it is done. It fills rec's busy (and compute) cycles and counts; the
+  // stall is decided once, by b_transport: the operation's span less its
+  // busy cycles. The default is the skeleton the vector, scan and Hadamard
+  // units share (a template method): read the inputs, the weights and a
+  // decode step's state from the start; the datapath computes; busy for
+  // work(d).busy_cycles; write the output (and the state). The GEMM and
+  // the quantizer, whose timing depends on strips and lanes, override it.
+  virtual sc_core::sc_time execute(const Command& d, OpRecord& rec);
+  // What the skeleton's operation costs: the unit's cycle formula, and the
+  // elements and arithmetic operations it counts.
+  struct Work {
+    uint64_t busy_cycles = 0, elements = 0, arith_ops = 0;
+  };
+  virtual Work work(const Command& d) const;
+  // Called when the skeleton's compute starts, at local `ready` (the scan
+  // unit's per-token VCD signal).
+  virtual void computing(const Command& d, const sc_core::sc_time& ready) { (void)d, (void)ready; }
 
   // A memory transaction issued `at` after the operation's start; returns
   // the local time at which its data has arrived (read) or landed (write).

@@ -16,7 +16,7 @@ class VectorUnit : public UnitBase {
   static uint64_t op_cycles(const VectorConfig& v, int64_t elements, int64_t passes);
 
  protected:
-  sc_core::sc_time execute(const Command& d, OpRecord& rec) override;
+  Work work(const Command& d) const override;
 
  private:
   VectorConfig cfg_;
