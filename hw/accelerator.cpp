@@ -9,12 +9,14 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
     : sc_module(name),
       // The analytic DRAM and the SRAM serve stream transactions; the
       // DRAMSys bridge takes one request at a time, in kernel time.
-      unit_ctx_{sink ? sink : &log_, window, &datapath, cfg.dram.model == DramModel::kAnalytic},
-      gemm("gemm", cfg, unit_ctx_),
-      quant("quant", cfg, unit_ctx_),
-      scan("scan", cfg, unit_ctx_),
-      had("hadamard", cfg, unit_ctx_),
-      vec("vector", cfg, unit_ctx_),
+      unit_ctx_{cfg.clock_period_ns(), sink ? sink : &log_, window, &datapath,
+                cfg.dram.model == DramModel::kAnalytic},
+      // Each unit takes its own part of the configuration.
+      gemm("gemm", cfg.gemm, cfg.fp16(), unit_ctx_),
+      quant("quant", cfg.quantizer, unit_ctx_),
+      scan("scan", cfg.scan, unit_ctx_),
+      had("hadamard", cfg.hadamard, unit_ctx_),
+      vec("vector", cfg.vector, unit_ctx_),
       noc("noc"),
       sram("sram", cfg.sram, cfg.clock_period_ns(), window) {
   quant.quant2scan.bind(scan.quant2scan);

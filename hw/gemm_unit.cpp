@@ -9,11 +9,9 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-GemmUnit::GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx)
-    : UnitBase(name, Unit::kGemm, cfg.clock_period_ns(), ctx),
-      quant2gemm("quant2gemm"),
-      cfg_(cfg.gemm),
-      fp16_(cfg.fp16()) {
+GemmUnit::GemmUnit(sc_core::sc_module_name name, const GemmConfig& cfg, bool fp16,
+                   const UnitContext& ctx)
+    : UnitBase(name, Unit::kGemm, ctx), quant2gemm("quant2gemm"), cfg_(cfg), fp16_(fp16) {
   quant2gemm.register_b_transport(this, &GemmUnit::link_b_transport);
 }
 

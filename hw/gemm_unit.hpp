@@ -34,7 +34,8 @@ class GemmUnit : public UnitBase {
   // INT8 activations for x_proj arrive from the quantizer stage here.
   tlm_utils::simple_target_socket<GemmUnit> quant2gemm;
 
-  GemmUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
+  // fp16: precision = fp16 (the array runs at gemm.fp16_rate).
+  GemmUnit(sc_core::sc_module_name name, const GemmConfig& cfg, bool fp16, const UnitContext& ctx);
 
   struct Folds {
     int64_t row_folds, col_folds, per_fold;

@@ -7,9 +7,9 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-HadamardUnit::HadamardUnit(sc_core::sc_module_name name, const ArchConfig& cfg,
+HadamardUnit::HadamardUnit(sc_core::sc_module_name name, const HadamardConfig& cfg,
                            const UnitContext& ctx)
-    : UnitBase(name, Unit::kHad, cfg.clock_period_ns(), ctx), cfg_(cfg.hadamard) {}
+    : UnitBase(name, Unit::kHad, ctx), cfg_(cfg) {}
 
 uint64_t HadamardUnit::block_cycles(const HadamardConfig& h, int64_t n) {
   HadamardShape s;

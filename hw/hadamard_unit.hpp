@@ -13,7 +13,7 @@ namespace ssmsim {
 
 class HadamardUnit : public UnitBase {
  public:
-  HadamardUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
+  HadamardUnit(sc_core::sc_module_name name, const HadamardConfig& cfg, const UnitContext& ctx);
   static uint64_t block_cycles(const HadamardConfig& h, int64_t n);
   static uint64_t op_cycles(const HadamardConfig& h, int64_t tokens, int64_t d_inner, int64_t n);
   // Additions and subtractions of one size-n block transform.

@@ -6,10 +6,10 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-ScanUnit::ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx)
-    : UnitBase(name, Unit::kScan, cfg.clock_period_ns(), ctx),
+ScanUnit::ScanUnit(sc_core::sc_module_name name, const ScanConfig& cfg, const UnitContext& ctx)
+    : UnitBase(name, Unit::kScan, ctx),
       quant2scan("quant2scan"),
-      cfg_(cfg.scan),
+      cfg_(cfg),
       token_sig_("scan_token", -1) {
   quant2scan.register_b_transport(this, &ScanUnit::link_b_transport);
   SC_METHOD(on_token);

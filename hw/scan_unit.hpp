@@ -20,7 +20,7 @@ class ScanUnit : public UnitBase {
   tlm_utils::simple_target_socket<ScanUnit> quant2scan;
 
   SC_HAS_PROCESS(ScanUnit);
-  ScanUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
+  ScanUnit(sc_core::sc_module_name name, const ScanConfig& cfg, const UnitContext& ctx);
   void trace_signals(sc_core::sc_trace_file* tf) const;
 
   static uint64_t cycles_per_token(const ScanConfig& s, int64_t d_inner, int64_t d_state);

@@ -6,13 +6,13 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg,
+SoftEdgeQuantizer::SoftEdgeQuantizer(sc_core::sc_module_name name, const QuantizerConfig& cfg,
                                      const UnitContext& ctx)
-    : UnitBase(name, Unit::kQuant, cfg.clock_period_ns(), ctx),
+    : UnitBase(name, Unit::kQuant, ctx),
       quant2scan("quant2scan"),
       quant2gemm("quant2gemm"),
-      cfg_(cfg.quantizer),
-      kind_(cfg.quantizer.mode),
+      cfg_(cfg),
+      kind_(cfg.mode),
       small_sig_("se_small", 0),
       normal_sig_("se_normal", 0),
       large_sig_("se_large", 0),

@@ -21,7 +21,8 @@ class SoftEdgeQuantizer : public UnitBase {
   tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2scan;
   tlm_utils::simple_initiator_socket<SoftEdgeQuantizer> quant2gemm;
 
-  SoftEdgeQuantizer(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
+  SoftEdgeQuantizer(sc_core::sc_module_name name, const QuantizerConfig& cfg,
+                    const UnitContext& ctx);
   void trace_signals(sc_core::sc_trace_file* tf) const;
 
   // Pipeline latency of one operation (cycles).

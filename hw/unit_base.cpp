@@ -12,12 +12,11 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns,
-                   const UnitContext& ctx)
+UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, const UnitContext& ctx)
     : sc_module(name),
       ctrl_target((std::string("ctrl2") + unit_name(unit)).c_str()),
       mem_initiator((std::string(unit_name(unit)) + "2mem").c_str()),
-      period_(clock_period_ns, sc_core::SC_NS),
+      period_(ctx.clock_period_ns, sc_core::SC_NS),
       busy_sig_((std::string(unit_name(unit)) + "_busy").c_str(), false),
       queued_sig_((std::string(unit_name(unit)) + "_queued").c_str(), 0),
       op_sig_((std::string(unit_name(unit)) + "_op").c_str(), -1),

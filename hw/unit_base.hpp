@@ -28,6 +28,7 @@ namespace ssmsim {
 
 // What every unit is built with besides its own configuration.
 struct UnitContext {
+  double clock_period_ns;       // the accelerator's clock
   OpSink* sink;                 // executed operations, in completion order
   const TraceWindow* window;    // VCD window (nullptr: no tracing)
   Datapath* datapath;           // computes each operation's data
@@ -40,7 +41,7 @@ class UnitBase : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<UnitBase> mem_initiator;  // to memory
 
   SC_HAS_PROCESS(UnitBase);
-  UnitBase(sc_core::sc_module_name name, Unit unit, double clock_period_ns, const UnitContext& ctx);
+  UnitBase(sc_core::sc_module_name name, Unit unit, const UnitContext& ctx);
 
   const UnitStats& stats() const { return stats_; }
   Unit unit() const { return unit_; }

@@ -6,8 +6,9 @@ namespace ssmsim {
 
 using sc_core::sc_time;
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx)
-    : UnitBase(name, Unit::kVec, cfg.clock_period_ns(), ctx), cfg_(cfg.vector) {}
+VectorUnit::VectorUnit(sc_core::sc_module_name name, const VectorConfig& cfg,
+                       const UnitContext& ctx)
+    : UnitBase(name, Unit::kVec, ctx), cfg_(cfg) {}
 
 uint64_t VectorUnit::op_cycles(const VectorConfig& v, int64_t elements, int64_t passes) {
   const auto lanes = static_cast<uint64_t>(v.lanes);

@@ -12,7 +12,7 @@ namespace ssmsim {
 
 class VectorUnit : public UnitBase {
  public:
-  VectorUnit(sc_core::sc_module_name name, const ArchConfig& cfg, const UnitContext& ctx);
+  VectorUnit(sc_core::sc_module_name name, const VectorConfig& cfg, const UnitContext& ctx);
   static uint64_t op_cycles(const VectorConfig& v, int64_t elements, int64_t passes);
 
  protected:
