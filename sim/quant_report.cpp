@@ -43,13 +43,18 @@ ojson stats_json(quant::QuantKind k, const quant::ErrorStats& s) {
 
 std::string pct(double f) { return fmt::format("{:.4f}", 100.0 * f); }
 
-}  // namespace
+// Every layer's error together, per quantizer (the report's "all_layers").
+std::vector<quant::ErrorStats> all_layers(const QuantifyResult& res) {
+  std::vector<quant::ErrorStats> totals(res.request.kinds.size());
+  for (const auto& r : res.layers) {
+    for (size_t i = 0; i < totals.size(); ++i) totals[i].merge(r.stats[i]);
+  }
+  return totals;
+}
 
-void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json& options,
-                        const std::string& out_dir) {
+// The table keeps the figures an architect compares; JSON/CSV hold all.
+void print_quant_table(const QuantifyResult& res, std::ostream& out) {
   const QuantifyRequest& q = res.request;
-  // Table.
-  // The table keeps the figures an architect compares; JSON/CSV hold all.
   std::vector<std::string> head = {"layer", "scale"};
   for (auto k : q.kinds) {
     const std::string n = quant::kind_name(k);
@@ -63,12 +68,10 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
     }
   }
   TextTable table(head);
-  std::vector<quant::ErrorStats> totals(q.kinds.size());
   for (const auto& r : res.layers) {
     std::vector<std::string> row = {std::to_string(r.layer), fmt::format("{:.6g}", r.scale)};
     for (size_t i = 0; i < q.kinds.size(); ++i) {
       const auto& s = r.stats[i];
-      totals[i].merge(s);
       row.push_back(fmt::format("{:.2f}", s.sqnr_db()));
       if (q.kinds[i] == quant::QuantKind::kInt8) {
         row.push_back(pct(s.clipped_frac()));
@@ -80,14 +83,16 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
     }
     table.add(row);
   }
-  std::cout << fmt::format(
+  out << fmt::format(
       "ssmsim quant: {} ({}, {} layers, {} x {} tokens), tensor {}, scale = p{} of |x| / 127{}\n\n",
       q.trace, res.model, res.n_layer, res.batch, res.seq_len, q.tensor, num(q.percentile),
       q.calib.empty() ? " over the trace itself"
                       : fmt::format(" calibrated on {} file(s)", q.calib.size()));
-  std::cout << table.str();
+  out << table.str();
+}
 
-  // JSON and CSV.
+ojson quant_json(const QuantifyResult& res, const ojson& options) {
+  const QuantifyRequest& q = res.request;
   ojson j;
   j["command"] = "quant";
   j["trace"] = {{"path", q.trace},
@@ -96,9 +101,6 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
                 {"batch", res.batch},
                 {"seq_len", res.seq_len}};
   j["options"] = options;
-  CsvWriter csv({"layer", "tensor", "elements", "amax", "scale", "quantizer", "mse", "sqnr_db",
-                 "max_abs_err", "clipped_frac", "small_frac", "normal_frac", "large_frac",
-                 "saturated_frac"});
   ojson layers = ojson::array();
   for (const auto& r : res.layers) {
     ojson lj;
@@ -109,9 +111,29 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
     lj["scale"] = r.scale;
     ojson qj;
     for (size_t i = 0; i < q.kinds.size(); ++i) {
-      const auto& s = r.stats[i];
-      qj[quant::kind_name(q.kinds[i])] = stats_json(q.kinds[i], s);
+      qj[quant::kind_name(q.kinds[i])] = stats_json(q.kinds[i], r.stats[i]);
       qj[quant::kind_name(q.kinds[i])]["by_region"] = by_region_json(r, i);
+    }
+    lj["quantizers"] = qj;
+    layers.push_back(lj);
+  }
+  j["layers"] = layers;
+  const std::vector<quant::ErrorStats> totals = all_layers(res);
+  ojson tj;
+  for (size_t i = 0; i < q.kinds.size(); ++i)
+    tj[quant::kind_name(q.kinds[i])] = stats_json(q.kinds[i], totals[i]);
+  j["all_layers"] = tj;
+  return j;
+}
+
+std::string quant_csv(const QuantifyResult& res) {
+  const QuantifyRequest& q = res.request;
+  CsvWriter csv({"layer", "tensor", "elements", "amax", "scale", "quantizer", "mse", "sqnr_db",
+                 "max_abs_err", "clipped_frac", "small_frac", "normal_frac", "large_frac",
+                 "saturated_frac"});
+  for (const auto& r : res.layers) {
+    for (size_t i = 0; i < q.kinds.size(); ++i) {
+      const auto& s = r.stats[i];
       const bool se = q.kinds[i] != quant::QuantKind::kInt8;
       auto region = [&](quant::SeRegion reg) {
         return se ? num(s.region_frac(reg)) : std::string();
@@ -122,17 +144,18 @@ void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json&
                region(quant::SeRegion::kNormal), region(quant::SeRegion::kLarge),
                region(quant::SeRegion::kSaturated)});
     }
-    lj["quantizers"] = qj;
-    layers.push_back(lj);
   }
-  j["layers"] = layers;
-  ojson tj;
-  for (size_t i = 0; i < q.kinds.size(); ++i)
-    tj[quant::kind_name(q.kinds[i])] = stats_json(q.kinds[i], totals[i]);
-  j["all_layers"] = tj;
-  write_file_atomic(out_dir + "/quant.json", json_text(j, 2) + "\n");
-  write_file_atomic(out_dir + "/quant.csv", csv.str());
-  std::cout << fmt::format("\nwrote {0}/quant.json, {0}/quant.csv\n", out_dir);
+  return csv.str();
+}
+
+}  // namespace
+
+void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json& options,
+                        const std::string& out_dir, std::ostream& out) {
+  print_quant_table(res, out);
+  write_file_atomic(out_dir + "/quant.json", json_text(quant_json(res, options), 2) + "\n");
+  write_file_atomic(out_dir + "/quant.csv", quant_csv(res));
+  out << fmt::format("\nwrote {0}/quant.json, {0}/quant.csv\n", out_dir);
 }
 
 }  // namespace ssmsim

@@ -2,6 +2,7 @@
 // OUT/quant.csv (per layer and quantizer, error by soft-edge region).
 #pragma once
 
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -10,7 +11,8 @@
 namespace ssmsim {
 
 // options: the command's effective options, echoed in quant.json.
+// The table goes to `out`.
 void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json& options,
-                        const std::string& out_dir);
+                        const std::string& out_dir, std::ostream& out = std::cout);
 
 }  // namespace ssmsim

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -174,6 +175,26 @@ void CsvWriter::add(const std::vector<std::string>& row) {
     }
   }
   out_ += '\n';
+}
+
+OutputFigures output_figures(const Score& s, const Score& fp32) {
+  OutputFigures f;
+  f.ce_nats = s.ce();
+  f.bits_per_token = s.ce() / std::log(2.0);
+  f.perplexity = std::exp(s.ce());
+  f.delta_ce_nats = s.ce() - fp32.ce();
+  f.delta_ce_stderr_nats = s.delta_ce_stderr();
+  f.top1_agreement_pct = 100.0 * static_cast<double>(s.agree) /
+                         static_cast<double>(std::max<uint64_t>(1, s.predictions));
+  return f;
+}
+
+OutputFigures output_figures(const Score& fp32) {
+  OutputFigures f;
+  f.ce_nats = fp32.ce();
+  f.bits_per_token = fp32.ce() / std::log(2.0);
+  f.perplexity = std::exp(fp32.ce());
+  return f;
 }
 
 }  // namespace ssmsim

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "mamba/scoring.hpp"
+
 namespace ssmsim {
 
 using ojson = nlohmann::ordered_json;
@@ -91,5 +93,16 @@ class ProgressLine {
 // writes the same text at the end of a buffer.
 std::string num(double v);
 void append_num(fmt::memory_buffer& out, double v);
+
+// A scored model's figures at its output, against the fp32 model (the
+// eval table, eval.csv and run --pipeline w8a8's table derive from these).
+struct OutputFigures {
+  double ce_nats = 0, bits_per_token = 0, perplexity = 0;
+  double delta_ce_nats = 0, delta_ce_stderr_nats = 0;
+  double top1_agreement_pct = 100;  // argmax equal to the fp32 model's
+};
+OutputFigures output_figures(const Score& s, const Score& fp32);
+// The fp32 model's own (no difference, full agreement).
+OutputFigures output_figures(const Score& fp32);
 
 }  // namespace ssmsim

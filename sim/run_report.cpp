@@ -450,16 +450,12 @@ void print_run_totals(const RunResult& in, const RunMetrics& m, std::ostream& ou
 void print_eval_table(const W8A8Result& w, std::ostream& out) {
   TextTable et({"quantizer", "cross_entropy_nats", "bits_per_token", "perplexity", "delta_ce_nats",
                 "top1_agreement_%"});
-  et.add({"fp32", fmt::format("{:.5f}", w.fp32.ce()),
-          fmt::format("{:.5f}", w.fp32.ce() / std::log(2.0)),
-          fmt::format("{:.4f}", std::exp(w.fp32.ce())), "0", "100"});
-  et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", w.quantized.ce()),
-          fmt::format("{:.5f}", w.quantized.ce() / std::log(2.0)),
-          fmt::format("{:.4f}", std::exp(w.quantized.ce())),
-          fmt::format("{:+.5f}", w.quantized.ce() - w.fp32.ce()),
-          fmt::format("{:.2f}",
-                      100.0 * static_cast<double>(w.quantized.agree) /
-                          static_cast<double>(std::max<uint64_t>(1, w.quantized.predictions)))});
+  const OutputFigures f = output_figures(w.fp32), q = output_figures(w.quantized, w.fp32);
+  et.add({"fp32", fmt::format("{:.5f}", f.ce_nats), fmt::format("{:.5f}", f.bits_per_token),
+          fmt::format("{:.4f}", f.perplexity), "0", "100"});
+  et.add({w.quantizer + " (W8A8, computed by the units)", fmt::format("{:.5f}", q.ce_nats),
+          fmt::format("{:.5f}", q.bits_per_token), fmt::format("{:.4f}", q.perplexity),
+          fmt::format("{:+.5f}", q.delta_ce_nats), fmt::format("{:.2f}", q.top1_agreement_pct)});
   out << "\nat the model's output (" << w.fp32.predictions << " predictions; scales " << w.scales
       << "):\n"
       << et.str();
