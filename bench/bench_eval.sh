@@ -11,8 +11,7 @@ source bench/lib.sh
 machine_line
 n=${1:-3}
 pile=${2:-../shared/data/pile-calib-512.jsonl}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 printf '%-58s %8s %8s\n' case min_s max_s
 bench() {
   local name=$1; shift

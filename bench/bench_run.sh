@@ -10,8 +10,7 @@ source bench/lib.sh
 machine_line
 n=${1:-5}
 trace=traces/default/mamba-bytes-a-sample0.safetensors
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 printf '%-34s %12s %10s %16s\n' case cycles wall_s cycles_per_wall_s
 bench() {
   local name=$1; shift

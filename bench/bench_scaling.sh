@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 machine_line
 printf '%-46s %10s %10s %16s\n' case wall_s peak_MiB switches_per_op
 run() {

@@ -7,8 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 machine_line
 printf '%-8s %-8s %10s %12s %14s %12s %10s\n' tiles tokens ops switches switches_per_op wall_s peak_MiB
 for tiles in 8 32 128 512 1024; do

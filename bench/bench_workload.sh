@@ -7,8 +7,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 machine_line
 n=${1:-5}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 printf '%-44s %14s %10s\n' case cycles wall_s
 bench() {
   local name=$1; shift

@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 machine_line
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+scratch_dir
 trace=traces/default/mamba-bytes-a-sample0.safetensors
 python=/usr/bin/python3
 field() { "$python" -c "import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }

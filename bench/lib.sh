@@ -23,3 +23,9 @@ machine_line() {
   echo "$(grep '^cpu:' <<<"$v"), $(nproc) cores"
   grep '^kernels:' <<<"$v"
 }
+
+# A scratch folder for the runs' outputs in $out, removed on exit.
+scratch_dir() {
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+}

@@ -147,10 +147,7 @@ std::vector<float> Mamba2Forward::prefill(const std::vector<int32_t>& tokens,
     if (observe) observe(l, a);
   }
   fit(w.normed, L * dm);
-  std::vector<float> logits(static_cast<size_t>(L * V));
-  rms_norm(w.resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, w.normed.data());
-  linear(w.normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
-  return logits;
+  return head_logits(w.resid.data(), L, d, w_.norm_f, w_.lm_head, w.normed.data());
 }
 
 void Mamba2Forward::reset() {
@@ -202,10 +199,8 @@ std::vector<float> Mamba2Forward::step(int32_t token) {
     add_bias(out, 1, W.out_proj_b);
     for (int64_t i = 0; i < dm; ++i) resid[i] += out[i];
   }
-  std::vector<float> fin(dm), logits(V);
-  rms_norm(resid.data(), 1, dm, w_.norm_f.data(), d.rms_norm_eps, fin.data());
-  linear(fin.data(), 1, dm, w_.lm_head.data(), V, logits.data());
-  return logits;
+  std::vector<float> fin(dm);
+  return head_logits(resid.data(), 1, d, w_.norm_f, w_.lm_head, fin.data());
 }
 
 }  // namespace ssmsim

@@ -48,6 +48,15 @@ void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, flo
   gemm_f32(x, M, K, w, N, y);
 }
 
+std::vector<float> head_logits(const float* resid, int64_t rows, const ModelDims& d,
+                               const std::vector<float>& norm_f, const std::vector<float>& lm_head,
+                               float* normed) {
+  std::vector<float> logits(static_cast<size_t>(rows * d.vocab_size));
+  rms_norm(resid, rows, d.d_model, norm_f.data(), d.rms_norm_eps, normed);
+  linear(normed, rows, d.d_model, lm_head.data(), d.vocab_size, logits.data());
+  return logits;
+}
+
 void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y) {
   for (int64_t m = 0; m < M; ++m) {
     const float* r = x + m * width;
@@ -171,10 +180,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
     if (observe) observe(l, a);
   }
   fit(w.normed, L * dm);
-  std::vector<float> logits(static_cast<size_t>(L * V));
-  rms_norm(resid.data(), L, dm, w_.norm_f.data(), d.rms_norm_eps, w.normed.data());
-  linear(w.normed.data(), L, dm, w_.lm_head.data(), V, logits.data());
-  return logits;
+  return head_logits(resid.data(), L, d, w_.norm_f, w_.lm_head, w.normed.data());
 }
 
 void MambaForward::reset() {
@@ -218,10 +224,8 @@ std::vector<float> MambaForward::step(int32_t token) {
     linear(y.data(), 1, D, W.out_proj.data(), dm, out.data());
     for (int64_t i = 0; i < dm; ++i) resid[i] += out[i];
   }
-  std::vector<float> normed(dm), logits(V);
-  rms_norm(resid.data(), 1, dm, w_.norm_f.data(), d.rms_norm_eps, normed.data());
-  linear(normed.data(), 1, dm, w_.lm_head.data(), V, logits.data());
-  return logits;
+  std::vector<float> normed(dm);
+  return head_logits(resid.data(), 1, d, w_.norm_f, w_.lm_head, normed.data());
 }
 
 }  // namespace ssmsim

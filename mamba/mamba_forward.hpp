@@ -47,6 +47,12 @@ struct LayerActivations {
 // y[m, n] = sum_k x[m, k] * w[n, k] (a PyTorch Linear without bias).
 void linear(const float* x, int64_t M, int64_t K, const float* w, int64_t N, float* y);
 void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double eps, float* y);
+// The head of either architecture on `rows` rows of the residual stream:
+// the final RMSNorm (into `normed`, rows x d_model) and lm_head; the logits
+// [rows, vocab].
+std::vector<float> head_logits(const float* resid, int64_t rows, const ModelDims& d,
+                               const std::vector<float>& norm_f, const std::vector<float>& lm_head,
+                               float* normed);
 // Causal depthwise conv1d + SiLU over rows [t0, t1) of x [rows, C] (zero
 // padding before row 0; reads up to K - 1 rows before t0): y[t, c] =
 // SiLU(b[c] + sum_j w[c, j] x[t - K + 1 + j, c]), the sum from j = 0.
