@@ -202,6 +202,12 @@ class W8A8Mamba2Sequence {
   std::vector<Mamba2Activations> acts_;
   std::vector<LayerBuf> bufs_;
   std::vector<quant::ErrorStats> ssm_in_err_;
+  // The SSD of layer l: the prompt's chunks (chunk_scan), decode's tokens
+  // one by one (ssd_step); the state stored INT8 after the prompt and each
+  // step (quantize_state).
+  void chunk_scan(int64_t l, int64_t t0, int64_t t1);
+  void ssd_steps(int64_t l, int64_t t0, int64_t t1);
+  void store_state(int64_t l);
 };
 
 // The per-layer tensors eval reports for Mamba-2, in order (the last is the
