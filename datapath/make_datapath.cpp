@@ -10,11 +10,6 @@ namespace ssmsim {
 
 namespace {
 
-// Sequence b of a trace's tokens.
-std::vector<int32_t> trace_row(const Trace& t, const std::vector<int32_t>& all, int64_t b) {
-  return std::vector<int32_t>(all.begin() + b * t.seq_len(), all.begin() + (b + 1) * t.seq_len());
-}
-
 // The run's tokens: batch row 0, the prompt then the decoded ones.
 std::vector<int32_t> run_tokens(const DatapathRequest& r) {
   const std::vector<int32_t> all = r.trace->tokens();
@@ -28,7 +23,7 @@ void make_w8a8_mamba2(const DatapathRequest& r, RunDatapath& dp) {
     qs = Mamba2Scales::load(r.scales, r.weights2->dims);
     dp.scales = r.scales;
   } else {
-    qs = calibrate_on_trace(*r.weights2, *r.trace, r.percentile);
+    qs = calibrate_scales(*r.weights2, r.trace->sequences(), r.percentile);
     dp.scales = fmt::format("calibrated on the trace (x: p{})", r.percentile);
   }
   Mamba2W8A8Options wo;
@@ -47,7 +42,7 @@ void make_w8a8_mamba1(const DatapathRequest& r, RunDatapath& dp) {
     qs = QuantScales::load(r.scales, r.weights->dims.n_layer);
     dp.scales = r.scales;
   } else {
-    qs = calibrate_on_trace(*r.weights, *r.trace, r.percentile);
+    qs = calibrate_scales(*r.weights, r.trace->sequences(), r.percentile);
     dp.scales = fmt::format("calibrated on the trace (u: p{})", r.percentile);
   }
   W8A8Options wo;
@@ -62,28 +57,6 @@ void make_w8a8_mamba1(const DatapathRequest& r, RunDatapath& dp) {
 }
 
 }  // namespace
-
-QuantScales calibrate_on_trace(const MambaWeights& w, const Trace& trace, double percentile) {
-  // Quamba's observers over every sequence of the trace.
-  ScaleCalibrator cal(w, percentile);
-  const std::vector<int32_t> all = trace.tokens();
-  for (int64_t b = 0; b < trace.batch(); ++b) cal.observe(trace_row(trace, all, b));
-  return cal.scales();
-}
-
-Mamba2Scales calibrate_on_trace(const Mamba2Weights& w, const Trace& trace, double percentile) {
-  // Both schemes' observers over the fp32 forward of every sequence.
-  Mamba2ScaleCalibrator cal(w, percentile);
-  const Mamba2Forward fwd(w);
-  const std::vector<int32_t> all = trace.tokens();
-  for (int64_t b = 0; b < trace.batch(); ++b) {
-    const std::vector<int32_t> row = trace_row(trace, all, b);
-    std::vector<Mamba2Activations> acts;
-    fwd.prefill(row, &acts);
-    cal.fold(cal.measure(acts, static_cast<int64_t>(row.size())));
-  }
-  return cal.scales();
-}
 
 RunDatapath make_datapath(const DatapathRequest& r) {
   RunDatapath dp;

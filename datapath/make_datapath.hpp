@@ -51,9 +51,4 @@ struct RunDatapath {
 
 RunDatapath make_datapath(const DatapathRequest& r);
 
-// Quamba's static scales calibrated on every sequence of a trace (as
-// ssmsim eval does without calibration texts).
-QuantScales calibrate_on_trace(const MambaWeights& w, const Trace& trace, double percentile);
-Mamba2Scales calibrate_on_trace(const Mamba2Weights& w, const Trace& trace, double percentile);
-
 }  // namespace ssmsim

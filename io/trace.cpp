@@ -55,8 +55,7 @@ void require_mamba1(const ModelDims& d, const std::string& what) {
   if (!d.mamba2()) return;
   throw Error(what + ": a Mamba-2 model (" + std::to_string(d.n_heads) + " heads x " +
               std::to_string(d.head_dim) + ", " + std::to_string(d.n_groups) + " group(s), chunk " +
-              std::to_string(d.chunk_size) +
-              "): expected a Mamba-1 model here");
+              std::to_string(d.chunk_size) + "): expected a Mamba-1 model here");
 }
 
 const std::vector<std::string>& Trace::layer_tensors(ModelArch arch) {
@@ -176,5 +175,15 @@ const TensorView& Trace::layer(int64_t layer, const std::string& tensor) const {
 }
 
 std::vector<int32_t> Trace::tokens() const { return file_.get("act.tokens").to_int32(); }
+
+std::vector<std::vector<int32_t>> Trace::sequences(int64_t max_tokens) const {
+  const std::vector<int32_t> all = tokens();
+  const int64_t n = std::min(seq_len_, max_tokens);
+  std::vector<std::vector<int32_t>> out;
+  for (int64_t b = 0; b < batch_; ++b) {
+    out.emplace_back(all.begin() + b * seq_len_, all.begin() + b * seq_len_ + n);
+  }
+  return out;
+}
 
 }  // namespace ssmsim

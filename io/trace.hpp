@@ -4,6 +4,7 @@
 // name and get an error naming the missing one.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ class Trace {
   const TensorView& layer(int64_t layer, const std::string& tensor) const;
   const TensorView& get(const std::string& name) const { return file_.get(name); }
   std::vector<int32_t> tokens() const;
+  // Each sequence of the batch, its first max_tokens tokens at most.
+  std::vector<std::vector<int32_t>> sequences(
+      int64_t max_tokens = std::numeric_limits<int64_t>::max()) const;
 
  private:
   void validate();

@@ -164,6 +164,14 @@ void ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& sampl
   for (const auto& g : got) fold(g);  // the EMA depends on the order
 }
 
+QuantScales calibrate_scales(const MambaWeights& w,
+                             const std::vector<std::vector<int32_t>>& sequences, double percentile,
+                             const std::function<void(size_t done)>& progress) {
+  ScaleCalibrator cal(w, percentile);
+  cal.observe_all(sequences, progress);
+  return cal.scales();
+}
+
 QuantScales ScaleCalibrator::scales() const {
   QuantScales s;
   s.model = w_.dims.name;

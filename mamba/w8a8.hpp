@@ -80,6 +80,13 @@ class ScaleCalibrator {
   std::vector<std::array<double, kSites>> amax_;
 };
 
+// Quamba's static scales from the fp32 forward of `sequences` (measured in
+// parallel, folded in order): the one calibration of run, eval and
+// calibrate.
+QuantScales calibrate_scales(const MambaWeights& w,
+                             const std::vector<std::vector<int32_t>>& sequences, double percentile,
+                             const std::function<void(size_t done)>& progress = nullptr);
+
 struct W8A8Options {
   bool quantize_weights = true;
   bool quantize_activations = true;

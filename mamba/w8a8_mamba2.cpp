@@ -397,6 +397,14 @@ void Mamba2ScaleCalibrator::fold(const Sample& s) {
   ++samples_;
 }
 
+Mamba2Scales calibrate_scales(const Mamba2Weights& w,
+                              const std::vector<std::vector<int32_t>>& sequences, double percentile,
+                              const std::function<void(size_t done)>& progress) {
+  Mamba2ScaleCalibrator cal(w, percentile);
+  cal.observe_all(sequences, progress);
+  return cal.scales();
+}
+
 void Mamba2ScaleCalibrator::observe_all(const std::vector<std::vector<int32_t>>& samples,
                                         const std::function<void(size_t done)>& progress) {
   const std::vector<Sample> got = measure_samples<Sample>(

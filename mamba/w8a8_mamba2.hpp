@@ -109,6 +109,13 @@ class Mamba2ScaleCalibrator {
   Sample acc_;
 };
 
+// Both schemes' scales from the fp32 forward of `sequences` (measured in
+// parallel, folded in order): the one calibration of run, eval and
+// calibrate.
+Mamba2Scales calibrate_scales(const Mamba2Weights& w,
+                              const std::vector<std::vector<int32_t>>& sequences, double percentile,
+                              const std::function<void(size_t done)>& progress = nullptr);
+
 struct Mamba2W8A8Options {
   bool quantize_state = true;
   quant::SoftEdgeParams se;

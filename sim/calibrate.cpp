@@ -52,12 +52,7 @@ CalibrateResult calibrate(const CalibrateRequest& r) {
     seqs = text_samples(r.text, r.max_tokens);
   } else {
     for (const auto& p : r.traces) {
-      const Trace t(p);
-      const std::vector<int32_t> all = t.tokens();
-      for (int64_t b = 0; b < t.batch(); ++b) {
-        const int64_t n = std::min(t.seq_len(), r.max_tokens);
-        seqs.emplace_back(all.begin() + b * t.seq_len(), all.begin() + b * t.seq_len() + n);
-      }
+      for (auto& s : Trace(p).sequences(r.max_tokens)) seqs.push_back(std::move(s));
     }
   }
   if (r.samples > 0 && static_cast<int64_t>(seqs.size()) > r.samples) seqs.resize(r.samples);
@@ -71,16 +66,9 @@ CalibrateResult calibrate(const CalibrateRequest& r) {
   res.arch = dims.arch;
   const auto t0 = std::chrono::steady_clock::now();
   if (dims.mamba2()) {
-    const Mamba2Weights w = load_mamba2_weights(ckpt);
-    Mamba2ScaleCalibrator cal(w, r.percentile);
-    cal.observe_all(seqs, progress);
-    res.scales2 = cal.scales();
+    res.scales2 = calibrate_scales(load_mamba2_weights(ckpt), seqs, r.percentile, progress);
   } else {
-    const MambaWeights w = load_weights(ckpt);
-    ScaleCalibrator cal(w, r.percentile);
-    cal.observe_all(seqs, progress);
-    res.scales = cal.scales();
-    res.scales.model = w.dims.name;
+    res.scales = calibrate_scales(load_weights(ckpt), seqs, r.percentile, progress);
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.samples = static_cast<int64_t>(seqs.size());

@@ -18,6 +18,15 @@ std::vector<int32_t> row(const Trace& t, const std::vector<int32_t>& all, int64_
   return std::vector<int32_t>(all.begin() + b * t.seq_len(), all.begin() + (b + 1) * t.seq_len());
 }
 
+// Every sequence of the traces, in order.
+std::vector<std::vector<int32_t>> sequences_of(const std::vector<std::unique_ptr<Trace>>& traces) {
+  std::vector<std::vector<int32_t>> out;
+  for (const auto& t : traces) {
+    for (auto& s : t->sequences()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // The evaluated traces and the calibration traces: each evaluated one of
 // the checkpoint's shape and its logits (check_checkpoint_matches), the
 // calibration ones of the same model as the first.
@@ -88,17 +97,15 @@ EvalResult evaluate_mamba2(const EvalRequest& r, const Checkpoint& ckpt) {
   if (!r.scales_file.empty()) {
     qs = Mamba2Scales::load(r.scales_file, d);
   } else {
-    Mamba2ScaleCalibrator cal(w, r.percentile);
     if (cals.empty()) {
+      // From the reference forward already run (the same statistics).
+      Mamba2ScaleCalibrator cal(w, r.percentile);
       for (const Reference& rf : refs)
         cal.fold(cal.measure(rf.acts, static_cast<int64_t>(rf.tokens.size())));
+      qs = cal.scales();
     } else {
-      for (const auto& t : cals) {
-        const std::vector<int32_t> all = t->tokens();
-        for (int64_t b = 0; b < t->batch(); ++b) cal.fold(cal.measure(row(*t, all, b)));
-      }
+      qs = calibrate_scales(w, sequences_of(cals), r.percentile);
     }
-    qs = cal.scales();
   }
   // Tensors: the pipeline's, plus the SSM-input quantizer against its own
   // input ("ssm.x@quantizer"); with only x quantized, x alone.
@@ -235,20 +242,15 @@ EvalResult evaluate(const EvalRequest& r) {
     if (!r.scales_file.empty()) {
       qs = QuantScales::load(r.scales_file, d.n_layer);
     } else {
-      ScaleCalibrator cal(w, r.percentile);
       if (cals.empty()) {
+        // From the reference forward already run (the same statistics).
+        ScaleCalibrator cal(w, r.percentile);
         for (const Reference& rf : refs)
           cal.fold(cal.measure(rf.acts, static_cast<int64_t>(rf.tokens.size())));
+        qs = cal.scales();
       } else {
-        for (const Trace* t : sources) {
-          const std::vector<int32_t> all = t->tokens();
-          for (int64_t b = 0; b < t->batch(); ++b) {
-            cal.observe(std::vector<int32_t>(all.begin() + b * t->seq_len(),
-                                             all.begin() + (b + 1) * t->seq_len()));
-          }
-        }
+        qs = calibrate_scales(w, sequences_of(cals), r.percentile);
       }
-      qs = cal.scales();
     }
     for (int64_t l = 0; l < d.n_layer; ++l) scales[static_cast<size_t>(l)] = qs.layers[l].u;
   }
