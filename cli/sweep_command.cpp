@@ -72,6 +72,7 @@ int sweep_command(const Args& args) {
   for (const auto& s : sets) add("--set", s, false);
   for (const auto& v : varies) m.vary.push_back(parse_vary(v));
   check_distinct_keys(m.vary);
+  check_fixed_not_varied(sets, m.vary);
   m.jobs = cross(m.vary);
   if (m.jobs.size() > 1000000) throw Error("--vary: more than a million configurations");
   // Every varied key=value must be valid on its own (typos fail here, not

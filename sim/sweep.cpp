@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -68,6 +69,19 @@ void check_distinct_keys(const std::vector<Vary>& vary) {
                     ": a key takes one value per configuration (tie keys with KEY1+KEY2=...)");
       }
       seen[k] = arg;
+    }
+  }
+}
+
+void check_fixed_not_varied(const std::vector<std::string>& sets, const std::vector<Vary>& vary) {
+  for (const std::string& s : sets) {
+    const std::string key = s.substr(0, s.find('='));
+    for (const Vary& v : vary) {
+      if (std::find(v.keys.begin(), v.keys.end(), key) == v.keys.end()) continue;
+      std::string arg;
+      for (const auto& k : v.keys) arg += (arg.empty() ? "" : "+") + k;
+      throw Error("--set " + s + " and --vary " + arg + " both set " + key +
+                  ": a key is either fixed (--set) or varied (--vary), not both");
     }
   }
 }

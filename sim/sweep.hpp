@@ -21,8 +21,11 @@ struct Vary {
   std::vector<std::string> values;
 };
 Vary parse_vary(const std::string& arg);
-// Throws Error naming both --vary arguments when a key is varied twice.
+// Throws Error naming both --vary arguments when a key is varied twice, and
+// both arguments when a key is fixed by --set and also varied (the row's
+// --set would otherwise lose silently to the varied value).
 void check_distinct_keys(const std::vector<Vary>& vary);
+void check_fixed_not_varied(const std::vector<std::string>& sets, const std::vector<Vary>& vary);
 
 struct Manifest {
   std::vector<std::string> base;  // ssmsim run arguments shared by every job
