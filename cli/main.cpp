@@ -2,6 +2,7 @@
 // commands that simulate elaborate the Accelerator themselves.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -43,7 +44,12 @@ void usage(std::ostream& os) {
      << ": a SystemC/TLM-2.0 model of a Mamba (SSM) inference accelerator\n\n"
         "usage: ssmsim <command> [options]     (ssmsim <command> --help for its options)\n\n"
         "commands:\n";
-  for (const auto& c : kCommands) os << fmt::format("  {:<10} {}\n", c.name, c.summary);
+  // The names' column is as wide as the longest name.
+  size_t width = 0;
+  for (const auto& c : kCommands) width = std::max(width, std::string(c.name).size());
+  for (const auto& c : kCommands) os << fmt::format("  {:<{}} {}\n", c.name, width, c.summary);
+  os << fmt::format("  {:<{}} {}\n", "--version", width,
+                    "the version, the CPU, its vector extensions and each kernel's path");
   os << "\nexit codes: 0 ok, 1 bad input (trace, config, output folder), 2 bad command line,\n"
         "            3 internal error\n";
 }

@@ -58,7 +58,8 @@ int run_command(const Args& args) {
       "with --trace: prefill (tiles streamed) | decode (token by token)")(
       "tokens", po::value(&o.tokens)->default_value(0),
       "with --trace: tokens to run, 1..seq_len; 0 = all of the trace")(
-      "quantizer", po::value(&o.quantizer), "int8 | se | se-authors (sets quantizer.mode)")(
+      "quantizer", po::value(&o.quantizer),
+      "int8 | se | se-authors (sets quantizer.mode; default se, the soft-edge quantizer)")(
       "pipeline", po::value(&o.pipeline)->default_value(o.pipeline),
       "with --trace: what the units compute: trace (the quantizer, scan, gate and Hadamard on "
       "the trace's activations, errors against the trace) | w8a8 (every unit runs its part of "

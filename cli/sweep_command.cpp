@@ -2,10 +2,12 @@
 // sim/sweep.hpp (-j N processes) and are merged into one CSV row each.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -107,11 +109,14 @@ int sweep_command(const Args& args) {
     std::string lines;
     for (size_t i = 0; i < m.jobs.size(); ++i) lines += fmt::format("{} job {} {}\n", exe, adir, i);
     write_file_atomic(emit, lines);
+    // The hint runs as many jobs as this machine has cores, and names this
+    // binary (not an ssmsim on the PATH, which there may not be).
     std::cout << fmt::format(
-        "wrote {} ({} jobs) and {}\nrun them, e.g.:  parallel -j 8 < {}\n"
+        "wrote {} ({} jobs) and {}\nrun them, e.g.:  parallel -j {} < {}\n"
         "   (across hosts: parallel --sshlogin h1,h2 < {}; Slurm: sbatch --array=1-{} with\n"
-        "    sed -n \"${{SLURM_ARRAY_TASK_ID}}p\" {} | sh)\nthen:  ssmsim merge {}\n",
-        emit, m.jobs.size(), manifest_path, emit, emit, m.jobs.size(), emit, out);
+        "    sed -n \"${{SLURM_ARRAY_TASK_ID}}p\" {} | sh)\nthen:  {} merge {}\n",
+        emit, m.jobs.size(), manifest_path, std::max(1u, std::thread::hardware_concurrency()), emit,
+        emit, m.jobs.size(), emit, exe, out);
     return kExitOk;
   }
 
@@ -136,8 +141,12 @@ int sweep_command(const Args& args) {
         m.jobs.size());
     return 130;
   }
+  const auto t1 = std::chrono::steady_clock::now();
   const int64_t not_done = merge_dir(out, out + "/sweep.csv", true);
-  std::cout << fmt::format("sweep wall time {:.2f} s with -j {}\n", wall, jobs_n);
+  const double merge_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  std::cout << fmt::format("sweep wall time {:.2f} s with -j {} (jobs {:.2f} s, merge {:.2f} s)\n",
+                           wall + merge_s, jobs_n, wall, merge_s);
   return not_done == 0 ? kExitOk : kExitInputError;
 }
 
