@@ -106,7 +106,7 @@ int run_command(const Args& args) {
   // The whole workload, once every --set is applied: region rates can be
   // changed one key at a time, only their sum must come out 1.
   if (workload) workload->validate(o.workload + (o.sets.empty() ? "" : " with --set"));
-  if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer);
+  if (!o.quantizer.empty()) arch.set("quantizer.mode=" + o.quantizer, "--quantizer");
   if (o.mode != "prefill" && o.mode != "decode") {
     throw Error("--mode = '" + o.mode + "': expected prefill or decode");
   }
