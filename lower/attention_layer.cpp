@@ -18,10 +18,7 @@ namespace lower {
 
 std::vector<ProgramOp> build_attention(const ModelDims& d, const ProgramShape& s, int64_t) {
   Builder b(d, s);
-  const uint64_t rows = u64(b.rows()), dm = u64(d.d_model);
-  const RegionRef resid = Builder::act(Region::kResid, 0, rows * dm * 4);
-  const RegionRef norm = Builder::act(Region::kNorm, 0, rows * dm * s.bytes.act);
-  const RegionRef out = Builder::act(Region::kOut, 0, rows * dm * 2);
+  const RegionRef resid = b.resid(), norm = b.norm(), out = b.out();
   b.pre_norm(resid, norm);
   b.attention(
       norm, d.d_model, [&](uint64_t bytes) { return b.weight(bytes); }, out);

@@ -43,6 +43,13 @@ struct Builder {
   static RegionRef act(Region reg, uint64_t offset, uint64_t bytes) {
     return RegionRef{reg, offset, bytes};
   }
+  // What every layer kind reads and writes alike: the fp32 residual
+  // stream, its RMSNorm (d_model wide), the layer's fp16 output.
+  RegionRef resid() const { return act(Region::kResid, 0, u64(rows()) * u64(d.d_model) * 4); }
+  RegionRef norm() const {
+    return act(Region::kNorm, 0, u64(rows()) * u64(d.d_model) * s.bytes.act);
+  }
+  RegionRef out() const { return act(Region::kOut, 0, u64(rows()) * u64(d.d_model) * 2); }
   ProgramOp op(Unit unit, Op o) const;
   ProgramOp gemm(Op o, int64_t k, int64_t n) const;
   ProgramOp vec(Op o, int64_t elements, int64_t passes) const;

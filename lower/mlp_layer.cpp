@@ -5,11 +5,9 @@ namespace ssmsim::lower {
 
 std::vector<ProgramOp> build_mlp(const ModelDims& d, const ProgramShape& s, int64_t) {
   Builder b(d, s);
-  const uint64_t rows = u64(b.rows()), dm = u64(d.d_model), wb = s.bytes.weight;
+  const uint64_t dm = u64(d.d_model), wb = s.bytes.weight;
   const uint64_t g = gated(d.mlp_activation) ? 2 : 1;
-  const RegionRef resid = Builder::act(Region::kResid, 0, rows * dm * 4);
-  const RegionRef norm = Builder::act(Region::kNorm, 0, rows * dm * s.bytes.act);
-  const RegionRef out = Builder::act(Region::kOut, 0, rows * dm * 2);
+  const RegionRef resid = b.resid(), norm = b.norm(), out = b.out();
   b.pre_norm(resid, norm);
   const RegionRef up_w = b.weight(dm * u64(d.mlp_d_ff) * g * wb);
   const RegionRef down_w = b.weight(u64(d.mlp_d_ff) * dm * wb);

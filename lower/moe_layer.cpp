@@ -39,9 +39,7 @@ std::vector<ProgramOp> build_moe(const ModelDims& d, const ProgramShape& s, int6
   const ExpertRows er = expert_rows(d, R);
   const uint64_t routed = u64(er.routed());
   const auto act = Builder::act;
-  const RegionRef resid = act(Region::kResid, 0, rows * dm * 4);
-  const RegionRef norm = act(Region::kNorm, 0, rows * dm * act_b);
-  const RegionRef out = act(Region::kOut, 0, rows * dm * 2);
+  const RegionRef resid = b.resid(), norm = b.norm(), out = b.out();
   // kFfn: router logits, routed rows' hidden, their outputs, the shared
   // expert's hidden and output.
   const uint64_t hidden_at = rows * u64(E) * 2;

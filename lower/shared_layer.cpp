@@ -29,11 +29,10 @@ std::vector<ProgramOp> build_shared(const ModelDims& d, const ProgramShape& s, i
   const int64_t g = gated(d.mlp_activation) ? 2 : 1;
   const uint64_t rows = u64(R), dm = u64(d.d_model), act_b = s.bytes.act, wb = s.bytes.weight;
   const auto act = Builder::act;
-  const RegionRef resid = act(Region::kResid, 0, rows * dm * 4);
+  const RegionRef resid = b.resid();
   const RegionRef embed = act(Region::kEmbed, 0, rows * dm * 2);
   const RegionRef norm2 = act(Region::kNorm, 0, rows * 2 * dm * act_b);
-  const RegionRef norm = act(Region::kNorm, 0, rows * dm * act_b);
-  const RegionRef out = act(Region::kOut, 0, rows * dm * 2);
+  const RegionRef norm = b.norm(), out = b.out();
   uint64_t at = u64(block) * shared_block_weight_bytes(d, wb);
   const auto shared = [&](uint64_t bytes) {
     const RegionRef w{Region::kSharedWeights, at, bytes};

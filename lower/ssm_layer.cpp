@@ -48,17 +48,16 @@ SsdChunks ssd_chunks(const ModelDims& d, int64_t tokens) {
 }
 
 std::vector<ProgramOp> build_mamba1_layer(const ModelDims& d, const ProgramShape& s) {
-  const int64_t D = d.d_inner, dm = d.d_model, N = d.d_state, r = d.dt_rank;
+  const int64_t D = d.d_inner, N = d.d_state, r = d.dt_rank;
   const int64_t B = s.batch, R = s.tokens * B;  // rows: tokens of every sequence in the batch
-  const uint64_t rows = u64(R), d_inner = u64(D), d_model = u64(dm), d_state = u64(N),
-                 dt_rank = u64(r), act_b = s.bytes.act;
+  const uint64_t rows = u64(R), d_inner = u64(D), d_state = u64(N), dt_rank = u64(r),
+                 act_b = s.bytes.act;
   Builder b(d, s);
   const LayerWeights w = layer_weights(d, s.bytes.weight);
   // Every operand is a part of one region: in_proj writes x then z, x_proj
   // dt then B and C. The regions' sizes follow from these (ModelLowering).
   const auto act = Builder::act;
-  const RegionRef resid = act(Region::kResid, 0, rows * d_model * 4);
-  const RegionRef norm = act(Region::kNorm, 0, rows * d_model * act_b);
+  const RegionRef resid = b.resid(), norm = b.norm(), out = b.out();
   const RegionRef x = act(Region::kXZ, 0, rows * d_inner * act_b);
   const RegionRef z = act(Region::kXZ, rows * d_inner * act_b, rows * d_inner * act_b);
   const RegionRef u = act(Region::kU, 0, rows * d_inner * 2);
@@ -67,7 +66,6 @@ std::vector<ProgramOp> build_mamba1_layer(const ModelDims& d, const ProgramShape
   const RegionRef dt = act(Region::kDt, 0, rows * d_inner * 2);
   const RegionRef y = act(Region::kY, 0, rows * d_inner * 2);
   const RegionRef yq = act(Region::kYq, 0, rows * d_inner);
-  const RegionRef out = act(Region::kOut, 0, rows * d_model * 2);
 
   b.ssm_input(resid, norm, 2 * D, act(Region::kXZ, 0, rows * 2 * d_inner * act_b), x, u, w);
   ProgramOp p;
@@ -125,16 +123,14 @@ std::vector<ProgramOp> build_mamba2_layer(const ModelDims& d, const ProgramShape
                 GN = G * N, CD = d.conv_dim();
   const int64_t B = s.batch, R = s.tokens * B;
   const uint64_t rows = u64(R), batch = u64(B), d_inner = u64(D), heads = u64(H),
-                 group_states = u64(GN), conv_dim = u64(CD), d_model = u64(d.d_model),
-                 act_b = s.bytes.act;
+                 group_states = u64(GN), conv_dim = u64(CD), act_b = s.bytes.act;
   const bool w8a8 = !s.fp16;
   Builder b(d, s);
   const LayerWeights w = layer_weights(d, s.bytes.weight);
   const auto act = Builder::act;
   // in_proj writes z, xBC, dt (the checkpoint's column order); the conv
   // writes fp16 x, B, C; the quantizers INT8 x (+ flags), B, C.
-  const RegionRef resid = act(Region::kResid, 0, rows * d_model * 4);
-  const RegionRef norm = act(Region::kNorm, 0, rows * d_model * act_b);
+  const RegionRef resid = b.resid(), norm = b.norm(), out = b.out();
   const RegionRef z = act(Region::kXZ, 0, rows * d_inner * act_b);
   const RegionRef xbc = act(Region::kXZ, rows * d_inner * act_b, rows * conv_dim * act_b);
   const RegionRef dt_raw =
@@ -157,7 +153,6 @@ std::vector<ProgramOp> build_mamba2_layer(const ModelDims& d, const ProgramShape
   const RegionRef dA = act(Region::kDt, rows * heads * 4, rows * heads * 4);
   const RegionRef y = act(Region::kY, 0, rows * d_inner * 2);
   const RegionRef yq = act(Region::kYq, 0, w8a8 ? rows * d_inner : 0);
-  const RegionRef out = act(Region::kOut, 0, rows * d_model * 2);
 
   b.ssm_input(resid, norm, 2 * D + 2 * GN + H,
               act(Region::kXZ, 0, rows * (2 * d_inner + 2 * group_states + heads) * act_b), xbc, u,
