@@ -10,6 +10,20 @@
 
 namespace ssmsim {
 
+void check_trace_shape(const ModelDims& t, const std::string& trace_path, const ModelDims& c,
+                       const std::string& model_dir) {
+  const bool same = t.mamba2() == c.mamba2() && t.n_layer == c.n_layer && t.d_model == c.d_model &&
+                    t.d_inner == c.d_inner && t.d_state == c.d_state &&
+                    t.vocab_size == c.vocab_size &&
+                    (!c.mamba2() || (t.n_heads == c.n_heads && t.n_groups == c.n_groups));
+  if (same) return;
+  const auto shape = [](const ModelDims& d) {
+    return fmt::format("{}, n_layer {}, d_inner {}", model_arch_name(d.arch), d.n_layer, d.d_inner);
+  };
+  throw Error(fmt::format("{}: trace shape ({}) differs from the checkpoint {} ({})", trace_path,
+                          shape(t), model_dir, shape(c)));
+}
+
 std::optional<double> logits_mismatch(const MambaWeights& w, const Trace& trace, int64_t tokens) {
   return logits_mismatch([&](const std::vector<int32_t>& t) { return MambaForward(w).prefill(t); },
                          trace, tokens);

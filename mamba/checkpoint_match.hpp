@@ -13,6 +13,13 @@
 
 namespace ssmsim {
 
+// A trace must come from a model of the checkpoint's shape: the same
+// architecture, layers, widths, state and vocabulary (Mamba-2: heads and
+// groups too). Throws Error naming both shapes otherwise. Run before the
+// logits comparison below, which needs the shapes to agree.
+void check_trace_shape(const ModelDims& trace, const std::string& trace_path,
+                       const ModelDims& checkpoint, const std::string& model_dir);
+
 // Relative RMS difference between the checkpoint's fp32 logits and the
 // trace's act.logits over the first `tokens` tokens of batch row 0
 // (a model's own trace: about 1e-3, its F16 rounding); nullopt when the

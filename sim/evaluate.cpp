@@ -35,23 +35,10 @@ struct EvalTraces {
 };
 template <typename Weights>
 EvalTraces load_eval_traces(const EvalRequest& r, const Weights& w) {
-  const ModelDims& d = w.dims;
   EvalTraces out;
   for (const auto& t : r.traces) {
     out.evals.push_back(std::make_unique<Trace>(t));
-    const ModelDims& td = out.evals.back()->dims();
-    const bool same =
-        td.mamba2() == d.mamba2() && td.n_layer == d.n_layer && td.d_model == d.d_model &&
-        td.d_inner == d.d_inner && td.vocab_size == d.vocab_size &&
-        (!d.mamba2() ||
-         (td.n_heads == d.n_heads && td.n_groups == d.n_groups && td.d_state == d.d_state));
-    if (!same) {
-      throw Error(t + ": trace shape (" + model_arch_name(td.arch) + ", n_layer " +
-                  std::to_string(td.n_layer) + ", d_inner " + std::to_string(td.d_inner) +
-                  ") differs from the checkpoint " + r.model + " (" + model_arch_name(d.arch) +
-                  ", n_layer " + std::to_string(d.n_layer) + ", d_inner " +
-                  std::to_string(d.d_inner) + ")");
-    }
+    check_trace_shape(out.evals.back()->dims(), t, w.dims, r.model);
     check_checkpoint_matches(w, r.model, *out.evals.back(), r.allow_mismatch);
   }
   for (const auto& c : r.calib) {

@@ -59,17 +59,7 @@ struct RunInputs {
 void load_checkpoint(const RunRequest& r, RunInputs& in) {
   const ModelDims& d = in.dims;
   in.ckpt = std::make_unique<Checkpoint>(in.model_dir);
-  const ModelDims& c = in.ckpt->dims();
-  if (c.n_layer != d.n_layer || c.d_inner != d.d_inner || c.d_state != d.d_state ||
-      c.d_model != d.d_model) {
-    throw Error(in.model_dir + ": checkpoint dims (n_layer " + std::to_string(c.n_layer) +
-                ", d_inner " + std::to_string(c.d_inner) + ") differ from trace " + r.trace);
-  }
-  if (c.mamba2() != d.mamba2() || c.n_heads != d.n_heads || c.n_groups != d.n_groups) {
-    throw Error(in.model_dir + ": checkpoint (" + model_arch_name(c.arch) + ", " +
-                std::to_string(c.n_heads) + " heads, " + std::to_string(c.n_groups) +
-                " groups) differs from trace " + r.trace);
-  }
+  check_trace_shape(d, r.trace, in.ckpt->dims(), in.model_dir);
   if (d.mamba2()) {
     in.weights2 = std::make_unique<Mamba2Weights>(load_mamba2_weights(*in.ckpt));
     check_checkpoint_matches(*in.weights2, in.model_dir, *in.trace, r.allow_mismatch);
