@@ -722,10 +722,8 @@ void W8A8Mamba2Sequence::run(Op op, int64_t l, int64_t t0, int64_t t1) {
     case Op::kStatePassing:
       break;  // parts of chunk_scan's computation (ssd_chunked)
     case Op::kChunkScan:
-      chunk_scan(l, t0, t1);
-      break;
     case Op::kSsdStep:
-      ssd_steps(l, t0, t1);
+      ssd(op, l, t0, t1);
       break;
     case Op::kGatedNorm:
       gated_rms_norm(a.y.data() + t0 * D, a.z.data() + t0 * D, n, D, W.gnorm.data(), d.rms_norm_eps,
@@ -763,37 +761,32 @@ void W8A8Mamba2Sequence::store_state(int64_t l) {
   }
 }
 
-void W8A8Mamba2Sequence::chunk_scan(int64_t l, int64_t t0, int64_t t1) {
+void W8A8Mamba2Sequence::ssd(Op op, int64_t l, int64_t t0, int64_t t1) {
   const ModelDims& d = m_.w_.dims;
   const int64_t D = d.d_inner, H = d.n_heads, GN = d.n_groups * d.d_state;
   const Mamba2LayerWeights& W = m_.w_.layers[static_cast<size_t>(l)];
   Mamba2Activations& a = acts_[static_cast<size_t>(l)];
   LayerBuf& b = bufs_[static_cast<size_t>(l)];
-  if (t0 != b.ssd_next) {
-    throw Error("internal: W8A8 Mamba-2: the SSD of layer " + std::to_string(l) + " on rows from " +
-                std::to_string(t0) + " before rows from " + std::to_string(b.ssd_next) +
-                " (tiles out of token order)");
+  if (op == Op::kChunkScan) {
+    if (t0 != b.ssd_next) {
+      throw Error("internal: W8A8 Mamba-2: the SSD of layer " + std::to_string(l) +
+                  " on rows from " + std::to_string(t0) + " before rows from " +
+                  std::to_string(b.ssd_next) + " (tiles out of token order)");
+    }
+    if (t1 > prompt_ || t0 % d.chunk_size != 0) {
+      throw Error("W8A8 Mamba-2: chunk_scan on rows [" + std::to_string(t0) + ", " +
+                  std::to_string(t1) + "): the prompt (" + std::to_string(prompt_) +
+                  " tokens) runs in chunks of " + std::to_string(d.chunk_size) +
+                  " from a chunk's first token");
+    }
+    ssd_chunked(a.x.data() + t0 * D, b.delta.data() + t0 * H, W.A.data(), a.B.data() + t0 * GN,
+                a.C.data() + t0 * GN, W.D.data(), t1 - t0, m_.w_.ssd(), d.chunk_size,
+                a.state.data(), a.y.data() + t0 * D);
+    b.ssd_next = t1;
+    if (t1 == prompt_) store_state(l);
+    return;
   }
-  if (t1 > prompt_ || t0 % d.chunk_size != 0) {
-    throw Error("W8A8 Mamba-2: chunk_scan on rows [" + std::to_string(t0) + ", " +
-                std::to_string(t1) + "): the prompt (" + std::to_string(prompt_) +
-                " tokens) runs in chunks of " + std::to_string(d.chunk_size) +
-                " from a chunk's first token");
-  }
-  ssd_chunked(a.x.data() + t0 * D, b.delta.data() + t0 * H, W.A.data(), a.B.data() + t0 * GN,
-              a.C.data() + t0 * GN, W.D.data(), t1 - t0, m_.w_.ssd(), d.chunk_size, a.state.data(),
-              a.y.data() + t0 * D);
-  b.ssd_next = t1;
-  if (t1 == prompt_) store_state(l);
-}
-
-void W8A8Mamba2Sequence::ssd_steps(int64_t l, int64_t t0, int64_t t1) {
-  const ModelDims& d = m_.w_.dims;
-  const int64_t D = d.d_inner, H = d.n_heads, GN = d.n_groups * d.d_state;
-  const Mamba2LayerWeights& W = m_.w_.layers[static_cast<size_t>(l)];
-  Mamba2Activations& a = acts_[static_cast<size_t>(l)];
-  LayerBuf& b = bufs_[static_cast<size_t>(l)];
-  for (int64_t t = t0; t < t1; ++t) {
+  for (int64_t t = t0; t < t1; ++t) {  // kSsdStep
     if (t < prompt_ || t != b.ssd_next) {
       throw Error("internal: W8A8 Mamba-2: ssd_step on token " + std::to_string(t) + " of layer " +
                   std::to_string(l) + " (expected " + std::to_string(b.ssd_next) +

@@ -209,11 +209,10 @@ class W8A8Mamba2Sequence {
   std::vector<Mamba2Activations> acts_;
   std::vector<LayerBuf> bufs_;
   std::vector<quant::ErrorStats> ssm_in_err_;
-  // The SSD of layer l: the prompt's chunks (chunk_scan), decode's tokens
-  // one by one (ssd_step); the state stored INT8 after the prompt and each
-  // step (quantize_state).
-  void chunk_scan(int64_t l, int64_t t0, int64_t t1);
-  void ssd_steps(int64_t l, int64_t t0, int64_t t1);
+  // The SSD of layer l on rows [t0, t1): the prompt's chunks (op
+  // kChunkScan) or decode's tokens one by one (kSsdStep); the state stored
+  // INT8 after the prompt and each step (quantize_state).
+  void ssd(Op op, int64_t l, int64_t t0, int64_t t1);
   void store_state(int64_t l);
 };
 
