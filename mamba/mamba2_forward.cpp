@@ -44,6 +44,22 @@ Mamba2Weights load_mamba2_weights(const Checkpoint& ckpt) {
   return w;
 }
 
+void Mamba2Activations::allocate(const ModelDims& d, int64_t L) {
+  const auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  const int64_t dm = d.d_model, D = d.d_inner, GN = d.n_groups * d.d_state;
+  mixer_in.resize(n(L * dm));
+  z.resize(n(L * D));
+  xBC.resize(n(L * d.conv_dim()));
+  dt.resize(n(L * d.n_heads));
+  x.resize(n(L * D));
+  B.resize(n(L * GN));
+  C.resize(n(L * GN));
+  y.resize(n(L * D));
+  norm_out.resize(n(L * D));
+  mixer_out.resize(n(L * dm));
+  state.assign(n(D * d.d_state), 0.0f);
+}
+
 void mamba2_delta(const float* dt, const float* dt_bias, int64_t L, int64_t H, double lo, double hi,
                   float* delta) {
   const float flo = static_cast<float>(lo), fhi = static_cast<float>(std::min(hi, 3.0e38));
@@ -95,12 +111,6 @@ std::vector<float> Mamba2Forward::prefill(const std::vector<int32_t>& tokens,
   const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
                 GN = d.n_groups * d.d_state, H = d.n_heads, K = d.d_conv, V = d.vocab_size,
                 CD = d.conv_dim(), R = w_.in_proj_rows();
-  for (int64_t t = 0; t < L; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= V) {
-      throw Error("token " + std::to_string(tokens[t]) + " at position " + std::to_string(t) +
-                  " is outside the vocabulary (" + std::to_string(V) + ")");
-    }
-  }
   // Per-thread buffers reused from call to call (as in MambaForward).
   struct Work {
     std::vector<float> resid, proj, conv, delta, xq, normed;
@@ -108,10 +118,7 @@ std::vector<float> Mamba2Forward::prefill(const std::vector<int32_t>& tokens,
   };
   thread_local Work w;
   const auto fit = [](std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); };
-  fit(w.resid, L * dm);
-  for (int64_t t = 0; t < L; ++t) {
-    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, w.resid.begin() + t * dm);
-  }
+  embed_tokens(tokens, w_.embeddings, dm, V, w.resid);
   fit(w.proj, L * R);
   fit(w.conv, L * CD);
   fit(w.delta, L * H);
@@ -176,15 +183,7 @@ std::vector<float> Mamba2Forward::step(int32_t token) {
     linear(mix_in.data(), 1, dm, W.in_proj.data(), R, proj.data());
     add_bias(proj, 1, W.in_proj_b);
     const float* in = proj.data() + D;  // this token's xBC
-    for (int64_t c = 0; c < CD; ++c) {
-      float acc = W.conv_b[c];
-      for (int64_t j = 0; j < K - 1; ++j) acc += W.conv_w[c * K + j] * cs[j * CD + c];
-      acc += W.conv_w[c * K + K - 1] * in[c];
-      xbc[c] = acc;
-    }
-    silu_n(xbc.data(), xbc.data(), CD);
-    std::copy(cs.begin() + CD, cs.end(), cs.begin());
-    std::copy_n(in, CD, cs.end() - CD);
+    conv1d_silu_step(in, CD, W.conv_w.data(), W.conv_b.data(), K, cs.data(), xbc.data());
     if (hook_) {
       std::vector<float> xq(xbc.begin(), xbc.begin() + D);
       hook_(l, xq);

@@ -42,6 +42,8 @@ Mamba2Weights load_mamba2_weights(const Checkpoint& ckpt);
 struct Mamba2Activations {
   std::vector<float> mixer_in, z, xBC, x, B, C, dt, y, norm_out, mixer_out;
   std::vector<float> state;  // the SSM state after the last token, [H, P, N]
+  // Sizes every tensor for L tokens; the state is zero.
+  void allocate(const ModelDims& d, int64_t L);
 };
 
 // delta = clamp(softplus(dt + dt_bias), lo, hi) for rows [L, H].

@@ -67,6 +67,21 @@ void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double e
   }
 }
 
+void embed_tokens(const std::vector<int32_t>& tokens, const std::vector<float>& embeddings,
+                  int64_t d_model, int64_t vocab, std::vector<float>& resid) {
+  const int64_t L = static_cast<int64_t>(tokens.size());
+  for (int64_t t = 0; t < L; ++t) {
+    if (tokens[t] < 0 || tokens[t] >= vocab) {
+      throw Error("token " + std::to_string(tokens[t]) + " at position " + std::to_string(t) +
+                  " is outside the vocabulary (" + std::to_string(vocab) + ")");
+    }
+  }
+  resid.resize(static_cast<size_t>(L * d_model));
+  for (int64_t t = 0; t < L; ++t) {
+    std::copy_n(embeddings.begin() + tokens[t] * d_model, d_model, resid.begin() + t * d_model);
+  }
+}
+
 void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* b, int64_t K,
                         int64_t t0, int64_t t1, float* y) {
   for (int64_t t = t0; t < t1; ++t) {
@@ -80,6 +95,21 @@ void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* 
     }
     silu_n(y + t * C, y + t * C, C);
   }
+}
+
+void conv1d_silu_step(const float* in, int64_t C, const float* w, const float* b, int64_t K,
+                      float* window, float* y) {
+  for (int64_t c = 0; c < C; ++c) {
+    float acc = b[c];
+    for (int64_t j = 0; j < K - 1; ++j) acc += w[c * K + j] * window[j * C + c];
+    acc += w[c * K + K - 1] * in[c];
+    y[c] = acc;
+  }
+  silu_n(y, y, C);
+  if (K < 2) return;  // no window to keep
+  // Drop the oldest input, append this token's.
+  std::copy(window + C, window + (K - 1) * C, window);
+  std::copy_n(in, C, window + (K - 2) * C);
 }
 
 void split_columns(const float* src, int64_t L, int64_t width,
@@ -112,12 +142,6 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
   const ModelDims& d = w_.dims;
   const int64_t L = static_cast<int64_t>(tokens.size()), dm = d.d_model, D = d.d_inner,
                 N = d.d_state, r = d.dt_rank, K = d.d_conv, V = d.vocab_size;
-  for (int64_t t = 0; t < L; ++t) {
-    if (tokens[t] < 0 || tokens[t] >= V) {
-      throw Error("token " + std::to_string(tokens[t]) + " at position " + std::to_string(t) +
-                  " is outside the vocabulary (" + std::to_string(V) + ")");
-    }
-  }
   // Working buffers per thread, reused from call to call (calibration runs
   // hundreds of sequences): every element is written before it is read, so
   // only their sizes are set; an observer that moves them out leaves them
@@ -129,10 +153,7 @@ std::vector<float> MambaForward::prefill(const std::vector<int32_t>& tokens,
   };
   thread_local Work w;
   const auto fit = [](std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); };
-  fit(w.resid, L * dm);
-  for (int64_t t = 0; t < L; ++t) {
-    std::copy_n(w_.embeddings.begin() + tokens[t] * dm, dm, w.resid.begin() + t * dm);
-  }
+  embed_tokens(tokens, w_.embeddings, dm, V, w.resid);
   const int64_t h_from = states_from < 0 ? L - 1 : std::min(states_from, L - 1);
   fit(w.xz, L * 2 * D);
   fit(w.xdbl, L * (r + 2 * N));
@@ -205,16 +226,7 @@ std::vector<float> MambaForward::step(int32_t token) {
     std::vector<float>& cs = conv_state_[static_cast<size_t>(l)];  // [K-1, D], oldest first
     rms_norm(resid.data(), 1, dm, W.norm.data(), d.rms_norm_eps, mix_in.data());
     linear(mix_in.data(), 1, dm, W.in_proj.data(), 2 * D, xz.data());
-    for (int64_t c = 0; c < D; ++c) {
-      float acc = W.conv_b[c];
-      for (int64_t j = 0; j < K - 1; ++j) acc += W.conv_w[c * K + j] * cs[j * D + c];
-      acc += W.conv_w[c * K + K - 1] * xz[c];
-      u[c] = acc;
-    }
-    silu_n(u.data(), u.data(), D);
-    // Shift the conv window: drop the oldest input, append this token's x.
-    std::copy(cs.begin() + D, cs.end(), cs.begin());
-    std::copy_n(xz.begin(), D, cs.end() - D);
+    conv1d_silu_step(xz.data(), D, W.conv_w.data(), W.conv_b.data(), K, cs.data(), u.data());
     linear(u.data(), 1, D, W.x_proj.data(), r + 2 * N, xdbl.data());
     linear(xdbl.data(), 1, r, W.dt_w.data(), D, dt.data());
     for (int64_t c = 0; c < D; ++c) dt[c] += W.dt_b[c];

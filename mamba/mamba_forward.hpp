@@ -53,11 +53,21 @@ void rms_norm(const float* x, int64_t M, int64_t width, const float* w, double e
 std::vector<float> head_logits(const float* resid, int64_t rows, const ModelDims& d,
                                const std::vector<float>& norm_f, const std::vector<float>& lm_head,
                                float* normed);
+// The residual stream's start for either architecture: the embedding rows
+// of `tokens` into `resid` [L, d_model]; a token outside the vocabulary is
+// an error naming its position.
+void embed_tokens(const std::vector<int32_t>& tokens, const std::vector<float>& embeddings,
+                  int64_t d_model, int64_t vocab, std::vector<float>& resid);
 // Causal depthwise conv1d + SiLU over rows [t0, t1) of x [rows, C] (zero
 // padding before row 0; reads up to K - 1 rows before t0): y[t, c] =
 // SiLU(b[c] + sum_j w[c, j] x[t - K + 1 + j, c]), the sum from j = 0.
 void causal_conv1d_silu(const float* x, int64_t C, const float* w, const float* b, int64_t K,
                         int64_t t0, int64_t t1, float* y);
+// One decode token of the same: `in` [C] is the new input, `window`
+// [K - 1, C] the previous inputs, oldest first; y [C] gets the output and
+// the window shifts to end with `in`.
+void conv1d_silu_step(const float* in, int64_t C, const float* w, const float* b, int64_t K,
+                      float* window, float* y);
 // Copies the column blocks of rows [L, width] into their own [L, n] arrays,
 // in order: parts {dst, n} cover the width from column 0.
 struct ColumnPart {

@@ -36,13 +36,7 @@ float* site(LayerScales& s, int i) {
 }  // namespace
 
 nlohmann::ordered_json QuantScales::to_json() const {
-  nlohmann::ordered_json j;
-  j["format"] = "ssmsim-scales";
-  j["version"] = 1;
-  j["model"] = model;
-  j["percentile"] = percentile;
-  j["samples"] = samples;
-  j["layers"] = nlohmann::ordered_json::array();
+  nlohmann::ordered_json j = scales_header_json(*this, false);
   for (size_t l = 0; l < layers.size(); ++l) {
     nlohmann::ordered_json lj;
     lj["layer"] = l;
@@ -55,17 +49,8 @@ nlohmann::ordered_json QuantScales::to_json() const {
 
 QuantScales QuantScales::from_json(const nlohmann::json& j, const std::string& where,
                                    int64_t n_layer) {
-  if (!j.is_object() || j.value("format", "") != "ssmsim-scales" || j.value("version", 0) != 1) {
-    throw Error(where + ": expected \"format\": \"ssmsim-scales\", \"version\": 1");
-  }
   QuantScales s;
-  s.model = j.value("model", "");
-  s.percentile = j.value("percentile", 0.0);
-  s.samples = j.value("samples", 0);
-  if (!j.contains("layers") || !j["layers"].is_array() ||
-      static_cast<int64_t>(j["layers"].size()) != n_layer) {
-    throw Error(where + ": layers: expected an array of " + std::to_string(n_layer) + " entries");
-  }
+  static_cast<ScalesHeader&>(s) = read_scales_header(j, where, false, n_layer);
   for (size_t l = 0; l < j["layers"].size(); ++l) {
     const auto& lj = j["layers"][l];
     LayerScales ls;

@@ -21,6 +21,7 @@
 
 #include "common/ops.hpp"
 #include "mamba/mamba_forward.hpp"
+#include "mamba/scales_file.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
 
@@ -35,10 +36,7 @@ struct LayerScales {
   float mixer_in = 1, x = 1, z = 1, u = 1, dt_low = 1, B = 1, C = 1, y_had = 1, h = 1;
 };
 
-struct QuantScales {
-  std::string model;
-  double percentile = 99.99;
-  int64_t samples = 0;
+struct QuantScales : ScalesHeader {
   std::vector<LayerScales> layers;
   nlohmann::ordered_json to_json() const;
   // Errors name the file and key path.

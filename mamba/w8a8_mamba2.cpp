@@ -178,14 +178,7 @@ nlohmann::ordered_json floats(const std::vector<float>& v) {
 }  // namespace
 
 nlohmann::ordered_json Mamba2Scales::to_json() const {
-  nlohmann::ordered_json j;
-  j["format"] = "ssmsim-scales";
-  j["version"] = 1;
-  j["arch"] = "mamba2";
-  j["model"] = model;
-  j["percentile"] = percentile;
-  j["samples"] = samples;
-  j["layers"] = nlohmann::ordered_json::array();
+  nlohmann::ordered_json j = scales_header_json(*this, true);
   for (size_t l = 0; l < layers.size(); ++l) {
     Mamba2LayerScales s = layers[l];
     nlohmann::ordered_json lj;
@@ -208,21 +201,8 @@ nlohmann::ordered_json Mamba2Scales::to_json() const {
 
 Mamba2Scales Mamba2Scales::from_json(const nlohmann::json& j, const std::string& where,
                                      const ModelDims& d) {
-  if (!j.is_object() || j.value("format", "") != "ssmsim-scales" || j.value("version", 0) != 1) {
-    throw Error(where + ": expected \"format\": \"ssmsim-scales\", \"version\": 1");
-  }
-  if (j.value("arch", "mamba1") != "mamba2") {
-    throw Error(where + ": arch: scales for a Mamba-1 model (re-run ssmsim calibrate on the " +
-                "Mamba-2 checkpoint)");
-  }
   Mamba2Scales s;
-  s.model = j.value("model", "");
-  s.percentile = j.value("percentile", 0.0);
-  s.samples = j.value("samples", 0);
-  if (!j.contains("layers") || !j["layers"].is_array() ||
-      static_cast<int64_t>(j["layers"].size()) != d.n_layer) {
-    throw Error(where + ": layers: expected an array of " + std::to_string(d.n_layer) + " entries");
-  }
+  static_cast<ScalesHeader&>(s) = read_scales_header(j, where, true, d.n_layer);
   const int64_t H = d.n_heads, P = d.head_dim, G = d.n_groups, N = d.d_state;
   for (size_t l = 0; l < j["layers"].size(); ++l) {
     const auto& lj = j["layers"][l];
@@ -578,8 +558,7 @@ W8A8Mamba2Sequence::W8A8Mamba2Sequence(const W8A8Mamba2& m, std::vector<int32_t>
       kind_(ssm_input),
       scheme_(scheme) {
   const ModelDims& d = m.w_.dims;
-  const int64_t dm = d.d_model, D = d.d_inner, GN = d.n_groups * d.d_state, H = d.n_heads,
-                CD = d.conv_dim();
+  const int64_t dm = d.d_model, D = d.d_inner, H = d.n_heads, CD = d.conv_dim();
   const auto sz = [](int64_t n) { return static_cast<size_t>(n); };
   for (int32_t t : tokens_) {
     if (t < 0 || t >= d.vocab_size) {
@@ -597,18 +576,7 @@ W8A8Mamba2Sequence::W8A8Mamba2Sequence(const W8A8Mamba2& m, std::vector<int32_t>
   bufs_.resize(sz(d.n_layer));
   ssm_in_err_.assign(sz(d.n_layer), {});
   for (int64_t l = 0; l < d.n_layer; ++l) {
-    Mamba2Activations& a = acts_[sz(l)];
-    a.mixer_in.resize(sz(L_ * dm));
-    a.z.resize(sz(L_ * D));
-    a.xBC.resize(sz(L_ * CD));
-    a.dt.resize(sz(L_ * H));
-    a.x.resize(sz(L_ * D));
-    a.B.resize(sz(L_ * GN));
-    a.C.resize(sz(L_ * GN));
-    a.y.resize(sz(L_ * D));
-    a.norm_out.resize(sz(L_ * D));
-    a.mixer_out.resize(sz(L_ * dm));
-    a.state.assign(sz(D * d.d_state), 0.0f);
+    acts_[sz(l)].allocate(d, L_);
     LayerBuf& b = bufs_[sz(l)];
     b.qin.resize(sz(L_ * dm));
     b.conv.resize(sz(L_ * CD));

@@ -30,6 +30,7 @@
 
 #include "common/ops.hpp"
 #include "mamba/mamba2_forward.hpp"
+#include "mamba/scales_file.hpp"
 #include "numeric/metrics.hpp"
 #include "numeric/quantizer.hpp"
 
@@ -67,10 +68,7 @@ struct Mamba2LayerScales {
   std::vector<float> state_group;  // [G HG DG N]
 };
 
-struct Mamba2Scales {
-  std::string model;
-  double percentile = 99.99;
-  int64_t samples = 0;
+struct Mamba2Scales : ScalesHeader {
   std::vector<Mamba2LayerScales> layers;
   nlohmann::ordered_json to_json() const;
   // Errors name the file and key path.

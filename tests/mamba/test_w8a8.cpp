@@ -101,6 +101,18 @@ TEST(W8A8, ScalesFileRoundTripAndErrors) {
     EXPECT_THAT(e.what(), HasSubstr("s.json: layers[2].dt_low: missing"));
   }
   EXPECT_THROW(QuantScales::from_json(j, "s.json", 5), Error);
+  // A Mamba-2 model's file: both architectures and the file's model named
+  // before any layer count (issue 39).
+  nlohmann::json m2 = j;
+  m2["arch"] = "mamba2";
+  m2["model"] = "mamba2-bytes-a";
+  try {
+    QuantScales::from_json(m2, "s.json", 6);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("s.json: arch: scales for a Mamba-2 model ('mamba2-bytes-a') "
+                                    "given to a Mamba-1 model"));
+  }
 }
 
 namespace {
