@@ -3,8 +3,12 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include "sim/simulate.hpp"
 
 namespace ssmsim {
 
@@ -29,6 +33,18 @@ bool parse_options(
 // kExitInternal otherwise (its text then starts with "SystemC: " or
 // "internal error: "); *message gets the text.
 int exit_code_of_current_exception(std::string* message);
+
+// run, in two steps so that a sweep's job runs it in its own process
+// without a command line: the arguments checked into a request (nothing
+// when --help or --help-arch printed), then the simulation with its report
+// (tables and "wrote" lines to `out`, files into the output folder).
+struct RunInvocation {
+  RunRequest request;
+  std::string out;  // the output folder
+  bool force = false;
+};
+std::optional<RunInvocation> parse_run_args(const Args& args);
+void execute_run(const RunInvocation& inv, std::ostream& out);
 
 int quant_command(const Args& args);
 int inspect_command(const Args& args);

@@ -1,12 +1,13 @@
 // ssmsim job DIR ID: one configuration of a sweep (what --emit-jobs lines
-// call), run in this process with its tables in the job's log.txt.
-#include <fcntl.h>
+// call): run's request from the sweep's arguments, simulated in this
+// process, its tables in the job's log.txt.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "common/error.hpp"
@@ -20,6 +21,22 @@ namespace fs = std::filesystem;
 namespace ssmsim {
 
 namespace {
+
+// Sends a stream's output to another stream's buffer until the scope ends.
+class StreamRedirect {
+ public:
+  StreamRedirect(std::ostream& from, std::ostream& to) : from_(from), saved_(from.rdbuf()) {
+    from_.flush();
+    from_.rdbuf(to.rdbuf());
+  }
+  ~StreamRedirect() { from_.rdbuf(saved_); }
+  StreamRedirect(const StreamRedirect&) = delete;
+  StreamRedirect& operator=(const StreamRedirect&) = delete;
+
+ private:
+  std::ostream& from_;
+  std::streambuf* saved_;
+};
 
 // Runs one job in this process: run's output into the job folder, its
 // stdout/stderr into log.txt, a failure into error.json, `done` last.
@@ -41,27 +58,23 @@ int run_job(const std::string& dir, int64_t id) {
   args.insert(args.end(), {"--out", jd, "--force"});
 
   // The run's tables go to log.txt; this process reports one line.
-  std::cout.flush();
-  const int saved_out = ::dup(1), saved_err = ::dup(2);
-  const int log = ::open((jd + "/log.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (log < 0 || saved_out < 0 || saved_err < 0) throw Error(jd + "/log.txt: cannot open");
-  ::dup2(log, 1);
-  ::dup2(log, 2);
-  ::close(log);
+  std::ofstream log(jd + "/log.txt", std::ios::trunc);
+  if (!log) throw Error(jd + "/log.txt: cannot open");
   int rc = kExitOk;
   std::string err;
-  try {
-    rc = run_command(args);
-  } catch (...) {
-    rc = exit_code_of_current_exception(&err);
+  {
+    // What the lower layers print on the standard streams (SystemC's
+    // reports, a checkpoint warning) belongs to this job's log too.
+    const StreamRedirect to_log_out(std::cout, log), to_log_err(std::cerr, log);
+    try {
+      const std::optional<RunInvocation> inv = parse_run_args(args);
+      if (inv) execute_run(*inv, log);
+    } catch (...) {
+      rc = exit_code_of_current_exception(&err);
+    }
+    if (!err.empty()) log << "ssmsim job: error: " << err << "\n";
   }
-  if (!err.empty()) std::cerr << "ssmsim job: error: " << err << "\n";
-  std::cout.flush();
-  std::cerr.flush();
-  ::dup2(saved_out, 1);
-  ::dup2(saved_err, 2);
-  ::close(saved_out);
-  ::close(saved_err);
+  log.close();
   if (rc == kExitOk) {
     write_file_atomic(jd + "/done", "");
     std::cout << fmt::format("job {}: ok\n", id);

@@ -35,7 +35,7 @@ struct RunOptions {
 
 }  // namespace
 
-int run_command(const Args& args) {
+std::optional<RunInvocation> parse_run_args(const Args& args) {
   RunOptions o;
   po::options_description desc(
       "ssmsim run: simulate the accelerator on a trace (cycles, bytes, energy, quantization\n"
@@ -89,10 +89,10 @@ int run_command(const Args& args) {
       preset_names("arch") + "\n         models " + preset_names("model") +
       "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), OUT/run.config.json (effective "
       "architecture),\n        OUT/run.workload.json (effective workload, with --workload).\n";
-  if (!parse_options(args, desc, vm, footer)) return kExitOk;
+  if (!parse_options(args, desc, vm, footer)) return std::nullopt;
   if (vm.count("help-arch")) {
     std::cout << ArchConfig::describe();
-    return kExitOk;
+    return std::nullopt;
   }
 
   if (o.trace.empty() == o.workload.empty()) {
@@ -129,59 +129,72 @@ int run_command(const Args& args) {
     throw Error("--vcd-bandwidth-window needs --vcd FILE");
   }
 
-  RunRequest req;
+  RunInvocation inv;
+  RunRequest& req = inv.request;
   req.arch = arch;
   req.workload = workload;
   req.trace = o.trace;
   req.model = o.model;
   req.decode = o.mode == "decode";
   req.tokens = o.tokens;
-  req.w8a8 = w8a8;
-  req.scales = o.scales;
+  req.pipeline.w8a8 = w8a8;
+  req.pipeline.scales = o.scales;
   if (!o.scheme.empty()) {
-    req.scheme = parse_scheme(o.scheme, "--scheme");
+    req.pipeline.scheme = parse_scheme(o.scheme, "--scheme");
     req.scheme_set = true;
   }
-  req.percentile = o.percentile;
+  req.pipeline.percentile = o.percentile;
   req.vcd = o.vcd;
   req.allow_mismatch = o.allow_mismatch;
   req.vcd_window = o.vcd_window;
   req.vcd_bandwidth_cycles = o.vcd_bandwidth_cycles;
   req.timeline = o.timeline;
+  inv.out = o.out;
+  inv.force = o.force;
+  return inv;
+}
+
+void execute_run(const RunInvocation& inv, std::ostream& out) {
+  const RunRequest& req = inv.request;
   // Outputs are checked (and their folders made) before any work; --force
   // replaces the folder's run results as a set, so no earlier run's
   // waveform or workload stays beside the new results.
   std::vector<std::string> stale;
-  if (!workload) stale.push_back("run.workload.json");
+  if (!req.workload) stale.push_back("run.workload.json");
   const auto in_out = [&](const std::string& file, const char* name) {
     return !file.empty() &&
-           fs::path(file).lexically_normal() == (fs::path(o.out) / name).lexically_normal();
+           fs::path(file).lexically_normal() == (fs::path(inv.out) / name).lexically_normal();
   };
-  if (!in_out(o.vcd, "run.vcd")) {
+  if (!in_out(req.vcd, "run.vcd")) {
     stale.push_back("run.vcd");
     for (const std::string& f : vcd_view_files("run.vcd")) stale.push_back(f);
   }
-  if (!in_out(o.timeline, "run.trace.json")) stale.push_back("run.trace.json");
-  prepare_output_dir(o.out, run_report_files(workload.has_value()), o.force, stale);
-  if (!o.vcd.empty()) {
-    prepare_output_file(o.vcd, o.force);
-    for (const std::string& f : vcd_view_files(o.vcd)) prepare_output_file(f, o.force);
+  if (!in_out(req.timeline, "run.trace.json")) stale.push_back("run.trace.json");
+  prepare_output_dir(inv.out, run_report_files(req.workload.has_value()), inv.force, stale);
+  if (!req.vcd.empty()) {
+    prepare_output_file(req.vcd, inv.force);
+    for (const std::string& f : vcd_view_files(req.vcd)) prepare_output_file(f, inv.force);
   }
-  if (!o.timeline.empty()) prepare_output_file(o.timeline, o.force);
+  if (!req.timeline.empty()) prepare_output_file(req.timeline, inv.force);
   const RunResult result = simulate(req);
-  write_run_report(result, o.out);
-  if (!o.vcd.empty()) {
+  write_run_report(result, inv.out, out);
+  if (!req.vcd.empty()) {
     // The view opens on the traced window, or the whole run.
     double start_ns = 0, end_ns = result.finish.to_seconds() * 1e9;
-    if (!o.vcd_window.empty()) {
-      const auto [a, b] = parse_vcd_window(o.vcd_window);
+    if (!req.vcd_window.empty()) {
+      const auto [a, b] = parse_vcd_window(req.vcd_window);
       start_ns = a;
       end_ns = std::min(end_ns, b);
     }
-    write_vcd_view(o.vcd, start_ns, end_ns);
-    std::cout << "wrote " << o.vcd << " (open: gtkwave " << vcd_view_files(o.vcd)[0] << ")\n";
+    write_vcd_view(req.vcd, start_ns, end_ns);
+    out << "wrote " << req.vcd << " (open: gtkwave " << vcd_view_files(req.vcd)[0] << ")\n";
   }
-  if (!o.timeline.empty()) std::cout << "wrote " << o.timeline << "\n";
+  if (!req.timeline.empty()) out << "wrote " << req.timeline << "\n";
+}
+
+int run_command(const Args& args) {
+  const std::optional<RunInvocation> inv = parse_run_args(args);
+  if (inv) execute_run(*inv, std::cout);
   return kExitOk;
 }
 

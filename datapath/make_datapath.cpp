@@ -19,31 +19,32 @@ std::vector<int32_t> run_tokens(const DatapathRequest& r) {
 void make_w8a8_mamba2(const DatapathRequest& r, RunDatapath& dp) {
   const ArchConfig& arch = *r.arch;
   Mamba2Scales qs;
-  if (!r.scales.empty()) {
-    qs = Mamba2Scales::load(r.scales, r.weights2->dims);
-    dp.scales = r.scales;
+  if (!r.pipeline.scales.empty()) {
+    qs = Mamba2Scales::load(r.pipeline.scales, r.weights2->dims);
+    dp.scales = r.pipeline.scales;
   } else {
-    qs = calibrate_scales(*r.weights2, r.trace->sequences(), r.percentile);
-    dp.scales = fmt::format("calibrated on the trace (x: p{})", r.percentile);
+    qs = calibrate_scales(*r.weights2, r.trace->sequences(), r.pipeline.percentile);
+    dp.scales = fmt::format("calibrated on the trace (x: p{})", r.pipeline.percentile);
   }
   Mamba2W8A8Options wo;
   wo.se = arch.quantizer.se();
   dp.pipe2 = std::make_unique<W8A8Mamba2>(*r.weights2, qs, wo);
   dp.seq2 = std::make_unique<W8A8Mamba2Sequence>(*dp.pipe2, run_tokens(r), arch.quantizer.mode,
-                                                 r.scheme, r.prefill_tokens);
-  dp.quantizer = std::string(quant::kind_name(arch.quantizer.mode)) + "/" + scheme_name(r.scheme);
+                                                 r.pipeline.scheme, r.prefill_tokens);
+  dp.quantizer =
+      std::string(quant::kind_name(arch.quantizer.mode)) + "/" + scheme_name(r.pipeline.scheme);
   dp.other = std::make_unique<W8A8Mamba2Datapath>(*dp.seq2);
 }
 
 void make_w8a8_mamba1(const DatapathRequest& r, RunDatapath& dp) {
   const ArchConfig& arch = *r.arch;
   QuantScales qs;
-  if (!r.scales.empty()) {
-    qs = QuantScales::load(r.scales, r.weights->dims.n_layer);
-    dp.scales = r.scales;
+  if (!r.pipeline.scales.empty()) {
+    qs = QuantScales::load(r.pipeline.scales, r.weights->dims.n_layer);
+    dp.scales = r.pipeline.scales;
   } else {
-    qs = calibrate_scales(*r.weights, r.trace->sequences(), r.percentile);
-    dp.scales = fmt::format("calibrated on the trace (u: p{})", r.percentile);
+    qs = calibrate_scales(*r.weights, r.trace->sequences(), r.pipeline.percentile);
+    dp.scales = fmt::format("calibrated on the trace (u: p{})", r.pipeline.percentile);
   }
   W8A8Options wo;
   wo.ssm_input = arch.quantizer.mode;
@@ -60,7 +61,7 @@ void make_w8a8_mamba1(const DatapathRequest& r, RunDatapath& dp) {
 
 RunDatapath make_datapath(const DatapathRequest& r) {
   RunDatapath dp;
-  if (r.w8a8) {
+  if (r.pipeline.w8a8) {
     if (r.trace == nullptr) throw Error("--pipeline w8a8 needs --trace (its tokens)");
     if (r.checkpoint == nullptr) {
       throw Error(r.trace->path() +
@@ -83,8 +84,8 @@ RunDatapath make_datapath(const DatapathRequest& r) {
       make_w8a8_mamba1(r, dp);
     }
   } else if (r.trace) {
-    dp.trace_data = std::make_unique<TraceDatapath>(*r.trace, r.checkpoint, *r.arch, r.percentile,
-                                                    r.hadamard_size);
+    dp.trace_data = std::make_unique<TraceDatapath>(*r.trace, r.checkpoint, *r.arch,
+                                                    r.pipeline.percentile, r.hadamard_size);
   } else {
     dp.other = std::make_unique<RatesDatapath>(r.region_rates);
   }

@@ -22,19 +22,24 @@
 
 namespace ssmsim {
 
+// What the user chose for the units' computation.
+struct PipelineOptions {
+  bool w8a8 = false;                           // Quamba's W8A8 pipeline (else the trace's own data)
+  std::string scales;                          // w8a8: a scales file ("": calibrate on the trace)
+  ScaleScheme scheme = ScaleScheme::kQuamba2;  // w8a8 on Mamba-2
+  double percentile = 99.99;                   // calibration of the SSM input
+};
+
 struct DatapathRequest {
   const ArchConfig* arch = nullptr;
   const Trace* trace = nullptr;  // none: a workload (timing only)
   const Checkpoint* checkpoint = nullptr;
   const MambaWeights* weights = nullptr;    // Mamba-1 checkpoint
   const Mamba2Weights* weights2 = nullptr;  // Mamba-2 checkpoint
-  bool w8a8 = false;                        // --pipeline w8a8
+  PipelineOptions pipeline;
   int64_t prefill_tokens = 0, decode_tokens = 0;
   int64_t hadamard_size = 0;
-  double percentile = 99.99;                     // calibration of the SSM input
-  std::string scales;                            // a scales file ("": calibrate on the trace)
-  ScaleScheme scheme = ScaleScheme::kPerTensor;  // Mamba-2's
-  std::array<double, 4> region_rates{};          // a workload's soft-edge regions
+  std::array<double, 4> region_rates{};  // a workload's soft-edge regions
 };
 
 // The datapath and what it runs on; only one of the pipelines is set.

@@ -191,13 +191,10 @@ RunResult simulate(const RunRequest& r) {
   dr.checkpoint = in.ckpt.get();
   dr.weights = in.weights.get();
   dr.weights2 = in.weights2.get();
-  dr.w8a8 = r.w8a8;
+  dr.pipeline = r.pipeline;
   dr.prefill_tokens = plan.prefill_tokens;
   dr.decode_tokens = plan.decode_tokens;
   dr.hadamard_size = in.hadamard_size;
-  dr.percentile = r.percentile;
-  dr.scales = r.scales;
-  dr.scheme = r.scheme;
   if (r.workload) dr.region_rates = r.workload->regions.frac;
   RunDatapath dp = make_datapath(dr);
   // The model as run: Mamba-2 in the mapping's chunks.
@@ -209,7 +206,7 @@ RunResult simulate(const RunRequest& r) {
   // A test hook (cli.run_spawn_reverse): the first tiles' processes are
   // created in reverse order, and the results must not change.
   plan.spawn_tiles_reversed = std::getenv("SSMSIM_TEST_REVERSE_SPAWN") != nullptr;
-  plan.scores_every_token = r.w8a8;
+  plan.scores_every_token = r.pipeline.w8a8;
   // The model lowered to layer programs, and the mapping's memory plan.
   const ModelLowering lowering(dims);
   const MemoryPlan memory =
@@ -307,7 +304,7 @@ RunResult simulate(const RunRequest& r) {
   res.prefill_end = controller.prefill_end_time();
   res.wall_s = wall_s;
   res.process_switches = switch_count();
-  if (r.w8a8) res.w8a8 = w8a8_figures(in, dp);
+  if (r.pipeline.w8a8) res.w8a8 = w8a8_figures(in, dp);
   res.trace_data = std::move(dp.trace_data);
   return res;
 }

@@ -13,6 +13,7 @@
 
 #include "config/arch_config.hpp"
 #include "config/workload.hpp"
+#include "datapath/make_datapath.hpp"
 #include "datapath/trace_datapath.hpp"
 #include "hw/address_map.hpp"
 #include "hw/controller.hpp"
@@ -32,11 +33,8 @@ struct RunRequest {
   std::string model;    // its checkpoint ("": beside the trace, if there)
   bool decode = false;  // the trace's tokens as decode steps (else a prefill)
   int64_t tokens = 0;   // 0: the whole trace
-  bool w8a8 = false;    // the units compute Quamba's W8A8 pipeline (else the trace's data)
-  std::string scales;   // w8a8: scales file ("": calibrated on the trace)
-  ScaleScheme scheme = ScaleScheme::kQuamba2;  // w8a8 on Mamba-2
-  bool scheme_set = false;
-  double percentile = 99.99;
+  PipelineOptions pipeline;
+  bool scheme_set = false;      // the scheme was chosen (an error on Mamba-1)
   bool allow_mismatch = false;  // a checkpoint whose logits differ from the trace's: warn only
   std::string vcd;              // waveform file ("": none)
   std::string vcd_window;       // "START_NS:END_NS" ("": the whole run)

@@ -26,7 +26,7 @@ RunRequest trace_request() {
 const RunResult& run() {
   static const RunResult res = [] {
     RunRequest r = trace_request();
-    r.w8a8 = true;
+    r.pipeline.w8a8 = true;
     r.arch.set("controller.tile_tokens=16");
     return simulate(r);
   }();
@@ -93,7 +93,7 @@ TEST(Simulate, BadRequestsAreNamedErrors) {
   r.arch.set("hadamard.size=36");
   EXPECT_NE(error_of(r).find("hadamard.size = 36"), std::string::npos) << error_of(r);
   r = trace_request();
-  r.w8a8 = true;
+  r.pipeline.w8a8 = true;
   r.arch.set("precision=fp16");
   EXPECT_NE(error_of(r).find("precision = fp16"), std::string::npos) << error_of(r);
   r = trace_request();
