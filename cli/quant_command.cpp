@@ -74,17 +74,6 @@ int quant_command(const Args& args) {
   }
   o.se.validate();
 
-  ojson opts;
-  opts["trace"] = o.trace;
-  opts["tensor"] = o.tensor;
-  opts["quantizer"] = o.quantizer;
-  opts["percentile"] = o.percentile;
-  opts["calib"] = o.calib;
-  opts["ema_momentum"] = 0.01;
-  opts["se"] = {{"small_shift", o.se.small_shift},
-                {"large_shift", o.se.large_shift},
-                {"payload_bits", o.se.payload_bits}};
-  opts["out"] = o.out;
   QuantifyRequest req;
   req.trace = o.trace;
   req.tensor = o.tensor;
@@ -94,8 +83,7 @@ int quant_command(const Args& args) {
   req.se = o.se;
   prepare_output_dir(o.out, {"quant.json", "quant.csv"}, o.force);
   const QuantifyResult res = quantify(req);
-  opts["tensor"] = res.request.tensor;  // the default resolved for the trace's architecture
-  write_quant_report(res, opts, o.out);
+  write_quant_report(res, o.quantizer, o.out);
   return kExitOk;
 }
 

@@ -17,7 +17,8 @@ double abs_quantile(const float* x, size_t n, double q);
 class PercentileObserver {
  public:
   // alpha in (0, 1]; momentum 0.01 is Quamba's.
-  explicit PercentileObserver(double alpha, double momentum = 0.01);
+  static constexpr double kQuambaMomentum = 0.01;
+  explicit PercentileObserver(double alpha, double momentum = kQuambaMomentum);
   // One calibration sample: quantile(|x|, alpha), folded in by the EMA
   // amax += momentum * (cur - amax), starting at the first sample.
   void observe(const float* x, size_t n);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "common/json_text.hpp"
+#include "numeric/calibration.hpp"
 #include "sim/report.hpp"
 
 namespace ssmsim {
@@ -150,8 +151,20 @@ std::string quant_csv(const QuantifyResult& res) {
 
 }  // namespace
 
-void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json& options,
+void write_quant_report(const QuantifyResult& res, const std::string& quantizer,
                         const std::string& out_dir, std::ostream& out) {
+  const QuantifyRequest& q = res.request;
+  ojson options;
+  options["trace"] = q.trace;
+  options["tensor"] = q.tensor;  // the default resolved for the trace's architecture
+  options["quantizer"] = quantizer;
+  options["percentile"] = q.percentile;
+  options["calib"] = q.calib;
+  options["ema_momentum"] = quant::PercentileObserver::kQuambaMomentum;
+  options["se"] = {{"small_shift", q.se.small_shift},
+                   {"large_shift", q.se.large_shift},
+                   {"payload_bits", q.se.payload_bits}};
+  options["out"] = out_dir;
   print_quant_table(res, out);
   write_file_atomic(out_dir + "/quant.json", json_text(quant_json(res, options), 2) + "\n");
   write_file_atomic(out_dir + "/quant.csv", quant_csv(res));

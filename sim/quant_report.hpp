@@ -10,9 +10,10 @@
 
 namespace ssmsim {
 
-// options: the command's effective options, echoed in quant.json.
-// The table goes to `out`.
-void write_quant_report(const QuantifyResult& res, const nlohmann::ordered_json& options,
+// quant.json echoes the effective options: the request's, `quantizer` as
+// the user named it ("all" or one kind) and the output folder. The table
+// goes to `out`.
+void write_quant_report(const QuantifyResult& res, const std::string& quantizer,
                         const std::string& out_dir, std::ostream& out = std::cout);
 
 }  // namespace ssmsim
