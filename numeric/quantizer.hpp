@@ -85,6 +85,17 @@ enum class SeRegion : uint8_t { kNormal = 0, kSmall = 1, kLarge = 2, kSaturated 
 constexpr int kSeRegionCount = 4;
 const char* region_name(SeRegion r);
 
+// quantize(x, SeRegion*) of a quantizer that has quantize(x, int32_t&).
+template <class Quantizer>
+struct RegionAsEnum {
+  float quantize(float x, SeRegion* region = nullptr) const {
+    int32_t reg;
+    const float v = static_cast<const Quantizer*>(this)->quantize(x, reg);
+    if (region) *region = static_cast<SeRegion>(reg);
+    return v;
+  }
+};
+
 struct SoftEdgeParams {
   int small_shift = 2;   // small step = s / 2^small_shift
   int large_shift = 2;   // large step = s * 2^large_shift
@@ -104,7 +115,7 @@ struct SeWord {
 //   flag 0: byte = two's-complement INT8 q, value q*s   (normal)
 //   flag 1, bit6 0: bit7 sign, bits5..0 m, value +-m*s/4 (small)
 //   flag 1, bit6 1: bit7 sign, bits5..0 k-1, value +-(127+4k)*s (large)
-class SoftEdgeCodec {
+class SoftEdgeCodec : public RegionAsEnum<SoftEdgeCodec> {
  public:
   explicit SoftEdgeCodec(float scale, SoftEdgeParams p = {});
 
@@ -140,14 +151,9 @@ class SoftEdgeCodec {
   // it vectorise; a test checks it against encode/decode bit for bit.
   // r * 2^small_shift equals |x| / (s / 2^small_shift) exactly (power-of-2
   // scaling is exact), and x / s = -(|x| / s) for negative x.
-  float quantize(float x, SeRegion* region = nullptr) const {
-    int32_t reg;
-    const float v = quantize(x, reg);
-    if (region) *region = static_cast<SeRegion>(reg);
-    return v;
-  }
-  // The same, with the region as an integer (SeRegion's value): no
-  // conditional store, so the compiler can vectorise loops over it.
+  using RegionAsEnum<SoftEdgeCodec>::quantize;
+  // The region as an integer (SeRegion's value): no conditional store, so
+  // the compiler can vectorise loops over it.
   float quantize(float x, int32_t& region) const {
     const float a = std::fabs(x);
     // Bounding r once keeps every rounding below in int range; anything past
@@ -195,17 +201,12 @@ class SoftEdgeCodec {
 };
 
 // The Quamba-SE authors' 9-bit simulation grid (`se-authors`, "mode 5-7").
-class SeAuthorsGrid {
+class SeAuthorsGrid : public RegionAsEnum<SeAuthorsGrid> {
  public:
   explicit SeAuthorsGrid(float scale);
   // Branch-free so loops vectorise; x / (s/4) is computed as 4 * (|x| / s),
   // which is the same float (power-of-2 scaling is exact).
-  float quantize(float x, SeRegion* region = nullptr) const {
-    int32_t reg;
-    const float v = quantize(x, reg);
-    if (region) *region = static_cast<SeRegion>(reg);
-    return v;
-  }
+  using RegionAsEnum<SeAuthorsGrid>::quantize;
   float quantize(float x, int32_t& region) const {
     // Bounded as in SoftEdgeCodec: past 1e6 s everything saturates anyway.
     const float a = clamp_f(std::fabs(x), 0.0f, 1.0e6f * scale_);
