@@ -9,32 +9,16 @@
 
 #include "bench/machine_context.hpp"
 #include "numeric/ssd.hpp"
+#include "tests/support/ssd_problem.hpp"
 
 namespace {
 
 using namespace ssmsim;
 
-struct Inputs {
-  SsdShape s{16, 32, 1, 64};
-  int64_t L = 256;
-  std::vector<float> x, delta, A, B, C, D, state, y;
-  Inputs() {
-    std::mt19937 rng(1);
-    std::uniform_real_distribution<float> u(-1, 1), pos(0.001f, 0.1f);
-    const auto fill = [&](std::vector<float>& v, int64_t n, auto& d) {
-      v.resize(static_cast<size_t>(n));
-      for (float& e : v) e = d(rng);
-    };
-    fill(x, L * s.width(), u);
-    fill(delta, L * s.heads, pos);
-    fill(A, s.heads, pos);
-    for (float& a : A) a = -a * 50;
-    fill(B, L * s.groups * s.d_state, u);
-    fill(C, L * s.groups * s.d_state, u);
-    fill(D, s.heads, u);
-    state.assign(static_cast<size_t>(s.heads * s.head_dim * s.d_state), 0.0f);
-    y.resize(x.size());
-  }
+// The bundled model's shape, 256 tokens, a zero state.
+struct Inputs : ssmsim::test::SsdProblem {
+  std::vector<float> y;
+  Inputs() : SsdProblem({16, 32, 1, 64}, 256, 1, 0.001f, 0.1f, 50, false) { y.resize(x.size()); }
   double updates() const { return static_cast<double>(s.heads * s.head_dim * s.d_state); }
 };
 

@@ -72,6 +72,14 @@ struct Platform : sc_core::sc_module {
         static_cast<uint64_t>((sc_core::sc_time_stamp() - t0) / sc_time(1, sc_core::SC_NS));
   }
 
+  static Command command(Op op, Operand in, Operand out) {
+    Command c;
+    c.op = op;
+    c.in[0] = in;
+    c.out = out;
+    return c;
+  }
+
   void script() {
     Command d;
     d.op = Op::kInProj;
@@ -83,28 +91,17 @@ struct Platform : sc_core::sc_module {
     d.m = 1, d.n = 64, d.k = 768;
     d.in[0].bytes = 768, d.weight.bytes = 49152, d.out.bytes = 64;
     run(drv2gemm, d, "gemm_memory_bound");
-    d = Command();
-    d.op = Op::kSsmInQuant;
+    d = command(Op::kSsmInQuant, {kSramBase, 32}, {});
     d.elements = 16;
-    d.in[0] = {kSramBase, 32};
     run(drv2quant, d, "quant");
-    d = Command();
-    d.op = Op::kScan;
+    d = command(Op::kScan, {kSramBase, 6272}, {kSramBase + 16384, 6144});
     d.tokens = 4, d.channels = 768, d.d_state = 16;
-    d.in[0] = {kSramBase, 6272};
-    d.out = {kSramBase + 16384, 6144};
     run(drv2scan, d, "scan");
-    d = Command();
-    d.op = Op::kHadamard;
+    d = command(Op::kHadamard, {kSramBase, 3072}, {kSramBase + 4096, 1536});
     d.tokens = 2, d.channels = 768, d.hadamard_block = 768;
-    d.in[0] = {kSramBase, 3072};
-    d.out = {kSramBase + 4096, 1536};
     run(drv2had, d, "hadamard");
-    d = Command();
-    d.op = Op::kConv1dSilu;
+    d = command(Op::kConv1dSilu, {kSramBase, 1000}, {kSramBase + 1024, 2000});
     d.elements = 1000, d.passes = 5;
-    d.in[0] = {kSramBase, 1000};
-    d.out = {kSramBase + 1024, 2000};
     run(drv2vec, d, "vector");
     // A one-strip GEMM whose free buffer slots fetch the next GEMM's first
     // strips (32 + 8 columns of K = 64), then that GEMM.

@@ -10,6 +10,30 @@ using namespace ssmsim;
 using namespace ssmsim::test;
 using ::testing::HasSubstr;
 
+namespace {
+
+// The error of opening a trace written from these tensors and metadata.
+template <class Tensors, class Meta>
+std::string trace_error(TempDir& dir, const std::string& name, const Tensors& tensors,
+                        const Meta& meta) {
+  write_bytes(dir.file(name), safetensors_bytes(tensors, meta));
+  return error_of([&] { Trace t(dir.file(name)); });
+}
+
+// The same with one metadata key of a tiny trace changed (nullptr: removed).
+template <class Tiny>
+std::string metadata_error(TempDir& dir, const Tiny& tiny, const char* key, const char* value) {
+  auto meta = tiny.metadata();
+  if (value == nullptr) {
+    meta.erase(key);
+  } else {
+    meta[key] = value;
+  }
+  return trace_error(dir, "bad.safetensors", tiny.tensors(), meta);
+}
+
+}  // namespace
+
 TEST(Trace, ReadsTinyTrace) {
   TempDir dir;
   TinyTrace tiny;
@@ -27,34 +51,19 @@ TEST(Trace, MetadataDimsDisagreeWithShape) {
   TinyTrace tiny;
   auto meta = tiny.metadata();
   meta["d_inner"] = "16";  // tensors stay 8 wide
-  write_bytes(dir.file("dims.safetensors"), safetensors_bytes(tiny.tensors(), meta));
-  const auto msg = error_of([&] { Trace t(dir.file("dims.safetensors")); });
+  const auto msg = trace_error(dir, "dims.safetensors", tiny.tensors(), meta);
   EXPECT_THAT(msg, HasSubstr("dims.safetensors: tensor 'act.layers.0."));
   EXPECT_THAT(msg, HasSubstr("disagrees with the metadata, which imply [1, 3, 16]"));
 }
 
-TEST(Trace, MissingMetadataKey) {
+TEST(Trace, BadMetadata) {
   TempDir dir;
   TinyTrace tiny;
-  auto meta = tiny.metadata();
-  meta.erase("d_state");
-  write_bytes(dir.file("meta.safetensors"), safetensors_bytes(tiny.tensors(), meta));
-  EXPECT_THAT(error_of([&] { Trace t(dir.file("meta.safetensors")); }),
-              HasSubstr("meta.safetensors: __metadata__ misses required key 'd_state'"));
-}
-
-TEST(Trace, WrongFormatAndBadNumbers) {
-  TempDir dir;
-  TinyTrace tiny;
-  auto meta = tiny.metadata();
-  meta["version"] = "2";
-  write_bytes(dir.file("v.safetensors"), safetensors_bytes(tiny.tensors(), meta));
-  EXPECT_THAT(error_of([&] { Trace t(dir.file("v.safetensors")); }),
+  EXPECT_THAT(metadata_error(dir, tiny, "d_state", nullptr),
+              HasSubstr("bad.safetensors: __metadata__ misses required key 'd_state'"));
+  EXPECT_THAT(metadata_error(dir, tiny, "version", "2"),
               HasSubstr("__metadata__.version = '2', expected '1'"));
-  meta = tiny.metadata();
-  meta["seq_len"] = "3x";
-  write_bytes(dir.file("n.safetensors"), safetensors_bytes(tiny.tensors(), meta));
-  EXPECT_THAT(error_of([&] { Trace t(dir.file("n.safetensors")); }),
+  EXPECT_THAT(metadata_error(dir, tiny, "seq_len", "3x"),
               HasSubstr("__metadata__.seq_len = '3x': expected a decimal integer"));
 }
 
@@ -63,8 +72,7 @@ TEST(Trace, LayerIndexOutOfRange) {
   TinyTrace tiny;
   auto tensors = tiny.tensors();
   tensors["act.layers.5.x"] = tensors["act.layers.0.x"];
-  write_bytes(dir.file("l.safetensors"), safetensors_bytes(tensors, tiny.metadata()));
-  EXPECT_THAT(error_of([&] { Trace t(dir.file("l.safetensors")); }),
+  EXPECT_THAT(trace_error(dir, "l.safetensors", tensors, tiny.metadata()),
               HasSubstr("'act.layers.5.x': layer 5 out of range (n_layer 2)"));
 }
 
@@ -117,15 +125,8 @@ TEST(Trace, ReadsTinyMamba2Trace) {
 TEST(Trace, Mamba2MetadataInconsistent) {
   TempDir dir;
   TinyTrace2 tiny;
-  auto bad = [&](const char* key, const char* value) {
-    auto meta = tiny.metadata();
-    if (value == nullptr) {
-      meta.erase(key);
-    } else {
-      meta[key] = value;
-    }
-    write_bytes(dir.file("bad.safetensors"), safetensors_bytes(tiny.tensors(), meta));
-    return error_of([&] { Trace t(dir.file("bad.safetensors")); });
+  const auto bad = [&](const char* key, const char* value) {
+    return metadata_error(dir, tiny, key, value);
   };
   EXPECT_THAT(bad("head_dim", "3"),
               HasSubstr("bad.safetensors: __metadata__: n_heads x head_dim = 2 x 3 = 6, expected "

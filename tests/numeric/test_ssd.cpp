@@ -10,36 +10,20 @@
 #include <vector>
 
 #include "numeric/ssd.hpp"
+#include "tests/support/ssd_problem.hpp"
 
 using namespace ssmsim;
 
 namespace {
 
-struct Case {
-  SsdShape s{4, 3, 2, 5};  // 4 heads x 3, 2 groups of d_state 5
-  int64_t L = 11;
-  std::vector<float> x, delta, A, B, C, D, state0;
-  explicit Case(uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1, 1), pos(0.01f, 0.6f);
-    const auto fill = [&](std::vector<float>& v, int64_t n, auto& dist) {
-      v.resize(static_cast<size_t>(n));
-      for (float& e : v) e = dist(rng);
-    };
-    fill(x, L * s.width(), u);
-    fill(delta, L * s.heads, pos);
-    fill(A, s.heads, pos);
-    for (float& a : A) a = -a * 3;
-    fill(B, L * s.groups * s.d_state, u);
-    fill(C, L * s.groups * s.d_state, u);
-    fill(D, s.heads, u);
-    fill(state0, s.heads * s.head_dim * s.d_state, u);
-  }
+// 4 heads x 3, 2 groups of d_state 5, 11 tokens, a random carried-in state.
+struct Case : test::SsdProblem {
+  explicit Case(uint32_t seed) : SsdProblem({4, 3, 2, 5}, 11, seed, 0.01f, 0.6f, 3, true) {}
   // y and the final state by S_t = exp(delta A) S + delta x (x) B,
   // y = S C + D x, in double.
   void reference(std::vector<double>& y, std::vector<double>& S) const {
     const int64_t H = s.heads, P = s.head_dim, G = s.groups, N = s.d_state;
-    S.assign(state0.begin(), state0.end());
+    S.assign(state.begin(), state.end());
     y.assign(static_cast<size_t>(L * H * P), 0.0);
     for (int64_t t = 0; t < L; ++t) {
       for (int64_t h = 0; h < H; ++h) {
@@ -76,7 +60,7 @@ TEST(Ssd, ChunkedEqualsRecurrenceForEveryChunkSize) {
   std::vector<double> yref, sref;
   c.reference(yref, sref);
   for (int64_t chunk : {1, 2, 3, 4, 11, 64}) {
-    std::vector<float> state = c.state0, y(yref.size());
+    std::vector<float> state = c.state, y(yref.size());
     ssd_chunked(c.x.data(), c.delta.data(), c.A.data(), c.B.data(), c.C.data(), c.D.data(), c.L,
                 c.s, chunk, state.data(), y.data());
     EXPECT_LT(max_rel(y, yref), 2e-6) << "chunk " << chunk;
@@ -88,7 +72,7 @@ TEST(Ssd, StepEqualsRecurrence) {
   const Case c(2);
   std::vector<double> yref, sref;
   c.reference(yref, sref);
-  std::vector<float> state = c.state0, y(yref.size());
+  std::vector<float> state = c.state, y(yref.size());
   const int64_t W = c.s.width(), GN = c.s.groups * c.s.d_state;
   for (int64_t t = 0; t < c.L; ++t) {
     ssd_step(&c.x[t * W], &c.delta[t * c.s.heads], c.A.data(), &c.B[t * GN], &c.C[t * GN],
@@ -101,7 +85,7 @@ TEST(Ssd, StepEqualsRecurrence) {
 TEST(Ssd, GroupsAreReadByHeadBlocks) {
   // Changing group 1's B moves heads 2 and 3 only.
   Case c(3);
-  std::vector<float> s0(c.state0.size(), 0.0f), y0(c.x.size()), y1(c.x.size());
+  std::vector<float> s0(c.state.size(), 0.0f), y0(c.x.size()), y1(c.x.size());
   ssd_chunked(c.x.data(), c.delta.data(), c.A.data(), c.B.data(), c.C.data(), c.D.data(), c.L, c.s,
               4, s0.data(), y0.data());
   for (int64_t t = 0; t < c.L; ++t) c.B[t * 10 + 5] += 1.0f;  // group 1, n = 0
