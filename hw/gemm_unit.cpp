@@ -21,26 +21,67 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 GemmUnit::Folds GemmUnit::dataflow_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
   const int64_t R = g.rows, C = g.cols;
+  // Fold (i, j) spans r_i of the Sr operand's rows and c_j of N's columns;
+  // its fill and drain cross those, not the whole array: os r_i + c_j + K
+  // - 2, ws 2 r_i + c_j + M - 2 (weight load, fill, stream, drain). A strip
+  // of columns c sums its row folds: os M + rf (c + K - 2), ws 2K + rf (c
+  // + M - 2). With every fold full this is SCALE-Sim's rf cf (R + C + T - 2)
+  // (ws: 2R + C + T - 2).
+  Folds f;
+  f.col_folds = ceil_div(N, C);
+  const int64_t last_cols = N - (f.col_folds - 1) * C;
+  const auto strip = [&](int64_t cols) {
+    return g.dataflow == Dataflow::kOutputStationary ? M + f.row_folds * (cols + K - 2)
+                                                     : 2 * K + f.row_folds * (cols + M - 2);
+  };
   if (g.dataflow == Dataflow::kOutputStationary) {
-    return {ceil_div(M, R), ceil_div(N, C), R + C + K - 2, 0, GemmMapping::kOs};
+    f.row_folds = ceil_div(M, R);
+    f.rows = std::min(M, R);
+    f.mapping = GemmMapping::kOs;
+  } else {
+    f.row_folds = ceil_div(K, R);
+    f.rows = std::min(K, R);
+    f.mapping = GemmMapping::kWs;
   }
-  return {ceil_div(K, R), ceil_div(N, C), 2 * R + C + M - 2, 0, GemmMapping::kWs};
+  f.strip_cycles = static_cast<uint64_t>(strip(C));
+  f.last_strip_cycles = static_cast<uint64_t>(strip(last_cols));
+  return f;
 }
 
-GemmUnit::Folds GemmUnit::gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
-  const int64_t R = g.rows, C = g.cols;
-  int64_t tree = 0;  // ceil(log2 R) adder levels
-  while ((int64_t(1) << tree) < R) ++tree;
-  return {ceil_div(K, R), ceil_div(N, C), std::max(R, M), R + tree, GemmMapping::kGemv};
+GemmUnit::Folds GemmUnit::gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K,
+                                     int64_t rows) {
+  // K across `rows` rows, N across the columns: a tile of k rows loads a
+  // row of weights per cycle while the M input vectors stream, max(k, M)
+  // cycles, the next tile loading behind it; once per GEMM the first
+  // tile's load and the adder levels over the rows it uses.
+  Folds f;
+  f.rows = rows;
+  f.row_folds = ceil_div(K, rows);
+  f.col_folds = ceil_div(N, g.cols);
+  const int64_t last_rows = K - (f.row_folds - 1) * rows;
+  f.strip_cycles =
+      static_cast<uint64_t>((f.row_folds - 1) * std::max(rows, M) + std::max(last_rows, M));
+  f.last_strip_cycles = f.strip_cycles;
+  const int64_t first = std::min(K, rows);
+  int64_t tree = 0;  // ceil(log2 first) adder levels
+  while ((int64_t(1) << tree) < first) ++tree;
+  f.once = first + tree;
+  f.mapping = GemmMapping::kGemv;
+  return f;
 }
 
 GemmUnit::Folds GemmUnit::folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
-  const Folds d = dataflow_folds(g, M, N, K);
+  Folds best = dataflow_folds(g, M, N, K);
   // Only for fewer rows than the array has (decode, small batches): there
-  // the dataflow leaves PE rows idle; with more, the dataflow is used.
-  if (g.gemv == GemvMapping::kOff || M >= g.rows) return d;
-  const Folds v = gemv_folds(g, M, N, K);
-  return v.total() < d.total() ? v : d;
+  // the dataflow leaves PE rows idle; with more, the dataflow is used. Every
+  // sub-array height is a candidate, so a larger array can always run what
+  // a smaller one ran (issue 36); ties keep the taller one.
+  if (g.gemv == GemvMapping::kOff || M >= g.rows) return best;
+  for (int64_t r = std::min<int64_t>(g.rows, std::max<int64_t>(K, 1)); r >= 1; --r) {
+    const Folds v = gemv_folds(g, M, N, K, r);
+    if (v.total() < best.total()) best = v;
+  }
+  return best;
 }
 
 void GemmUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
@@ -62,9 +103,10 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
     OpRecord& rec;
     const std::vector<uint64_t>& offset;  // strip s is [offset[s], offset[s + 1]) of W
     int64_t strips, depth;
+    int64_t col_folds;                 // strips per GEMM: the last of each is last_strip_time
     std::vector<uint64_t> next_bytes;  // the next GEMM's first strips, this one fetches
     bool was_prefetched;               // the previous GEMM fetched our first strips
-    sc_time in_ready, strip_time;
+    sc_time in_ready, strip_time, last_strip_time;
   };
   Strips(GemmUnit& u, std::vector<sc_time>& ready, Plan p)
       : u_(u), ready_(ready), p_(std::move(p)) {}
@@ -103,7 +145,7 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
         pending_ = -1;
         out = true;
       }
-      t += p.strip_time;
+      t += (s_ + 1) % p.col_folds == 0 ? p.last_strip_time : p.strip_time;
       ++s_;
       waited_ = false;
       if (out) return true;
@@ -144,7 +186,12 @@ class GemmUnit::Strips final : public UnitBase::MemChain {
 
 sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   datapath_.compute(d);
-  const Folds f = folds(cfg_, d.m, d.n, d.k);
+  auto cached = folds_cache_.find({d.m, d.n, d.k});
+  if (cached == folds_cache_.end()) {
+    cached = folds_cache_.emplace(std::array<int64_t, 3>{d.m, d.n, d.k}, folds(cfg_, d.m, d.n, d.k))
+                 .first;
+  }
+  const Folds& f = cached->second;
   // FP16 runs the same folds at fp16_rate of the INT8 MAC rate.
   const bool fp16 = fp16_ || d.fp16_operands;
   rec.fp16 = fp16;
@@ -156,7 +203,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   // columns) of the W operand.
   const int64_t count = std::max<int64_t>(1, d.count);
   const int64_t strips = f.col_folds * count;
-  const uint64_t per_strip_cycles = scaled(static_cast<uint64_t>(f.row_folds * f.per_fold));
+  const uint64_t strip_cycles = scaled(f.strip_cycles),
+                 last_strip_cycles = scaled(f.last_strip_cycles);
   const uint64_t once_cycles = scaled(static_cast<uint64_t>(count * f.once));
   // Where strip s of `gemms` GEMMs of n columns starts in W's bytes (the
   // whole columns before it; exact for any byte count).
@@ -204,8 +252,17 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   prefetched_bytes_ = OpRecord();
   const int64_t next_n = d.next_weight.bytes > 0 ? d.n_next : 0;
   const int64_t next_folds = ceil_div(next_n, cfg_.cols);
-  Strips::Plan plan{
-      d, rec, offset, strips, depth, {}, was_prefetched, in_ready, cycles(per_strip_cycles)};
+  Strips::Plan plan{d,
+                    rec,
+                    offset,
+                    strips,
+                    depth,
+                    f.col_folds,
+                    {},
+                    was_prefetched,
+                    in_ready,
+                    cycles(strip_cycles),
+                    cycles(last_strip_cycles)};
   // The next GEMM's first strips, as many as the buffer holds.
   for (int64_t k = 0; k < std::min(depth, next_folds); ++k) {
     plan.next_bytes.push_back(strip_bytes(d.next_weight, next_n, k));
@@ -235,7 +292,10 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     stall_span(t, written, StallReason::kOutput);
     t = written;
   }
-  rec.compute_cycles = per_strip_cycles * static_cast<uint64_t>(strips) + once_cycles;
+  rec.compute_cycles =
+      static_cast<uint64_t>(count) *
+          (static_cast<uint64_t>(f.col_folds - 1) * strip_cycles + last_strip_cycles) +
+      once_cycles;
   rec.mapping = static_cast<uint8_t>(f.mapping);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
   rec.elements = static_cast<uint64_t>(count * d.m * d.n * d.k);  // MACs

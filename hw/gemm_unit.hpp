@@ -15,6 +15,8 @@
 // are not exposed at every operation.
 #pragma once
 
+#include <array>
+#include <map>
 #include <vector>
 
 #include "config/arch_config.hpp"
@@ -37,17 +39,26 @@ class GemmUnit : public UnitBase {
   // fp16: precision = fp16 (the array runs at gemm.fp16_rate).
   GemmUnit(sc_core::sc_module_name name, const GemmConfig& cfg, bool fp16, const UnitContext& ctx);
 
+  // A GEMM's compute cycles as column strips (C columns each, the last one
+  // the columns left over), each strip all of its row folds.
   struct Folds {
-    int64_t row_folds, col_folds, per_fold;
-    int64_t once = 0;  // cycles once per operation (GEMV: first load, adder trees)
+    int64_t row_folds = 1, col_folds = 1;
+    uint64_t strip_cycles = 0;       // a strip of C columns
+    uint64_t last_strip_cycles = 0;  // the last strip
+    int64_t once = 0;                // cycles once per operation (GEMV: first load, adder levels)
+    int64_t rows = 0;                // the array rows the mapping runs on (GEMV: <= R)
     GemmMapping mapping = GemmMapping::kOs;
     uint64_t total() const {
-      return static_cast<uint64_t>(row_folds * col_folds * per_fold + once);
+      return static_cast<uint64_t>(col_folds - 1) * strip_cycles + last_strip_cycles +
+             static_cast<uint64_t>(once);
     }
   };
-  // The dataflow's folds (SCALE-Sim), the GEMV mapping's, and the one used.
+  // The dataflow's folds (SCALE-Sim's, fill and drain over the rows and
+  // columns each fold uses), the GEMV mapping's on `rows` of the array's
+  // rows, and the one used: the fewest cycles over the dataflow and, for
+  // M < R, the GEMV mapping on every sub-array height.
   static Folds dataflow_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
-  static Folds gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
+  static Folds gemv_folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K, int64_t rows);
   static Folds folds(const GemmConfig& g, int64_t M, int64_t N, int64_t K);
   static uint64_t compute_cycles(const GemmConfig& g, int64_t M, int64_t N, int64_t K) {
     return folds(g, M, N, K).total();
@@ -61,7 +72,8 @@ class GemmUnit : public UnitBase {
   void link_b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   GemmConfig cfg_;
   bool fp16_;
-  std::vector<sc_core::sc_time> ready_;       // per strip of the current GEMM
+  std::vector<sc_core::sc_time> ready_;                  // per strip of the current GEMM
+  std::map<std::array<int64_t, 3>, Folds> folds_cache_;  // by (M, N, K): folds() tries many
   std::vector<sc_core::sc_time> prefetched_;  // the next GEMM's first strips: arrival (absolute)
   uint64_t prefetched_addr_ = 0;              // ... of the weights at this address
   OpRecord prefetched_bytes_;                 // ... their bytes, counted by the GEMM using them
