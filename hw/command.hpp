@@ -48,6 +48,10 @@ struct Command : tlm::tlm_extension<Command> {
   // even in w8a8 (the SSD matmuls whose operands carry fp decays).
   int64_t m = 0, n = 0, k = 0;
   int64_t count = 1;
+  // The rows the `count` GEMMs really hold when they differ (MoE experts:
+  // the routed rows; m is then the most one expert runs); 0: count x m.
+  // MACs are counted on these.
+  int64_t rows_total = 0;
   bool fp16_operands = false;
   // Vector unit and quantizer: elements, and operations per element (vector).
   int64_t elements = 0;
@@ -73,7 +77,8 @@ struct Command : tlm::tlm_extension<Command> {
   // GEMM alone on the accelerator: the weights of the next GEMM of the
   // program, whose first strips it prefetches while its last ones compute.
   Operand next_weight;
-  int64_t n_next = 0;  // its columns (N)
+  int64_t n_next = 0;      // its columns (N)
+  int64_t count_next = 1;  // its GEMMs (their weights one after another)
 
   tlm::tlm_extension_base* clone() const override { return new Command(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -156,6 +156,7 @@ void Controller::issue(const ProgramOp& p, int64_t layer, int64_t tile, int64_t 
   if (!concurrent_ && p.unit == Unit::kGemm && next_is_weight && next_filled) {
     c.next_weight = map_.place_weights(next->weight, next_layer, false).read;
     c.n_next = next->cmd.n;
+    c.count_next = std::max<int64_t>(1, next->cmd.count);
   }
   c.out = map_.place(p.out, tile, layer, tl);
   c.state = map_.place(p.state, tile, layer, tl);

@@ -214,8 +214,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
     return static_cast<uint64_t>(static_cast<unsigned __int128>(w.bytes) *
                                  static_cast<uint64_t>(col) / static_cast<uint64_t>(gemms * n));
   };
-  auto strip_bytes = [&](const Operand& w, int64_t n, int64_t s) {
-    return strip_offset(w, n, 1, s + 1) - strip_offset(w, n, 1, s);
+  auto strip_bytes = [&](const Operand& w, int64_t n, int64_t gemms, int64_t s) {
+    return strip_offset(w, n, gemms, s + 1) - strip_offset(w, n, gemms, s);
   };
   const sc_time zero = sc_core::SC_ZERO_TIME;
   sc_time in_ready = zero;
@@ -251,7 +251,10 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
   rec.sram_read_bytes += prefetched_bytes_.sram_read_bytes;
   prefetched_bytes_ = OpRecord();
   const int64_t next_n = d.next_weight.bytes > 0 ? d.n_next : 0;
-  const int64_t next_folds = ceil_div(next_n, cfg_.cols);
+  // A group's strips run GEMM after GEMM (an expert's weights after the
+  // previous one's): its first strips are the first GEMM's.
+  const int64_t next_gemms = std::max<int64_t>(1, d.count_next);
+  const int64_t next_folds = ceil_div(next_n, cfg_.cols) * next_gemms;
   Strips::Plan plan{d,
                     rec,
                     offset,
@@ -265,7 +268,7 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
                     cycles(last_strip_cycles)};
   // The next GEMM's first strips, as many as the buffer holds.
   for (int64_t k = 0; k < std::min(depth, next_folds); ++k) {
-    plan.next_bytes.push_back(strip_bytes(d.next_weight, next_n, k));
+    plan.next_bytes.push_back(strip_bytes(d.next_weight, next_n, next_gemms, k));
   }
   Strips chain(*this, ready, std::move(plan));
   // One stream transaction when the memory serves streams and nothing else
@@ -298,7 +301,8 @@ sc_time GemmUnit::execute(const Command& d, OpRecord& rec) {
       once_cycles;
   rec.mapping = static_cast<uint8_t>(f.mapping);
   rec.busy_cycles = rec.compute_cycles + static_cast<uint64_t>(cfg_.epilogue_cycles);
-  rec.elements = static_cast<uint64_t>(count * d.m * d.n * d.k);  // MACs
+  const int64_t rows = d.rows_total > 0 ? d.rows_total : count * d.m;
+  rec.elements = static_cast<uint64_t>(rows * d.n * d.k);  // MACs
   rec.arith_ops = rec.elements;
   return t;
 }

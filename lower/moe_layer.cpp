@@ -64,9 +64,20 @@ std::vector<ProgramOp> build_moe(const ModelDims& d, const ProgramShape& s, int6
   const uint64_t up_bytes = dm * u64(F) * g * wb, down_bytes = u64(F) * dm * wb;
   const RegionRef ups = b.weight(u64(E) * up_bytes);
   const RegionRef downs = b.weight(u64(E) * down_bytes);
+  const size_t experts_from = b.ops.size();
   b.ffn(Op::kExpertUp, Op::kExpertDown, er.used, er.rows_each, F, d.moe_activation, norm, hidden_at,
         experts_out, {Region::kWeights, ups.offset, u64(er.used) * up_bytes},
         {Region::kWeights, downs.offset, u64(er.used) * down_bytes});
+  // Each expert runs as a GEMM of rows_each rows (the most any holds), but
+  // the work is the rows routed, R k: MACs and the activation count those.
+  for (size_t i = experts_from; i < b.ops.size(); ++i) {
+    Command& c = b.ops[i].cmd;
+    if (b.ops[i].unit == Unit::kGemm) {
+      c.rows_total = R * k;
+    } else {
+      c.elements = R * k * F;
+    }
+  }
   const bool shared = SF > 0;
   if (shared) {
     const RegionRef up_w = b.weight(dm * u64(SF) * g * wb);

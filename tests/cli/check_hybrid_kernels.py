@@ -19,8 +19,9 @@ a prompt of P tokens in tiles of t, and S decode steps:
 - a shared block's invocations (G): lora_a and lora_b MACs, G b P d_model r
   and G b P r d_ff (2 if gated) in prefill, and the shared q/k/v
   projection over [hidden, embedding], G b P 2 d_model (H + 2K) h;
-- MoE at batch 1 in decode: each expert GEMM is top_k experts' rows only
-  (E_moe S top_k d_model d_ff (2 for SwiGLU) MACs for expert_up);
+- MoE: the expert GEMMs' MACs are on the rows routed, every token's top_k
+  (E_moe b P top_k d_model d_ff (2 for SwiGLU) for expert_up in prefill,
+  E_moe S b top_k ... in decode), however the tokens spread over experts;
 - every layer of run.json's `layers` has the kind its pattern says.
 """
 import json
@@ -79,12 +80,13 @@ def main(argv):
         expect(("lora_a", "prefill"), "arith_ops", G * b * P * dm * r)
         expect(("lora_b", "prefill"), "arith_ops", G * b * P * r * gF)
         expect(("qkv_proj", "prefill"), "arith_ops", G * b * P * 2 * dm * (H + 2 * K) * h)
-    if E and S and b == 1:
+    if E:
         g = 2 if model["moe_activation"] == "swiglu" else 1
-        expect(("expert_up", "decode"), "arith_ops",
-               E * S * model["moe_top_k"] * model["d_model"] * model["moe_d_ff"] * g)
-        expect(("expert_down", "decode"), "arith_ops",
-               E * S * model["moe_top_k"] * model["moe_d_ff"] * model["d_model"])
+        top_k, F = model["moe_top_k"], model["moe_d_ff"]
+        for phase, rows in (("prefill", b * P), ("decode", S * b)):
+            if rows:
+                expect(("expert_up", phase), "arith_ops", E * rows * top_k * dm * F * g)
+                expect(("expert_down", phase), "arith_ops", E * rows * top_k * F * dm)
     # Every layer's report says its kind, as the pattern does.
     names = {"M": "ssm", "*": "attention", "-": "mlp", "E": "moe", "P": "parallel", "G": "shared"}
     kinds = [l["kind"] for l in run["layers"] if l["layer"] != "head"]
