@@ -304,9 +304,9 @@ const std::vector<Param>& params() {
       integer("sram.latency_cycles", FIELD(sram.latency_cycles), 2, 0, 1000,
               "SRAM access latency (cycles)", our + "2 cycles for a banked SRAM"),
       integer("controller.tile_tokens", FIELD(controller.tile_tokens), 64, 0, 1 << 20,
-              "tokens per prefill tile streamed through the block; 0 = auto: the largest "
-              "tile whose activation slots fit in SRAM, or the whole prompt with activations "
-              "in DRAM when that moves fewer DRAM bytes (fewest bytes, not least time)",
+              "tokens per prefill tile streamed through the block; 0 = auto: the fastest of "
+              "the candidate tiles (powers of two from 8, the whole prompt), each simulated "
+              "(docs/timing.md)",
               our + "64 tokens per prefill tile: tiles overlap on the units"),
       integer("controller.activation_slots", FIELD(controller.activation_slots), 2, 1, 64,
               "tile activation buffers: a prefill tile starts when one is free",

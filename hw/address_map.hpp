@@ -23,9 +23,19 @@
 namespace ssmsim {
 
 // What a run keeps where, and how big it is.
+// A prefill tile the mapper tried (controller.tile_tokens = 0): a lower
+// bound of the run's time from its DRAM bytes, and the time a simulation
+// of it took (< 0: not simulated, its bound was above the fastest).
+struct TileTrial {
+  int64_t tile_tokens = 0;
+  double bound_ns = 0;
+  double simulated_ns = -1;
+};
+
 struct MemoryPlan {
-  int64_t tile_tokens = 1;   // prefill tile (controller.tile_tokens, or chosen: auto)
-  bool tile_chosen = false;  // controller.tile_tokens = 0: the plan chose it
+  int64_t tile_tokens = 1;             // prefill tile (controller.tile_tokens, or chosen: auto)
+  bool tile_chosen = false;            // controller.tile_tokens = 0: the plan chose it
+  std::vector<TileTrial> tile_trials;  // what the choice considered (auto)
   int64_t activation_slots = 2;
   bool activations_in_sram = true;
   bool state_in_sram = true;

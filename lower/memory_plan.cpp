@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "common/error.hpp"
@@ -151,6 +152,73 @@ MemoryPlan plan_memory(const ModelLowering& lowering, const ArchConfig& arch,
   return prefill_dram_bytes(whole, d, prefill_tokens) < prefill_dram_bytes(fit, d, prefill_tokens)
              ? whole
              : fit;
+}
+
+std::vector<TileCandidate> tile_candidates(const ModelLowering& lowering, const ArchConfig& arch,
+                                           int64_t prefill_tokens, int64_t decode_tokens,
+                                           int64_t batch,
+                                           const std::function<bool(int64_t)>& keep) {
+  std::vector<TileCandidate> out;
+  if (prefill_tokens <= 0) return out;
+  const ModelDims& d = lowering.dims();
+  const ElementBytes eb = element_bytes(arch);
+  // Powers of two and the whole prompt: the same set for every SRAM, array,
+  // bandwidth and clock, so a larger configuration tries every tile a
+  // smaller one did, each with at least as much of its buffers in SRAM.
+  std::vector<int64_t> tiles = {prefill_tokens};
+  for (int64_t t = 8; t < prefill_tokens; t *= 2) tiles.push_back(t);
+  std::sort(tiles.begin(), tiles.end());
+  tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+  // Weight bytes a prefill tile of t tokens reads (MoE: the experts it
+  // uses), over every layer.
+  std::map<std::pair<int64_t, bool>, double> tile_weights;
+  const auto weights_of = [&](int64_t t, bool decode = false) {
+    auto it = tile_weights.find({t, decode});
+    if (it != tile_weights.end()) return it->second;
+    ProgramShape shape;
+    shape.tokens = t;
+    shape.decode = decode;
+    shape.batch = batch;
+    shape.fp16 = arch.fp16();
+    shape.hadamard_size = d.d_inner;
+    shape.head_tokens = 0;
+    shape.bytes = eb;
+    shape.kv_capacity = prefill_tokens + decode_tokens;
+    double bytes = 0;
+    for (int64_t l = 0; l < d.n_layer; ++l) {
+      for (const ProgramOp& op : lowering.layer(l, shape)) {
+        if (op.weight.region == Region::kWeights || op.weight.region == Region::kSharedWeights) {
+          bytes += static_cast<double>(op.weight.bytes);
+        }
+      }
+    }
+    return tile_weights[{t, decode}] = bytes;
+  };
+  const double peak_bytes_per_ns = arch.dram.bandwidth_gbps;  // GB/s = bytes per ns
+  for (int64_t t : tiles) {
+    if (keep && !keep(t)) continue;
+    TileCandidate c;
+    try {
+      c.plan = plan_for_tile(lowering, arch, t, prefill_tokens, decode_tokens, batch);
+    } catch (const Error&) {
+      continue;  // a tile whose slots leave no room for what must be in SRAM
+    }
+    c.plan.tile_chosen = true;
+    // Streamed, every tile and every decode step reads its weights;
+    // resident, once (at least the first tile's).
+    const int64_t n = (prefill_tokens + t - 1) / t, last = prefill_tokens - (n - 1) * t;
+    const double bytes = c.plan.weights_in_sram
+                             ? weights_of(std::min(t, prefill_tokens))
+                             : static_cast<double>(n - 1) * weights_of(t) + weights_of(last) +
+                                   static_cast<double>(decode_tokens) *
+                                       (decode_tokens > 0 ? weights_of(1, true) : 0);
+    c.bound_ns = bytes / peak_bytes_per_ns;
+    out.push_back(std::move(c));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const TileCandidate& a, const TileCandidate& b) {
+    return a.bound_ns < b.bound_ns;
+  });
+  return out;
 }
 
 MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "config/arch_config.hpp"
 #include "hw/address_map.hpp"
@@ -14,16 +16,32 @@ namespace ssmsim {
 // Prefill tiles of up to controller.tile_tokens tokens, decode steps,
 // `batch` sequences, in the architecture's SRAM. mapping.weights = resident
 // that does not fit is an error naming the sizes. controller.tile_tokens =
-// 0 chooses the tile that moves the fewest DRAM bytes: the largest whose
-// slots fit in SRAM (a multiple of the array's rows when it can be), or
-// the whole prompt with activations in DRAM when re-reading the streamed
-// weights for every tile would cost more than spilling the activations
-// (docs/timing.md).
+// 0 gives the tile that moves the fewest DRAM bytes (the largest whose
+// slots fit in SRAM, or the whole prompt with activations in DRAM), marked
+// tile_chosen: simulate() then tries tile_candidates() by time and keeps
+// this one only when none of them ran.
 MemoryPlan plan_memory(const ModelLowering& m, const ArchConfig& arch, int64_t prefill_tokens,
                        int64_t decode_tokens, int64_t batch);
 // The same for a model's dimensions (lowered for the call).
 MemoryPlan plan_memory(const ModelDims& d, const ArchConfig& arch, int64_t prefill_tokens,
                        int64_t decode_tokens, int64_t batch);
+
+// The prefill tiles the mapper tries when controller.tile_tokens = 0, each
+// with its plan and a lower bound of the run's time in ns (the weight bytes
+// every prefill tile and decode step streams, at the DRAM's peak): powers
+// of two from 8 and the whole prompt, fewest bytes first. The set does not
+// depend on the SRAM, array, bandwidth or clock, so a larger configuration
+// tries every tile a smaller one did (with at least as much in SRAM).
+// `keep` filters tiles a run cannot use (Mamba-2's W8A8 data needs whole
+// chunks).
+struct TileCandidate {
+  MemoryPlan plan;
+  double bound_ns = 0;
+};
+std::vector<TileCandidate> tile_candidates(const ModelLowering& m, const ArchConfig& arch,
+                                           int64_t prefill_tokens, int64_t decode_tokens,
+                                           int64_t batch,
+                                           const std::function<bool(int64_t)>& keep = {});
 
 // Element sizes of the architecture's precision.
 ElementBytes element_bytes(const ArchConfig& arch);

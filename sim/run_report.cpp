@@ -242,6 +242,16 @@ const char* layer_kind_label(const RunResult& in, int64_t layer) {
   return layer < in.dims.n_layer ? layer_kind_name(in.dims.layer_kind(layer)) : "head";
 }
 
+// Why the prefill tile is what it is, for the mapping line.
+std::string tile_reason(const MemoryPlan& mp) {
+  if (!mp.tile_chosen) return "";
+  if (mp.tile_trials.empty()) return " (auto: fewest DRAM bytes)";
+  size_t simulated = 0;
+  for (const TileTrial& t : mp.tile_trials) simulated += t.simulated_ns >= 0 ? 1 : 0;
+  return fmt::format(" (auto: the fastest of {} simulated; {} more bound to be slower)", simulated,
+                     mp.tile_trials.size() - simulated);
+}
+
 void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& out) {
   const ArchConfig& arch = in.arch;
   const RunPlan& plan = in.plan;
@@ -265,7 +275,7 @@ void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& ou
   out << fmt::format(
       "mapping: prefill tiles of {} token(s){}; weights {}; activations in {} ({} slot(s) of {} "
       "bytes), a decode step's in {}; decode state in {}; lm_head on {} prompt token\n",
-      mp.tile_tokens, mp.tile_chosen ? " (auto: fewest DRAM bytes)" : "",
+      mp.tile_tokens, tile_reason(mp),
       mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM",
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
       mp.tile_footprint_bytes, mp.decode_activations_in_sram ? "SRAM" : "DRAM",
@@ -442,8 +452,12 @@ void print_run_totals(const RunResult& in, const RunMetrics& m, std::ostream& ou
         "DRAMPower (DRAMSys, DDR4 devices): {:.3f} uJ of DRAM energy, beside the table's {:.3f}\n",
         in.drampower_pj * 1e-6, (energy.dram_pj + energy.dram_background_pj) * 1e-6);
   }
-  out << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)\n",
+  out << fmt::format("simulated in {:.3f} s wall ({:.3g} simulated cycles per wall second)",
                      in.wall_s, in.wall_s > 0 ? m.total_cycles / in.wall_s : 0.0);
+  if (!in.memory.tile_trials.empty()) {
+    out << fmt::format("; the tile search before it: {:.3f} s wall", in.tile_search_wall_s);
+  }
+  out << "\n";
 }
 
 // --pipeline w8a8: the model-output figures of ssmsim eval.
@@ -630,8 +644,15 @@ ojson run_json_units(const RunResult& in, const RunMetrics& m) {
 
 ojson memory_plan_json(const RunResult& in) {
   const MemoryPlan& mp = in.memory;
+  ojson trials = ojson::array();
+  for (const TileTrial& t : mp.tile_trials) {
+    trials.push_back({{"tile_tokens", t.tile_tokens},
+                      {"bound_ns", t.bound_ns},
+                      {"simulated_ns", t.simulated_ns >= 0 ? ojson(t.simulated_ns) : ojson()}});
+  }
   return {{"tile_tokens", mp.tile_tokens},
           {"tile_chosen", mp.tile_chosen},
+          {"tile_candidates", trials},
           {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
           {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
           {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},
@@ -734,6 +755,7 @@ ojson run_json_tail(const RunResult& in) {
   const uint64_t ops = in.ops.ops();
   tail["host"] = {
       {"wall_s", in.wall_s},
+      {"tile_search_wall_s", in.tile_search_wall_s},
       {"process_switches", in.process_switches},
       {"switches_per_op",
        ops == 0 ? 0.0 : static_cast<double>(in.process_switches) / static_cast<double>(ops)}};

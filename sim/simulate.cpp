@@ -19,6 +19,7 @@
 #include "mamba/w8a8.hpp"
 #include "mamba/w8a8_mamba2.hpp"
 #include "numeric/hadamard.hpp"
+#include "sim/child_process.hpp"
 #include "sim/report.hpp"
 #include "sim/timeline.hpp"
 
@@ -176,56 +177,13 @@ W8A8Result w8a8_figures(const RunInputs& in, RunDatapath& dp) {
   return w8;
 }
 
-}  // namespace
-
-RunResult simulate(const RunRequest& r) {
+// The platform elaborated for one plan and run to its end. SystemC
+// elaborates once per process: the tile search runs other plans in forks.
+RunResult run_platform(const RunRequest& r, const RunInputs& in, RunDatapath& dp,
+                       const RunPlan& plan, const ModelDims& dims, const ModelLowering& lowering,
+                       const MemoryPlan& memory, TraceWindow window) {
   const ArchConfig& arch = r.arch;
-  RunInputs in = load_run_inputs(r);
   const ModelDims& d = in.dims;
-  RunPlan& plan = in.plan;
-  // What the units compute: the W8A8 pipeline, the trace's data, or (timing
-  // only) nothing but the workload's region rates.
-  DatapathRequest dr;
-  dr.arch = &arch;
-  dr.trace = in.trace.get();
-  dr.checkpoint = in.ckpt.get();
-  dr.weights = in.weights.get();
-  dr.weights2 = in.weights2.get();
-  dr.pipeline = r.pipeline;
-  dr.prefill_tokens = plan.prefill_tokens;
-  dr.decode_tokens = plan.decode_tokens;
-  dr.hadamard_size = in.hadamard_size;
-  if (r.workload) dr.region_rates = r.workload->regions.frac;
-  RunDatapath dp = make_datapath(dr);
-  // The model as run: Mamba-2 in the mapping's chunks.
-  ModelDims dims = d;
-  if (d.mamba2() && arch.mapping.ssd_chunk_tokens > 0) {
-    dims.chunk_size = arch.mapping.ssd_chunk_tokens;
-  }
-  plan.hadamard_size = in.hadamard_size;
-  // A test hook (cli.run_spawn_reverse): the first tiles' processes are
-  // created in reverse order, and the results must not change.
-  plan.spawn_tiles_reversed = std::getenv("SSMSIM_TEST_REVERSE_SPAWN") != nullptr;
-  plan.scores_every_token = r.pipeline.w8a8;
-  // The model lowered to layer programs, and the mapping's memory plan.
-  const ModelLowering lowering(dims);
-  const MemoryPlan memory =
-      plan_memory(lowering, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
-  if (dp.seq2 && plan.prefill_tokens > 0) {
-    // The data runs the model's chunks: every tile but the last must hold
-    // whole ones.
-    const MemoryPlan& mp = memory;
-    if (mp.tile_tokens < plan.prefill_tokens && mp.tile_tokens % d.chunk_size != 0) {
-      throw Error(fmt::format(
-          "controller.tile_tokens = {}{}: --pipeline w8a8 on a Mamba-2 model computes the SSD "
-          "in the model's chunks of {} tokens, so a prefill tile must hold whole chunks: set "
-          "controller.tile_tokens to a multiple of {}",
-          mp.tile_tokens, mp.tile_chosen ? " (auto)" : "", d.chunk_size, d.chunk_size));
-    }
-  }
-
-  TraceWindow window = vcd_window(r, arch);
-
   // SystemC's informational messages (tracing time unit...) would land in
   // the report; warnings and errors still show.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -304,6 +262,123 @@ RunResult simulate(const RunRequest& r) {
   res.prefill_end = controller.prefill_end_time();
   res.wall_s = wall_s;
   res.process_switches = switch_count();
+  return res;
+}
+
+// controller.tile_tokens = 0: the candidate tiles (lower/memory_plan), each
+// simulated in a fork of this process on the run's prefill and at most one
+// decode step, in the order of their lower bounds until the next bound is
+// above the fastest so far; the fastest wins (prefill + decode_tokens x its
+// step). `fallback` (the fewest DRAM bytes) when no candidate ran.
+MemoryPlan fastest_tile(const RunRequest& r, const RunInputs& in, RunDatapath& dp,
+                        const RunPlan& plan, const ModelDims& dims, const ModelLowering& lowering,
+                        const MemoryPlan& fallback) {
+  const int64_t chunk = in.dims.chunk_size;
+  const auto keep = [&](int64_t t) {
+    // Mamba-2's W8A8 data runs the model's chunks: every tile but the last
+    // holds whole ones.
+    return !dp.seq2 || t >= plan.prefill_tokens || t % chunk == 0;
+  };
+  const std::vector<TileCandidate> cands =
+      tile_candidates(lowering, r.arch, plan.prefill_tokens, plan.decode_tokens, plan.batch, keep);
+  RunPlan trial_plan = plan;
+  trial_plan.decode_tokens = std::min<int64_t>(plan.decode_tokens, 1);
+  RunRequest trial_req = r;
+  trial_req.vcd.clear();
+  trial_req.timeline.clear();
+  // Two candidates at a time, whatever the machine: which ones are
+  // simulated (run.json lists them) must not depend on its cores.
+  constexpr size_t kAtOnce = 2;
+  std::vector<TileTrial> trials(cands.size());
+  double best = -1;
+  size_t best_i = 0;
+  for (size_t i = 0; i < cands.size();) {
+    std::vector<std::pair<size_t, ChildTask>> running;
+    for (; i < cands.size() && running.size() < kAtOnce; ++i) {
+      trials[i].tile_tokens = cands[i].plan.tile_tokens;
+      trials[i].bound_ns = cands[i].bound_ns;
+      if (best >= 0 && cands[i].bound_ns >= best) continue;  // bound to be slower
+      const MemoryPlan& m = cands[i].plan;
+      running.emplace_back(i, start_child([&] {
+                             const RunResult rr =
+                                 run_platform(trial_req, in, dp, trial_plan, dims, lowering, m, {});
+                             return std::vector<double>{rr.prefill_end.to_seconds() * 1e9,
+                                                        rr.finish.to_seconds() * 1e9};
+                           }));
+    }
+    for (auto& [c, task] : running) {
+      const auto got = finish_child(task);
+      if (!got || got->size() != 2) continue;
+      const double prefill_ns = (*got)[0], finish_ns = (*got)[1];
+      TileTrial& t = trials[c];
+      t.simulated_ns =
+          plan.decode_tokens > 0
+              ? prefill_ns + static_cast<double>(plan.decode_tokens) * (finish_ns - prefill_ns)
+              : finish_ns;
+      if (best < 0 || t.simulated_ns < best) best = t.simulated_ns, best_i = c;
+    }
+  }
+  if (best < 0) return fallback;
+  MemoryPlan chosen = cands[best_i].plan;
+  chosen.tile_trials = std::move(trials);
+  return chosen;
+}
+
+}  // namespace
+
+RunResult simulate(const RunRequest& r) {
+  const ArchConfig& arch = r.arch;
+  RunInputs in = load_run_inputs(r);
+  const ModelDims& d = in.dims;
+  RunPlan& plan = in.plan;
+  // What the units compute: the W8A8 pipeline, the trace's data, or (timing
+  // only) nothing but the workload's region rates.
+  DatapathRequest dr;
+  dr.arch = &arch;
+  dr.trace = in.trace.get();
+  dr.checkpoint = in.ckpt.get();
+  dr.weights = in.weights.get();
+  dr.weights2 = in.weights2.get();
+  dr.pipeline = r.pipeline;
+  dr.prefill_tokens = plan.prefill_tokens;
+  dr.decode_tokens = plan.decode_tokens;
+  dr.hadamard_size = in.hadamard_size;
+  if (r.workload) dr.region_rates = r.workload->regions.frac;
+  RunDatapath dp = make_datapath(dr);
+  // The model as run: Mamba-2 in the mapping's chunks.
+  ModelDims dims = d;
+  if (d.mamba2() && arch.mapping.ssd_chunk_tokens > 0) {
+    dims.chunk_size = arch.mapping.ssd_chunk_tokens;
+  }
+  plan.hadamard_size = in.hadamard_size;
+  // A test hook (cli.run_spawn_reverse): the first tiles' processes are
+  // created in reverse order, and the results must not change.
+  plan.spawn_tiles_reversed = std::getenv("SSMSIM_TEST_REVERSE_SPAWN") != nullptr;
+  plan.scores_every_token = r.pipeline.w8a8;
+  // The model lowered to layer programs, and the mapping's memory plan.
+  const ModelLowering lowering(dims);
+  TraceWindow window = vcd_window(r, arch);
+  MemoryPlan memory =
+      plan_memory(lowering, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
+  const auto search0 = std::chrono::steady_clock::now();
+  if (memory.tile_chosen) memory = fastest_tile(r, in, dp, plan, dims, lowering, memory);
+  const double search_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - search0).count();
+  if (dp.seq2 && plan.prefill_tokens > 0) {
+    // The data runs the model's chunks: every tile but the last must hold
+    // whole ones.
+    const MemoryPlan& mp = memory;
+    if (mp.tile_tokens < plan.prefill_tokens && mp.tile_tokens % d.chunk_size != 0) {
+      throw Error(fmt::format(
+          "controller.tile_tokens = {}{}: --pipeline w8a8 on a Mamba-2 model computes the SSD "
+          "in the model's chunks of {} tokens, so a prefill tile must hold whole chunks: set "
+          "controller.tile_tokens to a multiple of {}",
+          mp.tile_tokens, mp.tile_chosen ? " (auto)" : "", d.chunk_size, d.chunk_size));
+    }
+  }
+
+  RunResult res = run_platform(r, in, dp, plan, dims, lowering, memory, window);
+  res.tile_search_wall_s = search_s;
   if (r.pipeline.w8a8) res.w8a8 = w8a8_figures(in, dp);
   res.trace_data = std::move(dp.trace_data);
   return res;

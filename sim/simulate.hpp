@@ -75,6 +75,7 @@ struct RunResult {
   std::unique_ptr<TraceDatapath> trace_data;  // --pipeline trace on a trace, else nullptr
   std::optional<W8A8Result> w8a8;
   double wall_s = 0;
+  double tile_search_wall_s = 0;  // choosing the tile (controller.tile_tokens = 0), before
   uint64_t process_switches = 0;  // SystemC thread switches the model asked for
 };
 

@@ -11,6 +11,12 @@
                                            GEMMs; lm_head on the last or every prompt token)
   check_run.py weights R.json              total.weight_bytes == hand-derived bytes (INT8 or
                                            fp16 GEMM weights, fp16 conv/norm, fp32 A and D)
+  check_run.py tile-search AUTO.json FIXED.json ...
+                                           controller.tile_tokens = 0 chose the fastest
+                                           candidate it simulated; each FIXED run (a candidate's
+                                           tile set by hand, no decode) took exactly the time the
+                                           search recorded for it; the candidates it did not
+                                           simulate were bound to be slower
   check_run.py weights-once R.json         DRAM weight reads == the model's weight bytes
                                            (resident, or one prefill tile), none written
   check_run.py area-order SWEEP.csv KEY   area_mm2 grows with KEY; energy differs per row
@@ -191,6 +197,33 @@ def main(argv):
         last = max(op["end_cycle"] for op in r["gemm_ops"])
         assert last <= total, f"a GEMM ends at cycle {last}, after the total {total}"
         print(f"ok: the last GEMM ends at cycle {last} <= {total}")
+    elif mode == "tile-search":
+        r = load(argv[2])
+        mp = r["memory_plan"]
+        cands = mp["tile_candidates"]
+        assert mp["tile_chosen"] and cands, "no tile search in " + argv[2]
+        ran = [c for c in cands if c["simulated_ns"] is not None]
+        best = min(c["simulated_ns"] for c in ran)
+        chosen = [c for c in ran if c["tile_tokens"] == mp["tile_tokens"]]
+        assert chosen and chosen[0]["simulated_ns"] == best, (mp["tile_tokens"], cands)
+        # Reports round the time to whole cycles; the search keeps SystemC's.
+        period = 1e3 / r["config"]["clock_mhz"]
+        lat = r["total"]["latency_ns"]
+        assert abs(lat - best) <= period, f"the run took {lat} ns, its search said {best}"
+        for c in cands:
+            if c["simulated_ns"] is None:
+                assert c["bound_ns"] >= best, f"tile {c['tile_tokens']} skipped below the best"
+            else:
+                assert c["bound_ns"] <= c["simulated_ns"], f"bound above the time: {c}"
+        for f in argv[3:]:
+            x = load(f)
+            t = x["memory_plan"]["tile_tokens"]
+            c = [c for c in ran if c["tile_tokens"] == t]
+            assert c, f"{f}: tile {t} was not simulated by the search"
+            got = x["total"]["latency_ns"]
+            assert abs(got - c[0]["simulated_ns"]) <= period, (f, got, c[0])
+        print(f"ok: tile {mp['tile_tokens']} is the fastest of {len(ran)} simulated "
+              f"({len(cands) - len(ran)} bound to be slower); {len(argv) - 3} fixed runs agree")
     elif mode == "weights-once":
         r = load(argv[2])
         w = r["units"]["dram"]["by_kind"]["weights"]

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/error.hpp"
 #include "config/workload.hpp"
 #include "lower/lowering.hpp"
+#include "lower/memory_plan.hpp"
 
 using namespace ssmsim;
 
@@ -145,4 +147,45 @@ TEST(Lowering, ProgramKeysGroupLayersWithEqualPrograms) {
     }
   }
   EXPECT_NE(m.program_key(shared[0]), m.program_key(0));
+}
+
+// Issue 36: the tiles the mapper tries for controller.tile_tokens = 0 are
+// the same for every SRAM, array, bandwidth and clock (so a larger
+// configuration tries every tile a smaller one did); the bounds are the
+// weight bytes each tile and decode step streams.
+TEST(TileCandidates, GrowWithTheSramAndIgnoreTheArray) {
+  const ModelLowering m(load_model_preset("mamba-370m"));
+  ArchConfig small;
+  small.controller.tile_tokens = 0;
+  small.sram.bytes = 8 << 20;
+  ArchConfig large = small;
+  large.sram.bytes = 64 << 20;
+  const auto tiles = [&](const ArchConfig& a) {
+    std::set<int64_t> t;
+    for (const TileCandidate& c : tile_candidates(m, a, 512, 4, 1)) t.insert(c.plan.tile_tokens);
+    return t;
+  };
+  const std::set<int64_t> s = tiles(small), l = tiles(large);
+  EXPECT_EQ(s, l);
+  EXPECT_EQ(s, (std::set<int64_t>{8, 16, 32, 64, 128, 256, 512}));
+  ArchConfig other = small;
+  other.gemm.rows = 128;
+  other.gemm.cols = 8;
+  other.dram.bandwidth_gbps = 7;
+  other.clock_mhz = 100;
+  EXPECT_EQ(tiles(other), s);
+  // Streamed weights, batch 1: tile t reads them ceil(512 / t) times in the
+  // prefill and once per decode step; the bound is that at the peak.
+  for (const TileCandidate& c : tile_candidates(m, small, 512, 4, 1)) {
+    ASSERT_FALSE(c.plan.weights_in_sram);
+    const double per_pass =
+        c.bound_ns * small.dram.bandwidth_gbps /
+        static_cast<double>((512 + c.plan.tile_tokens - 1) / c.plan.tile_tokens + 4);
+    // Every layer's weights (the head's only with the last token: none here).
+    EXPECT_NEAR(per_pass,
+                static_cast<double>(c.plan.weight_bytes - m.head_weight_bytes(1) -
+                                    m.shared_weight_bytes(1)),
+                1.0)
+        << c.plan.tile_tokens;
+  }
 }
