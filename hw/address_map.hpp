@@ -28,6 +28,7 @@ namespace ssmsim {
 // of it took (< 0: not simulated, its bound was above the fastest).
 struct TileTrial {
   int64_t tile_tokens = 0;
+  bool weights_in_sram = false;
   double bound_ns = 0;
   double simulated_ns = -1;
 };
@@ -35,6 +36,7 @@ struct TileTrial {
 struct MemoryPlan {
   int64_t tile_tokens = 1;             // prefill tile (controller.tile_tokens, or chosen: auto)
   bool tile_chosen = false;            // controller.tile_tokens = 0: the plan chose it
+  bool weights_chosen = false;         // mapping.weights = auto, fitting: chosen by time
   std::vector<TileTrial> tile_trials;  // what the choice considered (auto)
   int64_t activation_slots = 2;
   bool activations_in_sram = true;

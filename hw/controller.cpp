@@ -274,6 +274,7 @@ void Controller::run() {
       next_scan_.assign(next_scan_.size(), s);
       next_kv_.assign(next_kv_.size(), s);
       walk_tile(s, plan_.prefill_tokens + s, 1, true);
+      if (s == 0) first_step_end_ = sc_core::sc_time_stamp();
     }
     finish_ = sc_core::sc_time_stamp();
     finished_ = error_.empty();

@@ -70,6 +70,7 @@ class Controller : public sc_core::sc_module {
   sc_core::sc_time finish_time() const { return finish_; }
   // When the prefill phase ended (= start of decode); zero without prefill.
   sc_core::sc_time prefill_end_time() const { return prefill_end_; }
+  sc_core::sc_time first_step_end_time() const { return first_step_end_; }  // decode's first
   // Notified when the prefill's last tile has finished (reports snapshot
   // per-phase figures on it).
   const sc_core::sc_event& prefill_done() const { return prefill_done_; }
@@ -135,7 +136,7 @@ class Controller : public sc_core::sc_module {
   // tile) -> its own event, so finishing a tile wakes only its successor.
   std::map<std::tuple<int, int64_t, int64_t>, sc_core::sc_event*> order_waiters_;
   sc_core::sc_event tile_done_ev_, prefill_done_;
-  sc_core::sc_time finish_, prefill_end_;
+  sc_core::sc_time finish_, prefill_end_, first_step_end_;
   bool finished_ = false;
   std::string error_;
 };

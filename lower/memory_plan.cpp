@@ -154,25 +154,30 @@ MemoryPlan plan_memory(const ModelLowering& lowering, const ArchConfig& arch,
              : fit;
 }
 
-std::vector<TileCandidate> tile_candidates(const ModelLowering& lowering, const ArchConfig& arch,
+std::vector<TileCandidate> plan_candidates(const ModelLowering& lowering, const ArchConfig& arch,
                                            int64_t prefill_tokens, int64_t decode_tokens,
                                            int64_t batch,
                                            const std::function<bool(int64_t)>& keep) {
   std::vector<TileCandidate> out;
-  if (prefill_tokens <= 0) return out;
   const ModelDims& d = lowering.dims();
   const ElementBytes eb = element_bytes(arch);
+  const bool tile_auto = arch.controller.tile_tokens == 0 && prefill_tokens > 0;
   // Powers of two and the whole prompt: the same set for every SRAM, array,
   // bandwidth and clock, so a larger configuration tries every tile a
   // smaller one did, each with at least as much of its buffers in SRAM.
-  std::vector<int64_t> tiles = {prefill_tokens};
-  for (int64_t t = 8; t < prefill_tokens; t *= 2) tiles.push_back(t);
-  std::sort(tiles.begin(), tiles.end());
-  tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
-  // Weight bytes a prefill tile of t tokens reads (MoE: the experts it
-  // uses), over every layer.
+  std::vector<int64_t> tiles;
+  if (tile_auto) {
+    tiles.push_back(prefill_tokens);
+    for (int64_t t = 8; t < prefill_tokens; t *= 2) tiles.push_back(t);
+    std::sort(tiles.begin(), tiles.end());
+    tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+  } else {
+    tiles.push_back(std::max<int64_t>(1, arch.controller.tile_tokens));
+  }
+  // Weight bytes a prefill tile of t tokens (or a decode step) reads (MoE:
+  // the experts it uses), over every layer.
   std::map<std::pair<int64_t, bool>, double> tile_weights;
-  const auto weights_of = [&](int64_t t, bool decode = false) {
+  const auto weights_of = [&](int64_t t, bool decode) {
     auto it = tile_weights.find({t, decode});
     if (it != tile_weights.end()) return it->second;
     ProgramShape shape;
@@ -195,25 +200,44 @@ std::vector<TileCandidate> tile_candidates(const ModelLowering& lowering, const 
     return tile_weights[{t, decode}] = bytes;
   };
   const double peak_bytes_per_ns = arch.dram.bandwidth_gbps;  // GB/s = bytes per ns
-  for (int64_t t : tiles) {
-    if (keep && !keep(t)) continue;
+  const auto add = [&](const ArchConfig& a, int64_t t) {
     TileCandidate c;
     try {
-      c.plan = plan_for_tile(lowering, arch, t, prefill_tokens, decode_tokens, batch);
+      c.plan = plan_for_tile(lowering, a, t, prefill_tokens, decode_tokens, batch);
     } catch (const Error&) {
-      continue;  // a tile whose slots leave no room for what must be in SRAM
+      return false;  // a tile whose slots leave no room for what must be in SRAM
     }
-    c.plan.tile_chosen = true;
+    c.plan.tile_chosen = tile_auto;
     // Streamed, every tile and every decode step reads its weights;
-    // resident, once (at least the first tile's).
-    const int64_t n = (prefill_tokens + t - 1) / t, last = prefill_tokens - (n - 1) * t;
-    const double bytes = c.plan.weights_in_sram
-                             ? weights_of(std::min(t, prefill_tokens))
-                             : static_cast<double>(n - 1) * weights_of(t) + weights_of(last) +
-                                   static_cast<double>(decode_tokens) *
-                                       (decode_tokens > 0 ? weights_of(1, true) : 0);
+    // resident, once (at least the first tile's or step's).
+    const int64_t n = prefill_tokens > 0 ? (prefill_tokens + t - 1) / t : 0;
+    const int64_t last = prefill_tokens - (n - 1) * t;
+    const double step = decode_tokens > 0 ? weights_of(1, true) : 0;
+    double bytes = 0;
+    if (c.plan.weights_in_sram) {
+      bytes = n > 0 ? weights_of(std::min(t, prefill_tokens), false) : step;
+    } else {
+      // (A tile is never longer than the prompt: the attention builders
+      // check the tokens against the KV cache.)
+      if (n > 1) bytes += static_cast<double>(n - 1) * weights_of(t, false);
+      if (n > 0) bytes += weights_of(last, false);
+      bytes += static_cast<double>(decode_tokens) * step;
+    }
     c.bound_ns = bytes / peak_bytes_per_ns;
     out.push_back(std::move(c));
+    return true;
+  };
+  for (int64_t t : tiles) {
+    if (tile_auto && keep && !keep(t)) continue;
+    if (!add(arch, t)) continue;
+    // mapping.weights = auto keeps them in SRAM when they fit; streaming
+    // them instead is tried too (a short run may not repay the fill).
+    if (arch.mapping.weights == WeightPlacement::kAuto && out.back().plan.weights_in_sram) {
+      out.back().plan.weights_chosen = true;
+      ArchConfig streamed = arch;
+      streamed.mapping.weights = WeightPlacement::kStream;
+      if (add(streamed, t)) out.back().plan.weights_chosen = true;
+    }
   }
   std::stable_sort(out.begin(), out.end(), [](const TileCandidate& a, const TileCandidate& b) {
     return a.bound_ns < b.bound_ns;

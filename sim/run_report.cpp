@@ -245,11 +245,22 @@ const char* layer_kind_label(const RunResult& in, int64_t layer) {
 // Why the prefill tile is what it is, for the mapping line.
 std::string tile_reason(const MemoryPlan& mp) {
   if (!mp.tile_chosen) return "";
-  if (mp.tile_trials.empty()) return " (auto: fewest DRAM bytes)";
+  if (mp.tile_trials.empty()) return " (auto: the only candidate)";
   size_t simulated = 0;
   for (const TileTrial& t : mp.tile_trials) simulated += t.simulated_ns >= 0 ? 1 : 0;
   return fmt::format(" (auto: the fastest of {} simulated; {} more bound to be slower)", simulated,
                      mp.tile_trials.size() - simulated);
+}
+
+// The weights' placement, and why when the mapper chose it.
+std::string weights_text(const MemoryPlan& mp) {
+  std::string t =
+      mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM";
+  if (mp.weights_chosen) {
+    t += mp.weights_in_sram ? " (auto: faster than streaming them, simulated)"
+                            : " (auto: faster than keeping them resident, simulated)";
+  }
+  return t;
 }
 
 void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& out) {
@@ -275,8 +286,7 @@ void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& ou
   out << fmt::format(
       "mapping: prefill tiles of {} token(s){}; weights {}; activations in {} ({} slot(s) of {} "
       "bytes), a decode step's in {}; decode state in {}; lm_head on {} prompt token\n",
-      mp.tile_tokens, tile_reason(mp),
-      mp.weights_in_sram ? "resident in SRAM (read from DRAM once)" : "streamed from DRAM",
+      mp.tile_tokens, tile_reason(mp), weights_text(mp),
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
       mp.tile_footprint_bytes, mp.decode_activations_in_sram ? "SRAM" : "DRAM",
       mp.state_in_sram ? "SRAM" : "DRAM", in.head_on_every_token ? "every" : "the last");
@@ -647,12 +657,14 @@ ojson memory_plan_json(const RunResult& in) {
   ojson trials = ojson::array();
   for (const TileTrial& t : mp.tile_trials) {
     trials.push_back({{"tile_tokens", t.tile_tokens},
+                      {"weights_in", t.weights_in_sram ? "sram" : "dram"},
                       {"bound_ns", t.bound_ns},
                       {"simulated_ns", t.simulated_ns >= 0 ? ojson(t.simulated_ns) : ojson()}});
   }
   return {{"tile_tokens", mp.tile_tokens},
           {"tile_chosen", mp.tile_chosen},
-          {"tile_candidates", trials},
+          {"weights_chosen", mp.weights_chosen},
+          {"candidates", trials},
           {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
           {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
           {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},

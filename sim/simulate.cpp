@@ -260,17 +260,21 @@ RunResult run_platform(const RunRequest& r, const RunInputs& in, RunDatapath& dp
                         sc_core::sc_time(1, sc_core::SC_NS);
   res.finish = controller.finish_time();
   res.prefill_end = controller.prefill_end_time();
+  res.first_step_end = controller.first_step_end_time();
   res.wall_s = wall_s;
   res.process_switches = switch_count();
   return res;
 }
 
-// controller.tile_tokens = 0: the candidate tiles (lower/memory_plan), each
-// simulated in a fork of this process on the run's prefill and at most one
-// decode step, in the order of their lower bounds until the next bound is
-// above the fastest so far; the fastest wins (prefill + decode_tokens x its
-// step). `fallback` (the fewest DRAM bytes) when no candidate ran.
-MemoryPlan fastest_tile(const RunRequest& r, const RunInputs& in, RunDatapath& dp,
+// The mapper's choices (lower/memory_plan's plan_candidates: the prefill
+// tile when controller.tile_tokens = 0, weights resident or streamed when
+// mapping.weights = auto and they fit), each simulated in a fork of this
+// process on the run's prefill and at most two decode steps (the first may
+// fill resident weights; the second is what the rest repeat), in the order
+// of their lower bounds until the next bound is above the fastest so far.
+// The fastest wins. `fallback` (the fewest DRAM bytes) when no candidate
+// ran.
+MemoryPlan fastest_plan(const RunRequest& r, const RunInputs& in, RunDatapath& dp,
                         const RunPlan& plan, const ModelDims& dims, const ModelLowering& lowering,
                         const MemoryPlan& fallback) {
   const int64_t chunk = in.dims.chunk_size;
@@ -280,9 +284,13 @@ MemoryPlan fastest_tile(const RunRequest& r, const RunInputs& in, RunDatapath& d
     return !dp.seq2 || t >= plan.prefill_tokens || t % chunk == 0;
   };
   const std::vector<TileCandidate> cands =
-      tile_candidates(lowering, r.arch, plan.prefill_tokens, plan.decode_tokens, plan.batch, keep);
+      plan_candidates(lowering, r.arch, plan.prefill_tokens, plan.decode_tokens, plan.batch, keep);
+  if (cands.size() == 1) return cands[0].plan;
+  if (cands.empty()) return fallback;
   RunPlan trial_plan = plan;
-  trial_plan.decode_tokens = std::min<int64_t>(plan.decode_tokens, 1);
+  // Two decode steps: the first may fill resident weights, the second is
+  // what the others repeat.
+  trial_plan.decode_tokens = std::min<int64_t>(plan.decode_tokens, 2);
   RunRequest trial_req = r;
   trial_req.vcd.clear();
   trial_req.timeline.clear();
@@ -296,6 +304,7 @@ MemoryPlan fastest_tile(const RunRequest& r, const RunInputs& in, RunDatapath& d
     std::vector<std::pair<size_t, ChildTask>> running;
     for (; i < cands.size() && running.size() < kAtOnce; ++i) {
       trials[i].tile_tokens = cands[i].plan.tile_tokens;
+      trials[i].weights_in_sram = cands[i].plan.weights_in_sram;
       trials[i].bound_ns = cands[i].bound_ns;
       if (best >= 0 && cands[i].bound_ns >= best) continue;  // bound to be slower
       const MemoryPlan& m = cands[i].plan;
@@ -303,18 +312,19 @@ MemoryPlan fastest_tile(const RunRequest& r, const RunInputs& in, RunDatapath& d
                              const RunResult rr =
                                  run_platform(trial_req, in, dp, trial_plan, dims, lowering, m, {});
                              return std::vector<double>{rr.prefill_end.to_seconds() * 1e9,
+                                                        rr.first_step_end.to_seconds() * 1e9,
                                                         rr.finish.to_seconds() * 1e9};
                            }));
     }
     for (auto& [c, task] : running) {
       const auto got = finish_child(task);
-      if (!got || got->size() != 2) continue;
-      const double prefill_ns = (*got)[0], finish_ns = (*got)[1];
+      if (!got || got->size() != 3) continue;
+      const double first_ns = (*got)[1], finish_ns = (*got)[2];
       TileTrial& t = trials[c];
-      t.simulated_ns =
-          plan.decode_tokens > 0
-              ? prefill_ns + static_cast<double>(plan.decode_tokens) * (finish_ns - prefill_ns)
-              : finish_ns;
+      t.simulated_ns = finish_ns;
+      if (plan.decode_tokens > 2) {
+        t.simulated_ns += static_cast<double>(plan.decode_tokens - 2) * (finish_ns - first_ns);
+      }
       if (best < 0 || t.simulated_ns < best) best = t.simulated_ns, best_i = c;
     }
   }
@@ -361,7 +371,7 @@ RunResult simulate(const RunRequest& r) {
   MemoryPlan memory =
       plan_memory(lowering, arch, plan.prefill_tokens, plan.decode_tokens, plan.batch);
   const auto search0 = std::chrono::steady_clock::now();
-  if (memory.tile_chosen) memory = fastest_tile(r, in, dp, plan, dims, lowering, memory);
+  memory = fastest_plan(r, in, dp, plan, dims, lowering, memory);
   const double search_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search0).count();
   if (dp.seq2 && plan.prefill_tokens > 0) {

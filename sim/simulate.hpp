@@ -72,6 +72,7 @@ struct RunResult {
   // 1 ps resolution): every cycle figure is a time divided by it.
   double clock_period_ns = 1;
   sc_core::sc_time finish, prefill_end;
+  sc_core::sc_time first_step_end;            // the end of decode's first step (none: zero)
   std::unique_ptr<TraceDatapath> trace_data;  // --pipeline trace on a trace, else nullptr
   std::optional<W8A8Result> w8a8;
   double wall_s = 0;

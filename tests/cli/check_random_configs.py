@@ -7,6 +7,12 @@
       (or fails with the clear error of a mapping that cannot fit), and its
       run.json has no NaN, no negative time or count, and per-phase cycles
       that add up to the total.
+  check_random_configs.py resources SSMSIM WORK SEED COUNT
+      COUNT seeded comparisons (issue 36): a base run over a Mamba-1, Mamba-2
+      or hybrid preset on an architecture preset, and the same with one more
+      resource (SRAM, array rows or columns, prefetch depth, bandwidth,
+      clock: never slower) or more work (a prefill or decode token, a
+      sequence: never faster), within RESOURCE_TOLERANCE.
   check_random_configs.py metamorphic SSMSIM WORK SEED COUNT
       COUNT seeded base configurations, each with its variants: more DRAM
       bandwidth or a faster clock never slower; more lanes or a larger array
@@ -302,6 +308,105 @@ def mode_metamorphic(exe, work, seed, count):
     print(f"ok: {count} base configurations x 9 relations (seed {seed}) hold")
 
 
+# Issue 36, "resources never hurt": more of a resource never slower, one
+# more token never faster, by more than this fraction.
+RESOURCE_TOLERANCE = 0.005
+RESOURCE_PRESETS = ["mamba-130m", "mamba-370m", "mamba2-130m", "mamba2-370m", "falcon-h1-1.5b",
+                    "granite-4.0-h-tiny", "zamba2-2.7b"]
+RESOURCE_ARCHS = ["default", "edge", "cloud"]
+
+
+def mode_resources(exe, work, seed, count):
+    """COUNT seeded comparisons, each a base run and one change: more SRAM, a
+    larger array, deeper prefetch, more bandwidth or a faster clock (never
+    slower), or one more prefill or decode token or sequence (never faster),
+    over Mamba-1, Mamba-2 and hybrid presets on every architecture preset."""
+    rng = random.Random(seed)
+    cases = []
+    for i in range(count):
+        preset = rng.choice(RESOURCE_PRESETS)
+        arch = rng.choice(RESOURCE_ARCHS)
+        base = {
+            "workload.prefill_tokens": rng.choice([0, rng.randint(1, 160)]),
+            "workload.decode_tokens": rng.randint(0, 2),
+            "workload.batch": rng.choice([1, rng.randint(2, 16)]),
+            "sram.bytes": rng.choice([1 << 20, 4 << 20, 16 << 20, 64 << 20]),
+            "gemm.rows": rng.choice([16, 32, 64, 128]),
+            "gemm.cols": rng.choice([16, 32, 64, 128]),
+            "dram.bandwidth_gbps": rng.choice([17, 34, 68, 136]),
+            "clock_mhz": rng.choice([250, 625, 1000]),
+            "gemm.prefetch_strips": rng.choice([1, 2, 3, 4]),
+        }
+        if base["workload.prefill_tokens"] == 0 and base["workload.decode_tokens"] == 0:
+            base["workload.decode_tokens"] = 1
+        change = rng.choice(["sram x2", "rows x2", "cols x2", "prefetch +1", "bandwidth x2",
+                             "clock x2", "prefill +1", "decode +1", "batch +1"])
+        v = dict(base)
+        more_work = change in ("prefill +1", "decode +1", "batch +1")
+        if change == "sram x2":
+            v["sram.bytes"] *= 2
+        elif change == "rows x2":
+            v["gemm.rows"] *= 2
+        elif change == "cols x2":
+            v["gemm.cols"] *= 2
+        elif change == "prefetch +1":
+            v["gemm.prefetch_strips"] += 1
+        elif change == "bandwidth x2":
+            v["dram.bandwidth_gbps"] *= 2
+        elif change == "clock x2":
+            v["clock_mhz"] *= 2
+        elif change == "prefill +1":
+            v["workload.prefill_tokens"] += 1
+        elif change == "decode +1":
+            v["workload.decode_tokens"] += 1
+        else:
+            v["workload.batch"] += 1
+        cases.append((i, preset, arch, change, more_work, base, v))
+
+    def lat(out, preset, arch, sets):
+        cmd = [exe, "run", "--workload", preset, "--arch", arch, "--out", out, "--force"]
+        for k, x in sets.items():
+            cmd += ["--set", f"{k}={x}"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if p.returncode != 0:
+            return None, cmd, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "?"
+        with open(os.path.join(out, "run.json")) as f:
+            return json.load(f)["total"]["latency_ns"], cmd, None
+
+    def one(case):
+        i, preset, arch, change, more_work, base, v = case
+        a, cmd_a, err_a = lat(os.path.join(work, f"r{i}a"), preset, arch, base)
+        b, cmd_b, err_b = lat(os.path.join(work, f"r{i}b"), preset, arch, v)
+        return case, a, b, cmd_b, err_a or err_b
+
+    failures, skipped, worst = [], [], {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for case, a, b, cmd, err in pool.map(one, cases):
+            i, preset, arch, change, more_work, base, v = case
+            if err:
+                # A mapping that cannot fit (e.g. attention's scores block in
+                # a small SRAM) is a clear error of both runs, not a relation.
+                skipped.append(f"case {i} {preset} {arch} {change}: {err}")
+                continue
+            d = (b - a) / a
+            lo, hi = worst.get(change, (d, d))
+            worst[change] = (min(lo, d), max(hi, d))
+            bad = d < -RESOURCE_TOLERANCE if more_work else d > RESOURCE_TOLERANCE
+            if bad:
+                failures.append(f"case {i} {preset} {arch} {change}: {a:.0f} -> {b:.0f} ns "
+                                f"({100 * d:+.2f} %)\n  {' '.join(cmd)}")
+    for name in sorted(worst):
+        lo, hi = worst[name]
+        print(f"{name}: latency changed by {100 * lo:+.3f} % to {100 * hi:+.3f} %")
+    for f in skipped:
+        print("skipped (both must run):", f)
+    for f in failures:
+        print(f)
+    done = count - len(skipped)
+    print(f"{done} comparisons, {len(failures)} violations, {len(skipped)} skipped (seed {seed})")
+    assert not failures, f"{len(failures)} of {done} comparisons point the wrong way"
+
+
 def main(argv):
     mode, exe, work, seed, count = argv[1], argv[2], argv[3], int(argv[4]), int(argv[5])
     os.makedirs(work, exist_ok=True)
@@ -309,6 +414,8 @@ def main(argv):
         mode_random(exe, work, seed, count)
     elif mode == "metamorphic":
         mode_metamorphic(exe, work, seed, count)
+    elif mode == "resources":
+        mode_resources(exe, work, seed, count)
     else:
         raise SystemExit(f"unknown mode {mode}")
     return 0

@@ -200,11 +200,12 @@ def main(argv):
     elif mode == "tile-search":
         r = load(argv[2])
         mp = r["memory_plan"]
-        cands = mp["tile_candidates"]
+        cands = mp["candidates"]
         assert mp["tile_chosen"] and cands, "no tile search in " + argv[2]
         ran = [c for c in cands if c["simulated_ns"] is not None]
         best = min(c["simulated_ns"] for c in ran)
-        chosen = [c for c in ran if c["tile_tokens"] == mp["tile_tokens"]]
+        chosen = [c for c in ran if c["tile_tokens"] == mp["tile_tokens"]
+                  and c["weights_in"] == mp["weights_in"]]
         assert chosen and chosen[0]["simulated_ns"] == best, (mp["tile_tokens"], cands)
         # Reports round the time to whole cycles; the search keeps SystemC's.
         period = 1e3 / r["config"]["clock_mhz"]
@@ -218,7 +219,8 @@ def main(argv):
         for f in argv[3:]:
             x = load(f)
             t = x["memory_plan"]["tile_tokens"]
-            c = [c for c in ran if c["tile_tokens"] == t]
+            c = [c for c in ran if c["tile_tokens"] == t
+                 and c["weights_in"] == x["memory_plan"]["weights_in"]]
             assert c, f"{f}: tile {t} was not simulated by the search"
             got = x["total"]["latency_ns"]
             assert abs(got - c[0]["simulated_ns"]) <= period, (f, got, c[0])

@@ -162,7 +162,7 @@ TEST(TileCandidates, GrowWithTheSramAndIgnoreTheArray) {
   large.sram.bytes = 64 << 20;
   const auto tiles = [&](const ArchConfig& a) {
     std::set<int64_t> t;
-    for (const TileCandidate& c : tile_candidates(m, a, 512, 4, 1)) t.insert(c.plan.tile_tokens);
+    for (const TileCandidate& c : plan_candidates(m, a, 512, 4, 1)) t.insert(c.plan.tile_tokens);
     return t;
   };
   const std::set<int64_t> s = tiles(small), l = tiles(large);
@@ -176,7 +176,7 @@ TEST(TileCandidates, GrowWithTheSramAndIgnoreTheArray) {
   EXPECT_EQ(tiles(other), s);
   // Streamed weights, batch 1: tile t reads them ceil(512 / t) times in the
   // prefill and once per decode step; the bound is that at the peak.
-  for (const TileCandidate& c : tile_candidates(m, small, 512, 4, 1)) {
+  for (const TileCandidate& c : plan_candidates(m, small, 512, 4, 1)) {
     ASSERT_FALSE(c.plan.weights_in_sram);
     const double per_pass =
         c.bound_ns * small.dram.bandwidth_gbps /
