@@ -19,7 +19,7 @@ Dram::Dram(sc_core::sc_module_name name, const DramConfig& cfg, const TraceWindo
   noc2dram.register_b_transport(this, &Dram::b_transport);
   // One process drives the signal (a signal has one driver).
   SC_METHOD(on_change);
-  sensitive << start_q_ << end_q_;
+  sensitive << start_q_ << end_q_ << window_open_ev_;
   dont_initialize();
   SC_METHOD(arbitrate);
   sensitive << arbiter_.event();
@@ -87,6 +87,10 @@ void Dram::b_transport(tlm::tlm_generic_payload& trans, sc_time& delay) {
 
 void Dram::arbitrate() {
   arbiter_.decide([this](auto& t, const sc_time& at) { return place(t, at, at); });
+}
+
+void Dram::start_of_simulation() {
+  if (window_ && window_->opens_late()) window_open_ev_.notify(window_->start);
 }
 
 void Dram::on_change() {

@@ -97,6 +97,10 @@ class Dram : public sc_core::sc_module {
                                                 const sc_core::sc_time& now);
   void arbitrate();
   void on_change();
+  // on_change also runs as the VCD window opens (TraceWindow::opens_late):
+  // the waveform then shows the current values.
+  void start_of_simulation() override;
+  sc_core::sc_event window_open_ev_;
 
   DramConfig cfg_;
   const TraceWindow* window_;

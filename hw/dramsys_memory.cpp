@@ -275,7 +275,7 @@ DramsysMemory::DramsysMemory(sc_core::sc_module_name name, const DramConfig& cfg
                       ("issue" + std::to_string(ch)).c_str(), &opt);
   }
   SC_METHOD(on_change);
-  sensitive << changed_;
+  sensitive << changed_ << window_open_ev_;
   dont_initialize();
 }
 
@@ -388,6 +388,10 @@ double DramsysMemory::drampower_energy_pj() const {
     ++found;
   }
   return found > 0 ? sum : -1.0;
+}
+
+void DramsysMemory::start_of_simulation() {
+  if (window_ && window_->opens_late()) window_open_ev_.notify(window_->start);
 }
 
 void DramsysMemory::on_change() {

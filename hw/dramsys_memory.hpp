@@ -97,6 +97,10 @@ class DramsysMemory : public sc_core::sc_module {
                                      sc_core::sc_time& delay);
   void issue(int ch);
   void on_change();
+  // on_change also runs as the VCD window opens (TraceWindow::opens_late):
+  // the waveform then shows the current values.
+  void start_of_simulation() override;
+  sc_core::sc_event window_open_ev_;
 
   DramsysSetup setup_;
   const TraceWindow* window_;

@@ -13,7 +13,7 @@ ScanUnit::ScanUnit(sc_core::sc_module_name name, const ScanConfig& cfg, const Un
       token_sig_("scan_token", -1) {
   quant2scan.register_b_transport(this, &ScanUnit::link_b_transport);
   SC_METHOD(on_token);
-  sensitive << token_q_;
+  sensitive << token_q_ << window_opens();
   dont_initialize();
 }
 
@@ -36,10 +36,13 @@ void ScanUnit::link_b_transport(tlm::tlm_generic_payload& trans, sc_time&) {
 }
 
 void ScanUnit::on_token() {
-  if (token_values_.empty()) return;
-  const int v = token_values_.front();
-  token_values_.pop_front();
-  if (window_->active()) token_sig_.write(v);
+  // A token's time (one value each), or the VCD window opening: then the
+  // signal shows the token the recurrence is on.
+  if (token_q_.default_event().triggered() && !token_values_.empty()) {
+    token_now_ = token_values_.front();
+    token_values_.pop_front();
+  }
+  if (window_->active()) token_sig_.write(token_now_);
 }
 
 // Recurrence steps: tokens, or Mamba-2's chunks (state_passing).

@@ -36,6 +36,7 @@ class ScanUnit : public UnitBase {
   ScanConfig cfg_;
   sc_core::sc_event_queue token_q_;
   std::deque<int> token_values_;
+  int token_now_ = -1;  // the token the recurrence is on, inside the window or not
   sc_core::sc_signal<int> token_sig_;
 };
 

@@ -36,10 +36,10 @@ UnitBase::UnitBase(sc_core::sc_module_name name, Unit unit, const UnitContext& c
       may_run_ahead_(ctx.memory_streams && !(ctx.window && ctx.window->enabled)) {
   ctrl_target.register_b_transport(this, &UnitBase::b_transport);
   SC_METHOD(signals_method);
-  sensitive << signals_ev_;
+  sensitive << signals_ev_ << window_open_ev_;
   dont_initialize();
   SC_METHOD(stall_method);
-  sensitive << stall_q_;
+  sensitive << stall_q_ << window_open_ev_;
   dont_initialize();
   SC_METHOD(grant);
   sensitive << grant_ev_;
@@ -61,6 +61,10 @@ void UnitBase::signals_method() {
   tile_sig_.write(cur_tile_);
   decode_sig_.write(cur_decode_);
   update_signals();
+}
+
+void UnitBase::start_of_simulation() {
+  if (window_ && window_->opens_late()) window_open_ev_.notify(window_->start);
 }
 
 void UnitBase::stall_span(const sc_time& from, const sc_time& to, StallReason why) {
@@ -86,7 +90,8 @@ void UnitBase::stall_method() {
     stall_changes_.erase(stall_changes_.begin());
     changed = true;
   }
-  if (changed && window_->active()) stall_sig_.write(v);
+  stall_now_ = v;
+  if ((changed || window_open_ev_.triggered()) && window_->active()) stall_sig_.write(v);
 }
 
 uint64_t UnitBase::to_cycles(const sc_time& t) const {

@@ -125,6 +125,9 @@ class UnitBase : public sc_core::sc_module {
   }
   // Subclasses write their own traced signals from their state here.
   virtual void update_signals() {}
+  // Notified as a VCD window that starts after time 0 opens: a subclass's
+  // own signal-writing method listens too.
+  const sc_core::sc_event& window_opens() const { return window_open_ev_; }
 
   sc_core::sc_time period_;
   UnitStats stats_;
@@ -145,12 +148,17 @@ class UnitBase : public sc_core::sc_module {
   void release();
   void signals_method();
   void stall_method();
+  // Both methods also run as the VCD window opens (TraceWindow::
+  // opens_late), so the window starts on the true values.
+  void start_of_simulation() override;
 
   Unit unit_;
   OpSink* sink_;
   bool busy_ = false;
   int cur_op_ = -1, cur_layer_ = -1, cur_tile_ = -1;
   bool cur_decode_ = false;
+  int stall_now_ = 0;  // the stall reason now, inside the window or not
+  sc_core::sc_event window_open_ev_;
   // Commands waiting for the unit, by priority, each with its own event:
   // a release wakes only the one that may proceed, so a switch costs the
   // same whatever the queue's length.
