@@ -29,9 +29,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const ArchConfig& cfg, Da
     dramsys = std::make_unique<DramsysMemory>("dram", cfg.dram, window);
     noc.noc2dram.bind(dramsys->noc2dram);
 #else
-    throw Error(
-        "dram.model = dramsys: this build has no DRAMSys (configure with -DSSMSIM_DRAMSYS=ON; "
-        "docs/dram.md)");
+    throw Error(std::string("dram.model = dramsys: this build has no DRAMSys: ") +
+                no_dramsys_reason());
 #endif
   } else {
     dram = std::make_unique<Dram>("dram", cfg.dram, window);

@@ -35,6 +35,18 @@ class DRAMSys;
 
 namespace ssmsim {
 
+// Why this build has no DRAMSys, and the way out (dram.model=dramsys and
+// dram-calibrate say it).
+inline const char* no_dramsys_reason() {
+#ifdef SSMSIM_DRAMSYS_UNREACHABLE
+  return "DRAMSys was unreachable when it was configured; reconfigure with network access, or "
+         "with -DSSMSIM_DRAMSYS_SOURCE=DIR (an offline copy; docs/dram.md)";
+#else
+  return "it was configured with -DSSMSIM_DRAMSYS=OFF; reconfigure with -DSSMSIM_DRAMSYS=ON "
+         "(docs/dram.md)";
+#endif
+}
+
 // A DRAMSys memory specification compiled in (cmake/embed_memspecs.cmake).
 struct DramsysSpecText {
   const char* standard;  // dram.standard value

@@ -192,9 +192,7 @@ DramCalibration calibrate_dram(const DramConfig& cfg) {
 #else
 
 DramCalibration calibrate_dram(const DramConfig&) {
-  throw Error(
-      "dram-calibrate: this build has no DRAMSys (configure with -DSSMSIM_DRAMSYS=ON; "
-      "docs/dram.md)");
+  throw Error(std::string("dram-calibrate: this build has no DRAMSys: ") + no_dramsys_reason());
 }
 
 #endif
