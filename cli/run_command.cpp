@@ -87,8 +87,11 @@ std::optional<RunInvocation> parse_run_args(const Args& args) {
   const std::string footer =
       "\nPresets: --workload " + preset_names("workload") + "\n         --arch " +
       preset_names("arch") + "\n         models " + preset_names("model") +
-      "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), OUT/run.config.json (effective "
-      "architecture),\n        OUT/run.workload.json (effective workload, with --workload).\n";
+      "\nWrites: OUT/run.json, OUT/run.csv (per layer and unit), OUT/run.kernels.csv (per "
+      "kernel and phase),\n        OUT/run.config.json (effective architecture), "
+      "OUT/run.workload.json (effective workload,\n        with --workload); --vcd FILE: FILE and "
+      "its GTKWave view (FILE.gtkw, .ops.txt, .stall.txt);\n        --timeline FILE: the "
+      "trace-event timeline.\n";
   if (!parse_options(args, desc, vm, footer)) return std::nullopt;
   if (vm.count("help-arch")) {
     std::cout << ArchConfig::describe();
