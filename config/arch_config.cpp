@@ -492,10 +492,14 @@ const char* precision_name(Precision p) { return p == Precision::kFp16 ? "fp16" 
 
 void ArchConfig::load_file(const std::string& path) {
   const nlohmann::json j = read_json_file(path);
+  // Every key first, on a copy: a file that misspells a key and lacks
+  // "version" hears about the typo, the error that says what to fix.
+  ArchConfig checked = *this;
+  checked.load_json(j, path);
   if (!j.is_object() || !j.contains("version")) {
     throw Error(path + ": missing key 'version' (expected \"version\": 1)");
   }
-  load_json(j, path);
+  *this = std::move(checked);
 }
 
 void ArchConfig::load(const std::string& arg) {

@@ -1,5 +1,6 @@
 #include "io/checkpoint.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -99,7 +100,35 @@ ModelDims read_model_config(const std::string& path) {
   return d;
 }
 
+namespace {
+
+// A folder that is not a checkpoint: name the folders below it that are
+// (a trace's folder holds its model's checkpoint in a subfolder).
+void check_is_checkpoint(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(dir + ": not a folder (expected a checkpoint folder)");
+  if (fs::exists(fs::path(dir) / "config.json", ec)) return;
+  std::vector<std::string> below;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory(ec) && fs::exists(e.path() / "config.json", ec)) {
+      below.push_back(e.path().string());
+    }
+  }
+  std::sort(below.begin(), below.end());
+  std::string msg = dir + ": no config.json, not a checkpoint folder";
+  if (!below.empty()) {
+    msg += "; the folders below it that hold one:";
+    for (const std::string& b : below) msg += " " + b;
+  }
+  throw Error(msg);
+}
+
+}  // namespace
+
 Checkpoint::Checkpoint(const std::string& dir) : dir_(dir) {
+  check_is_checkpoint(dir);
   dims_ = read_model_config(dir + "/config.json");
   const size_t slash = dir.find_last_not_of('/');
   const std::string trimmed = dir.substr(0, slash + 1);

@@ -61,12 +61,27 @@ def fail(msg):
     sys.exit(1)
 
 
+# What each ssmsim output is plotted by, for an error that names the right
+# plot when a file is given to the wrong one.
+PLOT_OF = {"sweep.csv": "sweep", "sweep.json": "sweep", "run.json": "breakdown or roofline",
+           "quant.json": "quant", "run.trace.json": "timeline"}
+
+
 def load_json(path, command):
     try:
         with open(path) as f:
             doc = json.load(f)
-    except (OSError, ValueError) as e:
+    except OSError as e:
         fail(f"{path}: {e}")
+    except ValueError as e:
+        hint = ""
+        base = os.path.basename(path)
+        if base.endswith(".csv"):
+            hint = (f"; it is a CSV: this plot takes the JSON of `ssmsim {command}`"
+                    + (f" (plot.py {PLOT_OF[base]} takes {base})" if base in PLOT_OF else ""))
+        fail(f"{path}: not JSON ({e}){hint}")
+    if not isinstance(doc, dict):
+        fail(f"{path}: expected the JSON of `ssmsim {command}`, found a JSON {type(doc).__name__}")
     if doc.get("command") != command:
         fail(f"{path}: expected the JSON of `ssmsim {command}`, found command {doc.get('command')!r}")
     return doc

@@ -117,3 +117,16 @@ TEST(ArchConfig, EveryDefaultNumberHasASourceAndChangesReplaceIt) {
               "mine.json");
   EXPECT_EQ(c.sources["dram.bandwidth_gbps"], "set by mine.json");
 }
+
+// Issue 39: a file that misspells a key and lacks "version" names the typo
+// (what the user must fix) before the version; with every key right, the
+// missing version is the error, and nothing of a failed file is applied.
+TEST(ArchConfig, FileTypoBeforeMissingVersion) {
+  const std::string path = ::testing::TempDir() + "arch-no-version.json";
+  std::ofstream(path) << R"({"gemm": {"rowz": 64}})";
+  ArchConfig c;
+  EXPECT_THAT(error_of([&] { c.load_file(path); }), HasSubstr("unknown key 'gemm.rowz'"));
+  std::ofstream(path) << R"({"gemm": {"rows": 64}})";
+  EXPECT_THAT(error_of([&] { c.load_file(path); }), HasSubstr("missing key 'version'"));
+  EXPECT_EQ(c.gemm.rows, ArchConfig().gemm.rows);
+}
