@@ -52,8 +52,12 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   // 0x8024 an analog step plot, 0x40000 a real.
   std::ostringstream g;
   g << "[*] GTKWave save file written by ssmsim run --vcd\n";
-  // GTKWave resolves both paths from its working directory: absolute.
+  // GTKWave resolves the paths from its working directory: absolute. With
+  // [savefile], where this file was written, it finds the VCD and the
+  // filters relative to where this file is now: a moved or copied-off
+  // results folder still opens (issue 39).
   g << "[dumpfile] \"" << fs::absolute(vcd).lexically_normal().string() << "\"\n";
+  g << "[savefile] \"" << fs::absolute(files[0]).lexically_normal().string() << "\"\n";
   // Zoom so that [start, end] fills the wave pane (about 770 pixels at
   // this size): GTKWave's zoom z shows 770 x 2^(-z - 7.6) ns, measured.
   const double span = std::max(1.0, end_ns - start_ns);

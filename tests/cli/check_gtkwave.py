@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """GTKWave opens a run's view headless and shows what run.json reports:
 
-  check_gtkwave.py RUN_DIR
+  check_gtkwave.py RUN_DIR [--moved-to NEW_DIR]
+
+With --moved-to, RUN_DIR is first renamed to NEW_DIR (as results copied
+off a cluster are), and the view is opened there.
 
 Runs `xvfb-run gtkwave -S script.tcl RUN_DIR/run.gtkw`. The Tcl script puts
 the marker inside GEMM operations taken from run.json's gemm_ops, and after
@@ -26,6 +29,10 @@ import tempfile
 
 def main(argv):
     d = argv[1]
+    if len(argv) > 3 and argv[2] == "--moved-to":
+        shutil.rmtree(argv[3], ignore_errors=True)
+        os.rename(d, argv[3])
+        d = argv[3]
     if not shutil.which("gtkwave") or not shutil.which("xvfb-run"):
         print("skipped: gtkwave or xvfb-run not installed (scripts/install-deps.sh)")
         return 77
