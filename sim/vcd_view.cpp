@@ -32,7 +32,8 @@ std::vector<std::string> vcd_view_files(const std::string& vcd) {
   return {b + ".gtkw", b + ".ops.txt", b + ".stall.txt"};
 }
 
-void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
+void write_vcd_view(const std::string& vcd, double start_ns, double end_ns,
+                    const std::string& quantizer) {
   const std::vector<std::string> files = vcd_view_files(vcd);
   // The filter: GTKWave replaces a value shown in decimal by its name; an
   // idle unit's -1 shows as 4294967295 unsigned.
@@ -69,9 +70,10 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
   const std::string op_filter = "^1 " + fs::absolute(files[1]).lexically_normal().string() + "\n";
   const std::string stall_filter =
       "^2 " + fs::absolute(files[2]).lexically_normal().string() + "\n";
-  const char* titles[kUnitCount] = {"gemm (systolic array)", "soft-edge quantizer",
-                                    "scan (selective scan / SSD recurrence)", "hadamard",
-                                    "vector unit"};
+  const std::string quant_title = "SSM-input quantizer (" + quantizer + ")";
+  const std::string titles[kUnitCount] = {"gemm (systolic array)", quant_title,
+                                          "scan (selective scan / SSD recurrence)", "hadamard",
+                                          "vector unit"};
   for (int u = 0; u < kUnitCount; ++u) {
     const std::string n = std::string("SystemC.") + unit_name(static_cast<Unit>(u));
     g << "@200\n-" << titles[u] << "\n";
@@ -80,7 +82,11 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns) {
     g << stall_filter << n << ".stall_reason[31:0]\n";
     g << "@424\n" << n << ".layer[31:0]\n" << n << ".tile[31:0]\n" << n << ".queued_ops[31:0]\n";
     if (static_cast<Unit>(u) == Unit::kQuant) {
-      g << n << ".small_count[63:0]\n" << n << ".large_count[63:0]\n";
+      // Every region: int8's cost is in normal and saturated (clipped).
+      g << n << ".normal_count[63:0]\n"
+        << n << ".saturated_count[63:0]\n"
+        << n << ".small_count[63:0]\n"
+        << n << ".large_count[63:0]\n";
     }
     if (static_cast<Unit>(u) == Unit::kScan) g << n << ".token_index[31:0]\n";
   }

@@ -14,7 +14,9 @@ namespace ssmsim {
 // The files written beside VCD (path.vcd): path.gtkw, path.ops.txt and
 // path.stall.txt.
 std::vector<std::string> vcd_view_files(const std::string& vcd);
-// The view opens on [start_ns, end_ns] (the run, or its --vcd-window).
-void write_vcd_view(const std::string& vcd, double start_ns, double end_ns);
+// The view opens on [start_ns, end_ns] (the run, or its --vcd-window);
+// `quantizer` names the SSM-input quantizer's group (e.g. "int8").
+void write_vcd_view(const std::string& vcd, double start_ns, double end_ns,
+                    const std::string& quantizer);
 
 }  // namespace ssmsim

@@ -51,7 +51,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
 UNITS = ["gemm", "quant", "scan", "had", "vec"]
-UNIT_LABEL = {"gemm": "GEMM", "quant": "SE quantizer", "scan": "scan", "had": "Hadamard",
+UNIT_LABEL = {"gemm": "GEMM", "quant": "quantizer", "scan": "scan", "had": "Hadamard",
               "vec": "vector (norm, conv, gate)"}
 REGIONS = ["small", "normal", "large", "saturated"]
 

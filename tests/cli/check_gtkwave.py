@@ -13,7 +13,7 @@ the run's end, and prints every displayed signal's value there. The checks:
 - the view displays every signal it lists;
 - inside each operation, gemm.op shows its name, gemm.layer and gemm.tile
   its layer and tile ("head" = n_layer), and gemm.busy is 1;
-- after the end, the quantizer's region counters equal run.json's
+- after the end, the quantizer's four region counters equal run.json's
   units.quant.region_counts.
 
 Exit 77 (ctest: skipped) when gtkwave or xvfb-run is not installed
@@ -73,7 +73,7 @@ def main(argv):
         assert got == want, f"at {times[i]} ns: GTKWave shows {got}, run.json {want}"
     rc = run["units"]["quant"]["region_counts"]
     e = len(times)
-    for region in ("small", "large"):
+    for region in ("normal", "saturated", "small", "large"):
         shown_count = int(values[(e, f"SystemC.quant.{region}_count[63:0]")])
         assert shown_count == rc[region], f"{region}: GTKWave {shown_count}, run.json {rc[region]}"
     print(f"ok: GTKWave shows {len(shown)} signals; {len(picks)} GEMMs and the region counts "
