@@ -36,7 +36,10 @@ int dram_calibrate_command(const Args& args) {
       "folder for dram_calibration.json, dram_calibration.csv, dram_calibration.config.json")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
-  if (!parse_options(args, desc, vm)) return kExitOk;
+  if (!parse_options(args, desc, vm,
+                     "\nExample: ssmsim dram-calibrate --arch edge --out out/dram\n")) {
+    return kExitOk;
+  }
   ArchConfig arch;
   arch.load(arch_name);
   for (const auto& s : sets) apply_assignment(s, arch, nullptr);

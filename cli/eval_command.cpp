@@ -51,7 +51,12 @@ int eval_command(const Args& args) {
       "use a --model whose fp32 logits differ from the traces' act.logits (warns)")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
-  if (!parse_options(args, desc, vm, "\nWrites: OUT/eval.json, OUT/eval.csv.\n")) return kExitOk;
+  if (!parse_options(args, desc, vm,
+                     "\nWrites: OUT/eval.json, OUT/eval.csv.\nExample: ssmsim eval --model "
+                     "traces/default/mamba-bytes-a \\\n           --trace "
+                     "traces/default/mamba-bytes-a-sample0.safetensors --out out/eval\n")) {
+    return kExitOk;
+  }
   std::vector<quant::QuantKind> kinds;
   if (quantizer == "all") {
     kinds = {quant::QuantKind::kInt8, quant::QuantKind::kSe, quant::QuantKind::kSeAuthors};

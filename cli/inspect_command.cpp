@@ -57,7 +57,12 @@ int inspect_command(const Args& args) {
       "model", po::value(&model),
       "Hugging Face MambaForCausalLM or Mamba2ForCausalLM checkpoint folder");
   po::variables_map vm;
-  if (!parse_options(args, desc, vm)) return kExitOk;
+  if (!parse_options(
+          args, desc, vm,
+          "\nExample: ssmsim inspect --trace traces/default/mamba-bytes-a-sample0.safetensors\n"
+          "         ssmsim inspect --model traces/default/mamba-bytes-a\n")) {
+    return kExitOk;
+  }
   if (trace.empty() == model.empty()) {
     throw po::error("give exactly one of --trace or --model");
   }

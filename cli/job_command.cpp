@@ -104,7 +104,12 @@ int job_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("dir", 1).add("id", 1);
   po::variables_map vm;
-  if (!parse_options(args, desc, vm, "\nusage: ssmsim job DIR ID\n", &pos)) return kExitOk;
+  if (!parse_options(args, desc, vm,
+                     "\nusage: ssmsim job DIR ID\nExample: ssmsim job out/sweep 0 (a line of "
+                     "sweep --emit-jobs)\n",
+                     &pos)) {
+    return kExitOk;
+  }
   return run_job(dir, id);
 }
 

@@ -25,7 +25,10 @@ int merge_command(const Args& args) {
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_options(args, desc, vm, "\nusage: ssmsim merge DIR [--out FILE.csv]\n", &pos)) {
+  if (!parse_options(args, desc, vm,
+                     "\nusage: ssmsim merge DIR [--out FILE.csv]\nExample: ssmsim merge "
+                     "out/sweep (after the jobs of sweep --emit-jobs ran)\n",
+                     &pos)) {
     return kExitOk;
   }
   if (out.empty()) out = dir + "/sweep.csv";

@@ -59,7 +59,9 @@ int quant_command(const Args& args) {
   po::variables_map vm;
   if (!parse_options(
           args, desc, vm,
-          "\nWrites: OUT/quant.json, OUT/quant.csv (one row per layer and quantizer).\n")) {
+          "\nWrites: OUT/quant.json, OUT/quant.csv (one row per layer and quantizer).\n"
+          "Example: ssmsim quant --trace traces/default/mamba-bytes-a-sample0.safetensors "
+          "--out out/quant\n")) {
     return kExitOk;
   }
 

@@ -91,7 +91,11 @@ std::optional<RunInvocation> parse_run_args(const Args& args) {
       "kernel and phase),\n        OUT/run.config.json (effective architecture), "
       "OUT/run.workload.json (effective workload,\n        with --workload); --vcd FILE: FILE and "
       "its GTKWave view (FILE.gtkw, .ops.txt, .stall.txt);\n        --timeline FILE: the "
-      "trace-event timeline.\n";
+      "trace-event timeline.\nExamples: ssmsim run --trace "
+      "traces/default/mamba-bytes-a-sample0.safetensors \\\n"
+      "            --quantizer int8 --vcd out/x/run.vcd --out out/x\n"
+      "          ssmsim run --workload mamba-2.8b --arch edge --set sram.bytes=8388608 --out "
+      "out/w\n";
   if (!parse_options(args, desc, vm, footer)) return std::nullopt;
   if (vm.count("help-arch")) {
     std::cout << ArchConfig::describe();
