@@ -16,7 +16,7 @@
   check_random_configs.py metamorphic SSMSIM WORK SEED COUNT
       COUNT seeded base configurations, each with its variants: more DRAM
       bandwidth or a faster clock never slower; more lanes or a larger array
-      never slower by more than LANES_TOLERANCE (see there); more prefill or
+      never slower by more than RESOURCE_TOLERANCE (see there); more prefill or
       decode tokens or a bigger batch never faster; the clock and the DRAM
       (bandwidth up, latency down by the same factor) scaled together scale
       the latency exactly.
@@ -237,14 +237,13 @@ def latency(exe, out, preset, sets):
     return r["total"]["latency_ns"], r["total"]["cycles"], cmd
 
 
-# More lanes are never slower by more than this fraction, not exactly never
-# slower: the units and memories serve requests greedily (first come, first
-# served, hw/arbiter.hpp), and a greedy schedule can lengthen when one task
-# gets shorter (Graham's scheduling anomalies, 1969): a vector operation
-# that ends sooner lets the next tile contend with a GEMM's weight stream
-# (measured: up to 1.4 %). A larger systolic array also drains longer after
-# its last weights arrive in a memory-bound decode (+0.2 %).
-LANES_TOLERANCE = 0.02
+# More lanes or a larger array are held to RESOURCE_TOLERANCE (0.5 %, as
+# every resource in `resources`), not to exactly never slower: the units
+# and memories serve requests greedily (first come, first served,
+# hw/arbiter.hpp), and a greedy schedule can lengthen when one task gets
+# shorter (Graham's scheduling anomalies, 1969). Measured on this test's
+# seed since the GEMM's partial folds (issue 36): array x2 up to +0.13 %,
+# vector lanes x2 up to +0.02 % (before: 2 % allowed, 1.4 % seen).
 
 
 def mode_metamorphic(exe, work, seed, count):
@@ -282,7 +281,7 @@ def mode_metamorphic(exe, work, seed, count):
         variant("bandwidth x2", {"dram.bandwidth_gbps": base["dram.bandwidth_gbps"] * 2},
                 lambda l2, c2: l2 <= lat)
         variant("clock x2", {"clock_mhz": base["clock_mhz"] * 2}, lambda l2, c2: l2 <= lat)
-        within = lambda l2, c2: l2 <= lat * (1 + LANES_TOLERANCE)
+        within = lambda l2, c2: l2 <= lat * (1 + RESOURCE_TOLERANCE)
         variant("array x2", {"gemm.rows": base["gemm.rows"] * 2, "gemm.cols": base["gemm.cols"] * 2},
                 within)
         variant("scan lanes x2", {"scan.lanes": 128}, within)
