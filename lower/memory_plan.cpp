@@ -233,10 +233,11 @@ std::vector<TileCandidate> plan_candidates(const ModelLowering& lowering, const 
     // mapping.weights = auto keeps them in SRAM when they fit; streaming
     // them instead is tried too (a short run may not repay the fill).
     if (arch.mapping.weights == WeightPlacement::kAuto && out.back().plan.weights_in_sram) {
-      out.back().plan.weights_chosen = true;
+      const size_t resident = out.size() - 1;
       ArchConfig streamed = arch;
       streamed.mapping.weights = WeightPlacement::kStream;
-      if (add(streamed, t)) out.back().plan.weights_chosen = true;
+      if (add(streamed, t))
+        out[resident].plan.weights_chosen = out.back().plan.weights_chosen = true;
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const TileCandidate& a, const TileCandidate& b) {

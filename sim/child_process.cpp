@@ -78,9 +78,4 @@ std::optional<std::vector<double>> finish_child(ChildTask& task) {
   return v;
 }
 
-std::optional<std::vector<double>> run_in_child(const std::function<std::vector<double>()>& work) {
-  ChildTask task = start_child(work);
-  return finish_child(task);
-}
-
 }  // namespace ssmsim

@@ -22,7 +22,4 @@ ChildTask start_child(const std::function<std::vector<double>()>& work);
 // signal or no fork).
 std::optional<std::vector<double>> finish_child(ChildTask& task);
 
-// Both, one child at a time.
-std::optional<std::vector<double>> run_in_child(const std::function<std::vector<double>()>& work);
-
 }  // namespace ssmsim

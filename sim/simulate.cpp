@@ -266,6 +266,12 @@ RunResult run_platform(const RunRequest& r, const RunInputs& in, RunDatapath& dp
   return res;
 }
 
+// Mamba-2's W8A8 data runs the model's chunks: every prefill tile but the
+// last holds whole ones.
+bool holds_whole_chunks(int64_t tile, int64_t prefill_tokens, int64_t chunk) {
+  return tile >= prefill_tokens || tile % chunk == 0;
+}
+
 // The mapper's choices (lower/memory_plan's plan_candidates: the prefill
 // tile when controller.tile_tokens = 0, weights resident or streamed when
 // mapping.weights = auto and they fit), each simulated in a fork of this
@@ -277,11 +283,8 @@ RunResult run_platform(const RunRequest& r, const RunInputs& in, RunDatapath& dp
 MemoryPlan fastest_plan(const RunRequest& r, const RunInputs& in, RunDatapath& dp,
                         const RunPlan& plan, const ModelDims& dims, const ModelLowering& lowering,
                         const MemoryPlan& fallback) {
-  const int64_t chunk = in.dims.chunk_size;
   const auto keep = [&](int64_t t) {
-    // Mamba-2's W8A8 data runs the model's chunks: every tile but the last
-    // holds whole ones.
-    return !dp.seq2 || t >= plan.prefill_tokens || t % chunk == 0;
+    return !dp.seq2 || holds_whole_chunks(t, plan.prefill_tokens, in.dims.chunk_size);
   };
   const std::vector<TileCandidate> cands =
       plan_candidates(lowering, r.arch, plan.prefill_tokens, plan.decode_tokens, plan.batch, keep);
@@ -311,15 +314,14 @@ MemoryPlan fastest_plan(const RunRequest& r, const RunInputs& in, RunDatapath& d
       running.emplace_back(i, start_child([&] {
                              const RunResult rr =
                                  run_platform(trial_req, in, dp, trial_plan, dims, lowering, m, {});
-                             return std::vector<double>{rr.prefill_end.to_seconds() * 1e9,
-                                                        rr.first_step_end.to_seconds() * 1e9,
+                             return std::vector<double>{rr.first_step_end.to_seconds() * 1e9,
                                                         rr.finish.to_seconds() * 1e9};
                            }));
     }
     for (auto& [c, task] : running) {
       const auto got = finish_child(task);
-      if (!got || got->size() != 3) continue;
-      const double first_ns = (*got)[1], finish_ns = (*got)[2];
+      if (!got || got->size() != 2) continue;
+      const double first_ns = (*got)[0], finish_ns = (*got)[1];
       TileTrial& t = trials[c];
       t.simulated_ns = finish_ns;
       if (plan.decode_tokens > 2) {
@@ -375,10 +377,8 @@ RunResult simulate(const RunRequest& r) {
   const double search_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - search0).count();
   if (dp.seq2 && plan.prefill_tokens > 0) {
-    // The data runs the model's chunks: every tile but the last must hold
-    // whole ones.
     const MemoryPlan& mp = memory;
-    if (mp.tile_tokens < plan.prefill_tokens && mp.tile_tokens % d.chunk_size != 0) {
+    if (!holds_whole_chunks(mp.tile_tokens, plan.prefill_tokens, d.chunk_size)) {
       throw Error(fmt::format(
           "controller.tile_tokens = {}{}: --pipeline w8a8 on a Mamba-2 model computes the SSD "
           "in the model's chunks of {} tokens, so a prefill tile must hold whole chunks: set "
