@@ -152,15 +152,17 @@ def workload(r):
                     "workload.batch": batch}
 
 
-def run(exe, out, preset, sets):
+def run(exe, out, preset, sets, arch=None, timeout=120):
     cmd = [exe, "run", "--workload", preset, "--out", out, "--force"]
+    if arch:
+        cmd += ["--arch", arch]
     for k, v in sets.items():
         v = json.dumps(v) if isinstance(v, bool) else v
         cmd += ["--set", f"{k}={v}"]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return cmd, None, "timed out after 120 s"
+        return cmd, None, f"timed out after {timeout} s"
     return cmd, p, None
 
 
@@ -313,6 +315,21 @@ RESOURCE_TOLERANCE = 0.005
 RESOURCE_PRESETS = ["mamba-130m", "mamba-370m", "mamba2-130m", "mamba2-370m", "falcon-h1-1.5b",
                     "granite-4.0-h-tiny", "zamba2-2.7b"]
 RESOURCE_ARCHS = ["default", "edge", "cloud"]
+# change -> (key, new value from the old, more work: never faster; else a
+# resource: never slower), drawn in this order.
+double = lambda x: x * 2
+plus_one = lambda x: x + 1
+RESOURCE_CHANGES = {
+    "sram x2": ("sram.bytes", double, False),
+    "rows x2": ("gemm.rows", double, False),
+    "cols x2": ("gemm.cols", double, False),
+    "prefetch +1": ("gemm.prefetch_strips", plus_one, False),
+    "bandwidth x2": ("dram.bandwidth_gbps", double, False),
+    "clock x2": ("clock_mhz", double, False),
+    "prefill +1": ("workload.prefill_tokens", plus_one, True),
+    "decode +1": ("workload.decode_tokens", plus_one, True),
+    "batch +1": ("workload.batch", plus_one, True),
+}
 
 
 def mode_resources(exe, work, seed, count):
@@ -338,35 +355,15 @@ def mode_resources(exe, work, seed, count):
         }
         if base["workload.prefill_tokens"] == 0 and base["workload.decode_tokens"] == 0:
             base["workload.decode_tokens"] = 1
-        change = rng.choice(["sram x2", "rows x2", "cols x2", "prefetch +1", "bandwidth x2",
-                             "clock x2", "prefill +1", "decode +1", "batch +1"])
+        change = rng.choice(list(RESOURCE_CHANGES))
+        key, apply, more_work = RESOURCE_CHANGES[change]
         v = dict(base)
-        more_work = change in ("prefill +1", "decode +1", "batch +1")
-        if change == "sram x2":
-            v["sram.bytes"] *= 2
-        elif change == "rows x2":
-            v["gemm.rows"] *= 2
-        elif change == "cols x2":
-            v["gemm.cols"] *= 2
-        elif change == "prefetch +1":
-            v["gemm.prefetch_strips"] += 1
-        elif change == "bandwidth x2":
-            v["dram.bandwidth_gbps"] *= 2
-        elif change == "clock x2":
-            v["clock_mhz"] *= 2
-        elif change == "prefill +1":
-            v["workload.prefill_tokens"] += 1
-        elif change == "decode +1":
-            v["workload.decode_tokens"] += 1
-        else:
-            v["workload.batch"] += 1
+        v[key] = apply(v[key])
         cases.append((i, preset, arch, change, more_work, base, v))
 
     def lat(out, preset, arch, sets):
-        cmd = [exe, "run", "--workload", preset, "--arch", arch, "--out", out, "--force"]
-        for k, x in sets.items():
-            cmd += ["--set", f"{k}={x}"]
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        cmd, p, err = run(exe, out, preset, sets, arch=arch, timeout=600)
+        assert err is None, f"{' '.join(cmd)}: {err}"  # a hang is a failure, not a skip
         if p.returncode != 0:
             return None, cmd, p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "?"
         with open(os.path.join(out, "run.json")) as f:
