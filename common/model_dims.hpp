@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "common/layer_kind.hpp"
 
 namespace ssmsim {
 
@@ -13,47 +16,6 @@ enum class ModelArch { kMamba1, kMamba2 };
 inline const char* model_arch_name(ModelArch a) {
   return a == ModelArch::kMamba2 ? "mamba2" : "mamba1";
 }
-
-// What one layer of a hybrid is (a character of layer_pattern, as
-// Nemotron-H's hybrid_override_pattern writes them): each is a pre-norm
-// residual block of its own. P (parallel) is Falcon-H1's mixer: attention
-// and the SSM side by side on one pre-norm's output, both added to the
-// residual (its MLP is a '-' layer after it). G is an invocation of
-// Zamba2's shared transformer block (Zamba's layer_mapping writes 'g'):
-// attention over [hidden, embedding] and a gated MLP, with weights shared
-// by every invocation of the block (shared_blocks of them take turns),
-// plus the invocation's own LoRA on the MLP and output projection.
-enum class LayerKind : char {
-  kSsm = 'M',
-  kAttention = '*',
-  kMlp = '-',
-  kMoe = 'E',
-  kParallel = 'P',
-  kShared = 'G'
-};
-inline const char* layer_kind_name(LayerKind k) {
-  switch (k) {
-    case LayerKind::kSsm:
-      return "ssm";
-    case LayerKind::kAttention:
-      return "attention";
-    case LayerKind::kMlp:
-      return "mlp";
-    case LayerKind::kMoe:
-      return "moe";
-    case LayerKind::kParallel:
-      return "parallel";
-    case LayerKind::kShared:
-      return "shared";
-  }
-  return "?";
-}
-
-// A feed-forward's activation: relu2 (squared ReLU: up, down), swiglu
-// (SiLU(gate) x up, down: two input projections) or geglu (GELU(gate) x
-// up, Zamba2's).
-enum class FfnActivation { kRelu2, kSwiglu, kGeglu };
-inline bool gated(FfnActivation a) { return a != FfnActivation::kRelu2; }
 
 struct ModelDims {
   std::string name;
@@ -92,6 +54,8 @@ struct ModelDims {
   // Zamba2's shared blocks (G layers): how many take turns, and the rank
   // of each invocation's LoRA on the MLP's up projection (0: none).
   int64_t shared_blocks = 0, shared_lora_rank = 0;
+  // Keys of kinds without fields here (LayerKindKey), by name.
+  std::map<std::string, int64_t> kind_values;
 
   bool mamba2() const { return arch == ModelArch::kMamba2; }
   LayerKind layer_kind(int64_t layer) const {
@@ -106,13 +70,7 @@ struct ModelDims {
   }
   // Whether any layer has a part of kind k (a parallel layer has
   // attention and an SSM, a shared block attention and an MLP).
-  bool has(LayerKind k) const {
-    if (pattern_has(k)) return true;
-    if ((k == LayerKind::kAttention || k == LayerKind::kSsm) && pattern_has(LayerKind::kParallel)) {
-      return true;
-    }
-    return (k == LayerKind::kAttention || k == LayerKind::kMlp) && pattern_has(LayerKind::kShared);
-  }
+  bool has(LayerKind k) const;
   // Which shared block each layer invokes (G layers; 0 for the rest): the
   // blocks take turns (ABAB), counted from layer 0.
   std::vector<int32_t> shared_block_by_layer() const {
@@ -131,35 +89,9 @@ struct ModelDims {
   int64_t ffn_parameters(int64_t d_ff, FfnActivation a) const {
     return (gated(a) ? 3 : 2) * d_model * d_ff;
   }
-  // One shared block (stored once, whatever its invocations): RMSNorm of
-  // [hidden, embedding] (2 d_model), q, k, v from it, the output
-  // projection to d_model, RMSNorm and the MLP.
-  int64_t shared_block_parameters() const {
-    const int64_t dm = d_model;
-    return 2 * dm + 2 * dm * (attn_heads + 2 * attn_kv_heads) * attn_head_dim +
-           attn_heads * attn_head_dim * dm + dm + ffn_parameters(mlp_d_ff, mlp_activation);
-  }
-  // Parameters of one layer of a kind, its pre-norm's gains included.
-  int64_t layer_parameters(LayerKind k) const {
-    const int64_t dm = d_model;
-    switch (k) {
-      case LayerKind::kAttention:
-        return dm + dm * (attn_heads + 2 * attn_kv_heads) * attn_head_dim +
-               attn_heads * attn_head_dim * dm;
-      case LayerKind::kMlp:
-        return dm + ffn_parameters(mlp_d_ff, mlp_activation);
-      case LayerKind::kMoe:
-        return dm + dm * moe_experts + moe_experts * ffn_parameters(moe_d_ff, moe_activation) +
-               ffn_parameters(moe_shared_d_ff, moe_activation);
-      case LayerKind::kParallel:  // one pre-norm for both
-        return ssm_layer_parameters() + layer_parameters(LayerKind::kAttention) - dm;
-      case LayerKind::kShared:  // its own: the LoRA and the output projection
-        return shared_lora_rank * (dm + (gated(mlp_activation) ? 2 : 1) * mlp_d_ff) + dm * dm;
-      case LayerKind::kSsm:
-        break;
-    }
-    return ssm_layer_parameters();
-  }
+  // Parameters of one layer of a kind, its pre-norm's gains included (the
+  // kind's registered formula).
+  int64_t layer_parameters(LayerKind k) const;
   // Channels of the depthwise conv1d: x (Mamba-1), or x, B and C (Mamba-2).
   int64_t conv_dim() const { return mamba2() ? d_inner + 2 * n_groups * d_state : d_inner; }
   // Parameters: embedding, layers (norm, in_proj, conv with bias, x_proj
@@ -176,12 +108,47 @@ struct ModelDims {
     }
     return layer;
   }
-  int64_t parameters() const {
-    int64_t layers = 0;
-    for (int64_t l = 0; l < n_layer; ++l) layers += layer_parameters(layer_kind(l));
-    if (has(LayerKind::kShared)) layers += shared_blocks * shared_block_parameters();
-    return vocab_size * d_model * (tie_word_embeddings ? 1 : 2) + layers + d_model;
+  int64_t parameters() const;
+  // A key of a kind registered without a field of its own (kind_values).
+  int64_t value(const std::string& key) const {
+    const auto it = kind_values.find(key);
+    if (it == kind_values.end())
+      throw Error("model '" + name + "': no value for key '" + key + "'");
+    return it->second;
   }
 };
+
+inline const LayerKindModel& registered_kind(LayerKind k) {
+  const LayerKindModel* m = find_layer_kind(k);
+  if (!m) {
+    throw Error(std::string("layer kind '") + static_cast<char>(k) +
+                "' is not registered (lower/layer_kinds.cpp)");
+  }
+  return *m;
+}
+
+inline bool ModelDims::has(LayerKind k) const {
+  if (pattern_has(k)) return true;
+  for (const LayerKindModel* m : layer_kind_models()) {
+    if (!pattern_has(m->kind)) continue;
+    for (LayerKind part : m->parts) {
+      if (part == k) return true;
+    }
+  }
+  return false;
+}
+
+inline int64_t ModelDims::layer_parameters(LayerKind k) const {
+  return registered_kind(k).layer_parameters(*this);
+}
+
+inline int64_t ModelDims::parameters() const {
+  int64_t layers = 0;
+  for (int64_t l = 0; l < n_layer; ++l) layers += layer_parameters(layer_kind(l));
+  for (const LayerKindModel* m : layer_kind_models()) {
+    if (m->model_parameters && pattern_has(m->kind)) layers += m->model_parameters(*this);
+  }
+  return vocab_size * d_model * (tie_word_embeddings ? 1 : 2) + layers + d_model;
+}
 
 }  // namespace ssmsim

@@ -74,58 +74,111 @@ std::string preset_names(const std::string& kind) {
 
 namespace {
 
-// A hybrid's layer kinds and the keys each needs: every kind the pattern
-// names has its keys, and no key is given for a kind it does not name.
+const char* activation_name(FfnActivation a) {
+  return a == FfnActivation::kRelu2 ? "relu2" : a == FfnActivation::kGeglu ? "geglu" : "swiglu";
+}
+
+// The registered kind's key named `key`, or nullptr.
+const LayerKindKey* find_kind_key(const std::string& key) {
+  for (const LayerKindModel* m : layer_kind_models()) {
+    for (const LayerKindKey& k : m->keys) {
+      if (key == k.name) return &k;
+    }
+  }
+  return nullptr;
+}
+
+void set_kind_key(ModelDims& d, const LayerKindKey& k, int64_t v) {
+  if (k.int_field) {
+    d.*k.int_field = v;
+  } else if (k.bool_field) {
+    d.*k.bool_field = v != 0;
+  } else if (k.activation_field) {
+    d.*k.activation_field = static_cast<FfnActivation>(v);
+  } else {
+    d.kind_values[k.name] = v;
+  }
+}
+
+int64_t kind_key_value(const ModelDims& d, const LayerKindKey& k) {
+  if (k.int_field) return d.*k.int_field;
+  if (k.bool_field) return d.*k.bool_field ? 1 : 0;
+  if (k.activation_field) return static_cast<int64_t>(d.*k.activation_field);
+  return d.value(k.name);
+}
+
+// One layer-kind key's value from the model file.
+void parse_kind_key(ModelDims& d, const LayerKindKey& key, const nlohmann::json& v,
+                    const std::string& where) {
+  const std::string k = key.name;
+  switch (key.type) {
+    case LayerKindKey::Type::kInt:
+      set_kind_key(d, key, get_int(v, where, k, key.lo, key.hi));
+      return;
+    case LayerKindKey::Type::kBool:
+      if (!v.is_boolean())
+        throw Error(where + ": " + k + " = " + json_text(v) + ": expected true or false");
+      set_kind_key(d, key, v.get<bool>() ? 1 : 0);
+      return;
+    case LayerKindKey::Type::kActivation: {
+      const std::string a = text_value(v, where, k);
+      if (a != "relu2" && a != "swiglu" && a != "geglu") {
+        throw Error(where + ": " + k + " = \"" + a +
+                    "\": expected \"relu2\", \"swiglu\" or \"geglu\"");
+      }
+      const FfnActivation act = a == "relu2"   ? FfnActivation::kRelu2
+                                : a == "geglu" ? FfnActivation::kGeglu
+                                               : FfnActivation::kSwiglu;
+      set_kind_key(d, key, static_cast<int64_t>(act));
+      return;
+    }
+  }
+}
+
+// A hybrid's layer kinds (the registered ones) and the keys each needs:
+// every kind the pattern names has its keys, and no key is given for a
+// kind it does not name; absent optional keys take their defaults.
 void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& where) {
+  const std::vector<const LayerKindModel*>& kinds = layer_kind_models();
   if (!d.layer_pattern.empty()) {
-    const size_t bad = d.layer_pattern.find_first_not_of("M*-EPG");
+    std::string letters, help;
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      letters += static_cast<char>(kinds[i]->kind);
+      help += std::string(i == 0                  ? ""
+                          : i + 1 == kinds.size() ? " or "
+                                                  : ", ") +
+              kinds[i]->pattern_help;
+    }
+    const size_t bad = d.layer_pattern.find_first_not_of(letters);
     if (bad != std::string::npos) {
-      throw Error(fmt::format(
-          "{}: layer_pattern = \"{}\": character {} is '{}'; expected M (SSM), * (attention), "
-          "- (MLP), E (mixture of experts), P (attention and SSM in parallel) or G (a shared "
-          "attention + MLP block), one per layer",
-          where, d.layer_pattern, bad, d.layer_pattern[bad]));
+      throw Error(
+          fmt::format("{}: layer_pattern = \"{}\": character {} is '{}'; expected {}, one "
+                      "per layer",
+                      where, d.layer_pattern, bad, d.layer_pattern[bad], help));
     }
     if (static_cast<int64_t>(d.layer_pattern.size()) != d.n_layer) {
       throw Error(fmt::format("{}: layer_pattern has {} layers, n_layer = {}", where,
                               d.layer_pattern.size(), d.n_layer));
     }
   }
-  struct KindKeys {
-    LayerKind kind;
-    std::vector<const char*> required, optional;
-  };
-  const KindKeys kinds[] = {
-      {LayerKind::kAttention, {"attn_heads", "attn_kv_heads", "attn_head_dim"}, {"attn_rope"}},
-      {LayerKind::kMlp, {"mlp_d_ff"}, {"mlp_activation"}},
-      {LayerKind::kMoe,
-       {"moe_experts", "moe_top_k", "moe_d_ff"},
-       {"moe_shared_d_ff", "moe_activation"}},
-      {LayerKind::kShared, {}, {"shared_blocks", "shared_lora_rank"}}};
-  for (const KindKeys& k : kinds) {
-    const bool used = d.has(k.kind);
-    for (const char* key : k.required) {
-      if (used && !j.contains(key)) {
-        throw Error(fmt::format("{}: missing key '{}' (layer_pattern has {} layers)", where, key,
-                                layer_kind_name(k.kind)));
+  for (const LayerKindModel* m : kinds) {
+    const bool used = d.has(m->kind);
+    for (const LayerKindKey& key : m->keys) {
+      if (used && key.required && !j.contains(key.name)) {
+        throw Error(fmt::format("{}: missing key '{}' (layer_pattern has {} layers)", where,
+                                key.name, m->name));
       }
     }
-    for (const auto* list : {&k.required, &k.optional}) {
-      for (const char* key : *list) {
-        if (!used && j.contains(key)) {
-          throw Error(fmt::format("{}: {} is for {} layers, and layer_pattern has none ('{}')",
-                                  where, key, layer_kind_name(k.kind), static_cast<char>(k.kind)));
-        }
+    for (const LayerKindKey& key : m->keys) {
+      if (!used && j.contains(key.name)) {
+        throw Error(fmt::format("{}: {} is for {} layers, and layer_pattern has none ('{}')", where,
+                                key.name, m->name, static_cast<char>(m->kind)));
       }
+      if (used && !key.required && !j.contains(key.name)) set_kind_key(d, key, key.default_value);
     }
   }
-  if (d.has(LayerKind::kAttention) && d.attn_heads % d.attn_kv_heads != 0) {
-    throw Error(fmt::format("{}: attn_kv_heads = {} does not divide attn_heads = {}", where,
-                            d.attn_kv_heads, d.attn_heads));
-  }
-  if (d.has(LayerKind::kMoe) && d.moe_top_k > d.moe_experts) {
-    throw Error(fmt::format("{}: moe_top_k = {} exceeds moe_experts = {}", where, d.moe_top_k,
-                            d.moe_experts));
+  for (const LayerKindModel* m : kinds) {
+    if (m->validate && d.has(m->kind)) m->validate(d, where);
   }
 }
 
@@ -193,52 +246,21 @@ ModelDims model_dims_from_json(const nlohmann::json& j, const std::string& where
       d.chunk_size = get_int(v, where, k, 1, 1 << 16);
     } else if (k == "layer_pattern") {
       d.layer_pattern = text_value(v, where, k);
-    } else if (k == "attn_heads") {
-      d.attn_heads = get_int(v, where, k, 1, 1 << 12);
-    } else if (k == "attn_kv_heads") {
-      d.attn_kv_heads = get_int(v, where, k, 1, 1 << 12);
-    } else if (k == "attn_head_dim") {
-      d.attn_head_dim = get_int(v, where, k, 1, 1 << 12);
-    } else if (k == "attn_rope") {
-      if (!v.is_boolean())
-        throw Error(where + ": " + k + " = " + json_text(v) + ": expected true or false");
-      d.attn_rope = v.get<bool>();
-    } else if (k == "mlp_d_ff") {
-      d.mlp_d_ff = get_int(v, where, k, 1, 1 << 20);
-    } else if (k == "moe_experts") {
-      d.moe_experts = get_int(v, where, k, 1, 1 << 12);
-    } else if (k == "moe_top_k") {
-      d.moe_top_k = get_int(v, where, k, 1, 1 << 12);
-    } else if (k == "moe_d_ff") {
-      d.moe_d_ff = get_int(v, where, k, 1, 1 << 20);
-    } else if (k == "moe_shared_d_ff") {
-      d.moe_shared_d_ff = get_int(v, where, k, 0, 1 << 20);
-    } else if (k == "mlp_activation" || k == "moe_activation") {
-      const std::string a = text_value(v, where, k);
-      if (a != "relu2" && a != "swiglu" && a != "geglu") {
-        throw Error(where + ": " + k + " = \"" + a +
-                    "\": expected \"relu2\", \"swiglu\" or \"geglu\"");
-      }
-      (k == "mlp_activation" ? d.mlp_activation : d.moe_activation) =
-          a == "relu2"   ? FfnActivation::kRelu2
-          : a == "geglu" ? FfnActivation::kGeglu
-                         : FfnActivation::kSwiglu;
-    } else if (k == "shared_blocks") {
-      d.shared_blocks = get_int(v, where, k, 1, 64);
-    } else if (k == "shared_lora_rank") {
-      d.shared_lora_rank = get_int(v, where, k, 0, 1 << 16);
+    } else if (const LayerKindKey* key = find_kind_key(k)) {
+      parse_kind_key(d, *key, v, where);
     } else {
+      std::string kind_keys;
+      for (const LayerKindModel* m : layer_kind_models()) {
+        for (const LayerKindKey& key : m->keys) kind_keys += std::string(key.name) + ", ";
+      }
       throw Error(where + ": unknown key '" + k + "' (expected name, arch, d_model, n_layer, " +
                   "d_state, d_conv, expand or d_inner, vocab_size, tie_word_embeddings, "
-                  "published_params, " +
-                  "source, layer_pattern, attn_heads, attn_kv_heads, attn_head_dim, attn_rope, " +
-                  "mlp_d_ff, mlp_activation, moe_experts, moe_top_k, moe_d_ff, moe_shared_d_ff, " +
-                  "moe_activation, shared_blocks, shared_lora_rank, and " +
+                  "published_params, source, layer_pattern, " +
+                  kind_keys + "and " +
                   (m2 ? "for Mamba-2 head_dim, n_groups, chunk_size)" : "for Mamba-1 dt_rank)"));
     }
   }
   validate_hybrid(d, j, where);
-  if (d.has(LayerKind::kShared) && d.shared_blocks == 0) d.shared_blocks = 1;
   if (d.d_conv == 0) d.d_conv = 4;
   if (d.d_inner > 0 && j.contains("expand")) {
     throw Error(where + ": give expand or d_inner, not both");
@@ -444,29 +466,22 @@ nlohmann::ordered_json Workload::to_json() const {
   } else {
     m["dt_rank"] = dims.dt_rank;
   }
-  const auto activation = [](FfnActivation a) {
-    return a == FfnActivation::kRelu2 ? "relu2" : a == FfnActivation::kGeglu ? "geglu" : "swiglu";
-  };
-  if (dims.has(LayerKind::kAttention)) {
-    m["attn_heads"] = dims.attn_heads;
-    m["attn_kv_heads"] = dims.attn_kv_heads;
-    m["attn_head_dim"] = dims.attn_head_dim;
-    m["attn_rope"] = dims.attn_rope;
-  }
-  if (dims.has(LayerKind::kMlp)) {
-    m["mlp_d_ff"] = dims.mlp_d_ff;
-    m["mlp_activation"] = activation(dims.mlp_activation);
-  }
-  if (dims.has(LayerKind::kMoe)) {
-    m["moe_experts"] = dims.moe_experts;
-    m["moe_top_k"] = dims.moe_top_k;
-    m["moe_d_ff"] = dims.moe_d_ff;
-    m["moe_shared_d_ff"] = dims.moe_shared_d_ff;
-    m["moe_activation"] = activation(dims.moe_activation);
-  }
-  if (dims.has(LayerKind::kShared)) {
-    m["shared_blocks"] = dims.shared_blocks;
-    m["shared_lora_rank"] = dims.shared_lora_rank;
+  for (const LayerKindModel* kind : layer_kind_models()) {
+    if (!dims.has(kind->kind)) continue;
+    for (const LayerKindKey& key : kind->keys) {
+      const int64_t v = kind_key_value(dims, key);
+      switch (key.type) {
+        case LayerKindKey::Type::kInt:
+          m[key.name] = v;
+          break;
+        case LayerKindKey::Type::kBool:
+          m[key.name] = v != 0;
+          break;
+        case LayerKindKey::Type::kActivation:
+          m[key.name] = activation_name(static_cast<FfnActivation>(v));
+          break;
+      }
+    }
   }
   m["vocab_size"] = dims.vocab_size;
   m["tie_word_embeddings"] = dims.tie_word_embeddings;

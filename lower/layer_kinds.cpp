@@ -1,5 +1,8 @@
 // The registry of layer kinds: one row each, defined in its builder file.
+// Adding a kind: its builder file (lower/NAME_layer.cpp: the LayerKindModel
+// and the LayerKindLowering) and its row here; docs/architecture.md.
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "lower/layers.hpp"
@@ -11,13 +14,35 @@ extern const LayerKindLowering kSsmLayer, kAttentionLayer, kMlpLayer, kMoeLayer,
     kSharedLayer;
 }  // namespace lower
 
+namespace {
+
+std::vector<const LayerKindLowering*>& lowerings() {
+  static std::vector<const LayerKindLowering*> kinds;
+  return kinds;
+}
+
+// The table: one row per kind, registered before main (the library is
+// linked whole, lower/CMakeLists.txt, so this runs in every program).
+const bool kRegistered = [] {
+  for (const LayerKindLowering* k :
+       {&lower::kSsmLayer, &lower::kAttentionLayer, &lower::kMlpLayer, &lower::kMoeLayer,
+        &lower::kParallelLayer, &lower::kSharedLayer}) {
+    register_layer_kind(*k);
+  }
+  return true;
+}();
+
+}  // namespace
+
+void register_layer_kind(const LayerKindLowering& kind) {
+  register_layer_kind_model(*kind.model);
+  lowerings().push_back(&kind);
+}
+
 const LayerKindLowering& layer_kind_lowering(LayerKind kind) {
-  static const LayerKindLowering* const kKinds[] = {
-      &lower::kSsmLayer, &lower::kAttentionLayer, &lower::kMlpLayer,
-      &lower::kMoeLayer, &lower::kParallelLayer,  &lower::kSharedLayer,
-  };
-  for (const LayerKindLowering* k : kKinds) {
-    if (k->kind == kind) return *k;
+  (void)kRegistered;
+  for (const LayerKindLowering* k : lowerings()) {
+    if (k->model->kind == kind) return *k;
   }
   throw Error(std::string("internal: layer kind '") + static_cast<char>(kind) +
               "' has no lowering (lower/layer_kinds.cpp)");

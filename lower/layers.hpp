@@ -15,7 +15,8 @@ namespace ssmsim {
 
 // What the lowering knows of one layer kind.
 struct LayerKindLowering {
-  LayerKind kind;
+  // Its letter, workload keys and parameter count (common/layer_kind.hpp).
+  const LayerKindModel* model;
   // One layer's operations for a tile of shape s; `shared_block`: the
   // block a shared-block invocation runs (0 otherwise).
   std::vector<ProgramOp> (*build)(const ModelDims& d, const ProgramShape& s, int64_t shared_block);
@@ -29,6 +30,9 @@ struct LayerKindLowering {
 };
 // The registered kind; throws Error for a kind without a row.
 const LayerKindLowering& layer_kind_lowering(LayerKind kind);
+// Registers a kind's model (workload keys, parameters) and its lowering:
+// lower/layer_kinds.cpp does it for every row of its table, before main.
+void register_layer_kind(const LayerKindLowering& kind);
 
 // The head: final RMSNorm and lm_head on the tile's last head_tokens tokens
 // of every sequence (the embedding lookup is a gather); none for 0.

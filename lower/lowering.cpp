@@ -31,7 +31,7 @@ std::vector<ProgramOp> ModelLowering::head(const ProgramShape& s) const {
 int64_t ModelLowering::program_key(int64_t layer) const {
   const auto l = static_cast<size_t>(layer);
   const int64_t block = shared_block_.empty() ? 0 : shared_block_[l];
-  return static_cast<int64_t>(kind_of_[l]->kind) * 65536 + block;
+  return static_cast<int64_t>(kind_of_[l]->model->kind) * 65536 + block;
 }
 
 bool ModelLowering::reads_context(int64_t layer) const {

@@ -23,7 +23,17 @@ uint64_t mlp_weight_bytes(const ModelDims& d, uint64_t wb) {
 
 uint64_t no_state(const ModelDims&, const ElementBytes&, int64_t) { return 0; }
 
-extern const LayerKindLowering kMlpLayer{LayerKind::kMlp, build_mlp, mlp_weight_bytes, no_state,
-                                         false};
+int64_t mlp_parameters(const ModelDims& d) {
+  return d.d_model + d.ffn_parameters(d.mlp_d_ff, d.mlp_activation);
+}
+
+using Key = LayerKindKey;
+constexpr LayerKindKey kMlpKeys[] = {
+    {"mlp_d_ff", Key::Type::kInt, true, 1, 1 << 20, 0, &ModelDims::mlp_d_ff},
+    {"mlp_activation", Key::Type::kActivation, false, 0, 0,
+     static_cast<int64_t>(FfnActivation::kSwiglu), nullptr, nullptr, &ModelDims::mlp_activation}};
+constexpr LayerKindModel kMlpModel{LayerKind::kMlp, "mlp", "- (MLP)", kMlpKeys, {}, mlp_parameters};
+
+extern const LayerKindLowering kMlpLayer{&kMlpModel, build_mlp, mlp_weight_bytes, no_state, false};
 
 }  // namespace ssmsim::lower

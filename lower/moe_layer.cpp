@@ -1,5 +1,7 @@
 // A mixture-of-experts layer: pre-norm, router, top-k, the used experts
 // (and a shared expert), the weighted combine, residual.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -102,8 +104,32 @@ uint64_t moe_weight_bytes(const ModelDims& d, uint64_t wb) {
          u64(d.ffn_parameters(d.moe_shared_d_ff, d.moe_activation)) * wb;
 }
 
-extern const LayerKindLowering kMoeLayer{LayerKind::kMoe, build_moe, moe_weight_bytes, no_state,
-                                         false};
+int64_t moe_parameters(const ModelDims& d) {
+  const int64_t dm = d.d_model;
+  return dm + dm * d.moe_experts + d.moe_experts * d.ffn_parameters(d.moe_d_ff, d.moe_activation) +
+         d.ffn_parameters(d.moe_shared_d_ff, d.moe_activation);
+}
+
+void check_moe(const ModelDims& d, const std::string& where) {
+  if (d.moe_top_k > d.moe_experts) {
+    throw Error(fmt::format("{}: moe_top_k = {} exceeds moe_experts = {}", where, d.moe_top_k,
+                            d.moe_experts));
+  }
+}
+
+using Key = LayerKindKey;
+constexpr LayerKindKey kMoeKeys[] = {
+    {"moe_experts", Key::Type::kInt, true, 1, 1 << 12, 0, &ModelDims::moe_experts},
+    {"moe_top_k", Key::Type::kInt, true, 1, 1 << 12, 0, &ModelDims::moe_top_k},
+    {"moe_d_ff", Key::Type::kInt, true, 1, 1 << 20, 0, &ModelDims::moe_d_ff},
+    {"moe_shared_d_ff", Key::Type::kInt, false, 0, 1 << 20, 0, &ModelDims::moe_shared_d_ff},
+    {"moe_activation", Key::Type::kActivation, false, 0, 0,
+     static_cast<int64_t>(FfnActivation::kSwiglu), nullptr, nullptr, &ModelDims::moe_activation}};
+constexpr LayerKindModel kMoeModel{LayerKind::kMoe, "moe",    "E (mixture of experts)",
+                                   kMoeKeys,        {},       moe_parameters,
+                                   nullptr,         check_moe};
+
+extern const LayerKindLowering kMoeLayer{&kMoeModel, build_moe, moe_weight_bytes, no_state, false};
 
 }  // namespace lower
 }  // namespace ssmsim

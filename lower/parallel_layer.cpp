@@ -46,7 +46,17 @@ uint64_t parallel_state(const ModelDims& d, const ElementBytes& b, int64_t kv_ca
   return ssm_state(d, b, 0) + attention_state(d, b, kv_capacity);
 }
 
-extern const LayerKindLowering kParallelLayer{LayerKind::kParallel, build_parallel,
+// One pre-norm for both parts.
+int64_t parallel_parameters(const ModelDims& d) {
+  return d.ssm_layer_parameters() + d.layer_parameters(LayerKind::kAttention) - d.d_model;
+}
+
+constexpr LayerKind kParallelParts[] = {LayerKind::kAttention, LayerKind::kSsm};
+constexpr LayerKindModel kParallelModel{
+    LayerKind::kParallel, "parallel",         "P (attention and SSM in parallel)", {},
+    kParallelParts,       parallel_parameters};
+
+extern const LayerKindLowering kParallelLayer{&kParallelModel, build_parallel,
                                               parallel_weight_bytes, parallel_state, true};
 
 }  // namespace ssmsim::lower

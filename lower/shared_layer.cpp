@@ -12,9 +12,18 @@ namespace ssmsim {
 using lower::Builder;
 using lower::u64;
 
+// One shared block (stored once, whatever its invocations): RMSNorm of
+// [hidden, embedding] (2 d_model), q, k, v from it, the output projection
+// to d_model, RMSNorm and the MLP.
+int64_t shared_block_parameters(const ModelDims& d) {
+  const int64_t dm = d.d_model;
+  return 2 * dm + 2 * dm * (d.attn_heads + 2 * d.attn_kv_heads) * d.attn_head_dim +
+         d.attn_heads * d.attn_head_dim * dm + dm + d.ffn_parameters(d.mlp_d_ff, d.mlp_activation);
+}
+
 uint64_t shared_block_weight_bytes(const ModelDims& d, uint64_t wb) {
   const uint64_t dm = u64(d.d_model), norms = 3 * dm;
-  return norms * 2 + u64(d.shared_block_parameters()) * wb - norms * wb;
+  return norms * 2 + u64(shared_block_parameters(d)) * wb - norms * wb;
 }
 
 uint64_t shared_weight_bytes(const ModelDims& d, uint64_t wb) {
@@ -86,8 +95,32 @@ uint64_t shared_invocation_weight_bytes(const ModelDims& d, uint64_t wb) {
   return u64(d.layer_parameters(LayerKind::kShared)) * wb;
 }
 
+// An invocation's own: the LoRA and the output projection.
+int64_t shared_parameters(const ModelDims& d) {
+  const int64_t dm = d.d_model;
+  return d.shared_lora_rank * (dm + (gated(d.mlp_activation) ? 2 : 1) * d.mlp_d_ff) + dm * dm;
+}
+
+int64_t shared_blocks_parameters(const ModelDims& d) {
+  return d.shared_blocks * shared_block_parameters(d);
+}
+
+using Key = LayerKindKey;
+constexpr LayerKindKey kSharedKeys[] = {
+    {"shared_blocks", Key::Type::kInt, false, 1, 64, 1, &ModelDims::shared_blocks},
+    {"shared_lora_rank", Key::Type::kInt, false, 0, 1 << 16, 0, &ModelDims::shared_lora_rank}};
+// A block has attention and an MLP: their keys give its shape.
+constexpr LayerKind kSharedParts[] = {LayerKind::kAttention, LayerKind::kMlp};
+constexpr LayerKindModel kSharedModel{LayerKind::kShared,
+                                      "shared",
+                                      "G (a shared attention + MLP block)",
+                                      kSharedKeys,
+                                      kSharedParts,
+                                      shared_parameters,
+                                      shared_blocks_parameters};
+
 // Each invocation keeps its own keys and values.
-extern const LayerKindLowering kSharedLayer{LayerKind::kShared, build_shared,
+extern const LayerKindLowering kSharedLayer{&kSharedModel, build_shared,
                                             shared_invocation_weight_bytes, attention_state, true};
 
 }  // namespace lower

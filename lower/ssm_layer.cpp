@@ -281,8 +281,12 @@ uint64_t ssm_state(const ModelDims& d, const ElementBytes& b, int64_t) {
   return conv_state_bytes(d, b) + ssm_state_bytes(d, b);
 }
 
-extern const LayerKindLowering kSsmLayer{LayerKind::kSsm, build_ssm, ssm_weight_bytes, ssm_state,
-                                         false};
+int64_t ssm_parameters(const ModelDims& d) { return d.ssm_layer_parameters(); }
+
+// Its keys (d_state, expand, head_dim, ...) are the model's own.
+constexpr LayerKindModel kSsmModel{LayerKind::kSsm, "ssm", "M (SSM)", {}, {}, ssm_parameters};
+
+extern const LayerKindLowering kSsmLayer{&kSsmModel, build_ssm, ssm_weight_bytes, ssm_state, false};
 
 }  // namespace lower
 

@@ -113,7 +113,7 @@ TEST(Lowering, EveryLayerKindIsRegistered) {
   for (LayerKind k : {LayerKind::kSsm, LayerKind::kAttention, LayerKind::kMlp, LayerKind::kMoe,
                       LayerKind::kParallel, LayerKind::kShared}) {
     const LayerKindLowering& row = layer_kind_lowering(k);
-    EXPECT_EQ(row.kind, k);
+    EXPECT_EQ(row.model->kind, k);
     EXPECT_NE(row.build, nullptr);
     // Attention's keys: the kinds with attention read the context.
     EXPECT_EQ(row.reads_context,
