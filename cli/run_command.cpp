@@ -186,7 +186,8 @@ void execute_run(const RunInvocation& inv, std::ostream& out) {
   const RunResult result = simulate(req);
   write_run_report(result, inv.out, out);
   if (!req.vcd.empty()) {
-    // The view opens on the traced window, or the whole run.
+    // The view opens on the traced window, or the whole run (zoomed in
+    // until operations show their names).
     double start_ns = 0, end_ns = result.finish.to_seconds() * 1e9;
     if (!req.vcd_window.empty()) {
       const auto [a, b] = parse_vcd_window(req.vcd_window);
@@ -194,7 +195,8 @@ void execute_run(const RunInvocation& inv, std::ostream& out) {
       end_ns = std::min(end_ns, b);
     }
     write_vcd_view(req.vcd, start_ns, end_ns,
-                   req.arch.fp16() ? "none, fp16" : quant::kind_name(req.arch.quantizer.mode));
+                   req.arch.fp16() ? "none, fp16" : quant::kind_name(req.arch.quantizer.mode),
+                   result.ops.gemm_ops(), result.clock_period_ns);
     out << "wrote " << req.vcd << " (open: gtkwave " << vcd_view_files(req.vcd)[0] << ")\n";
   }
   if (!req.timeline.empty()) out << "wrote " << req.timeline << "\n";

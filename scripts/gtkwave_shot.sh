@@ -18,9 +18,9 @@ png=$(realpath -m "$png")
 dir=$(dirname "$gtkw")
 view=$(mktemp "$dir/.shot.XXXXXX.gtkw")
 trap 'rm -f "$view"' EXIT
-sed -e "s|$dir/||g" -e "s/^\[size\] .*/[size] 1400 1500/" "$gtkw" > "$view"
+sed -e "s|$dir/||g" -e "s/^\[size\] .*/[size] 1600 1500/" "$gtkw" > "$view"
 cd "$dir"
-xvfb-run -a -s "-screen 0 1400x1500x24" bash -c "
+xvfb-run -a -s "-screen 0 1600x1500x24" bash -c "
   gtkwave '$(basename "$view")' > /dev/null 2>&1 &
   pid=\$!
   sleep 6

@@ -27,13 +27,34 @@ std::string base_of(const std::string& vcd) {
 
 }  // namespace
 
+double vcd_view_span_ns(double start_ns, double end_ns, const std::vector<GemmOpRecord>& gemm_ops,
+                        double period_ns) {
+  const double span = std::max(1.0, end_ns - start_ns);
+  std::vector<double> durations;
+  size_t name_chars = 0;
+  for (const GemmOpRecord& g : gemm_ops) {
+    const double a = static_cast<double>(g.start_cycle) * period_ns;
+    const double b = static_cast<double>(g.end_cycle) * period_ns;
+    if (b <= start_ns || a >= end_ns || b <= a) continue;
+    durations.push_back(b - a);
+    name_chars = std::max(name_chars, std::string(op_name(g.op)).size());
+  }
+  if (durations.empty()) return span;
+  std::nth_element(durations.begin(), durations.begin() + durations.size() / 2, durations.end());
+  const double median = durations[durations.size() / 2];
+  // Its name and a margin of two characters across the median operation.
+  const double readable = median / (kVcdCharPx * static_cast<double>(name_chars + 2));
+  return std::min(span, readable * kVcdWavePanePx);
+}
+
 std::vector<std::string> vcd_view_files(const std::string& vcd) {
   const std::string b = base_of(vcd);
   return {b + ".gtkw", b + ".ops.txt", b + ".stall.txt"};
 }
 
 void write_vcd_view(const std::string& vcd, double start_ns, double end_ns,
-                    const std::string& quantizer) {
+                    const std::string& quantizer, const std::vector<GemmOpRecord>& gemm_ops,
+                    double period_ns) {
   const std::vector<std::string> files = vcd_view_files(vcd);
   // The filter: GTKWave replaces a value shown in decimal by its name; an
   // idle unit's -1 shows as 4294967295 unsigned.
@@ -59,13 +80,14 @@ void write_vcd_view(const std::string& vcd, double start_ns, double end_ns,
   // results folder still opens (issue 39).
   g << "[dumpfile] \"" << fs::absolute(vcd).lexically_normal().string() << "\"\n";
   g << "[savefile] \"" << fs::absolute(files[0]).lexically_normal().string() << "\"\n";
-  // Zoom so that [start, end] fills the wave pane (about 770 pixels at
-  // this size): GTKWave's zoom z shows 770 x 2^(-z - 7.6) ns, measured.
-  const double span = std::max(1.0, end_ns - start_ns);
-  g << fmt::format("[timestart] {:.0f}\n[size] 1400 800\n", start_ns);
-  g << fmt::format("*{:.6f} {:.0f}", -(std::log2(span / 770.0) + 7.6), start_ns);
+  // Zoom so that the span fills the wave pane (kVcdWavePanePx at this
+  // size): GTKWave's zoom z shows 2^(-z - 7.6) ns per pixel, measured. The
+  // signal pane is wide enough for the longest name and its value.
+  const double span = vcd_view_span_ns(start_ns, end_ns, gemm_ops, period_ns);
+  g << fmt::format("[timestart] {:.0f}\n[size] 1600 800\n", start_ns);
+  g << fmt::format("*{:.6f} {:.0f}", -(std::log2(span / kVcdWavePanePx) + 7.6), start_ns);
   for (int i = 0; i < 19; ++i) g << " -1";
-  g << "\n[treeopen] SystemC.\n[signals_width] 260\n";
+  g << "\n[treeopen] SystemC.\n[signals_width] 420\n";
   // A translated trace names its filter on the line before it (^N file).
   const std::string op_filter = "^1 " + fs::absolute(files[1]).lexically_normal().string() + "\n";
   const std::string stall_filter =
