@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
+#include "numeric/quantizer.hpp"
 #include "sim/run_aggregate.hpp"
 
 namespace ssmsim {
@@ -116,8 +118,9 @@ void TimelineWriter::finish(uint64_t end_cycle) {
   }
   o << fmt::format(
       "\n],\n\"ssmsim\": {{\"slices\": {}, \"end_cycle\": {}, \"counter_bin_cycles\": {}, "
-      "\"counter_bins\": {}}}\n}}\n",
-      slices_, end_cycle, bin_cycles_, bins);
+      "\"counter_bins\": {}, \"arch\": {}, \"quantizer\": \"{}\"}}\n}}\n",
+      slices_, end_cycle, bin_cycles_, bins, nlohmann::json(arch_.name).dump(),
+      arch_.fp16() ? "none, fp16" : quant::kind_name(arch_.quantizer.mode));
   file_.commit();
 }
 

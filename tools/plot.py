@@ -24,7 +24,8 @@
       per axis); axes in readable units (ms, uJ, MB, GB/s)
 
 Without -o the figure is written beside the input (run.breakdown.png,
-quant.regions.png, sweep.pareto.png). An existing file is kept unless --force.
+quant.regions.png, sweep.pareto.png, or sweep.png with --no-front). An
+existing file is kept unless --force.
 """
 import argparse
 import csv
@@ -87,6 +88,25 @@ def load_json(path, command):
     return doc
 
 
+def quantizer_of(cfg):
+    """The SSM-input quantizer of a run's config, as titles name it."""
+    if cfg.get("precision") == "fp16":
+        return "no quantizer (fp16)"
+    return f"quantizer {cfg.get('quantizer', {}).get('mode', '?')}"
+
+
+def plain_log(axis):
+    """Log-axis ticks as plain numbers (matplotlib's default writes 6x10^0
+    and leaves a range within a decade with one label or none): at 1, 2
+    and 5 per decade, or at every integer multiple within a decade."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    lo, hi = axis.get_data_interval()
+    subs = (1.0, 2.0, 5.0) if lo > 0 and hi / lo >= 10 else tuple(float(k) for k in range(1, 10))
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def save(fig, out, force):
     if os.path.exists(out) and not force:
         fail(f"{out}: exists; pass --force to overwrite")
@@ -120,14 +140,18 @@ def breakdown(args):
     r = run["run"]
     what = r["workload"]["name"] if "workload" in r else os.path.basename(r.get("trace", ""))
     ax.set_title(f"{what}: prefill {r['prefill_tokens']} + decode {r['decode_tokens']} tokens, "
-                 f"arch {cfg['name']} ({cfg['precision']}), {run['total']['cycles']:,} cycles")
+                 f"arch {cfg['name']} ({cfg['precision']}, {quantizer_of(cfg)}), "
+                 f"{run['total']['cycles']:,} cycles")
     ax.legend(fontsize=7, ncol=2)
     e = run["energy"]
     parts = {"compute": e["compute_pj"], "SRAM": e["sram_pj"], "DRAM": e["dram_pj"],
              "DRAM standby": e.get("dram_background_pj", 0.0), "static": e.get("static_pj", 0.0)}
     scale, unit = readable("energy_pj", list(parts.values()))
-    ax2.bar(list(parts), [v * scale for v in parts.values()], color="tab:gray")
-    ax2.set_ylabel(f"energy ({unit})")
+    # Bars across: five names on a narrow axis stand one under another
+    # instead of running into each other.
+    ax2.barh(list(parts), [v * scale for v in parts.values()], color="tab:gray")
+    ax2.invert_yaxis()
+    ax2.set_xlabel(f"energy ({unit})")
     ax2.set_title(f"energy {e['total_pj'] * scale:,.1f} {unit}")
     save(fig, args.output or os.path.join(os.path.dirname(args.input), "run.breakdown.png"),
          args.force)
@@ -240,10 +264,21 @@ def axis_label(col, unit):
     return f"{base} ({unit})" if unit else base
 
 
-def better_high(col, override):
+def better_high(col, override, inputs=()):
+    """Whether higher is better on the column: by its name for a result
+    (tokens/s, GB/s, dB), never for an input the sweep varied (a bandwidth
+    or an array size is a cost: less of it is better)."""
     if override:
         return override == "high"
-    return col.endswith(HIGHER_IS_BETTER)
+    return col not in inputs and col.endswith(HIGHER_IS_BETTER)
+
+
+def direction(col, high, inputs, override):
+    """An axis label's note: which way is better, for a result or an
+    explicit --*-better; none for an input."""
+    if col in inputs and not override:
+        return ""
+    return " (higher is better)" if high else " (lower is better)"
 
 
 def pareto(points, x_high=False, y_high=False):
@@ -310,46 +345,79 @@ def sweep(args):
     xs, xu = readable(args.x, [p[0] for p in pts])
     ys, yu = readable(args.y, [p[1] for p in pts])
     shown = [(p[0] * xs, p[1] * ys) for p in pts]
+    # The varied keys: sweep.csv's columns between job and status; those the
+    # plotted rows share (a --where, or one value left) label nothing.
+    cols = list(rows[0])
+    inputs = cols[cols.index("job") + 1:cols.index("status")] if (
+        "job" in cols and "status" in cols) else []
+    varied = [c for c in inputs if len({r[c] for r in ok}) > 1]
     fig, ax = plt.subplots(figsize=(7, 5))
-    if args.color:
-        keys = sorted({r[args.color] for r in ok}, key=lambda v: (len(v), v))
-        for k in keys:
-            sel = [p for p, r in zip(shown, ok) if r[args.color] == k]
-            ax.scatter([p[0] for p in sel], [p[1] for p in sel], label=f"{args.color}={k}", s=30)
-        ax.legend(fontsize=8)
-    else:
-        ax.scatter([p[0] for p in shown], [p[1] for p in shown], s=30)
-    x_high = better_high(args.x, args.x_better)
-    y_high = better_high(args.y, "high" if args.maximize_y else args.y_better)
+    joined = args.no_front  # without a front, each series is a line through its points
+    series = ([(f"{args.color}={k}", [i for i, r in enumerate(ok) if r[args.color] == k])
+               for k in sorted({r[args.color] for r in ok}, key=lambda v: (len(v), v))]
+              if args.color else [(None, list(range(len(ok))))])
+    markers = "osD^vP*X"
+    for n, (label, idx) in enumerate(series):
+        idx = sorted(idx, key=lambda i: shown[i])
+        # Points drawn over others keep a visible edge: none hides another.
+        ax.plot([shown[i][0] for i in idx], [shown[i][1] for i in idx],
+                markers[n % len(markers)] + ("-" if joined else ""), ms=6, mfc="none" if n else None,
+                lw=1, label=label, alpha=0.9)
+    x_high = better_high(args.x, args.x_better, inputs)
+    y_high = better_high(args.y, "high" if args.maximize_y else args.y_better, inputs)
     front = [] if args.no_front else pareto(pts, x_high, y_high)
     if front:
         ax.plot([shown[i][0] for i in front], [shown[i][1] for i in front], "k--", lw=1,
                 label="Pareto front")
+    if args.color or front:
+        ax.legend(fontsize=8)
     # One label per distinct point on the front (configurations on the same
     # spot listed together), offsets alternating so neighbours do not overlap.
-    # The varied keys: sweep.csv's columns between job and status.
-    cols = list(rows[0])
-    varied = cols[cols.index("job") + 1:cols.index("status")] if (
-        "job" in cols and "status" in cols) else []
     labels = {}
     for i in front:
         labels.setdefault(shown[i], []).append(" ".join(f"{c}={ok[i][c]}" for c in varied))
     offsets = [(6, 6), (6, -14), (-6, 14), (-6, -22)]
     for k, (pt, names) in enumerate(sorted(labels.items())):
         text = "\n".join(names[:4]) + (f"\n(+{len(names) - 4} more)" if len(names) > 4 else "")
+        if not text.strip():
+            continue
         dx, dy = offsets[k % len(offsets)]
         ax.annotate(text, pt, fontsize=7, textcoords="offset points", xytext=(dx, dy),
                     ha="left" if dx > 0 else "right",
                     arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
-    ax.set_xscale("log" if args.logx else "linear")
-    ax.set_yscale("log" if args.logy else "linear")
-    ax.set_xlabel(axis_label(args.x, xu) + (" (higher is better)" if x_high else ""))
-    ax.set_ylabel(axis_label(args.y, yu) + (" (higher is better)" if y_high else ""))
+    if args.logx:
+        ax.set_xscale("log")
+        plain_log(ax.xaxis)
+    if args.logy:
+        ax.set_yscale("log")
+        plain_log(ax.yaxis)
+    ax.set_xlabel(axis_label(args.x, xu) + direction(args.x, x_high, inputs, args.x_better))
+    ax.set_ylabel(axis_label(args.y, yu) +
+                  direction(args.y, y_high, inputs, args.y_better or args.maximize_y))
     where = f" where {', '.join(args.where)}" if conds else ""
-    ax.set_title(args.title or (f"{len(ok)} configurations{where}" +
+    quant = sweep_quantizer(args.input, ok)
+    ax.set_title(args.title or (f"{len(ok)} configurations{where}" + (f", {quant}" if quant else "") +
                                 ("" if args.no_front else f", {len(front)} on the Pareto front")))
-    save(fig, args.output or os.path.join(os.path.dirname(args.input), "sweep.pareto.png"),
-         args.force)
+    default = "sweep.png" if args.no_front else "sweep.pareto.png"
+    save(fig, args.output or os.path.join(os.path.dirname(args.input), default), args.force)
+
+
+def sweep_quantizer(path, rows):
+    """The quantizer the plotted rows share ("" when the sweep varies it or
+    it cannot be told): a quantizer.mode column, else the effective
+    configuration of the first plotted job (jobs/ID/run.config.json)."""
+    if rows and "quantizer.mode" in rows[0]:
+        modes = sorted({r["quantizer.mode"] for r in rows})
+        return f"quantizer {modes[0]}" if len(modes) == 1 else ""
+    if not rows or "job" not in rows[0]:
+        return ""
+    job = os.path.join(os.path.dirname(path), "jobs", f"{int(rows[0]['job']):05d}",
+                       "run.config.json")
+    try:
+        with open(job) as f:
+            return quantizer_of(json.load(f))
+    except (OSError, ValueError):
+        return ""
 
 
 def timeline(args):
@@ -381,7 +449,10 @@ def timeline(args):
     ax.invert_yaxis()
     ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colour[o]) for o in ops], labels=ops,
               fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(f"{os.path.basename(args.input)}: {doc['ssmsim']['slices']} operations")
+    meta = doc["ssmsim"]
+    quant = f", quantizer {meta['quantizer']}" if "quantizer" in meta else ""
+    arch = f", arch {meta['arch']}" if "arch" in meta else ""
+    ax.set_title(f"{os.path.basename(args.input)}: {meta['slices']} operations{arch}{quant}")
     pts = [(e["ts"], e["args"]["GB/s"]) for e in ev
            if e["ph"] == "C" and e["name"] == "dram_gbps" and lo <= e["ts"] <= hi]
     if pts:

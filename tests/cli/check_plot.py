@@ -9,7 +9,14 @@
   there;
 - axes come in readable units (ms, uJ, MB, tokens/s);
 - a python without matplotlib gets one line that says what to install, not
-  a traceback.
+  a traceback;
+- what issue 39 found (item 11): log axes label their ticks as plain
+  numbers, at least two; an input the sweep varied (a bandwidth) is not
+  "higher is better"; --no-front writes sweep.png with each series joined;
+  the breakdown's energy names do not overlap; every title names the
+  quantizer; a --where key is not repeated in the front's labels.
+
+  check_plot.py PLOT_PY SWEEP.csv WORKDIR [RUN.trace.json]
 """
 import csv
 import importlib.util
@@ -73,8 +80,70 @@ def main(argv):
                        env=env)
     assert r.returncode == 1 and "has no matplotlib: install Debian's python3-matplotlib" in \
         r.stderr and "Traceback" not in r.stderr, r.stderr
-    print("ok: Pareto directions, --where, units and the missing-matplotlib message")
+    check_figures(plot, sweep_csv, key, value, argv[4] if len(argv) > 4 else None)
+    print("ok: Pareto directions, --where, units, the missing-matplotlib message and the figures")
     return 0
+
+
+def figure_of(plot, argv):
+    """Runs plot.py's command in this process and returns (figure, path)
+    instead of writing the file."""
+    got = {}
+
+    def keep(fig, out, force):
+        got["fig"], got["out"] = fig, out
+
+    plot.save = keep
+    saved = sys.argv
+    sys.argv = ["plot.py"] + argv
+    try:
+        plot.main()
+    finally:
+        sys.argv = saved
+    got["fig"].canvas.draw()
+    return got["fig"], got["out"]
+
+
+def tick_labels(axis):
+    lo, hi = sorted(axis.get_view_interval())
+    return [t.get_text() for t in axis.get_ticklabels()
+            if t.get_text() and lo <= t.get_position()[0 if axis.axis_name == "x" else 1] <= hi]
+
+
+def check_figures(plot, sweep_csv, key, value, timeline):
+    # Log axes: plain numbers, at least two labels per axis.
+    fig, _ = figure_of(plot, ["sweep", sweep_csv, "--logx", "--logy"])
+    ax = fig.axes[0]
+    for axis in (ax.xaxis, ax.yaxis):
+        labels = tick_labels(axis)
+        assert len(labels) >= 2 and not any("$" in t or "times" in t for t in labels), labels
+    # An input is no result: no "higher is better" on a bandwidth axis.
+    fig, _ = figure_of(plot, ["sweep", sweep_csv, "--x", "dram.bandwidth_gbps"])
+    assert "better" not in fig.axes[0].get_xlabel(), fig.axes[0].get_xlabel()
+    assert "lower is better" in fig.axes[0].get_ylabel(), fig.axes[0].get_ylabel()
+    # --no-front: its own file, series joined.
+    fig, out = figure_of(plot, ["sweep", sweep_csv, "--no-front", "--color", key])
+    assert os.path.basename(out) == "sweep.png", out
+    lines = [l for l in fig.axes[0].get_lines() if l.get_linestyle() == "-"]
+    assert lines and all(len(l.get_xdata()) >= 2 for l in lines), "series are not joined"
+    # Titles name the quantizer.
+    fig, _ = figure_of(plot, ["sweep", sweep_csv])
+    assert "quantizer se" in fig.axes[0].get_title(), fig.axes[0].get_title()
+    # --where: its key is not repeated in the labels.
+    fig, _ = figure_of(plot, ["sweep", sweep_csv, "--where", f"{key}={value}"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert not any(f"{key}=" in t for t in texts), texts
+    # The breakdown of a job: energy names apart, the quantizer in the title.
+    run = os.path.join(os.path.dirname(sweep_csv), "jobs", "00000", "run.json")
+    fig, _ = figure_of(plot, ["breakdown", run])
+    assert "quantizer se" in fig.axes[0].get_title(), fig.axes[0].get_title()
+    boxes = [t.get_window_extent() for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert len(boxes) == 5, boxes
+    for a, b in zip(boxes, boxes[1:]):
+        assert not a.overlaps(b), "the energy names overlap"
+    if timeline:
+        fig, _ = figure_of(plot, ["timeline", timeline])
+        assert "quantizer se" in fig.axes[0].get_title(), fig.axes[0].get_title()
 
 
 if __name__ == "__main__":
