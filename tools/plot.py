@@ -370,21 +370,31 @@ def sweep(args):
         ax.plot([shown[i][0] for i in front], [shown[i][1] for i in front], "k--", lw=1,
                 label="Pareto front")
     if args.color or front:
-        ax.legend(fontsize=8)
+        # Outside the axes: it never covers a point or a label.
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     # One label per distinct point on the front (configurations on the same
-    # spot listed together), offsets alternating so neighbours do not overlap.
+    # spot listed together), keys by their last part where that is unique
+    # ("mode=se"), each label on the side of its point towards the middle so
+    # it stays on the canvas, offsets alternating so neighbours do not overlap.
+    last = [c.split(".")[-1] for c in varied]
+    short = dict(zip(varied, last if len(set(last)) == len(last) else varied))
     labels = {}
     for i in front:
-        labels.setdefault(shown[i], []).append(" ".join(f"{c}={ok[i][c]}" for c in varied))
-    offsets = [(6, 6), (6, -14), (-6, 14), (-6, -22)]
+        labels.setdefault(shown[i], []).append(" ".join(f"{short[c]}={ok[i][c]}" for c in varied))
+    x_lo, x_hi = min(p[0] for p in shown), max(p[0] for p in shown)
+    y_lo, y_hi = min(p[1] for p in shown), max(p[1] for p in shown)
     for k, (pt, names) in enumerate(sorted(labels.items())):
         text = "\n".join(names[:4]) + (f"\n(+{len(names) - 4} more)" if len(names) > 4 else "")
         if not text.strip():
             continue
-        dx, dy = offsets[k % len(offsets)]
-        ax.annotate(text, pt, fontsize=7, textcoords="offset points", xytext=(dx, dy),
-                    ha="left" if dx > 0 else "right",
+        right = x_hi == x_lo or (pt[0] - x_lo) <= (x_hi - x_lo) / 2
+        up = y_hi == y_lo or (pt[1] - y_lo) <= (y_hi - y_lo) / 2
+        dy = (8 + 22 * (k % 2)) * (1 if up else -1)
+        ax.annotate(text, pt, fontsize=7, textcoords="offset points",
+                    xytext=(8 if right else -8, dy), ha="left" if right else "right",
+                    va="bottom" if dy > 0 else "top",
                     arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.5"})
+    ax.margins(x=0.1, y=0.12)
     if args.logx:
         ax.set_xscale("log")
         plain_log(ax.xaxis)
