@@ -29,11 +29,26 @@ AddressMap::AddressMap(const ProgramSource& program, const MemoryPlan& plan)
 }
 
 TileLayout AddressMap::tile_layout(const TileShape& shape) const {
-  const bool decode = shape.decode;
   TileLayout t = program_.tile_layout(shape, plan_.bytes);
-  const bool sram = decode ? plan_.decode_activations_in_sram : plan_.activations_in_sram;
-  t.slot_base = sram ? kSramBase : kDramActivations;
-  t.slot_stride = decode ? plan_.decode_footprint_bytes : plan_.tile_footprint_bytes;
+  if (!shape.decode) {
+    const uint64_t base = plan_.activations_in_sram ? kSramBase : kDramActivations;
+    for (size_t r = 0; r < t.at.size(); ++r) t.at[r] = base + t.offset[r];
+    t.slot_stride = plan_.tile_footprint_bytes;
+    return t;
+  }
+  // A decode step: one slot, its SRAM buffers packed from the slots' base,
+  // the others at their offsets in DRAM's activation window.
+  uint64_t sram = kSramBase;
+  for (int r = 1; r <= kActivationRegions; ++r) {
+    const auto i = static_cast<size_t>(r);
+    if (plan_.decode_sram_regions >> r & 1u) {
+      t.at[i] = sram;
+      sram += t.offset[i + 1] - t.offset[i];
+    } else {
+      t.at[i] = kDramActivations + t.offset[i];
+    }
+  }
+  t.slot_stride = 0;
   return t;
 }
 
@@ -59,7 +74,7 @@ Operand AddressMap::place(const RegionRef& ref, int64_t tile, int64_t layer,
       // The tile's slot: slots rotate, each as large as the largest tile.
       const auto r = static_cast<size_t>(ref.region);
       const uint64_t slot = static_cast<uint64_t>(tile % plan_.activation_slots);
-      base = tl.slot_base + slot * tl.slot_stride + tl.offset[r];
+      base = tl.at[r] + slot * tl.slot_stride;
       size = tl.offset[r + 1] - tl.offset[r];
     }
   }

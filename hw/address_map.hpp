@@ -43,14 +43,18 @@ struct MemoryPlan {
   bool state_in_sram = true;
   bool weights_in_sram = false;       // resident: read from DRAM once, at first use
   uint64_t tile_footprint_bytes = 0;  // one slot: the largest tile's activation buffers
-  // Decode steps (one token per sequence) use slots of their own size, in
-  // SRAM when they fit even if the prefill's spill to DRAM.
-  bool decode_activations_in_sram = true;
+  // Decode steps (one token per sequence, one step at a time) use one slot
+  // of their own size: each of its buffers in SRAM or DRAM, as many bytes
+  // of them in SRAM as fit beside the state (decode_sram_regions: a bit per
+  // Region), even if the prefill's spill to DRAM.
+  bool decode_activations_in_sram = true;  // all of them
   uint64_t decode_footprint_bytes = 0;
-  uint64_t slot_area_bytes = 0;   // SRAM taken by the slots of either phase
-  uint64_t attn_block_bytes = 0;  // attention's scores block (SRAM, before the state)
-  uint64_t state_bytes = 0;       // conv + SSM state (decode) and KV caches of all layers
-  int64_t kv_capacity = 0;        // tokens an attention layer's KV cache holds
+  uint32_t decode_sram_regions = 0;
+  uint64_t decode_sram_bytes = 0;  // of the footprint, in SRAM
+  uint64_t slot_area_bytes = 0;    // SRAM taken by the slots of either phase
+  uint64_t attn_block_bytes = 0;   // attention's scores block (SRAM, before the state)
+  uint64_t state_bytes = 0;        // conv + SSM state (decode) and KV caches of all layers
+  int64_t kv_capacity = 0;         // tokens an attention layer's KV cache holds
   int64_t batch = 1;
   uint64_t weight_bytes = 0;     // all weights (layers and head)
   uint64_t sram_used_bytes = 0;  // what the plan places in SRAM

@@ -120,8 +120,11 @@ struct TileShape {
 struct TileLayout {
   // By Region (kResid = 1); offset[kEmbed + 1] = end.
   std::array<uint64_t, kActivationRegions + 2> offset{};
-  uint64_t end = 0;                         // the buffers' size
-  uint64_t slot_base = 0, slot_stride = 0;  // where the phase's slots lie
+  uint64_t end = 0;  // the buffers' size
+  // Where each region of slot 0 lies (AddressMap::tile_layout), and the
+  // distance between slots (0: one slot).
+  std::array<uint64_t, kActivationRegions + 2> at{};
+  uint64_t slot_stride = 0;
 };
 
 // What the Controller and the AddressMap need of a model: its layers'
@@ -140,7 +143,7 @@ class ProgramSource {
   // Controller builds for each tile.
   virtual int64_t program_key(int64_t layer) const = 0;
   virtual bool reads_context(int64_t layer) const = 0;
-  // Where each activation region lies in a tile's buffers (slot_base and
+  // Where each activation region lies in a tile's buffers (at and
   // slot_stride unset: the AddressMap's).
   virtual TileLayout tile_layout(const TileShape& t, const ElementBytes& b) const = 0;
   virtual uint64_t layer_weight_bytes(int64_t layer, uint64_t weight_bytes) const = 0;

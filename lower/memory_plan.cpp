@@ -31,6 +31,52 @@ bool slots_fit(uint64_t footprint, const ArchConfig& arch, const ModelDims& d) {
          static_cast<uint64_t>(arch.sram.bytes);
 }
 
+// A decode step's buffers in SRAM: the regions (a bit per Region), their
+// bytes, and whether the state joins them.
+struct DecodePlacement {
+  uint32_t regions = 0;
+  uint64_t bytes = 0;
+  bool state = false;
+};
+
+// The most bytes of a decode step's buffers and the state (each read and
+// written once a layer a step) that fit in `room` beside the prefill's
+// slots (the phases share that area): exact over every subset (at most
+// 2^14 of them), so a larger SRAM never keeps fewer bytes on chip; ties go
+// to the first subset in bit order.
+DecodePlacement place_decode(const TileLayout& layout, uint64_t state, bool decode,
+                             uint64_t prefill_area, uint64_t room) {
+  DecodePlacement best;
+  if (!decode) return best;
+  std::vector<std::pair<int, uint64_t>> items;  // region, bytes
+  for (int r = 1; r <= kActivationRegions; ++r) {
+    const uint64_t b =
+        layout.offset[static_cast<size_t>(r) + 1] - layout.offset[static_cast<size_t>(r)];
+    if (b > 0) items.emplace_back(r, b);
+  }
+  const size_t k = items.size();
+  if (k > 16) throw Error("internal: place_decode: " + std::to_string(k) + " regions");
+  uint64_t best_value = 0;
+  for (uint32_t mask = 0; mask < (1u << (k + 1)); ++mask) {
+    uint64_t act = 0;
+    uint32_t regions = 0;
+    for (size_t i = 0; i < k; ++i) {
+      if (mask >> i & 1u) {
+        act += items[i].second;
+        regions |= 1u << items[i].first;
+      }
+    }
+    const bool with_state = (mask >> k & 1u) != 0;
+    const uint64_t need = std::max(prefill_area, act) + (with_state ? state : 0);
+    const uint64_t value = act + (with_state ? state : 0);
+    if (need <= room && value > best_value) {
+      best_value = value;
+      best = {regions, act, with_state};
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 namespace {
@@ -56,27 +102,34 @@ MemoryPlan plan_for_tile(const ModelLowering& lowering, const ArchConfig& arch, 
     m.state_bytes += B * lowering.layer_state_bytes(l, m.bytes, m.kv_capacity);
     m.weight_bytes += lowering.layer_weight_bytes(l, m.bytes.weight);
   }
-  m.decode_footprint_bytes = lowering.tile_layout({1, B, true}, m.bytes).end;
+  const TileLayout decode_layout = lowering.tile_layout({1, B, true}, m.bytes);
+  m.decode_footprint_bytes = decode_layout.end;
   const auto sram = static_cast<uint64_t>(arch.sram.bytes);
   const auto n = static_cast<uint64_t>(m.activation_slots);
   m.activations_in_sram = slots_fit(m.tile_footprint_bytes, arch, d);
-  m.decode_activations_in_sram = slots_fit(m.decode_footprint_bytes, arch, d);
-  // The phases run one after the other: their slots share the SRAM.
-  m.slot_area_bytes = std::max(
-      m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0,
-      m.decode_activations_in_sram && decode_tokens > 0 ? n * m.decode_footprint_bytes : 0);
-  uint64_t used = m.slot_area_bytes;
+  const uint64_t prefill_area =
+      m.activations_in_sram && prefill_tokens > 0 ? n * m.tile_footprint_bytes : 0;
   // Attention's scores never leave the chip: their block is always in SRAM.
   m.attn_block_bytes = attn_block_bytes(d);
-  if (used + m.attn_block_bytes > sram) {
+  if (prefill_area + m.attn_block_bytes > sram) {
     throw Error("sram.bytes = " + bytes_text(sram) + ": no room for attention's " +
-                bytes_text(m.attn_block_bytes) + " scores block beside " + bytes_text(used) +
-                " of activation slots");
+                bytes_text(m.attn_block_bytes) + " scores block beside " +
+                bytes_text(prefill_area) + " of activation slots");
   }
-  used += m.attn_block_bytes;
   // Decode needs the SSM state; attention needs its KV cache in prefill too.
   const uint64_t state = decode_tokens > 0 || d.has(LayerKind::kAttention) ? m.state_bytes : 0;
-  m.state_in_sram = used + state <= sram;
+  const DecodePlacement p =
+      place_decode(decode_layout, decode_tokens > 0 ? state : 0, decode_tokens > 0, prefill_area,
+                   sram - m.attn_block_bytes);
+  m.decode_sram_regions = p.regions;
+  m.decode_sram_bytes = p.bytes;
+  // Without decode steps, whether one would fit (the report says so).
+  m.decode_activations_in_sram = decode_tokens > 0 ? p.bytes == m.decode_footprint_bytes
+                                                   : slots_fit(m.decode_footprint_bytes, arch, d);
+  // The phases run one after the other: their slots share the SRAM.
+  m.slot_area_bytes = std::max(prefill_area, m.decode_sram_bytes);
+  uint64_t used = m.slot_area_bytes + m.attn_block_bytes;
+  m.state_in_sram = decode_tokens > 0 ? p.state || state == 0 : used + state <= sram;
   if (m.state_in_sram) used += state;
   const bool fit = used + m.weight_bytes <= sram;
   switch (arch.mapping.weights) {

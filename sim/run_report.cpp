@@ -263,6 +263,15 @@ std::string weights_text(const MemoryPlan& mp) {
   return t;
 }
 
+// Where a decode step's buffers are: all in SRAM, all in DRAM, or the
+// most of their bytes that fit beside the state in SRAM.
+std::string decode_placement_text(const MemoryPlan& mp) {
+  if (mp.decode_activations_in_sram) return "SRAM";
+  if (mp.decode_sram_bytes == 0) return "DRAM";
+  return fmt::format("SRAM for {} of its {} bytes, the rest in DRAM", mp.decode_sram_bytes,
+                     mp.decode_footprint_bytes);
+}
+
 void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& out) {
   const ArchConfig& arch = in.arch;
   const RunPlan& plan = in.plan;
@@ -288,8 +297,8 @@ void print_run_header(const RunResult& in, const RunMetrics& m, std::ostream& ou
       "bytes), a decode step's in {}; decode state in {}; lm_head on {} prompt token\n",
       mp.tile_tokens, tile_reason(mp), weights_text(mp),
       mp.activations_in_sram ? "SRAM" : "DRAM (they do not fit in sram.bytes)", mp.activation_slots,
-      mp.tile_footprint_bytes, mp.decode_activations_in_sram ? "SRAM" : "DRAM",
-      mp.state_in_sram ? "SRAM" : "DRAM", in.head_on_every_token ? "every" : "the last");
+      mp.tile_footprint_bytes, decode_placement_text(mp), mp.state_in_sram ? "SRAM" : "DRAM",
+      in.head_on_every_token ? "every" : "the last");
   out << "\n";
 }
 
@@ -667,7 +676,11 @@ ojson memory_plan_json(const RunResult& in) {
           {"candidates", trials},
           {"weights_in", mp.weights_in_sram ? "sram" : "dram"},
           {"activations_in", mp.activations_in_sram ? "sram" : "dram"},
-          {"decode_activations_in", mp.decode_activations_in_sram ? "sram" : "dram"},
+          {"decode_activations_in", mp.decode_activations_in_sram ? "sram"
+                                    : mp.decode_sram_bytes > 0    ? "split"
+                                                                  : "dram"},
+          {"decode_footprint_bytes", mp.decode_footprint_bytes},
+          {"decode_activation_sram_bytes", mp.decode_sram_bytes},
           {"activation_slots", mp.activation_slots},
           {"tile_footprint_bytes", mp.tile_footprint_bytes},
           {"state_in", mp.state_in_sram ? "sram" : "dram"},
