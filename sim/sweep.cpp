@@ -240,6 +240,24 @@ const std::vector<std::pair<const char*, std::vector<const char*>>>& result_colu
       {"scan_stall_cycles", {"units", "scan", "stall_cycles"}},
       {"had_stall_cycles", {"units", "had", "stall_cycles"}},
       {"vec_stall_cycles", {"units", "vec", "stall_cycles"}},
+      // What each unit costs, for a search to trade (issue 37): busy cycles,
+      // energy and area per unit (fp16 has no quantizer or Hadamard: empty).
+      {"gemm_busy_cycles", {"units", "gemm", "busy_cycles"}},
+      {"quant_busy_cycles", {"units", "quant", "busy_cycles"}},
+      {"scan_busy_cycles", {"units", "scan", "busy_cycles"}},
+      {"had_busy_cycles", {"units", "had", "busy_cycles"}},
+      {"vec_busy_cycles", {"units", "vec", "busy_cycles"}},
+      {"gemm_energy_pj", {"energy", "units", "gemm", "total_pj"}},
+      {"quant_energy_pj", {"energy", "units", "quant", "total_pj"}},
+      {"scan_energy_pj", {"energy", "units", "scan", "total_pj"}},
+      {"had_energy_pj", {"energy", "units", "had", "total_pj"}},
+      {"vec_energy_pj", {"energy", "units", "vec", "total_pj"}},
+      {"gemm_area_mm2", {"area", "units_mm2", "gemm"}},
+      {"quant_area_mm2", {"area", "units_mm2", "quant"}},
+      {"scan_area_mm2", {"area", "units_mm2", "scan"}},
+      {"had_area_mm2", {"area", "units_mm2", "had"}},
+      {"vec_area_mm2", {"area", "units_mm2", "vec"}},
+      {"sram_area_mm2", {"area", "units_mm2", "sram"}},
   };
   return cols;
 }

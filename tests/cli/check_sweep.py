@@ -60,6 +60,16 @@ def parallel(ssmsim, work):
     lat = {(x["gemm.rows+gemm.cols"], x["dram.bandwidth_gbps"]): float(x["latency_ns"]) for x in ra}
     assert lat[("32", "34")] >= lat[("32", "68")] >= lat[("32", "136")], lat
     assert lat[("32", "68")] >= lat[("64", "68")], lat
+    # Per-unit costs (issue 37): each row's unit columns are its run.json's,
+    # and the areas add up to area_mm2.
+    for x in ra:
+        run_json = json.load(open(f"{a}/jobs/{int(x['job']):05d}/run.json"))
+        units = ["gemm", "quant", "scan", "had", "vec"]
+        for u in units:
+            assert float(x[f"{u}_busy_cycles"]) == run_json["units"][u]["busy_cycles"], u
+            assert float(x[f"{u}_energy_pj"]) == run_json["energy"]["units"][u]["total_pj"], u
+        areas = sum(float(x[f"{u}_area_mm2"]) for u in units + ["sram"])
+        assert abs(areas - float(x["area_mm2"])) <= 1e-9 * float(x["area_mm2"]), (areas, x)
     # Rerunning the emitted jobs skips them all.
     r = run(["parallel", "--will-cite", "-j", "2"], stdin=open(jobs))
     assert r.stdout.count("done already") == 6, r.stdout
