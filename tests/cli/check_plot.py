@@ -126,6 +126,24 @@ def check_figures(plot, sweep_csv, key, value, timeline):
     assert os.path.basename(out) == "sweep.png", out
     lines = [l for l in fig.axes[0].get_lines() if l.get_linestyle() == "-"]
     assert lines and all(len(l.get_xdata()) >= 2 for l in lines), "series are not joined"
+    # Labels on the canvas, clear of the title and the legend; a series
+    # drawn over another keeps hollow markers (Study 2's se under
+    # se-authors, issue 39 item 4).
+    fig, _ = figure_of(plot, ["sweep", sweep_csv, "--color", key])
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    canvas = fig.bbox
+    title = ax.title.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(ax.get_window_extent(renderer)), "the legend covers the axes"
+    for t in ax.texts:
+        b = t.get_window_extent(renderer)
+        assert canvas.x0 <= b.x0 and b.x1 <= canvas.x1 and canvas.y0 <= b.y0 and b.y1 <= canvas.y1, \
+            f"label off the canvas: {t.get_text()!r}"
+        assert not b.overlaps(title), f"label over the title: {t.get_text()!r}"
+    series = [l for l in ax.get_lines() if l.get_label().startswith(f"{key}=")]
+    assert len(series) >= 2 and all(l.get_markerfacecolor() == "none" for l in series[1:]), \
+        "later series must be hollow"
     # Titles name the quantizer.
     fig, _ = figure_of(plot, ["sweep", sweep_csv])
     assert "quantizer se" in fig.axes[0].get_title(), fig.axes[0].get_title()
