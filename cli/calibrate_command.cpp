@@ -20,6 +20,12 @@ namespace po = boost::program_options;
 
 namespace ssmsim {
 
+// What --help adds after the options.
+const char* const kHelpTail =
+    "\nExample: ssmsim calibrate --model traces/default/mamba-bytes-a \\\n"
+    "           --trace traces/default/mamba-bytes-a-sample0.safetensors --out "
+    "out/scales.json\n";
+
 int calibrate_command(const Args& args) {
   CalibrateRequest req;  // the options bind to its fields
   std::string& model = req.model;
@@ -43,12 +49,7 @@ int calibrate_command(const Args& args) {
       "out", po::value(&out)->default_value(out), "scales file to write")(
       "force", po::bool_switch(&force), "overwrite an existing scales file");
   po::variables_map vm;
-  if (!parse_options(args, desc, vm,
-                     "\nExample: ssmsim calibrate --model traces/default/mamba-bytes-a \\\n"
-                     "           --trace traces/default/mamba-bytes-a-sample0.safetensors --out "
-                     "out/scales.json\n")) {
-    return kExitOk;
-  }
+  if (!parse_options(args, desc, vm, kHelpTail)) return kExitOk;
   if (text.empty() == traces.empty()) throw po::error("give exactly one of --text or --trace");
   if (!(percentile > 0 && percentile <= 100)) {
     throw Error("--percentile = " + num(percentile) + ": expected a value in (0, 100]");

@@ -14,6 +14,13 @@ namespace po = boost::program_options;
 
 namespace ssmsim {
 
+// What --help adds after the options.
+const char* const kHelpTail =
+    "\n"
+    "Writes: OUT/eval.json, OUT/eval.csv.\n"
+    "Example: ssmsim eval --model traces/default/mamba-bytes-a \\\n"
+    "           --trace traces/default/mamba-bytes-a-sample0.safetensors --out out/eval\n";
+
 int eval_command(const Args& args) {
   EvalRequest req;  // the options bind to its fields
   std::string &model = req.model, &scales_file = req.scales_file;
@@ -51,12 +58,7 @@ int eval_command(const Args& args) {
       "use a --model whose fp32 logits differ from the traces' act.logits (warns)")(
       "force", po::bool_switch(&force), "overwrite existing results");
   po::variables_map vm;
-  if (!parse_options(args, desc, vm,
-                     "\nWrites: OUT/eval.json, OUT/eval.csv.\nExample: ssmsim eval --model "
-                     "traces/default/mamba-bytes-a \\\n           --trace "
-                     "traces/default/mamba-bytes-a-sample0.safetensors --out out/eval\n")) {
-    return kExitOk;
-  }
+  if (!parse_options(args, desc, vm, kHelpTail)) return kExitOk;
   std::vector<quant::QuantKind> kinds;
   if (quantizer == "all") {
     kinds = {quant::QuantKind::kInt8, quant::QuantKind::kSe, quant::QuantKind::kSeAuthors};
