@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "sim/eval_report.hpp"
 #include "sim/report.hpp"
+#include "sim/task_eval.hpp"
 
 namespace po = boost::program_options;
 
@@ -17,7 +18,7 @@ namespace ssmsim {
 // What --help adds after the options.
 const char* const kHelpTail =
     "\n"
-    "Writes: OUT/eval.json, OUT/eval.csv.\n"
+    "Writes: OUT/eval.json, OUT/eval.csv (--tasks: and OUT/eval.items.csv).\n"
     "Example: ssmsim eval --model traces/default/mamba-bytes-a \\\n"
     "           --trace traces/default/mamba-bytes-a-sample0.safetensors --out out/eval\n";
 
@@ -28,6 +29,7 @@ int eval_command(const Args& args) {
   double& percentile = req.percentile;
   int64_t& prompt_tokens = req.prompt_tokens;
   std::string quantizer = "all", out = "out", pipeline = "w8a8", scheme = "all";
+  std::vector<std::string> task_files;
   bool force = false;
   po::options_description desc(
       "ssmsim eval: cost of quantization at the model's output, fp32 vs each SSM-input\n"
@@ -35,8 +37,11 @@ int eval_command(const Args& args) {
       "or calibrated on the --calib traces' tokens (else the evaluated ones).\n\nOptions");
   desc.add_options()("help,h", "show this help")("model", po::value(&model)->required(),
                                                  "Hugging Face Mamba checkpoint folder (required)")(
-      "trace", po::value(&traces)->multitoken()->required(),
-      "trace file(s) whose tokens are evaluated (required)")(
+      "trace", po::value(&traces)->multitoken(),
+      "trace file(s) whose tokens are evaluated (or --tasks)")(
+      "tasks", po::value(&task_files)->multitoken(),
+      "zero-shot task file(s) (JSON Lines, spec in docs/eval.md): acc and acc_norm per task "
+      "and quantizer, as lm-evaluation-harness scores them (needs --scales or --calib)")(
       "quantizer", po::value(&quantizer)->default_value(quantizer),
       "SSM-input quantizer: int8 | se | se-authors | all")(
       "scheme", po::value(&scheme),
@@ -81,6 +86,29 @@ int eval_command(const Args& args) {
     req.schemes = {parse_scheme(scheme, "--scheme")};
   } else if (vm.count("scheme")) {
     req.schemes = {ScaleScheme::kPerTensor, ScaleScheme::kQuamba2};
+  }
+  if (task_files.empty() == traces.empty())
+    throw po::error("give exactly one of --trace or --tasks");
+  if (!task_files.empty()) {
+    if (!w8a8) throw Error("--tasks scores the W8A8 pipeline: --pipeline ssm-input is for --trace");
+    if (vm.count("prompt-tokens")) throw Error("--prompt-tokens is for --trace");
+    if (req.allow_mismatch) throw Error("--allow-mismatch is for --trace");
+    TaskEvalRequest tr;
+    tr.model = model;
+    tr.task_files = task_files;
+    tr.calib = calib;
+    tr.scales_file = scales_file;
+    tr.kinds = kinds;
+    tr.schemes = req.schemes;
+    tr.percentile = percentile;
+    const ojson options = {
+        {"model", model},           {"tasks", task_files},
+        {"quantizer", quantizer},   {"scheme", vm.count("scheme") ? ojson(scheme) : ojson(nullptr)},
+        {"percentile", percentile}, {"calib", calib},
+        {"scales", scales_file},    {"out", out}};
+    prepare_output_dir(out, {"eval.json", "eval.csv", "eval.items.csv"}, force);
+    write_task_report(evaluate_tasks(tr), options, out, std::cout);
+    return kExitOk;
   }
   req.kinds = kinds;
   req.w8a8 = w8a8;
