@@ -93,14 +93,7 @@ int eval_command(const Args& args) {
     if (!w8a8) throw Error("--tasks scores the W8A8 pipeline: --pipeline ssm-input is for --trace");
     if (vm.count("prompt-tokens")) throw Error("--prompt-tokens is for --trace");
     if (req.allow_mismatch) throw Error("--allow-mismatch is for --trace");
-    TaskEvalRequest tr;
-    tr.model = model;
-    tr.task_files = task_files;
-    tr.calib = calib;
-    tr.scales_file = scales_file;
-    tr.kinds = kinds;
-    tr.schemes = req.schemes;
-    tr.percentile = percentile;
+    const TaskEvalRequest tr{model, task_files, calib, scales_file, kinds, req.schemes, percentile};
     const ojson options = {
         {"model", model},           {"tasks", task_files},
         {"quantizer", quantizer},   {"scheme", vm.count("scheme") ? ojson(scheme) : ojson(nullptr)},
