@@ -194,9 +194,8 @@ void execute_run(const RunInvocation& inv, std::ostream& out) {
       start_ns = a;
       end_ns = std::min(end_ns, b);
     }
-    write_vcd_view(req.vcd, start_ns, end_ns,
-                   req.arch.fp16() ? "none, fp16" : quant::kind_name(req.arch.quantizer.mode),
-                   result.ops.gemm_ops(), result.clock_period_ns);
+    write_vcd_view(req.vcd, start_ns, end_ns, req.arch.quantizer_label(), result.ops.gemm_ops(),
+                   result.clock_period_ns);
     out << "wrote " << req.vcd << " (open: gtkwave " << vcd_view_files(req.vcd)[0] << ")\n";
   }
   if (!req.timeline.empty()) out << "wrote " << req.timeline << "\n";

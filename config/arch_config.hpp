@@ -175,6 +175,11 @@ struct ArchConfig {
   std::map<std::string, std::string> sources;
 
   bool fp16() const { return precision == Precision::kFp16; }
+  // The SSM-input quantizer as views and timelines title it: its kind
+  // ("se"), or "none, fp16" for the FP16 baseline, which has none.
+  const char* quantizer_label() const {
+    return fp16() ? "none, fp16" : quant::kind_name(quantizer.mode);
+  }
   double clock_period_ns() const { return 1000.0 / clock_mhz; }
 
   // Loads a JSON file over the defaults; errors name the file and key path.

@@ -122,15 +122,12 @@ void parse_kind_key(ModelDims& d, const LayerKindKey& key, const nlohmann::json&
       return;
     case LayerKindKey::Type::kActivation: {
       const std::string a = text_value(v, where, k);
-      if (a != "relu2" && a != "swiglu" && a != "geglu") {
-        throw Error(where + ": " + k + " = \"" + a +
-                    "\": expected \"relu2\", \"swiglu\" or \"geglu\"");
+      for (FfnActivation act :
+           {FfnActivation::kRelu2, FfnActivation::kSwiglu, FfnActivation::kGeglu}) {
+        if (a == activation_name(act)) return set_kind_key(d, key, static_cast<int64_t>(act));
       }
-      const FfnActivation act = a == "relu2"   ? FfnActivation::kRelu2
-                                : a == "geglu" ? FfnActivation::kGeglu
-                                               : FfnActivation::kSwiglu;
-      set_kind_key(d, key, static_cast<int64_t>(act));
-      return;
+      throw Error(where + ": " + k + " = \"" + a +
+                  "\": expected \"relu2\", \"swiglu\" or \"geglu\"");
     }
   }
 }
@@ -164,17 +161,16 @@ void validate_hybrid(ModelDims& d, const nlohmann::json& j, const std::string& w
   for (const LayerKindModel* m : kinds) {
     const bool used = d.has(m->kind);
     for (const LayerKindKey& key : m->keys) {
-      if (used && key.required && !j.contains(key.name)) {
+      const bool given = j.contains(key.name);
+      if (used && key.required && !given) {
         throw Error(fmt::format("{}: missing key '{}' (layer_pattern has {} layers)", where,
                                 key.name, m->name));
       }
-    }
-    for (const LayerKindKey& key : m->keys) {
-      if (!used && j.contains(key.name)) {
+      if (!used && given) {
         throw Error(fmt::format("{}: {} is for {} layers, and layer_pattern has none ('{}')", where,
                                 key.name, m->name, static_cast<char>(m->kind)));
       }
-      if (used && !key.required && !j.contains(key.name)) set_kind_key(d, key, key.default_value);
+      if (used && !given) set_kind_key(d, key, key.default_value);
     }
   }
   for (const LayerKindModel* m : kinds) {

@@ -118,9 +118,8 @@ MemoryPlan plan_for_tile(const ModelLowering& lowering, const ArchConfig& arch, 
   }
   // Decode needs the SSM state; attention needs its KV cache in prefill too.
   const uint64_t state = decode_tokens > 0 || d.has(LayerKind::kAttention) ? m.state_bytes : 0;
-  const DecodePlacement p =
-      place_decode(decode_layout, decode_tokens > 0 ? state : 0, decode_tokens > 0, prefill_area,
-                   sram - m.attn_block_bytes);
+  const DecodePlacement p = place_decode(decode_layout, state, decode_tokens > 0, prefill_area,
+                                         sram - m.attn_block_bytes);
   m.decode_sram_regions = p.regions;
   m.decode_sram_bytes = p.bytes;
   // Without decode steps, whether one would fit (the report says so).

@@ -79,6 +79,9 @@ TaskEvalResult evaluate_tasks(const TaskEvalRequest& r) {
     for (TaskItem& it : read_task_file(f, d.vocab_size)) res.items.push_back(std::move(it));
   }
   if (!r.kinds.empty()) need_scales(r);
+  if (!d.mamba2() && !r.schemes.empty()) {  // as eval --trace says it
+    throw Error("--scheme is for Mamba-2 models; " + r.model + " is Mamba-1 (per-tensor scales)");
+  }
   const int64_t V = d.vocab_size;
   if (d.mamba2()) {
     const Mamba2Weights w = load_mamba2_weights(ckpt);
@@ -86,26 +89,25 @@ TaskEvalResult evaluate_tasks(const TaskEvalRequest& r) {
     res.labels.push_back("fp32");
     score_all(
         res, [&](const std::vector<int32_t>& t) { return fwd.prefill(t); }, V);
-    if (r.kinds.empty()) {
-      res.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      return res;
-    }
-    const Mamba2Scales qs = r.scales_file.empty()
-                                ? calibrate_scales(w, calibration(r, d), r.percentile)
-                                : Mamba2Scales::load(r.scales_file, d);
-    const W8A8Mamba2 pipe(w, qs);
-    const std::vector<ScaleScheme> schemes =
-        r.schemes.empty() ? std::vector<ScaleScheme>{ScaleScheme::kPerTensor, ScaleScheme::kQuamba2}
-                          : r.schemes;
-    for (quant::QuantKind k : r.kinds) {
-      for (ScaleScheme sc : schemes) {
-        res.labels.push_back(std::string(quant::kind_name(k)) + "/" + scheme_name(sc));
-        score_all(
-            res,
-            [&](const std::vector<int32_t>& t) {
-              return pipe.prefill(t, k, sc, nullptr, -1, nullptr);
-            },
-            V);
+    if (!r.kinds.empty()) {
+      const Mamba2Scales qs = r.scales_file.empty()
+                                  ? calibrate_scales(w, calibration(r, d), r.percentile)
+                                  : Mamba2Scales::load(r.scales_file, d);
+      const W8A8Mamba2 pipe(w, qs);
+      const std::vector<ScaleScheme> schemes =
+          r.schemes.empty()
+              ? std::vector<ScaleScheme>{ScaleScheme::kPerTensor, ScaleScheme::kQuamba2}
+              : r.schemes;
+      for (quant::QuantKind k : r.kinds) {
+        for (ScaleScheme sc : schemes) {
+          res.labels.push_back(std::string(quant::kind_name(k)) + "/" + scheme_name(sc));
+          score_all(
+              res,
+              [&](const std::vector<int32_t>& t) {
+                return pipe.prefill(t, k, sc, nullptr, -1, nullptr);
+              },
+              V);
+        }
       }
     }
   } else {

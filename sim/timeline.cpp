@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "numeric/quantizer.hpp"
 #include "sim/run_aggregate.hpp"
 
 namespace ssmsim {
@@ -120,7 +119,7 @@ void TimelineWriter::finish(uint64_t end_cycle) {
       "\n],\n\"ssmsim\": {{\"slices\": {}, \"end_cycle\": {}, \"counter_bin_cycles\": {}, "
       "\"counter_bins\": {}, \"arch\": {}, \"quantizer\": \"{}\"}}\n}}\n",
       slices_, end_cycle, bin_cycles_, bins, nlohmann::json(arch_.name).dump(),
-      arch_.fp16() ? "none, fp16" : quant::kind_name(arch_.quantizer.mode));
+      arch_.quantizer_label());
   file_.commit();
 }
 

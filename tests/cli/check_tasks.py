@@ -13,7 +13,8 @@ Mamba-1 and a Mamba-2 checkpoint (calibrated on their bundled traces):
 - eval.json's per-item results agree with eval.items.csv;
 - the labels are fp32 and each quantizer (Mamba-2: quantizer/scheme);
 - bad invocations are named errors: a task file with a label out of range
-  (file, line and field), --trace with --tasks, no scales or calibration.
+  (file, line and field), --trace with --tasks, no scales or calibration,
+  --scheme on a Mamba-1 model.
 """
 import csv
 import json
@@ -124,6 +125,9 @@ def main(argv):
     r = run([exe, "eval", "--model", m1, "--tasks", small, "--out", os.path.join(work, "noscale"),
              "--force"])
     assert r.returncode != 0 and "--scales FILE" in r.stderr and "--calib" in r.stderr, r.stderr
+    r = run([exe, "eval", "--model", m1, "--tasks", small, "--calib", t1, "--scheme", "quamba2",
+             "--out", os.path.join(work, "scheme"), "--force"])
+    assert r.returncode != 0 and "--scheme is for Mamba-2 models" in r.stderr, r.stderr
     print("ok: eval --tasks on Mamba-1 and Mamba-2; metrics recomputed from the items; errors")
     return 0
 
